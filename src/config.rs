@@ -1,0 +1,395 @@
+//! Typed configuration, read through Rocket's figment: `Rocket.toml` profiles, then `PPP_`-prefixed
+//! environment variables (and `DATABASE_URL`). Rocket's own settings (address, port, secret key,
+//! client-address header) come from the same figment, so one file configures everything.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use chrono_tz::Tz;
+use rocket::figment::providers::{Env, Serialized};
+use rocket::figment::{Figment, Profile};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::i18n::Lang;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://ppp-registry.sqlite3";
+
+/// The app's own settings, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppConfig {
+    /// `sqlite://…` (the default) or `postgres://…`.
+    pub database_url: String,
+    /// The address people reach the app at, for links in documents and OCDS package URIs.
+    pub base_url: String,
+    pub default_language: Lang,
+    /// Deadlines are entered and shown in this zone; everything is stored in UTC.
+    pub display_time_zone: Tz,
+    pub upload_dir: PathBuf,
+    /// Demo mode loads the fixtures into an empty database and allows a generated secret key.
+    pub demo: bool,
+    /// Prefix of every OCDS `ocid` (`ocds-` and six characters registered with the OCP).
+    pub ocid_prefix: String,
+    /// Scheme of OCDS party identifiers (an org-id.guide register prefix); the id is the INN.
+    pub party_scheme: String,
+    /// The header a trusted reverse proxy sets to the client's address; `None` trusts no header.
+    pub client_ip_header: Option<String>,
+}
+
+/// The settings as read, before validation. Every key has a default.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(default)]
+struct RawConfig {
+    database_url: String,
+    base_url: String,
+    default_language: String,
+    display_time_zone: String,
+    upload_dir: PathBuf,
+    #[serde(deserialize_with = "lenient_bool")]
+    demo: bool,
+    ocid_prefix: String,
+    party_scheme: String,
+    client_ip_header: Option<String>,
+}
+
+impl Default for RawConfig {
+    fn default() -> Self {
+        Self {
+            database_url: DEFAULT_DATABASE_URL.into(),
+            base_url: "http://127.0.0.1:8000".into(),
+            default_language: "ru".into(),
+            display_time_zone: "Asia/Bishkek".into(),
+            upload_dir: PathBuf::from("uploads"),
+            demo: false,
+            // The OCDS documentation's placeholder; production must set the registered prefix.
+            ocid_prefix: "ocds-abc123".into(),
+            party_scheme: "KG-INN".into(),
+            client_ip_header: None,
+        }
+    }
+}
+
+/// Accepts `true`/`false`, `1`/`0`, and the strings `yes`/`no`/`on`/`off`, so `PPP_DEMO=1` works.
+fn lenient_bool<'de, D: Deserializer<'de>>(de: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum BoolLike {
+        Bool(bool),
+        Int(i64),
+        Text(String),
+    }
+    match BoolLike::deserialize(de)? {
+        BoolLike::Bool(b) => Ok(b),
+        BoolLike::Int(0) => Ok(false),
+        BoolLike::Int(1) => Ok(true),
+        BoolLike::Text(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => Ok(true),
+            "0" | "false" | "no" | "off" | "" => Ok(false),
+            _ => Err(serde::de::Error::custom(format!("expected a boolean, found {s:?}"))),
+        },
+        BoolLike::Int(n) => Err(serde::de::Error::custom(format!("expected a boolean, found {n}"))),
+    }
+}
+
+/// Why the configuration cannot be used; each message is one line that says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration cannot be read: {0}")]
+    Unreadable(String),
+    #[error("{key}: {reason}")]
+    Invalid { key: &'static str, reason: String },
+    #[error(
+        "no secret key: a release build needs PPP_SECRET_KEY (64 hex digits or base64 of 32 or 64 bytes, e.g. `openssl rand -base64 32`), or run with --demo"
+    )]
+    MissingSecretKey,
+}
+
+fn invalid(key: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key,
+        reason: reason.into(),
+    }
+}
+
+/// The whole configuration: the app's settings and the figment Rocket is built from.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub app: AppConfig,
+    figment: Figment,
+}
+
+impl Config {
+    /// Reads `Rocket.toml` and the environment. `demo` forces demo mode on (the `--demo` flag).
+    pub fn from_environment(demo: bool) -> Result<Self, ConfigError> {
+        let mut figment = rocket::Config::figment()
+            .merge(Env::raw().only(&["DATABASE_URL"]))
+            .merge(Env::prefixed("PPP_").global());
+        if demo {
+            figment = figment.merge(("demo", true));
+        }
+        Self::from_figment(figment)
+    }
+
+    /// Validates the settings in `figment` and completes Rocket's part of it.
+    pub fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        let raw: RawConfig = Figment::from(Serialized::defaults(RawConfig::default()))
+            .merge(figment.clone())
+            .extract()
+            .map_err(|e| ConfigError::Unreadable(one_line(&e.to_string())))?;
+        let app = validate(raw)?;
+
+        let mut figment = figment;
+        let has_key = secret_key_provided(&figment);
+        if !has_key && *figment.profile() == rocket::Config::RELEASE_PROFILE {
+            if !app.demo {
+                return Err(ConfigError::MissingSecretKey);
+            }
+            // Demo only: a fresh key each start; sessions do not survive a restart.
+            figment = figment.merge(("secret_key", random_hex_key()));
+        }
+        figment = match &app.client_ip_header {
+            Some(header) => figment.merge(("ip_header", header.as_str())),
+            None => figment.merge(("ip_header", false)),
+        };
+        Ok(Self { app, figment })
+    }
+
+    /// A configuration for tests: debug profile, a fixed secret key, quiet logs, the given database.
+    pub fn for_tests(database_url: &str) -> Self {
+        let figment = rocket::Config::figment()
+            .merge(("profile", "debug"))
+            .merge(("log_level", "off"))
+            .merge((
+                "secret_key",
+                "8f1a5c3e7b9d2f4a6c8e0b1d3f5a7c9e2b4d6f8a0c2e4b6d8f0a2c4e6b8d0f2a",
+            ))
+            .merge(("database_url", database_url));
+        // The test settings are all valid; a failure here is a bug in this function.
+        Self::from_figment(figment).expect("test configuration is valid")
+    }
+
+    /// The figment Rocket is built from.
+    pub fn figment(&self) -> &Figment {
+        &self.figment
+    }
+
+    pub fn profile(&self) -> &Profile {
+        self.figment.profile()
+    }
+
+    /// The effective configuration as `key = value` lines, with secrets redacted.
+    pub fn redacted(&self) -> String {
+        let rocket: Option<rocket::Config> = self.figment.extract().ok();
+        let secret = if secret_key_provided(&self.figment) {
+            "[set, redacted]"
+        } else {
+            "[not set: a random one is generated at each start; sessions end with a restart]"
+        };
+        let a = &self.app;
+        let mut lines = vec![
+            format!("profile = {}", self.figment.profile()),
+            format!("database_url = {}", redact_url(&a.database_url)),
+            format!("secret_key = {secret}"),
+            format!("base_url = {}", a.base_url),
+            format!("default_language = {}", a.default_language),
+            format!("display_time_zone = {}", a.display_time_zone),
+            format!("upload_dir = {}", a.upload_dir.display()),
+            format!("demo = {}", a.demo),
+            format!("ocid_prefix = {}", a.ocid_prefix),
+            format!("party_scheme = {}", a.party_scheme),
+            format!(
+                "client_ip_header = {}",
+                a.client_ip_header
+                    .as_deref()
+                    .unwrap_or("[none: the peer address is used]")
+            ),
+        ];
+        if let Some(rc) = rocket {
+            lines.push(format!("address = {}", rc.address));
+            lines.push(format!("port = {}", rc.port));
+        }
+        lines.join("\n")
+    }
+}
+
+impl fmt::Display for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+fn validate(raw: RawConfig) -> Result<AppConfig, ConfigError> {
+    let database_url = raw.database_url.trim().to_string();
+    let scheme = database_url.split_once(':').map(|(s, _)| s).unwrap_or("");
+    if !matches!(scheme, "sqlite" | "postgres" | "postgresql") {
+        return Err(invalid(
+            "database_url",
+            format!("{:?} is not a sqlite:// or postgres:// URL", redact_url(&database_url)),
+        ));
+    }
+    let default_language = raw
+        .default_language
+        .parse::<Lang>()
+        .map_err(|e| invalid("default_language", e.to_string()))?;
+    let display_time_zone = raw.display_time_zone.parse::<Tz>().map_err(|_| {
+        invalid(
+            "display_time_zone",
+            format!("unknown time zone {:?}", raw.display_time_zone),
+        )
+    })?;
+    let prefix_ok = raw
+        .ocid_prefix
+        .strip_prefix("ocds-")
+        .is_some_and(|p| p.len() == 6 && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+    if !prefix_ok {
+        return Err(invalid(
+            "ocid_prefix",
+            format!(
+                "{:?} must be `ocds-` and six lowercase letters or digits",
+                raw.ocid_prefix
+            ),
+        ));
+    }
+    if raw.party_scheme.trim().is_empty() {
+        return Err(invalid("party_scheme", "must not be empty"));
+    }
+    let client_ip_header = raw
+        .client_ip_header
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty());
+    if let Some(h) = &client_ip_header
+        && !h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    {
+        return Err(invalid("client_ip_header", format!("{h:?} is not a header name")));
+    }
+    Ok(AppConfig {
+        database_url,
+        base_url: raw.base_url.trim_end_matches('/').to_string(),
+        default_language,
+        display_time_zone,
+        upload_dir: raw.upload_dir,
+        demo: raw.demo,
+        ocid_prefix: raw.ocid_prefix,
+        party_scheme: raw.party_scheme.trim().to_string(),
+        client_ip_header,
+    })
+}
+
+/// Whether a real (non-zero) secret key was configured; Rocket's defaults carry a zero key.
+fn secret_key_provided(figment: &Figment) -> bool {
+    figment
+        .extract_inner::<rocket::config::SecretKey>("secret_key")
+        .is_ok_and(|key| !key.is_zero())
+}
+
+/// Hides the password in a URL such as `postgres://user:secret@host/db`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _password)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
+/// Rocket's secret key format: 64 hex digits (256 bits), from the operating system's generator.
+fn random_hex_key() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rocket's defaults (which include a zero secret key) in the given profile.
+    fn figment(profile: &str) -> Figment {
+        rocket::Config::figment().select(profile)
+    }
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let config = Config::from_figment(figment("debug")).unwrap();
+        let app = &config.app;
+        assert_eq!(app.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(app.default_language, Lang::Ru);
+        assert_eq!(app.display_time_zone, chrono_tz::Asia::Bishkek);
+        assert!(!app.demo);
+        assert_eq!(app.client_ip_header, None);
+        assert_eq!(config.figment().extract_inner::<bool>("ip_header").ok(), Some(false));
+    }
+
+    #[test]
+    fn release_without_secret_key_is_refused_unless_demo() {
+        let err = Config::from_figment(figment("release")).unwrap_err();
+        assert!(matches!(err, ConfigError::MissingSecretKey));
+        assert!(!err.to_string().contains('\n'));
+
+        let demo = Config::from_figment(figment("release").merge(("demo", "1"))).unwrap();
+        assert!(demo.app.demo);
+        let key: String = demo.figment().extract_inner("secret_key").unwrap();
+        assert_eq!(key.len(), 64);
+
+        let keyed = figment("release").merge(("secret_key", "ab".repeat(32)));
+        assert!(Config::from_figment(keyed).is_ok());
+    }
+
+    #[test]
+    fn invalid_settings_name_their_key() {
+        let bad_url = Config::from_figment(figment("debug").merge(("database_url", "mysql://x"))).unwrap_err();
+        assert_eq!(
+            bad_url.to_string(),
+            r#"database_url: "mysql://x" is not a sqlite:// or postgres:// URL"#
+        );
+        let bad_tz = Config::from_figment(figment("debug").merge(("display_time_zone", "Mars/Base"))).unwrap_err();
+        assert_eq!(
+            bad_tz.to_string(),
+            r#"display_time_zone: unknown time zone "Mars/Base""#
+        );
+        let bad_prefix = Config::from_figment(figment("debug").merge(("ocid_prefix", "ocds-ABC"))).unwrap_err();
+        assert!(bad_prefix.to_string().starts_with("ocid_prefix:"));
+        let bad_demo = Config::from_figment(figment("debug").merge(("demo", "maybe"))).unwrap_err();
+        assert!(bad_demo.to_string().contains("expected a boolean"), "{bad_demo}");
+    }
+
+    #[test]
+    fn trusted_proxy_header_reaches_rocket() {
+        let config = Config::from_figment(figment("debug").merge(("client_ip_header", "X-Real-IP"))).unwrap();
+        assert_eq!(config.app.client_ip_header.as_deref(), Some("X-Real-IP"));
+        assert_eq!(
+            config.figment().extract_inner::<String>("ip_header").unwrap(),
+            "X-Real-IP"
+        );
+    }
+
+    #[test]
+    fn redaction_hides_passwords_and_keys() {
+        assert_eq!(
+            redact_url("postgres://ppp:s3cret@db.local:5432/ppp"),
+            "postgres://ppp:***@db.local:5432/ppp"
+        );
+        assert_eq!(
+            redact_url("sqlite://ppp-registry.sqlite3"),
+            "sqlite://ppp-registry.sqlite3"
+        );
+        let config = Config::from_figment(
+            figment("debug")
+                .merge(("secret_key", "cd".repeat(32)))
+                .merge(("database_url", "postgres://u:pw@h/db")),
+        )
+        .unwrap();
+        let shown = config.redacted();
+        assert!(!shown.contains(&"cd".repeat(32)) && !shown.contains(":pw@"), "{shown}");
+        assert!(shown.contains("secret_key = [set, redacted]"));
+    }
+}

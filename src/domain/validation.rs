@@ -1,0 +1,33 @@
+//! Field-level rule violations, as codes. The web edge turns each code into a message in the
+//! caller's language (message id `invalid-<code>`), so the domain stays free of wording.
+
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Violations {
+    by_field: BTreeMap<String, Vec<&'static str>>,
+}
+
+impl Violations {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, field: impl Into<String>, code: &'static str) {
+        self.by_field.entry(field.into()).or_default().push(code);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_field.is_empty()
+    }
+
+    /// Each field with the codes of the rules it breaks.
+    pub fn fields(&self) -> impl Iterator<Item = (&str, &[&'static str])> {
+        self.by_field.iter().map(|(f, codes)| (f.as_str(), codes.as_slice()))
+    }
+
+    /// `Ok(())` when nothing was violated.
+    pub fn into_result(self) -> Result<(), Violations> {
+        if self.is_empty() { Ok(()) } else { Err(self) }
+    }
+}

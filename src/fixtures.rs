@@ -1,0 +1,160 @@
+//! Demo and scenario fixtures: JSON files under `fixtures/`, replayed through the app's own
+//! operations (not SQL), so both engines take them and every record really went through its rules.
+//!
+//! Each file holds `{"steps": [...]}`; files are replayed in name order. A step's `at` is relative
+//! to the moment of loading (`"-30d"`, `"-2h"`, `"-90s"`, `"0"`): the loader sets its clock there,
+//! so a step dated last week was carried out last week as far as the records can tell.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Deserialize;
+
+use crate::clock::{Clock, ManualClock};
+use crate::domain::organization::NewOrganization;
+use crate::services::{self, ServiceError};
+use crate::storage::{Db, StoreError, organizations};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FixtureFile {
+    steps: Vec<Step>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+enum Step {
+    CreateOrganization {
+        at: String,
+        #[serde(flatten)]
+        organization: NewOrganization,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FixtureError {
+    #[error("cannot read {path}: {reason}")]
+    Read { path: PathBuf, reason: String },
+    #[error("{path}: step {step}: {reason}")]
+    Step { path: PathBuf, step: usize, reason: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What a load did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum LoadOutcome {
+    Loaded {
+        files: usize,
+        steps: usize,
+    },
+    /// The database already held data, and fixtures only go into an empty one.
+    SkippedNotEmpty,
+}
+
+/// Replays every fixture file in `dir` into `db`, if the database is empty.
+pub async fn load_dir(db: &Db, dir: &Path, now: DateTime<Utc>) -> Result<LoadOutcome, FixtureError> {
+    if organizations::count_all(db).await? > 0 {
+        return Ok(LoadOutcome::SkippedNotEmpty);
+    }
+    let files = fixture_files(dir)?;
+    let clock = ManualClock::new(now);
+    let mut steps_done = 0;
+    for path in &files {
+        let text = std::fs::read_to_string(path).map_err(|e| read_error(path, e))?;
+        let file: FixtureFile = serde_json::from_str(&text).map_err(|e| read_error(path, e))?;
+        for (index, step) in file.steps.iter().enumerate() {
+            let step_error = |reason: String| FixtureError::Step {
+                path: path.clone(),
+                step: index + 1,
+                reason,
+            };
+            replay(db, &clock, now, step).await.map_err(step_error)?;
+            steps_done += 1;
+        }
+    }
+    Ok(LoadOutcome::Loaded {
+        files: files.len(),
+        steps: steps_done,
+    })
+}
+
+async fn replay(db: &Db, clock: &ManualClock, now: DateTime<Utc>, step: &Step) -> Result<(), String> {
+    match step {
+        Step::CreateOrganization { at, organization } => {
+            clock.set(now + parse_offset(at)?);
+            services::organizations::create(db, clock as &dyn Clock, organization)
+                .await
+                .map_err(|e| describe(&e))?;
+        }
+    }
+    Ok(())
+}
+
+fn describe(e: &ServiceError) -> String {
+    match e {
+        ServiceError::Invalid(v) => {
+            let fields: Vec<String> = v
+                .fields()
+                .map(|(f, codes)| format!("{f}: {}", codes.join(", ")))
+                .collect();
+            format!("invalid: {}", fields.join("; "))
+        }
+        other => other.to_string(),
+    }
+}
+
+fn fixture_files(dir: &Path) -> Result<Vec<PathBuf>, FixtureError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| read_error(dir, e))?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(|e| read_error(dir, e))?.path();
+        if path.extension().is_some_and(|ext| ext == "json") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn read_error(path: &Path, e: impl std::fmt::Display) -> FixtureError {
+    FixtureError::Read {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    }
+}
+
+/// `"-30d"`, `"+2h"`, `"-15m"`, `"-90s"` or `"0"`: an offset from the moment of loading.
+fn parse_offset(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    if text == "0" {
+        return Ok(Duration::zero());
+    }
+    let bad = || format!("bad time offset {text:?}: expected e.g. \"-30d\", \"-2h\", \"-15m\", \"-90s\" or \"0\"");
+    let unit = text.chars().last().ok_or_else(bad)?;
+    let number: i64 = text[..text.len() - unit.len_utf8()].parse().map_err(|_| bad())?;
+    let duration = match unit {
+        'd' => Duration::try_days(number),
+        'h' => Duration::try_hours(number),
+        'm' => Duration::try_minutes(number),
+        's' => Duration::try_seconds(number),
+        _ => None,
+    };
+    duration.ok_or_else(bad)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_are_relative_durations() {
+        assert_eq!(parse_offset("-30d"), Ok(Duration::days(-30)));
+        assert_eq!(parse_offset("+2h"), Ok(Duration::hours(2)));
+        assert_eq!(parse_offset("-15m"), Ok(Duration::minutes(-15)));
+        assert_eq!(parse_offset("0"), Ok(Duration::zero()));
+        assert!(parse_offset("yesterday").is_err());
+        assert!(parse_offset("-3w").is_err());
+        assert!(parse_offset("").is_err());
+    }
+}

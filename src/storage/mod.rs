@@ -1,0 +1,226 @@
+//! The storage layer: the only code that speaks SQL. Two engines sit behind one [`Db`] handle,
+//! chosen by the URL scheme; queries are written once (`$1` placeholders work on both) and run on
+//! whichever pool is open, through the [`on_pool!`](crate::on_pool) and
+//! [`on_tx!`](crate::on_tx) macros.
+
+pub mod organizations;
+pub mod types;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::Serialize;
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Postgres, Sqlite, Transaction};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// How long a request waits for a connection, or SQLite for a lock, before giving up.
+const WAIT_LIMIT: Duration = Duration::from_secs(5);
+
+/// Errors of the storage layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the database URL is not valid: {0}")]
+    BadUrl(String),
+    #[error("the database cannot be reached: {0}")]
+    Unavailable(String),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// A uniqueness or foreign-key rule refused the change; the text names the constraint.
+    #[error("conflicts with an existing record ({0})")]
+    Conflict(String),
+    #[error("migration failed: {0}")]
+    Migration(String),
+    #[error("database error: {0}")]
+    Database(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::RowNotFound => StoreError::NotFound("record"),
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
+                StoreError::Unavailable(e.to_string())
+            }
+            sqlx::Error::Database(ref db) if db.is_unique_violation() || db.is_foreign_key_violation() => {
+                StoreError::Conflict(db.constraint().unwrap_or(db.message()).to_string())
+            }
+            other => StoreError::Database(other.to_string()),
+        }
+    }
+}
+
+/// The engine behind a [`Db`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "sqlite",
+            Engine::Postgres => "postgres",
+        }
+    }
+
+    /// The engine a URL names, by its scheme.
+    pub fn of_url(url: &str) -> Result<Engine, StoreError> {
+        match url.split_once(':').map(|(scheme, _)| scheme) {
+            Some("sqlite") => Ok(Engine::Sqlite),
+            Some("postgres" | "postgresql") => Ok(Engine::Postgres),
+            _ => Err(StoreError::BadUrl("expected sqlite://… or postgres://…".into())),
+        }
+    }
+}
+
+/// An open pool on one of the two engines.
+#[derive(Debug, Clone)]
+pub enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// A write transaction on one of the two engines.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// Runs `$body` with `$pool` bound to the open pool, whichever engine it is. The body is compiled
+/// once per engine, so it may use types that implement sqlx's traits for both.
+#[macro_export]
+macro_rules! on_pool {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db.pool() {
+            $crate::storage::Pool::Sqlite($pool) => $body,
+            $crate::storage::Pool::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$conn` bound to the transaction's connection, whichever engine it is.
+#[macro_export]
+macro_rules! on_tx {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match $tx {
+            $crate::storage::Tx::Sqlite(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+            $crate::storage::Tx::Postgres(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+        }
+    };
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// The database handle the whole app shares. Cloning is cheap (pools are reference-counted).
+#[derive(Debug, Clone)]
+pub struct Db {
+    pool: Pool,
+}
+
+impl Db {
+    /// Opens a pool on the engine the URL names. SQLite files are created when missing and run in
+    /// WAL mode with foreign keys on and a busy timeout.
+    pub async fn connect(url: &str) -> Result<Db, StoreError> {
+        let pool = match Engine::of_url(url)? {
+            Engine::Sqlite => {
+                let options = SqliteConnectOptions::from_str(url)
+                    .map_err(|e| StoreError::BadUrl(e.to_string()))?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(WAIT_LIMIT);
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(WAIT_LIMIT)
+                    .connect_with(options)
+                    .await
+                    .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+                Pool::Sqlite(pool)
+            }
+            Engine::Postgres => {
+                let options = PgConnectOptions::from_str(url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(WAIT_LIMIT)
+                    .connect_with(options)
+                    .await
+                    .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+                Pool::Postgres(pool)
+            }
+        };
+        Ok(Db { pool })
+    }
+
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self.pool {
+            Pool::Sqlite(_) => Engine::Sqlite,
+            Pool::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// Brings the schema up to date. Landed migrations are never edited; new ones are appended.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let outcome = match &self.pool {
+            Pool::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
+            Pool::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
+        };
+        outcome.map_err(|e| StoreError::Migration(e.to_string()))
+    }
+
+    /// The number of the newest applied migration (0 before the first).
+    pub async fn schema_version(&self) -> Result<i64, StoreError> {
+        let sql = "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success";
+        let version: i64 = on_pool!(self, pool => sqlx::query_scalar(sql).fetch_one(pool).await?);
+        Ok(version)
+    }
+
+    /// The newest migration this build knows; the schema is current when it equals
+    /// [`Db::schema_version`].
+    pub fn latest_known_version(&self) -> i64 {
+        let migrator = match self.engine() {
+            Engine::Sqlite => &SQLITE_MIGRATIONS,
+            Engine::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.iter().map(|m| m.version).max().unwrap_or(0)
+    }
+
+    /// Begins a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`),
+    /// so a transaction that reads and then writes never fails with "database is locked".
+    pub async fn begin_write(&self) -> Result<Tx, StoreError> {
+        Ok(match &self.pool {
+            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// Closes every connection; later calls fail with [`StoreError::Unavailable`].
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await)
+    }
+}

@@ -1,0 +1,136 @@
+//! The public bodies in the registry: municipalities (public partners) and the antimonopoly
+//! authority. A page for people, `GET /api/v1/organizations` for programs.
+
+use rocket::State;
+use rocket::serde::json::Json;
+use rocket_dyn_templates::Template;
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use crate::domain::ids::OrgId;
+use crate::domain::localized::LocalizedText;
+use crate::domain::organization::{Organization, OrganizationKind};
+use crate::storage::{Db, organizations};
+use crate::web::AppState;
+use crate::web::api_error::ApiError;
+use crate::web::page::{PageContext, PageError};
+use crate::web::paging::{ListPage, MAX_LIMIT, check_limit, page_of};
+
+/// An OCDS organisation identifier: the configured register scheme and the INN.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PartyIdentifier {
+    pub scheme: String,
+    pub id: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "2", "kind": "municipality", "status": "active",
+    "name": {"ru": "Мэрия города Ош", "ky": "Ош шаарынын мэриясы", "en": "Osh City Hall"},
+    "code": "OSH", "identifier": null, "created_at": "2026-08-30T03:00:00Z"
+}))]
+pub struct OrganizationView {
+    /// Opaque id.
+    #[schema(value_type = String)]
+    pub id: OrgId,
+    pub kind: OrganizationKind,
+    #[schema(value_type = String)]
+    pub status: &'static str,
+    pub name: LocalizedText,
+    /// Municipalities: the code used in registry numbers (`OSH-PPP-2026-001`).
+    pub code: Option<String>,
+    /// The OCDS party identifier, when the INN is known.
+    pub identifier: Option<PartyIdentifier>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl OrganizationView {
+    fn of(org: Organization, scheme: &str) -> Self {
+        Self {
+            id: org.id,
+            kind: org.kind,
+            status: org.status.as_str(),
+            identifier: org.inn.map(|inn| PartyIdentifier {
+                scheme: scheme.to_string(),
+                id: inn,
+            }),
+            name: org.name,
+            code: org.code,
+            created_at: org.created_at,
+        }
+    }
+}
+
+fn parse_kind(kind: Option<&str>) -> Result<Option<OrganizationKind>, ApiError> {
+    match kind {
+        None => Ok(None),
+        Some(k) => match OrganizationKind::parse(k) {
+            Some(kind) if organizations::PUBLIC_KINDS.contains(&kind) => Ok(Some(kind)),
+            _ => Err(ApiError::field("kind", "public_kind")),
+        },
+    }
+}
+
+fn parse_cursor(after: Option<&str>) -> Result<Option<OrgId>, ApiError> {
+    after
+        .map(|a| a.parse::<OrgId>().map_err(|_| ApiError::field("after", "cursor")))
+        .transpose()
+}
+
+/// Lists the active public bodies, municipalities first by id order.
+#[utoipa::path(
+    get,
+    path = "/api/v1/organizations",
+    tag = "organizations",
+    params(
+        ("kind" = Option<String>, Query, description = "`municipality` or `antimonopoly`"),
+        ("after" = Option<String>, Query, description = "Cursor from the previous page's `next`"),
+        ("limit" = Option<u32>, Query, description = "1 to 200, default 50"),
+    ),
+    responses(
+        (status = 200, description = "One page of organisations", body = ListPage<OrganizationView>),
+        (status = 422, description = "A parameter is invalid", body = crate::web::openapi::ErrorBody),
+    )
+)]
+#[rocket::get("/organizations?<kind>&<after>&<limit>")]
+pub async fn list(
+    kind: Option<&str>,
+    after: Option<&str>,
+    limit: Option<&str>,
+    db: &State<Db>,
+    app: &State<AppState>,
+) -> Result<Json<ListPage<OrganizationView>>, ApiError> {
+    let kind = parse_kind(kind)?;
+    let after = parse_cursor(after)?;
+    let limit = check_limit(limit)?;
+    let rows = organizations::list_public(db, kind, after, limit + 1).await?;
+    let scheme = &app.config.party_scheme;
+    Ok(Json(page_of(
+        rows,
+        limit,
+        |o| o.id.to_string(),
+        |o| OrganizationView::of(o, scheme),
+    )))
+}
+
+/// The page people read: every public body, grouped by kind.
+#[rocket::get("/organizations")]
+pub async fn page(ctx: PageContext, db: &State<Db>, app: &State<AppState>) -> Result<Template, PageError> {
+    let rows = organizations::list_public(db, None, None, MAX_LIMIT).await?;
+    let lang = ctx.lang;
+    let scheme = &app.config.party_scheme;
+    let items: Vec<_> = rows
+        .into_iter()
+        .map(|o| {
+            json!({
+                "name": o.name.get(lang),
+                "kind": lang.text(&format!("org-kind-{}", o.kind.as_str())),
+                "code": o.code,
+                "identifier": o.inn.as_ref().map(|inn| format!("{scheme}-{inn}")),
+                "created_at": o.created_at,
+            })
+        })
+        .collect();
+    Ok(ctx.render("organizations", "organizations-title", json!({ "items": items })))
+}

@@ -1,0 +1,166 @@
+//! What every HTML page shares: the layout's data (language, switch links, navigation) and the
+//! error page that HTML routes answer with.
+
+use rocket::http::{RawStr, Status};
+use rocket::request::{FromRequest, Outcome, Request};
+use rocket::response::{self, Responder};
+use rocket_dyn_templates::Template;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::i18n::Lang;
+use crate::services::ServiceError;
+use crate::storage::StoreError;
+use crate::web::lang::request_lang;
+
+#[derive(Serialize)]
+struct LanguageLink {
+    code: &'static str,
+    name: &'static str,
+    href: String,
+    current: bool,
+}
+
+#[derive(Serialize)]
+struct NavLink {
+    href: &'static str,
+    label: String,
+    current: bool,
+}
+
+/// The layout's data for one request.
+#[derive(Serialize)]
+struct Layout {
+    lang: &'static str,
+    title: String,
+    path: String,
+    languages: Vec<LanguageLink>,
+    nav: Vec<NavLink>,
+}
+
+/// The request facts a page needs to render its layout.
+pub struct PageContext {
+    pub lang: Lang,
+    path: String,
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for PageContext {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        Outcome::Success(PageContext::of(req))
+    }
+}
+
+/// Pages in the main navigation: path and message id.
+const NAVIGATION: [(&str, &str); 2] = [("/", "nav-home"), ("/organizations", "nav-organizations")];
+
+impl PageContext {
+    pub fn of(req: &Request<'_>) -> Self {
+        Self {
+            lang: request_lang(req),
+            path: req.uri().to_string(),
+        }
+    }
+
+    fn layout(&self, title: String) -> Layout {
+        let next = RawStr::new(&self.path).percent_encode().to_string();
+        let path_only = self.path.split('?').next().unwrap_or("/");
+        Layout {
+            lang: self.lang.code(),
+            title,
+            path: self.path.clone(),
+            languages: Lang::ALL
+                .iter()
+                .map(|&l| LanguageLink {
+                    code: l.code(),
+                    name: l.native_name(),
+                    href: format!("/language/{}?next={next}", l.code()),
+                    current: l == self.lang,
+                })
+                .collect(),
+            nav: NAVIGATION
+                .iter()
+                .map(|&(href, key)| NavLink {
+                    href,
+                    label: self.lang.text(key),
+                    current: href == path_only,
+                })
+                .collect(),
+        }
+    }
+
+    /// Renders `template` with the layout (`layout`) and the page's own data (`page`).
+    pub fn render(&self, template: &'static str, title_id: &str, page: Value) -> Template {
+        let layout = self.layout(self.lang.text(title_id));
+        Template::render(template, json!({ "layout": layout, "page": page }))
+    }
+}
+
+/// An HTML route's refusal or failure: an error page in the user's language, with a way back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageError {
+    pub status: Status,
+}
+
+impl PageError {
+    pub fn new(status: Status) -> Self {
+        Self { status }
+    }
+
+    /// Renders the error page for `status` (used by the catchers too).
+    pub fn render(status: Status, req: &Request<'_>) -> Template {
+        let ctx = PageContext::of(req);
+        let known = [400, 401, 403, 404, 409, 413, 415, 422, 429, 503];
+        let key = if known.contains(&status.code) {
+            status.code.to_string()
+        } else {
+            "500".to_string()
+        };
+        ctx.render(
+            "error",
+            &format!("page-error-{key}-title"),
+            json!({
+                "status": status.code,
+                "message": ctx.lang.text(&format!("page-error-{key}-message")),
+            }),
+        )
+    }
+}
+
+impl<'r> Responder<'r, 'static> for PageError {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        let mut response = PageError::render(self.status, req).respond_to(req)?;
+        response.set_status(self.status);
+        Ok(response)
+    }
+}
+
+impl From<StoreError> for PageError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(reason) => {
+                log::warn!("database unavailable: {reason}");
+                PageError::new(Status::ServiceUnavailable)
+            }
+            StoreError::NotFound(_) => PageError::new(Status::NotFound),
+            StoreError::Conflict(_) => PageError::new(Status::Conflict),
+            other => {
+                log::error!("storage error: {other}");
+                PageError::new(Status::InternalServerError)
+            }
+        }
+    }
+}
+
+impl From<ServiceError> for PageError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Invalid(_) => PageError::new(Status::UnprocessableEntity),
+            ServiceError::NotFound(_) => PageError::new(Status::NotFound),
+            ServiceError::Duplicate(_) => PageError::new(Status::Conflict),
+            ServiceError::Store(store) => store.into(),
+        }
+    }
+}

@@ -1,0 +1,61 @@
+use std::path::PathBuf;
+
+use chrono::Duration;
+use ppp_registry::fixtures::{LoadOutcome, load_dir};
+use ppp_registry::storage::organizations;
+
+use crate::support::{spawn, test_start, unique_name};
+
+fn demo_fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+#[rocket::async_test]
+async fn fixtures_replay_through_the_app_with_times_relative_to_loading() {
+    let app = spawn().await;
+    let outcome = load_dir(&app.db, &demo_fixtures(), test_start()).await.unwrap();
+    assert_eq!(outcome, LoadOutcome::Loaded { files: 1, steps: 3 });
+    let all = organizations::list_public(&app.db, None, None, 50).await.unwrap();
+    let summary: Vec<_> = all
+        .iter()
+        .map(|o| (o.kind.as_str(), o.code.as_deref(), o.created_at))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("antimonopoly", None, test_start() - Duration::days(120)),
+            ("municipality", Some("BISH"), test_start() - Duration::days(119)),
+            ("municipality", Some("OSH"), test_start() - Duration::days(118)),
+        ]
+    );
+}
+
+#[rocket::async_test]
+async fn fixtures_load_only_into_an_empty_database() {
+    let app = spawn().await;
+    load_dir(&app.db, &demo_fixtures(), test_start()).await.unwrap();
+    let again = load_dir(&app.db, &demo_fixtures(), test_start()).await.unwrap();
+    assert_eq!(again, LoadOutcome::SkippedNotEmpty);
+    assert_eq!(organizations::count_all(&app.db).await.unwrap(), 3);
+}
+
+#[rocket::async_test]
+async fn a_bad_step_names_its_file_and_number() {
+    let app = spawn().await;
+    let dir = std::env::temp_dir().join(unique_name("ppp-fixtures"));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("01.json"),
+        r#"{"steps": [
+            {"op": "create_organization", "at": "-1d", "kind": "municipality", "code": "TALAS", "name": {"ru": "Мэрия города Талас"}},
+            {"op": "create_organization", "at": "-1d", "kind": "municipality", "code": "talas", "name": {"ru": "Дубль"}}
+        ]}"#,
+    )
+    .unwrap();
+    let err = load_dir(&app.db, &dir, test_start()).await.unwrap_err().to_string();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(
+        err.ends_with("01.json: step 2: invalid: code: municipality_code"),
+        "{err}"
+    );
+}

@@ -1,0 +1,11 @@
+//! The integration suite: the whole app through Rocket's local client, each test on a fresh
+//! database. SQLite by default; PostgreSQL when `PPP_TEST_DATABASE_URL` names a server (each test
+//! then creates its own database on it).
+
+mod api;
+mod cli;
+mod fixtures;
+mod health;
+mod pages;
+mod storage;
+mod support;

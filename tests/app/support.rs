@@ -1,0 +1,161 @@
+//! Spawns the app for one test on a fresh database of the engine under test.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use chrono::{TimeZone, Utc};
+use ppp_registry::clock::ManualClock;
+use ppp_registry::config::Config;
+use ppp_registry::storage::{Db, Engine};
+use rocket::http::{Header, Status};
+use rocket::local::asynchronous::{Client, LocalResponse};
+
+/// Names the PostgreSQL server to test against (a URL with a user allowed to create databases).
+pub const PG_URL_VAR: &str = "PPP_TEST_DATABASE_URL";
+
+pub struct TestApp {
+    pub client: Client,
+    pub db: Db,
+    pub clock: Arc<ManualClock>,
+    sqlite_dir: Option<PathBuf>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.sqlite_dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// The engine this run tests, from the environment.
+pub fn engine_under_test() -> Engine {
+    match std::env::var(PG_URL_VAR) {
+        Ok(url) if !url.is_empty() => Engine::Postgres,
+        _ => Engine::Sqlite,
+    }
+}
+
+/// A name no other test of this run (or an earlier run) uses.
+pub fn unique_name(prefix: &str) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = Utc::now().timestamp_subsec_nanos();
+    format!("{prefix}_{}_{n}_{nanos}", std::process::id())
+}
+
+/// A fresh, migrated, empty database of the engine under test; for SQLite also its directory.
+pub async fn fresh_database() -> (String, Option<PathBuf>) {
+    match std::env::var(PG_URL_VAR) {
+        Ok(admin_url) if !admin_url.is_empty() => {
+            let name = unique_name("ppp_test");
+            let admin = Db::connect(&admin_url)
+                .await
+                .expect("connect to the PostgreSQL test server");
+            ppp_registry::on_pool!(admin, pool => {
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(pool)
+                    .await
+                    .expect("create the test database");
+            });
+            admin.close().await;
+            (with_database_name(&admin_url, &name), None)
+        }
+        _ => {
+            let dir = std::env::temp_dir().join(unique_name("ppp-test"));
+            std::fs::create_dir_all(&dir).expect("create the test directory");
+            let url = format!("sqlite://{}", dir.join("registry.sqlite3").display());
+            (url, Some(dir))
+        }
+    }
+}
+
+/// `postgres://u@h/admin?host=/tmp` with the database `name` instead of `admin`.
+fn with_database_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host_part = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{host_part}/{name}?{q}"),
+        None => format!("{host_part}/{name}"),
+    }
+}
+
+/// The moment tests start at: a Saturday noon in Bishkek (06:00 UTC).
+pub fn test_start() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 28, 6, 0, 0).unwrap()
+}
+
+/// The app on a fresh, migrated database, with a manual clock at [`test_start`].
+pub async fn spawn() -> TestApp {
+    let (url, sqlite_dir) = fresh_database().await;
+    let db = Db::connect(&url).await.expect("connect to the test database");
+    db.migrate().await.expect("migrate the test database");
+    let clock = ManualClock::new(test_start());
+    let rocket = ppp_registry::build(Config::for_tests(&url), db.clone(), clock.clone());
+    let client = Client::tracked(rocket).await.expect("the app ignites");
+    TestApp {
+        client,
+        db,
+        clock,
+        sqlite_dir,
+    }
+}
+
+/// The app with the demo fixtures loaded.
+pub async fn spawn_with_fixtures() -> TestApp {
+    let app = spawn().await;
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    ppp_registry::fixtures::load_dir(&app.db, &dir, test_start())
+        .await
+        .expect("fixtures load");
+    app
+}
+
+impl TestApp {
+    pub async fn get(&self, uri: &str) -> LocalResponse<'_> {
+        self.client.get(uri.to_string()).dispatch().await
+    }
+
+    pub async fn get_json(&self, uri: &str) -> (Status, serde_json::Value) {
+        let response = self.get(uri).await;
+        let status = response.status();
+        let text = response.into_string().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{uri}: not JSON ({e}): {text}"));
+        (status, body)
+    }
+
+    pub async fn get_with(&self, uri: &str, header: (&'static str, &'static str)) -> (Status, String) {
+        let response = self
+            .client
+            .get(uri.to_string())
+            .header(Header::new(header.0, header.1))
+            .dispatch()
+            .await;
+        let status = response.status();
+        (status, response.into_string().await.unwrap_or_default())
+    }
+}
+
+#[test]
+fn database_names_are_swapped_in_urls() {
+    assert_eq!(
+        with_database_name("postgres://postgres@/postgres?host=/tmp/pg", "t1"),
+        "postgres://postgres@/t1?host=/tmp/pg"
+    );
+    assert_eq!(
+        with_database_name("postgres://u:p@localhost:5432/x", "t2"),
+        "postgres://u:p@localhost:5432/t2"
+    );
+    assert_eq!(
+        with_database_name("postgres://localhost", "t3"),
+        "postgres://localhost/t3"
+    );
+}
