@@ -117,7 +117,16 @@ pub async fn list(
 /// The page people read: every public body, grouped by kind.
 #[rocket::get("/organizations")]
 pub async fn page(ctx: PageContext, db: &State<Db>, app: &State<AppState>) -> Result<Template, PageError> {
-    let rows = organizations::list_public(db, None, None, MAX_LIMIT).await?;
+    // All of them, page by page: the country has a few hundred local governments at most.
+    let mut rows = Vec::new();
+    loop {
+        let page = organizations::list_public(db, None, rows.last().map(|o: &Organization| o.id), MAX_LIMIT).await?;
+        let done = page.len() < MAX_LIMIT as usize;
+        rows.extend(page);
+        if done {
+            break;
+        }
+    }
     let lang = ctx.lang;
     let scheme = &app.config.party_scheme;
     let items: Vec<_> = rows
