@@ -33,6 +33,12 @@ pub struct AppConfig {
     pub party_scheme: String,
     /// The header a trusted reverse proxy sets to the client's address; `None` trusts no header.
     pub client_ip_header: Option<String>,
+    /// A browser session ends after this long without a request.
+    pub session_idle: chrono::Duration,
+    /// A browser session ends this long after sign-in, active or not.
+    pub session_absolute: chrono::Duration,
+    /// How long an API token lives.
+    pub token_lifetime: chrono::Duration,
 }
 
 /// The settings as read, before validation. Every key has a default.
@@ -49,6 +55,9 @@ struct RawConfig {
     ocid_prefix: String,
     party_scheme: String,
     client_ip_header: Option<String>,
+    session_idle_minutes: i64,
+    session_absolute_hours: i64,
+    token_lifetime_hours: i64,
 }
 
 impl Default for RawConfig {
@@ -64,6 +73,9 @@ impl Default for RawConfig {
             ocid_prefix: "ocds-abc123".into(),
             party_scheme: "KG-INN".into(),
             client_ip_header: None,
+            session_idle_minutes: 30,
+            session_absolute_hours: 12,
+            token_lifetime_hours: 12,
         }
     }
 }
@@ -203,6 +215,9 @@ impl Config {
                     .unwrap_or("[none: the peer address is used]")
             ),
         ];
+        lines.push(format!("session_idle_minutes = {}", a.session_idle.num_minutes()));
+        lines.push(format!("session_absolute_hours = {}", a.session_absolute.num_hours()));
+        lines.push(format!("token_lifetime_hours = {}", a.token_lifetime.num_hours()));
         if let Some(rc) = rocket {
             lines.push(format!("address = {}", rc.address));
             lines.push(format!("port = {}", rc.port));
@@ -261,7 +276,21 @@ fn validate(raw: RawConfig) -> Result<AppConfig, ConfigError> {
     {
         return Err(invalid("client_ip_header", format!("{h:?} is not a header name")));
     }
+    let positive = |key: &'static str, value: i64, max: i64| {
+        if (1..=max).contains(&value) {
+            Ok(value)
+        } else {
+            Err(invalid(key, format!("{value} is not between 1 and {max}")))
+        }
+    };
+    let session_idle = chrono::Duration::minutes(positive("session_idle_minutes", raw.session_idle_minutes, 24 * 60)?);
+    let session_absolute =
+        chrono::Duration::hours(positive("session_absolute_hours", raw.session_absolute_hours, 24 * 30)?);
+    let token_lifetime = chrono::Duration::hours(positive("token_lifetime_hours", raw.token_lifetime_hours, 24 * 365)?);
     Ok(AppConfig {
+        session_idle,
+        session_absolute,
+        token_lifetime,
         database_url,
         base_url: raw.base_url.trim_end_matches('/').to_string(),
         default_language,

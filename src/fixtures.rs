@@ -4,13 +4,21 @@
 //! Each file holds `{"steps": [...]}`; files are replayed in name order. A step's `at` is relative
 //! to the moment of loading (`"-30d"`, `"-2h"`, `"-90s"`, `"0"`): the loader sets its clock there,
 //! so a step dated last week was carried out last week as far as the records can tell.
+//!
+//! Organisations may carry a `ref` that later steps name (`"org": "osh"`). Accounts with known
+//! passwords (`create_user`) are demo data: they are replayed only in demo mode and skipped
+//! otherwise, so they never exist outside it.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 
 use crate::clock::{Clock, ManualClock};
+use crate::domain::account::NewAccount;
+use crate::domain::ids::OrgId;
 use crate::domain::organization::NewOrganization;
 use crate::services::{self, ServiceError};
 use crate::storage::{Db, StoreError, organizations};
@@ -26,8 +34,17 @@ struct FixtureFile {
 enum Step {
     CreateOrganization {
         at: String,
+        #[serde(default, rename = "ref")]
+        reference: Option<String>,
         #[serde(flatten)]
         organization: NewOrganization,
+    },
+    CreateUser {
+        at: String,
+        /// The `ref` of an organisation created earlier.
+        org: String,
+        #[serde(flatten)]
+        account: NewAccount,
     },
 }
 
@@ -44,21 +61,27 @@ pub enum FixtureError {
 /// What a load did.
 #[derive(Debug, PartialEq, Eq)]
 pub enum LoadOutcome {
-    Loaded {
-        files: usize,
-        steps: usize,
-    },
+    /// `skipped` counts demo-only steps left out because demo mode is off.
+    Loaded { files: usize, steps: usize, skipped: usize },
     /// The database already held data, and fixtures only go into an empty one.
     SkippedNotEmpty,
 }
 
-/// Replays every fixture file in `dir` into `db`, if the database is empty.
-pub async fn load_dir(db: &Db, dir: &Path, now: DateTime<Utc>) -> Result<LoadOutcome, FixtureError> {
+/// Replays every fixture file in `dir` into `db`, if the database is empty. Demo-only steps
+/// (accounts with known passwords) run only when `demo` is true.
+pub async fn load_dir(db: &Db, dir: &Path, now: DateTime<Utc>, demo: bool) -> Result<LoadOutcome, FixtureError> {
     if organizations::count_all(db).await? > 0 {
         return Ok(LoadOutcome::SkippedNotEmpty);
     }
     let files = fixture_files(dir)?;
-    let clock = ManualClock::new(now);
+    let mut replay = Replay {
+        db,
+        clock: ManualClock::new(now),
+        now,
+        demo,
+        refs: HashMap::new(),
+        skipped: 0,
+    };
     let mut steps_done = 0;
     for path in &files {
         let text = std::fs::read_to_string(path).map_err(|e| read_error(path, e))?;
@@ -69,26 +92,62 @@ pub async fn load_dir(db: &Db, dir: &Path, now: DateTime<Utc>) -> Result<LoadOut
                 step: index + 1,
                 reason,
             };
-            replay(db, &clock, now, step).await.map_err(step_error)?;
-            steps_done += 1;
+            if replay.step(step).await.map_err(step_error)? {
+                steps_done += 1;
+            }
         }
     }
     Ok(LoadOutcome::Loaded {
         files: files.len(),
         steps: steps_done,
+        skipped: replay.skipped,
     })
 }
 
-async fn replay(db: &Db, clock: &ManualClock, now: DateTime<Utc>, step: &Step) -> Result<(), String> {
-    match step {
-        Step::CreateOrganization { at, organization } => {
-            clock.set(now + parse_offset(at)?);
-            services::organizations::create(db, clock as &dyn Clock, organization)
-                .await
-                .map_err(|e| describe(&e))?;
+struct Replay<'a> {
+    db: &'a Db,
+    clock: Arc<ManualClock>,
+    now: DateTime<Utc>,
+    demo: bool,
+    refs: HashMap<String, OrgId>,
+    skipped: usize,
+}
+
+impl Replay<'_> {
+    /// Replays one step; `false` when it was skipped.
+    async fn step(&mut self, step: &Step) -> Result<bool, String> {
+        let clock = &*self.clock as &dyn Clock;
+        match step {
+            Step::CreateOrganization {
+                at,
+                reference,
+                organization,
+            } => {
+                self.clock.set(self.now + parse_offset(at)?);
+                let created = services::organizations::create(self.db, clock, organization)
+                    .await
+                    .map_err(|e| describe(&e))?;
+                if let Some(name) = reference {
+                    self.refs.insert(name.clone(), created.id);
+                }
+            }
+            Step::CreateUser { at, org, account } => {
+                if !self.demo {
+                    self.skipped += 1;
+                    return Ok(false);
+                }
+                let org = *self
+                    .refs
+                    .get(org)
+                    .ok_or_else(|| format!("no organisation with ref {org:?}"))?;
+                self.clock.set(self.now + parse_offset(at)?);
+                services::accounts::create(self.db, clock, org, account)
+                    .await
+                    .map_err(|e| describe(&e))?;
+            }
         }
+        Ok(true)
     }
-    Ok(())
 }
 
 fn describe(e: &ServiceError) -> String {

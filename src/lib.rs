@@ -8,6 +8,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod credentials;
 pub mod domain;
 pub mod fixtures;
 pub mod i18n;

@@ -42,6 +42,11 @@ typed_id!(
     OrgId
 );
 
+typed_id!(
+    /// A person's account.
+    UserId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,11 @@
 //! Pure domain rules: no HTTP, no SQL. Everything here is unit-tested on its own.
 
+pub mod access;
+pub mod account;
 pub mod ids;
+pub mod inn;
 pub mod localized;
 pub mod money;
 pub mod organization;
+pub mod throttle;
 pub mod validation;

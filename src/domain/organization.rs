@@ -3,7 +3,10 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use rust_decimal::Decimal;
+
 use crate::domain::ids::OrgId;
+use crate::domain::inn::{is_company_inn, is_natural_person_inn};
 use crate::domain::localized::LocalizedText;
 use crate::domain::validation::Violations;
 
@@ -80,8 +83,34 @@ pub struct Organization {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A person who ultimately owns a share of a company.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct BeneficialOwner {
+    pub name: String,
+    /// Percent of the company, exact (`"25.5"`).
+    #[schema(value_type = String, example = "50")]
+    pub share_percent: Decimal,
+    /// A natural person's INN, when known.
+    #[serde(default)]
+    pub inn: Option<String>,
+}
+
+/// What a company carries besides its name and INN: what reviewers compare between bidders.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
+pub struct CompanyProfile {
+    pub registration_number: String,
+    pub legal_address: String,
+    #[serde(default)]
+    pub phone: Option<String>,
+    pub email: String,
+    /// The director's full name.
+    pub director: String,
+    #[serde(default)]
+    pub beneficial_owners: Vec<BeneficialOwner>,
+}
+
 /// What is needed to create an organisation.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 pub struct NewOrganization {
     pub kind: OrganizationKind,
     pub name: LocalizedText,
@@ -90,9 +119,13 @@ pub struct NewOrganization {
     pub code: Option<String>,
     #[serde(default)]
     pub inn: Option<String>,
+    /// Companies only, and required for them.
+    #[serde(default)]
+    pub company: Option<CompanyProfile>,
 }
 
 const MAX_NAME_CHARS: usize = 300;
+const MAX_FIELD_CHARS: usize = 500;
 
 impl NewOrganization {
     /// Checks the fields; a violation names the field and the rule (`required`, `too_long`, ...).
@@ -119,11 +152,63 @@ impl NewOrganization {
             (_, Some(_)) => v.add("code", "only_municipality"),
         }
         if let Some(inn) = &self.inn
-            && !(inn.len() == 14 && inn.bytes().all(|b| b.is_ascii_digit()))
+            && !is_company_inn(inn)
         {
             v.add("inn", "inn_format");
         }
+        match (self.kind, &self.company) {
+            (OrganizationKind::Company, None) => v.add("company", "required"),
+            (OrganizationKind::Company, Some(profile)) => {
+                if self.inn.is_none() {
+                    v.add("inn", "required");
+                }
+                profile.check(&mut v);
+            }
+            (_, Some(_)) => v.add("company", "only_company"),
+            (_, None) => {}
+        }
         v.into_result()
+    }
+}
+
+impl CompanyProfile {
+    fn check(&self, v: &mut Violations) {
+        for (field, value) in [
+            ("company.registration_number", &self.registration_number),
+            ("company.legal_address", &self.legal_address),
+            ("company.director", &self.director),
+        ] {
+            check_text(v, field, Some(value), true);
+        }
+        check_text(v, "company.phone", self.phone.as_ref(), false);
+        if !crate::domain::account::is_email(&self.email) {
+            v.add("company.email", "email");
+        }
+        let mut total = Decimal::ZERO;
+        for (i, owner) in self.beneficial_owners.iter().enumerate() {
+            let field = |name: &str| format!("company.beneficial_owners.{i}.{name}");
+            check_text(v, &field("name"), Some(&owner.name), true);
+            if owner.share_percent <= Decimal::ZERO || owner.share_percent > Decimal::ONE_HUNDRED {
+                v.add(field("share_percent"), "share_range");
+            }
+            if owner.inn.as_deref().is_some_and(|inn| !is_natural_person_inn(inn)) {
+                v.add(field("inn"), "person_inn");
+            }
+            total = total.saturating_add(owner.share_percent);
+        }
+        if total > Decimal::ONE_HUNDRED {
+            v.add("company.beneficial_owners", "shares_total");
+        }
+    }
+}
+
+/// A text field: required ones must not be blank; none may exceed the length limit.
+fn check_text(v: &mut Violations, field: &str, value: Option<&String>, required: bool) {
+    match value {
+        Some(text) if text.chars().count() > MAX_FIELD_CHARS => v.add(field, "too_long"),
+        Some(text) if required && text.trim().is_empty() => v.add(field, "required"),
+        None if required => v.add(field, "required"),
+        _ => {}
     }
 }
 
@@ -146,7 +231,69 @@ mod tests {
             },
             code: Some("OSH".into()),
             inn: None,
+            company: None,
         }
+    }
+
+    fn company() -> NewOrganization {
+        NewOrganization {
+            kind: OrganizationKind::Company,
+            name: LocalizedText {
+                ru: "ОсОО «Ош Транзит Карт»".into(),
+                ky: None,
+                en: None,
+            },
+            code: None,
+            inn: Some("01204200910123".into()),
+            company: Some(CompanyProfile {
+                registration_number: "123456-3301-ООО".into(),
+                legal_address: "г. Ош, ул. Ленина, 205".into(),
+                phone: Some("+996 3222 5 55 55".into()),
+                email: "info@oshtransit.kg".into(),
+                director: "Абдыкадыров Нурлан".into(),
+                beneficial_owners: vec![
+                    BeneficialOwner {
+                        name: "Абдыкадыров Нурлан".into(),
+                        share_percent: Decimal::new(60, 0),
+                        inn: Some("21503198710015".into()),
+                    },
+                    BeneficialOwner {
+                        name: "Токтогулова Айгүл".into(),
+                        share_percent: Decimal::new(405, 1),
+                        inn: None,
+                    },
+                ],
+            }),
+        }
+    }
+
+    #[test]
+    fn companies_need_a_profile_and_owners_within_100_percent() {
+        let mut c = company();
+        assert_eq!(
+            codes(&c.validate().unwrap_err()),
+            vec![("company.beneficial_owners".into(), vec!["shares_total"])]
+        );
+        c.company.as_mut().unwrap().beneficial_owners[1].share_percent = Decimal::new(40, 0);
+        assert_eq!(c.validate(), Ok(()));
+        c.company.as_mut().unwrap().beneficial_owners[0].inn = Some("21513198710015".into());
+        c.company.as_mut().unwrap().email = "not-an-email".into();
+        assert_eq!(
+            codes(&c.validate().unwrap_err()),
+            vec![
+                ("company.beneficial_owners.0.inn".into(), vec!["person_inn"]),
+                ("company.email".into(), vec!["email"]),
+            ]
+        );
+        let bare = NewOrganization {
+            company: None,
+            inn: None,
+            ..company()
+        };
+        assert_eq!(
+            codes(&bare.validate().unwrap_err()),
+            vec![("company".into(), vec!["required"])]
+        );
     }
 
     fn codes(v: &Violations) -> Vec<(String, Vec<&'static str>)> {
@@ -182,11 +329,13 @@ mod tests {
             },
             code: Some("X".into()),
             inn: Some("123".into()),
+            company: None,
         };
         assert_eq!(
             codes(&org.validate().unwrap_err()),
             vec![
                 ("code".into(), vec!["only_municipality"]),
+                ("company".into(), vec!["required"]),
                 ("inn".into(), vec!["inn_format"]),
                 ("name.ky".into(), vec!["too_long"]),
                 ("name.ru".into(), vec!["required"]),

@@ -26,6 +26,23 @@ impl Violations {
         self.by_field.iter().map(|(f, codes)| (f.as_str(), codes.as_slice()))
     }
 
+    /// Adds every violation of `other`.
+    pub fn merge(&mut self, other: Violations) {
+        for (field, codes) in other.by_field {
+            self.by_field.entry(field).or_default().extend(codes);
+        }
+    }
+
+    /// Adds every violation of `other` under `prefix.` (`account.email`).
+    pub fn merge_prefixed(&mut self, prefix: &str, other: Violations) {
+        for (field, codes) in other.by_field {
+            self.by_field
+                .entry(format!("{prefix}.{field}"))
+                .or_default()
+                .extend(codes);
+        }
+    }
+
     /// `Ok(())` when nothing was violated.
     pub fn into_result(self) -> Result<(), Violations> {
         if self.is_empty() { Ok(()) } else { Err(self) }

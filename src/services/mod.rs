@@ -1,6 +1,7 @@
 //! The operations of the product. Each runs in one database transaction, reads the time from the
 //! injected clock, and is what both the web routes and the fixture loader call.
 
+pub mod accounts;
 pub mod organizations;
 
 use crate::domain::validation::Violations;

@@ -5,6 +5,7 @@
 
 pub mod organizations;
 pub mod types;
+pub mod users;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -47,6 +47,8 @@ pub struct ApiError {
     pub message: Message,
     /// Field-level messages; present only for 422.
     pub fields: Option<BTreeMap<String, Vec<Message>>>,
+    /// Seconds until a throttled request may be retried (429).
+    pub retry_after: Option<i64>,
 }
 
 impl ApiError {
@@ -56,6 +58,7 @@ impl ApiError {
             code,
             message,
             fields: None,
+            retry_after: None,
         }
     }
 
@@ -144,6 +147,9 @@ impl<'r> Responder<'r, 'static> for ApiError {
             .sized_body(body.len(), Cursor::new(body));
         if self.status == Status::ServiceUnavailable {
             response.header(Header::new("Retry-After", "5"));
+        }
+        if let Some(seconds) = self.retry_after {
+            response.header(Header::new("Retry-After", seconds.to_string()));
         }
         response.ok()
     }

@@ -14,6 +14,10 @@ pub fn html(status: Status, req: &Request<'_>) -> (Status, Template) {
 }
 
 #[rocket::catch(default)]
-pub fn json(status: Status, _req: &Request<'_>) -> ApiError {
-    ApiError::for_status(status)
+pub fn json(status: Status, req: &Request<'_>) -> ApiError {
+    // A data guard that refused the body left its precise error here (web::json).
+    match req.local_cache(|| None::<ApiError>) {
+        Some(error) if error.status == status => error.clone(),
+        _ => ApiError::for_status(status),
+    }
 }

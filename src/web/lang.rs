@@ -38,7 +38,7 @@ impl<'r> FromRequest<'r> for Lang {
 }
 
 /// Only a path on this site may be returned to, never another host (`//evil.example`).
-fn local_path(next: Option<&str>) -> &str {
+pub fn local_path(next: Option<&str>) -> &str {
     match next {
         Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p,
         _ => "/",

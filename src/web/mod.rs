@@ -2,17 +2,25 @@
 //! conversion of every lower-layer error into a response. Routes stay thin: they parse, call a
 //! service or the storage layer, and render.
 
+mod account;
+mod admin;
+mod api_auth;
 pub mod api_error;
 mod assets;
+pub mod auth;
 mod catchers;
 mod filters;
 mod health;
 mod home;
+pub mod json;
 pub mod lang;
 pub mod openapi;
 mod organizations;
 pub mod page;
 pub mod paging;
+pub mod permissions;
+mod registration;
+pub mod views;
 
 use rocket::{Build, Rocket};
 use rocket_dyn_templates::Template;
@@ -46,9 +54,40 @@ pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
                 lang::switch,
                 assets::stylesheet,
                 organizations::page,
+                account::sign_in_form,
+                account::sign_in,
+                account::sign_out,
+                account::account,
+                registration::register_form,
+                registration::register,
+                admin::organizations_admin_page,
+                admin::organizations_admin_create,
+                admin::organizations_admin_status,
+                admin::users_admin_page,
+                admin::users_admin_create,
+                admin::users_admin_status,
+                admin::users_admin_password,
             ],
         )
-        .mount("/api/v1", rocket::routes![openapi::document, organizations::list])
+        .mount(
+            "/api/v1",
+            rocket::routes![
+                openapi::document,
+                organizations::list,
+                organizations::show,
+                registration::register_api,
+                api_auth::issue,
+                api_auth::revoke,
+                api_auth::me,
+                admin::list_organizations,
+                admin::create_organization,
+                admin::set_organization_status,
+                admin::list_users,
+                admin::create_user,
+                admin::set_user_status,
+                admin::reset_password,
+            ],
+        )
         .register("/", rocket::catchers![catchers::html])
         .register("/api", rocket::catchers![catchers::json])
 }

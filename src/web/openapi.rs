@@ -40,14 +40,43 @@ pub struct ErrorDetail {
         crate::web::health::health,
         document,
         crate::web::organizations::list,
+        crate::web::organizations::show,
+        crate::web::registration::register_api,
+        crate::web::api_auth::issue,
+        crate::web::api_auth::revoke,
+        crate::web::api_auth::me,
+        crate::web::admin::list_organizations,
+        crate::web::admin::create_organization,
+        crate::web::admin::set_organization_status,
+        crate::web::admin::list_users,
+        crate::web::admin::create_user,
+        crate::web::admin::set_user_status,
+        crate::web::admin::reset_password,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
+    modifiers(&BearerAuth),
     tags(
         (name = "system", description = "Health and description of the service"),
-        (name = "organizations", description = "Municipalities and the antimonopoly authority"),
+        (name = "organizations", description = "Municipalities, the antimonopoly authority, company registration"),
+        (name = "auth", description = "Bearer tokens for programs"),
+        (name = "admin", description = "Organisations and accounts, for platform administrators"),
     )
 )]
 pub struct ApiDoc;
+
+/// Declares the `bearer` scheme the routes' `security` refers to.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
 
 #[utoipa::path(
     get,

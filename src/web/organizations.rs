@@ -4,63 +4,17 @@
 use rocket::State;
 use rocket::serde::json::Json;
 use rocket_dyn_templates::Template;
-use serde::Serialize;
 use serde_json::json;
-use utoipa::ToSchema;
 
 use crate::domain::ids::OrgId;
-use crate::domain::localized::LocalizedText;
-use crate::domain::organization::{Organization, OrganizationKind};
+use crate::domain::organization::{Organization, OrganizationKind, OrganizationStatus};
 use crate::storage::{Db, organizations};
 use crate::web::AppState;
 use crate::web::api_error::ApiError;
+use crate::web::auth::MaybeUser;
 use crate::web::page::{PageContext, PageError};
 use crate::web::paging::{ListPage, MAX_LIMIT, check_limit, page_of};
-
-/// An OCDS organisation identifier: the configured register scheme and the INN.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PartyIdentifier {
-    pub scheme: String,
-    pub id: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({
-    "id": "2", "kind": "municipality", "status": "active",
-    "name": {"ru": "Мэрия города Ош", "ky": "Ош шаарынын мэриясы", "en": "Osh City Hall"},
-    "code": "OSH", "identifier": null, "created_at": "2026-08-30T03:00:00Z"
-}))]
-pub struct OrganizationView {
-    /// Opaque id.
-    #[schema(value_type = String)]
-    pub id: OrgId,
-    pub kind: OrganizationKind,
-    #[schema(value_type = String)]
-    pub status: &'static str,
-    pub name: LocalizedText,
-    /// Municipalities: the code used in registry numbers (`OSH-PPP-2026-001`).
-    pub code: Option<String>,
-    /// The OCDS party identifier, when the INN is known.
-    pub identifier: Option<PartyIdentifier>,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-}
-
-impl OrganizationView {
-    fn of(org: Organization, scheme: &str) -> Self {
-        Self {
-            id: org.id,
-            kind: org.kind,
-            status: org.status.as_str(),
-            identifier: org.inn.map(|inn| PartyIdentifier {
-                scheme: scheme.to_string(),
-                id: inn,
-            }),
-            name: org.name,
-            code: org.code,
-            created_at: org.created_at,
-        }
-    }
-}
+use crate::web::views::OrganizationView;
 
 fn parse_kind(kind: Option<&str>) -> Result<Option<OrganizationKind>, ApiError> {
     match kind {
@@ -72,7 +26,7 @@ fn parse_kind(kind: Option<&str>) -> Result<Option<OrganizationKind>, ApiError> 
     }
 }
 
-fn parse_cursor(after: Option<&str>) -> Result<Option<OrgId>, ApiError> {
+pub(crate) fn parse_cursor(after: Option<&str>) -> Result<Option<OrgId>, ApiError> {
     after
         .map(|a| a.parse::<OrgId>().map_err(|_| ApiError::field("after", "cursor")))
         .transpose()
@@ -142,4 +96,41 @@ pub async fn page(ctx: PageContext, db: &State<Db>, app: &State<AppState>) -> Re
         })
         .collect();
     Ok(ctx.render("organizations", "organizations-title", json!({ "items": items })))
+}
+
+/// One organisation. Public bodies are public; a company, and any record not yet active, is
+/// shown only to its own members, reviewers and administrators: to anyone else it does not exist.
+#[utoipa::path(
+    get,
+    path = "/api/v1/organizations/{id}",
+    tag = "organizations",
+    params(("id" = String, Path, description = "Organisation id")),
+    responses(
+        (status = 200, description = "The organisation (with the company profile when visible)", body = OrganizationView),
+        (status = 404, description = "No such organisation, or not visible to the caller", body = crate::web::openapi::ErrorBody),
+    ),
+    security((), ("bearer" = []))
+)]
+#[rocket::get("/organizations/<id>")]
+pub async fn show(
+    id: &str,
+    who: MaybeUser,
+    db: &State<Db>,
+    app: &State<AppState>,
+) -> Result<Json<OrganizationView>, ApiError> {
+    let id: OrgId = id.parse().map_err(|_| ApiError::not_found())?;
+    let org = organizations::find(db, id).await?;
+    let public = organizations::PUBLIC_KINDS.contains(&org.kind) && org.status == OrganizationStatus::Active;
+    let privileged = who.0.as_ref().is_some_and(|w| w.may_see_private_records_of(org.id));
+    if !public && !privileged {
+        return Err(ApiError::not_found());
+    }
+    let profile = if privileged {
+        organizations::company_profile(db, org.id).await?
+    } else {
+        None
+    };
+    Ok(Json(
+        OrganizationView::of(org, &app.config.party_scheme).with_profile(profile),
+    ))
 }

@@ -8,9 +8,14 @@ use rocket_dyn_templates::Template;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use std::collections::BTreeMap;
+
+use crate::domain::access::Identity;
+use crate::domain::validation::Violations;
 use crate::i18n::Lang;
 use crate::services::ServiceError;
 use crate::storage::StoreError;
+use crate::web::auth::{CSRF_COOKIE, CsrfToken, MaybeUser};
 use crate::web::lang::request_lang;
 
 #[derive(Serialize)]
@@ -28,6 +33,12 @@ struct NavLink {
     current: bool,
 }
 
+#[derive(Serialize)]
+struct SignedInAs {
+    name: String,
+    organization: String,
+}
+
 /// The layout's data for one request.
 #[derive(Serialize)]
 struct Layout {
@@ -36,12 +47,16 @@ struct Layout {
     path: String,
     languages: Vec<LanguageLink>,
     nav: Vec<NavLink>,
+    user: Option<SignedInAs>,
+    csrf_token: Option<String>,
 }
 
 /// The request facts a page needs to render its layout.
 pub struct PageContext {
     pub lang: Lang,
     path: String,
+    pub user: Option<Identity>,
+    csrf_token: Option<String>,
 }
 
 #[rocket::async_trait]
@@ -49,19 +64,49 @@ impl<'r> FromRequest<'r> for PageContext {
     type Error = std::convert::Infallible;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
-        Outcome::Success(PageContext::of(req))
+        let mut ctx = PageContext::of(req);
+        ctx.user = match req.guard::<MaybeUser>().await {
+            Outcome::Success(MaybeUser(user)) => user,
+            _ => None,
+        };
+        // Every page may carry a form (sign-out in the header at least).
+        if let Outcome::Success(CsrfToken(token)) = req.guard::<CsrfToken>().await {
+            ctx.csrf_token = Some(token);
+        }
+        Outcome::Success(ctx)
     }
 }
 
-/// Pages in the main navigation: path and message id.
-const NAVIGATION: [(&str, &str); 2] = [("/", "nav-home"), ("/organizations", "nav-organizations")];
+/// Pages in the main navigation: path, message id, and whether only administrators see it.
+const NAVIGATION: [(&str, &str, bool); 4] = [
+    ("/", "nav-home", false),
+    ("/organizations", "nav-organizations", false),
+    ("/admin/organizations", "nav-admin-organizations", true),
+    ("/admin/users", "nav-admin-users", true),
+];
 
 impl PageContext {
+    /// The context without looking up the user (for error pages, which must not fail).
     pub fn of(req: &Request<'_>) -> Self {
         Self {
             lang: request_lang(req),
             path: req.uri().to_string(),
+            user: None,
+            csrf_token: req.cookies().get_private(CSRF_COOKIE).map(|c| c.value().to_string()),
         }
+    }
+
+    /// Field messages in the user's language, for re-rendering a form.
+    pub fn field_messages(&self, violations: &Violations) -> BTreeMap<String, Vec<String>> {
+        violations
+            .fields()
+            .map(|(field, codes)| {
+                let messages = codes
+                    .iter()
+                    .map(|c| self.lang.text(&format!("invalid-{}", c.replace('_', "-"))));
+                (field.to_string(), messages.collect())
+            })
+            .collect()
     }
 
     fn layout(&self, title: String) -> Layout {
@@ -82,12 +127,24 @@ impl PageContext {
                 .collect(),
             nav: NAVIGATION
                 .iter()
-                .map(|&(href, key)| NavLink {
+                .filter(|&&(_, _, admin_only)| {
+                    !admin_only
+                        || self
+                            .user
+                            .as_ref()
+                            .is_some_and(|u| u.has_role(crate::domain::access::Role::Admin))
+                })
+                .map(|&(href, key, _)| NavLink {
                     href,
                     label: self.lang.text(key),
                     current: href == path_only,
                 })
                 .collect(),
+            user: self.user.as_ref().map(|u| SignedInAs {
+                name: u.full_name.clone(),
+                organization: u.organization_name.get(self.lang).to_string(),
+            }),
+            csrf_token: self.csrf_token.clone(),
         }
     }
 

@@ -101,7 +101,7 @@ fn migrate_and_load_fixtures_work_on_a_fresh_sqlite_file() {
     let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
     let output = run(&dir, &["migrate"], &[]);
     assert!(output.status.success(), "{}", stderr(&output));
-    assert_eq!(String::from_utf8_lossy(&output.stdout), "schema version 1 on sqlite\n");
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "schema version 2 on sqlite\n");
     assert!(
         dir.join("ppp-registry.sqlite3").exists(),
         "the default database file is created"
@@ -111,12 +111,98 @@ fn migrate_and_load_fixtures_work_on_a_fresh_sqlite_file() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(
         String::from_utf8_lossy(&output.stdout),
-        "fixtures: replayed 3 steps from 1 files\n"
+        "fixtures: replayed 7 steps from 3 files; skipped 13 demo accounts (demo mode is off)\n"
     );
     let output = run(&dir, &["load-fixtures", fixtures], &[]);
     assert_eq!(
         String::from_utf8_lossy(&output.stdout),
         "fixtures: the database already holds data; nothing loaded\n"
     );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Runs the binary with `input` on its standard input.
+fn run_with_input(dir: &Path, args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ppp-registry"))
+        .current_dir(dir)
+        .args(args)
+        .env_remove("PPP_DATABASE_URL")
+        .env_remove("DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run ppp-registry");
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[rocket::async_test]
+async fn user_add_creates_the_first_administrator_of_a_fresh_install() {
+    let dir = scratch_dir();
+    let args = [
+        "user",
+        "add",
+        "--email",
+        "Root@Example.kg",
+        "--role",
+        "admin",
+        "--org",
+        "operator",
+        "--full-name",
+        "Первый администратор",
+    ];
+    let output = run_with_input(&dir, &args, "short\n");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("password: password_short"),
+        "{}",
+        stderr(&output)
+    );
+
+    let output = run_with_input(&dir, &args, "a long enough passphrase\n");
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("created account "));
+
+    let output = run_with_input(&dir, &args, "a long enough passphrase\n");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("an account with this email exists already"));
+
+    let bad_role = [
+        "user",
+        "add",
+        "--email",
+        "x@example.kg",
+        "--role",
+        "admin",
+        "--role",
+        "reviewer",
+        "--org",
+        "operator",
+        "--full-name",
+        "X",
+    ];
+    let output = run_with_input(&dir, &bad_role, "a long enough passphrase\n");
+    assert!(
+        stderr(&output).contains("roles: role_kind, admin_alone"),
+        "{}",
+        stderr(&output)
+    );
+
+    let url = format!("sqlite://{}", dir.join("ppp-registry.sqlite3").display());
+    let db = ppp_registry::storage::Db::connect(&url).await.unwrap();
+    let (account, hash) = ppp_registry::storage::users::find_for_sign_in(&db, "root@example.kg")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(account.roles, vec![ppp_registry::domain::access::Role::Admin]);
+    assert!(hash.starts_with("$argon2id$"));
+    assert!(ppp_registry::credentials::verify_password(
+        "a long enough passphrase",
+        &hash
+    ));
+    db.close().await;
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -2,7 +2,7 @@ use std::path::PathBuf;
 
 use chrono::Duration;
 use ppp_registry::fixtures::{LoadOutcome, load_dir};
-use ppp_registry::storage::organizations;
+use ppp_registry::storage::{organizations, users};
 
 use crate::support::{spawn, test_start, unique_name};
 
@@ -13,8 +13,17 @@ fn demo_fixtures() -> PathBuf {
 #[rocket::async_test]
 async fn fixtures_replay_through_the_app_with_times_relative_to_loading() {
     let app = spawn().await;
-    let outcome = load_dir(&app.db, &demo_fixtures(), test_start()).await.unwrap();
-    assert_eq!(outcome, LoadOutcome::Loaded { files: 1, steps: 3 });
+    let outcome = load_dir(&app.db, &demo_fixtures(), test_start(), false).await.unwrap();
+    assert_eq!(
+        outcome,
+        LoadOutcome::Loaded {
+            files: 3,
+            steps: 7,
+            skipped: 13
+        }
+    );
+    // Outside demo mode no account with a known password exists.
+    assert!(users::list(&app.db, None, None, 50).await.unwrap().is_empty());
     let all = organizations::list_public(&app.db, None, None, 50).await.unwrap();
     let summary: Vec<_> = all
         .iter()
@@ -33,10 +42,19 @@ async fn fixtures_replay_through_the_app_with_times_relative_to_loading() {
 #[rocket::async_test]
 async fn fixtures_load_only_into_an_empty_database() {
     let app = spawn().await;
-    load_dir(&app.db, &demo_fixtures(), test_start()).await.unwrap();
-    let again = load_dir(&app.db, &demo_fixtures(), test_start()).await.unwrap();
+    let first = load_dir(&app.db, &demo_fixtures(), test_start(), true).await.unwrap();
+    assert_eq!(
+        first,
+        LoadOutcome::Loaded {
+            files: 3,
+            steps: 20,
+            skipped: 0
+        }
+    );
+    let again = load_dir(&app.db, &demo_fixtures(), test_start(), true).await.unwrap();
     assert_eq!(again, LoadOutcome::SkippedNotEmpty);
-    assert_eq!(organizations::count_all(&app.db).await.unwrap(), 3);
+    assert_eq!(organizations::count_all(&app.db).await.unwrap(), 7);
+    assert_eq!(users::list(&app.db, None, None, 50).await.unwrap().len(), 13);
 }
 
 #[rocket::async_test]
@@ -52,7 +70,10 @@ async fn a_bad_step_names_its_file_and_number() {
         ]}"#,
     )
     .unwrap();
-    let err = load_dir(&app.db, &dir, test_start()).await.unwrap_err().to_string();
+    let err = load_dir(&app.db, &dir, test_start(), false)
+        .await
+        .unwrap_err()
+        .to_string();
     std::fs::remove_dir_all(&dir).unwrap();
     assert!(
         err.ends_with("01.json: step 2: invalid: code: municipality_code"),

@@ -6,6 +6,8 @@ mod api;
 mod cli;
 mod fixtures;
 mod health;
+mod identity;
+mod matrix;
 mod pages;
 mod storage;
 mod support;

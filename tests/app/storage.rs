@@ -17,6 +17,7 @@ fn municipality(code: &str) -> NewOrganization {
         },
         code: Some(code.to_string()),
         inn: None,
+        company: None,
     }
 }
 

@@ -8,7 +8,7 @@ use chrono::{TimeZone, Utc};
 use ppp_registry::clock::ManualClock;
 use ppp_registry::config::Config;
 use ppp_registry::storage::{Db, Engine};
-use rocket::http::{Header, Status};
+use rocket::http::{ContentType, Header, Status};
 use rocket::local::asynchronous::{Client, LocalResponse};
 
 /// Names the PostgreSQL server to test against (a URL with a user allowed to create databases).
@@ -18,6 +18,7 @@ pub struct TestApp {
     pub client: Client,
     pub db: Db,
     pub clock: Arc<ManualClock>,
+    pub url: String,
     sqlite_dir: Option<PathBuf>,
 }
 
@@ -105,6 +106,7 @@ pub async fn spawn() -> TestApp {
         client,
         db,
         clock,
+        url,
         sqlite_dir,
     }
 }
@@ -113,10 +115,55 @@ pub async fn spawn() -> TestApp {
 pub async fn spawn_with_fixtures() -> TestApp {
     let app = spawn().await;
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    ppp_registry::fixtures::load_dir(&app.db, &dir, test_start())
+    ppp_registry::fixtures::load_dir(&app.db, &dir, test_start(), true)
         .await
         .expect("fixtures load");
     app
+}
+
+/// The password of every demo account.
+pub const DEMO_PASSWORD: &str = "demo-password";
+
+impl TestApp {
+    /// Another browser on the same app and database, with its own cookie jar.
+    pub async fn browser(&self) -> Client {
+        let rocket = ppp_registry::build(Config::for_tests(&self.url), self.db.clone(), self.clock.clone());
+        Client::tracked(rocket).await.expect("the app ignites")
+    }
+
+    /// A bearer token for a demo account.
+    pub async fn token(&self, email: &str) -> String {
+        let response = self
+            .client
+            .post("/api/v1/auth/token")
+            .header(ContentType::JSON)
+            .body(serde_json::json!({"email": email, "password": DEMO_PASSWORD}).to_string())
+            .dispatch()
+            .await;
+        assert_eq!(response.status(), Status::Created, "sign-in of {email}");
+        let body: serde_json::Value = serde_json::from_str(&response.into_string().await.unwrap()).unwrap();
+        body["token"].as_str().unwrap().to_string()
+    }
+}
+
+/// The CSRF token a page handed this browser (from the page's hidden form field).
+pub async fn csrf_token(browser: &Client) -> String {
+    let html = browser.get("/sign-in").dispatch().await.into_string().await.unwrap();
+    let marker = r#"name="csrf_token" value=""#;
+    let start = html.find(marker).expect("a CSRF field") + marker.len();
+    html[start..start + 64].to_string()
+}
+
+/// Signs a browser in through the sign-in form; the response's status.
+pub async fn sign_in_browser(browser: &Client, email: &str, password: &str) -> Status {
+    let token = csrf_token(browser).await;
+    browser
+        .post("/sign-in")
+        .header(ContentType::Form)
+        .body(format!("csrf_token={token}&email={email}&password={password}"))
+        .dispatch()
+        .await
+        .status()
 }
 
 impl TestApp {

@@ -1,0 +1,310 @@
+//! Accounts, their roles, API tokens and failed sign-in counters.
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::access::{Identity, Role};
+use crate::domain::account::{NewAccount, email_key};
+use crate::domain::ids::{OrgId, UserId};
+use crate::domain::localized::LocalizedText;
+use crate::domain::organization::{OrganizationKind, OrganizationStatus};
+use crate::domain::throttle::RecentFailures;
+use crate::storage::{Db, StoreError, Tx};
+use crate::{on_pool, on_tx};
+
+/// An account as recorded (never with its password hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: UserId,
+    pub organization_id: OrgId,
+    pub email: String,
+    pub full_name: String,
+    pub status: OrganizationStatus,
+    pub roles: Vec<Role>,
+    pub chair: bool,
+    pub last_sign_in_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: i64,
+    organization_id: i64,
+    email: String,
+    full_name: String,
+    status: String,
+    is_chair: bool,
+    last_sign_in_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str = "id, organization_id, email, full_name, status, is_chair, last_sign_in_at, created_at";
+
+fn status_of(id: i64, text: &str) -> Result<OrganizationStatus, StoreError> {
+    OrganizationStatus::parse(text).ok_or_else(|| StoreError::Database(format!("user {id}: bad status {text:?}")))
+}
+
+impl UserRow {
+    fn into_account(self, roles: Vec<Role>) -> Result<Account, StoreError> {
+        Ok(Account {
+            status: status_of(self.id, &self.status)?,
+            id: UserId(self.id),
+            organization_id: OrgId(self.organization_id),
+            email: self.email,
+            full_name: self.full_name,
+            roles,
+            chair: self.is_chair,
+            last_sign_in_at: self.last_sign_in_at,
+            created_at: self.created_at,
+        })
+    }
+}
+
+async fn roles_of(db: &Db, id: i64) -> Result<Vec<Role>, StoreError> {
+    let sql = "SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role";
+    let names: Vec<String> = on_pool!(db, pool => sqlx::query_scalar(sql).bind(id).fetch_all(pool).await?);
+    let mut roles: Vec<Role> = names.iter().filter_map(|n| Role::parse(n)).collect();
+    roles.sort();
+    Ok(roles)
+}
+
+/// Records an account and its roles inside the caller's transaction.
+pub async fn insert(
+    tx: &mut Tx,
+    organization: OrgId,
+    new: &NewAccount,
+    password_hash: &str,
+    status: OrganizationStatus,
+    now: DateTime<Utc>,
+) -> Result<Account, StoreError> {
+    let sql = format!(
+        "INSERT INTO users (organization_id, email, email_key, full_name, password_hash, status, is_chair, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING {COLUMNS}"
+    );
+    let row: UserRow = on_tx!(tx, conn => {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(organization.0)
+            .bind(new.email.trim())
+            .bind(email_key(&new.email))
+            .bind(new.full_name.trim())
+            .bind(password_hash)
+            .bind(status.as_str())
+            .bind(new.chair)
+            .bind(now)
+            .fetch_one(&mut *conn)
+            .await?
+    });
+    let mut roles = new.roles.clone();
+    roles.sort();
+    roles.dedup();
+    for role in &roles {
+        on_tx!(tx, conn => {
+            sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
+                .bind(row.id)
+                .bind(role.as_str())
+                .execute(&mut *conn)
+                .await?.rows_affected()
+        });
+    }
+    row.into_account(roles)
+}
+
+/// The account with this email (case-insensitive) and its password hash.
+pub async fn find_for_sign_in(db: &Db, email: &str) -> Result<Option<(Account, String)>, StoreError> {
+    let sql = format!("SELECT {COLUMNS}, password_hash FROM users WHERE email_key = $1");
+    let row: Option<(UserRow, String)> = on_pool!(db, pool => {
+        sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(email_key(email))
+            .fetch_optional(pool)
+            .await?
+            .map(|r| {
+                use sqlx::{FromRow, Row};
+                Ok::<_, sqlx::Error>((UserRow::from_row(&r)?, r.try_get::<String, _>("password_hash")?))
+            })
+            .transpose()?
+    });
+    match row {
+        Some((user, hash)) => {
+            let roles = roles_of(db, user.id).await?;
+            Ok(Some((user.into_account(roles)?, hash)))
+        }
+        None => Ok(None),
+    }
+}
+
+pub async fn find(db: &Db, id: UserId) -> Result<Account, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
+    let row: Option<UserRow> =
+        on_pool!(db, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(id.0).fetch_optional(pool).await?);
+    let row = row.ok_or(StoreError::NotFound("account"))?;
+    let roles = roles_of(db, row.id).await?;
+    row.into_account(roles)
+}
+
+/// Up to `limit` accounts in id order after `after`, of one organisation if given.
+pub async fn list(
+    db: &Db,
+    organization: Option<OrgId>,
+    after: Option<UserId>,
+    limit: u32,
+) -> Result<Vec<Account>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM users WHERE ($1 IS NULL OR organization_id = $1) AND id > $2 ORDER BY id LIMIT $3"
+    );
+    let rows: Vec<UserRow> = on_pool!(db, pool => {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(organization.map(|o| o.0))
+            .bind(after.map_or(0, |a| a.0))
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?
+    });
+    let mut accounts = Vec::with_capacity(rows.len());
+    for row in rows {
+        let roles = roles_of(db, row.id).await?;
+        accounts.push(row.into_account(roles)?);
+    }
+    Ok(accounts)
+}
+
+#[derive(sqlx::FromRow)]
+struct IdentityRow {
+    id: i64,
+    email: String,
+    full_name: String,
+    is_chair: bool,
+    organization_id: i64,
+    kind: String,
+    name_ru: String,
+    name_ky: Option<String>,
+    name_en: Option<String>,
+}
+
+/// The identity of an active account in an active organisation; `None` otherwise.
+pub async fn active_identity(db: &Db, id: UserId) -> Result<Option<Identity>, StoreError> {
+    let sql = "SELECT u.id, u.email, u.full_name, u.is_chair, o.id AS organization_id, o.kind, o.name_ru, \
+               o.name_ky, o.name_en FROM users u JOIN organizations o ON o.id = u.organization_id \
+               WHERE u.id = $1 AND u.status = 'active' AND o.status = 'active'";
+    let row: Option<IdentityRow> = on_pool!(db, pool => sqlx::query_as(sql).bind(id.0).fetch_optional(pool).await?);
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let kind = OrganizationKind::parse(&row.kind)
+        .ok_or_else(|| StoreError::Database(format!("organization {}: bad kind", row.organization_id)))?;
+    Ok(Some(Identity {
+        user_id: UserId(row.id),
+        roles: roles_of(db, row.id).await?,
+        email: row.email,
+        full_name: row.full_name,
+        organization_id: OrgId(row.organization_id),
+        organization_kind: kind,
+        organization_name: LocalizedText {
+            ru: row.name_ru,
+            ky: row.name_ky,
+            en: row.name_en,
+        },
+        chair: row.is_chair,
+    }))
+}
+
+/// Sets an account's status; the account after the change.
+pub async fn set_status(
+    tx: &mut Tx,
+    id: UserId,
+    status: OrganizationStatus,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let sql = "UPDATE users SET status = $1, updated_at = $2 WHERE id = $3";
+    let done = on_tx!(tx, conn => sqlx::query(sql).bind(status.as_str()).bind(now).bind(id.0).execute(conn).await?.rows_affected());
+    if done == 0 {
+        return Err(StoreError::NotFound("account"));
+    }
+    Ok(())
+}
+
+/// Replaces the password hash and revokes every token of the account.
+pub async fn set_password(tx: &mut Tx, id: UserId, password_hash: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let sql = "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3";
+    let done = on_tx!(tx, conn => sqlx::query(sql).bind(password_hash).bind(now).bind(id.0).execute(&mut *conn).await?.rows_affected());
+    if done == 0 {
+        return Err(StoreError::NotFound("account"));
+    }
+    let sql = "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL";
+    on_tx!(tx, conn => sqlx::query(sql).bind(now).bind(id.0).execute(&mut *conn).await?.rows_affected());
+    Ok(())
+}
+
+pub async fn record_sign_in(tx: &mut Tx, id: UserId, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let sql = "UPDATE users SET last_sign_in_at = $1 WHERE id = $2";
+    on_tx!(tx, conn => sqlx::query(sql).bind(now).bind(id.0).execute(conn).await?.rows_affected());
+    Ok(())
+}
+
+pub async fn insert_token(
+    tx: &mut Tx,
+    user: UserId,
+    token_hash: &str,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let sql = "INSERT INTO api_tokens (user_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4)";
+    on_tx!(tx, conn => sqlx::query(sql).bind(user.0).bind(token_hash).bind(now).bind(expires_at).execute(conn).await?.rows_affected());
+    Ok(())
+}
+
+/// The account a live (unrevoked, unexpired) token belongs to.
+pub async fn token_owner(db: &Db, token_hash: &str, now: DateTime<Utc>) -> Result<Option<UserId>, StoreError> {
+    let sql = "SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2";
+    let id: Option<i64> =
+        on_pool!(db, pool => sqlx::query_scalar(sql).bind(token_hash).bind(now).fetch_optional(pool).await?);
+    Ok(id.map(UserId))
+}
+
+/// Revokes a live token; whether there was one.
+pub async fn revoke_token(tx: &mut Tx, token_hash: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    let sql = "UPDATE api_tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL";
+    let done = on_tx!(tx, conn => sqlx::query(sql).bind(now).bind(token_hash).execute(conn).await?.rows_affected());
+    Ok(done > 0)
+}
+
+pub async fn add_sign_in_failure(
+    tx: &mut Tx,
+    email: &str,
+    client_ip: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let sql = "INSERT INTO sign_in_failures (email_key, client_ip, at) VALUES ($1, $2, $3)";
+    on_tx!(tx, conn => sqlx::query(sql).bind(email_key(email)).bind(client_ip).bind(at).execute(conn).await?.rows_affected());
+    Ok(())
+}
+
+/// Failed sign-ins after `since` for the account and for the client address.
+pub async fn recent_failures(
+    db: &Db,
+    email: &str,
+    client_ip: Option<&str>,
+    since: DateTime<Utc>,
+) -> Result<RecentFailures, StoreError> {
+    let sql = "SELECT COUNT(*), MIN(at) FROM sign_in_failures WHERE email_key = $1 AND at > $2";
+    let (by_account, first_account): (i64, Option<DateTime<Utc>>) =
+        on_pool!(db, pool => sqlx::query_as(sql).bind(email_key(email)).bind(since).fetch_one(pool).await?);
+    let (by_address, first_address): (i64, Option<DateTime<Utc>>) = match client_ip {
+        Some(ip) => {
+            let sql = "SELECT COUNT(*), MIN(at) FROM sign_in_failures WHERE client_ip = $1 AND at > $2";
+            on_pool!(db, pool => sqlx::query_as(sql).bind(ip).bind(since).fetch_one(pool).await?)
+        }
+        None => (0, None),
+    };
+    Ok(RecentFailures {
+        by_account,
+        by_address,
+        first_by_account: first_account,
+        first_by_address: first_address,
+    })
+}
+
+/// Forgets an account's failed sign-ins (after a successful one).
+pub async fn clear_sign_in_failures(tx: &mut Tx, email: &str) -> Result<(), StoreError> {
+    let sql = "DELETE FROM sign_in_failures WHERE email_key = $1";
+    on_tx!(tx, conn => sqlx::query(sql).bind(email_key(email)).execute(conn).await?.rows_affected());
+    Ok(())
+}

@@ -1,0 +1,43 @@
+//! JSON request bodies: a body that is not JSON, or has a field of the wrong type, is a 400
+//! `bad_request` that says what is wrong (api.md); too large is a 413.
+
+use rocket::data::{Data, FromData, Outcome};
+use rocket::http::Status;
+use rocket::request::Request;
+use rocket::serde::json::Json;
+use serde::de::DeserializeOwned;
+
+use crate::web::api_error::{ApiError, Message};
+
+/// A JSON body of type `T`.
+pub struct ApiJson<T>(pub T);
+
+#[rocket::async_trait]
+impl<'r, T: DeserializeOwned + Send + 'static> FromData<'r> for ApiJson<T> {
+    type Error = ApiError;
+
+    async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> Outcome<'r, Self> {
+        use rocket::serde::json::Error;
+        match Json::<T>::from_data(req, data).await {
+            Outcome::Success(Json(value)) => Outcome::Success(ApiJson(value)),
+            Outcome::Forward(f) => Outcome::Forward(f),
+            Outcome::Error((_, error)) => {
+                let api_error = match error {
+                    Error::Io(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                        ApiError::for_status(Status::PayloadTooLarge)
+                    }
+                    Error::Io(_) => ApiError::for_status(Status::BadRequest),
+                    Error::Parse(_, e) => ApiError::new(
+                        Status::BadRequest,
+                        "bad_request",
+                        Message::new("error-bad-json").arg("detail", e.to_string()),
+                    ),
+                };
+                let status = api_error.status;
+                // The error travels to the catcher through the request's cache.
+                req.local_cache(|| Some(api_error.clone()));
+                Outcome::Error((status, api_error))
+            }
+        }
+    }
+}

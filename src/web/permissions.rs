@@ -1,0 +1,131 @@
+//! The permission table: every route, who may use it. Written once, here; the guards on the
+//! routes enforce it, the role-matrix test (tests/app/matrix.rs) checks every mounted route
+//! against it for every role and for anonymous callers (a route missing here fails that test),
+//! and the README shows it (a test checks the README's copy is current).
+
+use crate::domain::access::{Access, Role};
+
+/// One route and its rule.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteRule {
+    pub method: &'static str,
+    /// The path as mounted, with Rocket's `<param>` segments.
+    pub path: &'static str,
+    pub access: Access,
+    /// What else limits it (scoping to the caller's organisation, CSRF...).
+    pub note: &'static str,
+}
+
+const fn rule(method: &'static str, path: &'static str, access: Access, note: &'static str) -> RouteRule {
+    RouteRule {
+        method,
+        path,
+        access,
+        note,
+    }
+}
+
+const ADMIN: Access = Access::AnyOf(&[Role::Admin]);
+const CSRF: &str = "form needs its CSRF token (403 without)";
+
+pub const ROUTES: &[RouteRule] = &[
+    rule("GET", "/", Access::Public, ""),
+    rule("GET", "/health", Access::Public, ""),
+    rule("GET", "/static/app.css", Access::Public, ""),
+    rule("GET", "/language/<code>", Access::Public, ""),
+    rule("GET", "/organizations", Access::Public, "public bodies only"),
+    rule("GET", "/sign-in", Access::Public, ""),
+    rule("POST", "/sign-in", Access::Public, CSRF),
+    rule("POST", "/sign-out", Access::Public, CSRF),
+    rule("GET", "/register", Access::Public, ""),
+    rule("POST", "/register", Access::Public, CSRF),
+    rule("GET", "/account", Access::SignedIn, ""),
+    rule("GET", "/admin/organizations", ADMIN, ""),
+    rule("POST", "/admin/organizations", ADMIN, CSRF),
+    rule("POST", "/admin/organizations/<id>/status", ADMIN, CSRF),
+    rule("GET", "/admin/users", ADMIN, ""),
+    rule("POST", "/admin/users", ADMIN, CSRF),
+    rule("POST", "/admin/users/<id>/status", ADMIN, CSRF),
+    rule("POST", "/admin/users/<id>/password", ADMIN, CSRF),
+    rule("GET", "/api/v1/openapi.json", Access::Public, ""),
+    rule("GET", "/api/v1/organizations", Access::Public, "public bodies only"),
+    rule(
+        "GET",
+        "/api/v1/organizations/<id>",
+        Access::Public,
+        "a company (and any pending record) only to its members, reviewers and admins; 404 to others",
+    ),
+    rule(
+        "POST",
+        "/api/v1/registrations",
+        Access::Public,
+        "creates a pending company and bidder",
+    ),
+    rule(
+        "POST",
+        "/api/v1/auth/token",
+        Access::Public,
+        "throttled: 429 after 5 failures in 15 minutes",
+    ),
+    rule(
+        "DELETE",
+        "/api/v1/auth/token",
+        Access::SignedIn,
+        "revokes the token presented",
+    ),
+    rule("GET", "/api/v1/me", Access::SignedIn, ""),
+    rule("GET", "/api/v1/admin/organizations", ADMIN, ""),
+    rule("POST", "/api/v1/admin/organizations", ADMIN, ""),
+    rule("POST", "/api/v1/admin/organizations/<id>/status", ADMIN, ""),
+    rule("GET", "/api/v1/admin/users", ADMIN, ""),
+    rule(
+        "POST",
+        "/api/v1/admin/users",
+        ADMIN,
+        "roles must fit the organisation; admin holds no other role",
+    ),
+    rule(
+        "POST",
+        "/api/v1/admin/users/<id>/status",
+        ADMIN,
+        "not on one's own account",
+    ),
+    rule(
+        "POST",
+        "/api/v1/admin/users/<id>/password",
+        ADMIN,
+        "revokes the account's tokens",
+    ),
+];
+
+/// The rule for a mounted route, if the table has one.
+pub fn rule_for(method: &str, path: &str) -> Option<&'static RouteRule> {
+    ROUTES.iter().find(|r| r.method == method && r.path == path)
+}
+
+fn describe(access: Access) -> String {
+    match access {
+        Access::Public => "anyone".to_string(),
+        Access::SignedIn => "any signed-in user".to_string(),
+        Access::AnyOf(roles) => roles
+            .iter()
+            .map(|r| format!("`{}`", r.as_str()))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+/// The table as Markdown, as the README shows it.
+pub fn markdown() -> String {
+    let mut out = String::from("| method | path | who may | also |\n|---|---|---|---|\n");
+    for r in ROUTES {
+        out.push_str(&format!(
+            "| {} | `{}` | {} | {} |\n",
+            r.method,
+            r.path,
+            describe(r.access),
+            r.note
+        ));
+    }
+    out
+}

@@ -1,0 +1,215 @@
+//! The role matrix: every mounted route, for every role and for anonymous callers, against the
+//! permission table (src/web/permissions.rs). A route missing from the table fails here.
+
+use ppp_registry::domain::access::{Identity, Role};
+use ppp_registry::domain::ids::{OrgId, UserId};
+use ppp_registry::domain::localized::LocalizedText;
+use ppp_registry::web::permissions::{self, ROUTES};
+use rocket::http::{ContentType, Header, Method, Status};
+use rocket::local::asynchronous::Client;
+
+use crate::support::{DEMO_PASSWORD, TestApp, csrf_token, sign_in_browser, spawn_with_fixtures};
+
+/// One caller of the matrix: anonymous, or a demo account holding one role.
+struct Caller {
+    label: &'static str,
+    role: Option<Role>,
+    browser: Client,
+    token: Option<String>,
+    csrf: String,
+}
+
+const ACCOUNTS: [(&str, Role); 6] = [
+    ("officer.osh@demo.kg", Role::Officer),
+    ("approver.osh@demo.kg", Role::Approver),
+    ("member.osh@demo.kg", Role::Commission),
+    ("bidder1@demo.kg", Role::Bidder),
+    ("reviewer@demo.kg", Role::Reviewer),
+    ("admin@demo.kg", Role::Admin),
+];
+
+async fn callers(app: &TestApp) -> Vec<Caller> {
+    let anonymous = app.browser().await;
+    let csrf = csrf_token(&anonymous).await;
+    let mut all = vec![Caller {
+        label: "anonymous",
+        role: None,
+        browser: anonymous,
+        token: None,
+        csrf,
+    }];
+    for (email, role) in ACCOUNTS {
+        let browser = app.browser().await;
+        assert_eq!(sign_in_browser(&browser, email, DEMO_PASSWORD).await, Status::SeeOther);
+        let csrf = csrf_token(&browser).await;
+        all.push(Caller {
+            label: email,
+            role: Some(role),
+            browser,
+            token: Some(app.token(email).await),
+            csrf,
+        });
+    }
+    all
+}
+
+/// A stand-in identity with the caller's role, for asking the table what it allows.
+fn identity(role: Role) -> Identity {
+    Identity {
+        user_id: UserId(1),
+        email: String::new(),
+        full_name: String::new(),
+        organization_id: OrgId(1),
+        organization_kind: role.organization_kind(),
+        organization_name: LocalizedText {
+            ru: String::new(),
+            ky: None,
+            en: None,
+        },
+        roles: vec![role],
+        chair: false,
+    }
+}
+
+#[rocket::async_test]
+async fn every_route_answers_every_role_as_the_permission_table_says() {
+    let app = spawn_with_fixtures().await;
+    let osh = ppp_registry::storage::organizations::find_by_code(&app.db, "OSH")
+        .await
+        .unwrap()
+        .id;
+    let member = ppp_registry::storage::users::find_for_sign_in(&app.db, "member.bishkek@demo.kg")
+        .await
+        .unwrap()
+        .unwrap()
+        .0
+        .id;
+
+    let mut mounted: Vec<(Method, String)> = app
+        .client
+        .rocket()
+        .routes()
+        .map(|r| (r.method, r.uri.path().to_string()))
+        .collect();
+    mounted.sort_by_key(|(method, path)| {
+        // Routes that end the caller's session or token go last.
+        let ends_credentials = path == "/sign-out" || *method == Method::Delete;
+        (ends_credentials, path.clone(), method.as_str())
+    });
+    let missing: Vec<String> = mounted
+        .iter()
+        .filter(|(m, p)| permissions::rule_for(m.as_str(), p).is_none())
+        .map(|(m, p)| format!("{m} {p}"))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "routes missing from the permission table: {missing:?}"
+    );
+    let stale: Vec<_> = ROUTES
+        .iter()
+        .filter(|r| !mounted.iter().any(|(m, p)| m.as_str() == r.method && p == r.path))
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert!(stale.is_empty(), "table rows with no route: {stale:?}");
+
+    let callers = callers(&app).await;
+    let mut failures = Vec::new();
+    for (method, path) in &mounted {
+        let rule = permissions::rule_for(method.as_str(), path).unwrap();
+        let id = if path.contains("/users/") {
+            member.to_string()
+        } else {
+            osh.to_string()
+        };
+        let uri = path.replace("<id>", &id).replace("<code>", "en");
+        let api = path.starts_with("/api/");
+        for caller in &callers {
+            let mut request = caller.browser.req(*method, uri.clone());
+            if api {
+                request = request.header(ContentType::JSON).body("{}");
+                if let Some(token) = &caller.token {
+                    request = request.header(Header::new("Authorization", format!("Bearer {token}")));
+                }
+            } else if *method == Method::Post {
+                request = request
+                    .header(ContentType::Form)
+                    .body(format!("csrf_token={}", caller.csrf));
+            }
+            let status = request.dispatch().await.status();
+            let who = caller.role.map(identity);
+            let expected_ok = rule.access.allows(who.as_ref());
+            let ok = match (expected_ok, &caller.role) {
+                (true, _) => ![Status::Unauthorized, Status::Forbidden, Status::NotFound].contains(&status),
+                (false, None) => status == Status::Unauthorized,
+                (false, Some(_)) => status == Status::Forbidden,
+            };
+            if !ok {
+                failures.push(format!(
+                    "{method} {uri} as {}: {status} (allowed: {expected_ok})",
+                    caller.label
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[rocket::async_test]
+async fn another_organisations_private_records_are_404() {
+    let app = spawn_with_fixtures().await;
+    let bidder1_company = ppp_registry::storage::users::find_for_sign_in(&app.db, "bidder1@demo.kg")
+        .await
+        .unwrap()
+        .unwrap()
+        .0
+        .organization_id;
+    let uri = format!("/api/v1/organizations/{bidder1_company}");
+    let get = |token: Option<String>| {
+        let client = &app.client;
+        let uri = uri.clone();
+        async move {
+            let mut request = client.get(uri);
+            if let Some(token) = token {
+                request = request.header(Header::new("Authorization", format!("Bearer {token}")));
+            }
+            let response = request.dispatch().await;
+            let status = response.status();
+            let body: serde_json::Value = serde_json::from_str(&response.into_string().await.unwrap()).unwrap();
+            (status, body)
+        }
+    };
+    assert_eq!(get(None).await.0, Status::NotFound);
+    for outsider in ["bidder2@demo.kg", "officer.osh@demo.kg"] {
+        let (status, body) = get(Some(app.token(outsider).await)).await;
+        assert_eq!(status, Status::NotFound, "{outsider}");
+        assert_eq!(body["error"]["code"], "not_found");
+    }
+    for insider in ["bidder1@demo.kg", "reviewer@demo.kg", "admin@demo.kg"] {
+        let (status, body) = get(Some(app.token(insider).await)).await;
+        assert_eq!(status, Status::Ok, "{insider}");
+        assert_eq!(
+            body["company"]["beneficial_owners"][0]["share_percent"], "60",
+            "{insider}"
+        );
+        assert_eq!(
+            body["identifier"],
+            serde_json::json!({"scheme": "KG-INN", "id": "01204200910123"})
+        );
+    }
+}
+
+/// The README shows the permission table exactly as the code has it.
+#[test]
+fn the_readme_shows_the_current_permission_table() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let table = permissions::markdown();
+    assert!(
+        readme.contains(&table),
+        "README.md's permission table is out of date; replace it with:\n{table}"
+    );
+}
