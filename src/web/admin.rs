@@ -299,7 +299,7 @@ async fn organizations_page(
         json!({
             "items": items,
             "kinds": kinds,
-            "flash": flash.map(|f| f.message().to_string()),
+            "flash": flash.map(|f| flash_text(ctx, &f)),
             "values": values,
             "errors": errors.map(|v| ctx.field_messages(v)).unwrap_or_default(),
         }),
@@ -313,7 +313,8 @@ pub async fn organizations_admin_page(
     flash: Option<FlashMessage<'_>>,
     db: &State<Db>,
 ) -> Result<Template, PageError> {
-    organizations_page(&ctx, db, flash, json!({}), None).await
+    let empty = json!({"kind": "", "name_ru": "", "name_ky": "", "name_en": "", "code": "", "inn": ""});
+    organizations_page(&ctx, db, flash, empty, None).await
 }
 
 #[derive(FromForm)]
@@ -333,6 +334,24 @@ pub struct OrganizationForm {
     #[field(default = String::new())]
     inn: String,
 }
+
+/// Flash cookies carry a message id (ASCII, safe in a header), put in the reader's language here.
+fn flash_text(ctx: &PageContext, flash: &FlashMessage<'_>) -> String {
+    let id = flash.message();
+    if FLASH_MESSAGES.contains(&id) {
+        ctx.lang.text(id)
+    } else {
+        String::new()
+    }
+}
+
+const FLASH_MESSAGES: [&str; 5] = [
+    "admin-created",
+    "admin-saved",
+    "admin-password-reset",
+    "invalid-not-self",
+    "invalid-password-short",
+];
 
 fn optional(s: &str) -> Option<String> {
     let s = s.trim();
@@ -389,7 +408,7 @@ pub async fn organizations_admin_create(
     match outcome {
         Ok(()) => Ok(Ok(Flash::success(
             Redirect::to("/admin/organizations"),
-            ctx.lang.text("admin-created"),
+            "admin-created",
         ))),
         Err(e) => {
             let mut v = Violations::new();
@@ -416,7 +435,6 @@ pub struct StatusForm {
 
 #[rocket::post("/admin/organizations/<id>/status", data = "<form>")]
 pub async fn organizations_admin_status(
-    ctx: PageContext,
     _admin: Admin,
     id: &str,
     form: Form<StatusForm>,
@@ -430,10 +448,7 @@ pub async fn organizations_admin_status(
     let id = parse_org_id(id)?;
     let status = parse_status(&form.status)?;
     org_service::set_status(db, &*app.clock, id, status).await?;
-    Ok(Flash::success(
-        Redirect::to("/admin/organizations"),
-        ctx.lang.text("admin-saved"),
-    ))
+    Ok(Flash::success(Redirect::to("/admin/organizations"), "admin-saved"))
 }
 
 async fn users_page(
@@ -483,7 +498,7 @@ async fn users_page(
             "items": items,
             "organizations": org_options,
             "roles": roles,
-            "flash": flash.map(|f| f.message().to_string()),
+            "flash": flash.map(|f| flash_text(ctx, &f)),
             "values": values,
             "errors": errors.map(|v| ctx.field_messages(v)).unwrap_or_default(),
         }),
@@ -497,7 +512,8 @@ pub async fn users_admin_page(
     flash: Option<FlashMessage<'_>>,
     db: &State<Db>,
 ) -> Result<Template, PageError> {
-    users_page(&ctx, db, flash, json!({}), None).await
+    let empty = json!({"organization_id": "", "email": "", "full_name": "", "roles": [], "chair": false});
+    users_page(&ctx, db, flash, empty, None).await
 }
 
 #[derive(FromForm)]
@@ -552,10 +568,7 @@ pub async fn users_admin_create(
         }
     };
     match outcome {
-        Ok(()) => Ok(Ok(Flash::success(
-            Redirect::to("/admin/users"),
-            ctx.lang.text("admin-created"),
-        ))),
+        Ok(()) => Ok(Ok(Flash::success(Redirect::to("/admin/users"), "admin-created"))),
         Err(e) => {
             let v = violations_of(e)?;
             let values = json!({"organization_id": form.organization_id, "email": form.email,
@@ -568,7 +581,6 @@ pub async fn users_admin_create(
 
 #[rocket::post("/admin/users/<id>/status", data = "<form>")]
 pub async fn users_admin_status(
-    ctx: PageContext,
     admin: Admin,
     id: &str,
     form: Form<StatusForm>,
@@ -582,14 +594,8 @@ pub async fn users_admin_status(
     let id = parse_user_id(id)?;
     let status = parse_status(&form.status)?;
     match accounts::set_status(db, &*app.clock, &admin.0, id, status).await {
-        Ok(_) => Ok(Flash::success(
-            Redirect::to("/admin/users"),
-            ctx.lang.text("admin-saved"),
-        )),
-        Err(ServiceError::Invalid(_)) => Ok(Flash::error(
-            Redirect::to("/admin/users"),
-            ctx.lang.text("invalid-not-self"),
-        )),
+        Ok(_) => Ok(Flash::success(Redirect::to("/admin/users"), "admin-saved")),
+        Err(ServiceError::Invalid(_)) => Ok(Flash::error(Redirect::to("/admin/users"), "invalid-not-self")),
         Err(e) => Err(e.into()),
     }
 }
@@ -604,7 +610,6 @@ pub struct PasswordForm {
 
 #[rocket::post("/admin/users/<id>/password", data = "<form>")]
 pub async fn users_admin_password(
-    ctx: PageContext,
     _admin: Admin,
     id: &str,
     form: Form<PasswordForm>,
@@ -617,14 +622,8 @@ pub async fn users_admin_password(
     }
     let id = parse_user_id(id)?;
     match accounts::reset_password(db, &*app.clock, id, &form.password).await {
-        Ok(()) => Ok(Flash::success(
-            Redirect::to("/admin/users"),
-            ctx.lang.text("admin-password-reset"),
-        )),
-        Err(ServiceError::Invalid(_)) => Ok(Flash::error(
-            Redirect::to("/admin/users"),
-            ctx.lang.text("invalid-password-short"),
-        )),
+        Ok(()) => Ok(Flash::success(Redirect::to("/admin/users"), "admin-password-reset")),
+        Err(ServiceError::Invalid(_)) => Ok(Flash::error(Redirect::to("/admin/users"), "invalid-password-short")),
         Err(e) => Err(e.into()),
     }
 }

@@ -2,6 +2,7 @@
 //! database. SQLite by default; PostgreSQL when `PPP_TEST_DATABASE_URL` names a server (each test
 //! then creates its own database on it).
 
+mod admin;
 mod api;
 mod cli;
 mod fixtures;
