@@ -18,6 +18,7 @@ use serde::Deserialize;
 
 use crate::clock::{Clock, ManualClock};
 use crate::domain::account::NewAccount;
+use crate::domain::audit::AuditContext;
 use crate::domain::ids::OrgId;
 use crate::domain::organization::NewOrganization;
 use crate::services::{self, ServiceError};
@@ -124,7 +125,7 @@ impl Replay<'_> {
                 organization,
             } => {
                 self.clock.set(self.now + parse_offset(at)?);
-                let created = services::organizations::create(self.db, clock, organization)
+                let created = services::organizations::create(self.db, clock, &AuditContext::system(), organization)
                     .await
                     .map_err(|e| describe(&e))?;
                 if let Some(name) = reference {
@@ -141,7 +142,7 @@ impl Replay<'_> {
                     .get(org)
                     .ok_or_else(|| format!("no organisation with ref {org:?}"))?;
                 self.clock.set(self.now + parse_offset(at)?);
-                services::accounts::create(self.db, clock, org, account)
+                services::accounts::create(self.db, clock, &AuditContext::system(), org, account)
                     .await
                     .map_err(|e| describe(&e))?;
             }

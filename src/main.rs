@@ -10,6 +10,7 @@ use ppp_registry::clock::{Clock, SystemClock};
 use ppp_registry::config::Config;
 use ppp_registry::domain::access::Role;
 use ppp_registry::domain::account::NewAccount;
+use ppp_registry::domain::audit::{AuditContext, Verdict};
 use ppp_registry::domain::ids::OrgId;
 use ppp_registry::domain::localized::LocalizedText;
 use ppp_registry::domain::organization::{NewOrganization, OrganizationKind};
@@ -45,6 +46,15 @@ enum Command {
     /// Manage accounts (the first administrator of a fresh install).
     #[command(subcommand)]
     User(UserCommand),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check every link of the audit log: exit 0 when intact, 1 when not, 2 on error.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -73,6 +83,15 @@ const DEMO_FIXTURES: &str = "fixtures";
 #[rocket::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Audit(AuditCommand::Verify)) = cli.command {
+        return match Config::from_environment(false) {
+            Ok(config) => verify_audit(&config).await,
+            Err(e) => {
+                eprintln!("ppp-registry: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     match run(cli.command.unwrap_or(Command::Serve { demo: false })).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
@@ -103,6 +122,7 @@ async fn run(command: Command) -> Result<(), String> {
             Ok(())
         }
         Command::User(command) => add_user(&config, command).await,
+        Command::Audit(AuditCommand::Verify) => Err("audit verify runs before the configuration is read".into()),
         Command::Serve { .. } => {
             let db = open(&config).await?;
             if config.app.demo {
@@ -114,6 +134,42 @@ async fn run(command: Command) -> Result<(), String> {
             }
             let rocket = ppp_registry::build(config, db, Arc::new(SystemClock));
             rocket.launch().await.map(|_| ()).map_err(|e| one_line(&e.to_string()))
+        }
+    }
+}
+
+/// The audit context of an operator's command: the system, from the command line.
+fn command_line() -> AuditContext {
+    AuditContext {
+        client_address: Some("command line".into()),
+        ..AuditContext::system()
+    }
+}
+
+/// `audit verify`: exit 0 when intact, 1 when not, 2 when it cannot be checked.
+async fn verify_audit(config: &Config) -> ExitCode {
+    let checked = match open(config).await {
+        Ok(db) => ppp_registry::storage::audit::verify(&db)
+            .await
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e),
+    };
+    match checked {
+        Ok(Verdict::Intact { events, head }) => {
+            println!("audit log intact: {events} events, head {head}");
+            ExitCode::SUCCESS
+        }
+        Ok(Verdict::Broken {
+            events,
+            first_bad_seq,
+            reason,
+        }) => {
+            println!("audit log BROKEN at event {first_bad_seq}: {reason} ({events} events verified before it)");
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            eprintln!("ppp-registry: cannot verify the audit log: {e}");
+            ExitCode::from(2)
         }
     }
 }
@@ -157,7 +213,7 @@ async fn add_user(config: &Config, command: UserCommand) -> Result<(), String> {
         roles,
         chair,
     };
-    match services::accounts::create(&db, &SystemClock, organization, &new).await {
+    match services::accounts::create(&db, &SystemClock, &command_line(), organization, &new).await {
         Ok(account) => {
             println!("created account {} ({})", account.id, account.email);
             Ok(())
@@ -191,7 +247,7 @@ async fn find_organization(db: &Db, org: &str) -> Result<OrgId, String> {
             inn: None,
             company: None,
         };
-        return services::organizations::create(db, &SystemClock, &operator)
+        return services::organizations::create(db, &SystemClock, &command_line(), &operator)
             .await
             .map(|o| o.id)
             .map_err(|e| e.to_string());

@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod account;
+pub mod audit;
 pub mod ids;
 pub mod inn;
 pub mod localized;

@@ -3,6 +3,7 @@
 //! whichever pool is open, through the [`on_pool!`](crate::on_pool) and
 //! [`on_tx!`](crate::on_tx) macros.
 
+pub mod audit;
 pub mod organizations;
 pub mod types;
 pub mod users;

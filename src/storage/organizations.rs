@@ -152,18 +152,22 @@ pub async fn list_all(db: &Db, after: Option<OrgId>, limit: u32) -> Result<Vec<O
     rows.into_iter().map(Organization::try_from).collect()
 }
 
-/// Sets an organisation's status; the organisation as it was before, or `NotFound`.
+/// Sets an organisation's status; its status before and the organisation after, or `NotFound`.
 pub async fn set_status(
     tx: &mut Tx,
     id: OrgId,
     status: OrganizationStatus,
     now: DateTime<Utc>,
-) -> Result<Organization, StoreError> {
+) -> Result<(String, Organization), StoreError> {
+    let before: Option<String> = on_tx!(tx, conn => {
+        sqlx::query_scalar("SELECT status FROM organizations WHERE id = $1").bind(id.0).fetch_optional(&mut *conn).await?
+    });
+    let before = before.ok_or(StoreError::NotFound("organization"))?;
     let sql = format!("UPDATE organizations SET status = $1, updated_at = $2 WHERE id = $3 RETURNING {COLUMNS}");
     let row: Option<OrganizationRow> = on_tx!(tx, conn => {
         sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(status.as_str()).bind(now).bind(id.0).fetch_optional(conn).await?
     });
-    row.ok_or(StoreError::NotFound("organization"))?.try_into()
+    Ok((before, row.ok_or(StoreError::NotFound("organization"))?.try_into()?))
 }
 
 /// The organisation with this municipality code.

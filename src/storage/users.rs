@@ -206,31 +206,32 @@ pub async fn active_identity(db: &Db, id: UserId) -> Result<Option<Identity>, St
     }))
 }
 
-/// Sets an account's status; the account after the change.
+/// Sets an account's status; the status it had before.
 pub async fn set_status(
     tx: &mut Tx,
     id: UserId,
     status: OrganizationStatus,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+) -> Result<String, StoreError> {
+    let before: Option<String> = on_tx!(tx, conn => {
+        sqlx::query_scalar("SELECT status FROM users WHERE id = $1").bind(id.0).fetch_optional(&mut *conn).await?
+    });
+    let before = before.ok_or(StoreError::NotFound("account"))?;
     let sql = "UPDATE users SET status = $1, updated_at = $2 WHERE id = $3";
-    let done = on_tx!(tx, conn => sqlx::query(sql).bind(status.as_str()).bind(now).bind(id.0).execute(conn).await?.rows_affected());
-    if done == 0 {
-        return Err(StoreError::NotFound("account"));
-    }
-    Ok(())
+    on_tx!(tx, conn => sqlx::query(sql).bind(status.as_str()).bind(now).bind(id.0).execute(&mut *conn).await?.rows_affected());
+    Ok(before)
 }
 
-/// Replaces the password hash and revokes every token of the account.
-pub async fn set_password(tx: &mut Tx, id: UserId, password_hash: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+/// Replaces the password hash and revokes every token of the account; how many were revoked.
+pub async fn set_password(tx: &mut Tx, id: UserId, password_hash: &str, now: DateTime<Utc>) -> Result<u64, StoreError> {
     let sql = "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3";
     let done = on_tx!(tx, conn => sqlx::query(sql).bind(password_hash).bind(now).bind(id.0).execute(&mut *conn).await?.rows_affected());
     if done == 0 {
         return Err(StoreError::NotFound("account"));
     }
     let sql = "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL";
-    on_tx!(tx, conn => sqlx::query(sql).bind(now).bind(id.0).execute(&mut *conn).await?.rows_affected());
-    Ok(())
+    let revoked = on_tx!(tx, conn => sqlx::query(sql).bind(now).bind(id.0).execute(&mut *conn).await?.rows_affected());
+    Ok(revoked)
 }
 
 pub async fn record_sign_in(tx: &mut Tx, id: UserId, now: DateTime<Utc>) -> Result<(), StoreError> {
@@ -239,16 +240,20 @@ pub async fn record_sign_in(tx: &mut Tx, id: UserId, now: DateTime<Utc>) -> Resu
     Ok(())
 }
 
+/// Records a token's hash; the token's row id.
 pub async fn insert_token(
     tx: &mut Tx,
     user: UserId,
     token_hash: &str,
     now: DateTime<Utc>,
     expires_at: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    let sql = "INSERT INTO api_tokens (user_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4)";
-    on_tx!(tx, conn => sqlx::query(sql).bind(user.0).bind(token_hash).bind(now).bind(expires_at).execute(conn).await?.rows_affected());
-    Ok(())
+) -> Result<i64, StoreError> {
+    let sql =
+        "INSERT INTO api_tokens (user_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4) RETURNING id";
+    let id: i64 = on_tx!(tx, conn => {
+        sqlx::query_scalar(sql).bind(user.0).bind(token_hash).bind(now).bind(expires_at).fetch_one(conn).await?
+    });
+    Ok(id)
 }
 
 /// The account a live (unrevoked, unexpired) token belongs to.
@@ -259,11 +264,17 @@ pub async fn token_owner(db: &Db, token_hash: &str, now: DateTime<Utc>) -> Resul
     Ok(id.map(UserId))
 }
 
-/// Revokes a live token; whether there was one.
-pub async fn revoke_token(tx: &mut Tx, token_hash: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
-    let sql = "UPDATE api_tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL";
-    let done = on_tx!(tx, conn => sqlx::query(sql).bind(now).bind(token_hash).execute(conn).await?.rows_affected());
-    Ok(done > 0)
+/// Revokes a live token; its row id and owner, if there was one.
+pub async fn revoke_token(
+    tx: &mut Tx,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(i64, UserId)>, StoreError> {
+    let sql =
+        "UPDATE api_tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL RETURNING id, user_id";
+    let row: Option<(i64, i64)> =
+        on_tx!(tx, conn => sqlx::query_as(sql).bind(now).bind(token_hash).fetch_optional(conn).await?);
+    Ok(row.map(|(id, user)| (id, UserId(user))))
 }
 
 pub async fn add_sign_in_failure(

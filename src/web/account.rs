@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::services::accounts::{self, SignInError};
 use crate::storage::Db;
 use crate::web::AppState;
-use crate::web::auth::{SignedIn, csrf_ok, end_session, secure_cookies, start_session};
+use crate::web::auth::{Audit, MaybeUser, SignedIn, csrf_ok, end_session, secure_cookies, start_session};
 use crate::web::lang::local_path;
 use crate::web::page::{PageContext, PageError};
 
@@ -112,9 +112,20 @@ pub struct CsrfOnly {
 }
 
 #[rocket::post("/sign-out", data = "<form>")]
-pub fn sign_out(form: Form<CsrfOnly>, cookies: &CookieJar<'_>, client: ClientAddress) -> Result<Redirect, PageError> {
+pub async fn sign_out(
+    form: Form<CsrfOnly>,
+    cookies: &CookieJar<'_>,
+    client: ClientAddress,
+    who: MaybeUser,
+    audit: Audit,
+    db: &State<Db>,
+    app: &State<AppState>,
+) -> Result<Redirect, PageError> {
     if !csrf_ok(cookies, &form.csrf_token) {
         return Err(PageError::new(Status::Forbidden));
+    }
+    if let Some(identity) = &who.0 {
+        accounts::record_sign_out(db, &*app.clock, &audit.0, identity).await?;
     }
     end_session(cookies, client.secure_cookies);
     Ok(Redirect::to("/"))

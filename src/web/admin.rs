@@ -26,7 +26,7 @@ use crate::web::AppState;
 use crate::web::account::PageWithStatus;
 use crate::web::api_auth::{Created, created_response};
 use crate::web::api_error::ApiError;
-use crate::web::auth::{Admin, csrf_ok};
+use crate::web::auth::{Admin, Audit, csrf_ok};
 use crate::web::json::ApiJson;
 use crate::web::organizations::parse_cursor;
 use crate::web::page::{PageContext, PageError};
@@ -118,9 +118,10 @@ pub async fn create_organization(
     body: ApiJson<NewOrganization>,
     db: &State<Db>,
     app: &State<AppState>,
+    audit: Audit,
 ) -> Result<(Status, Created<OrganizationView>), ApiError> {
     let new = body.0;
-    let org = org_service::create(db, &*app.clock, &new).await?;
+    let org = org_service::create(db, &*app.clock, &audit.0, &new).await?;
     let location = format!("/api/v1/organizations/{}", org.id);
     Ok(created_response(
         OrganizationView::of(org, &app.config.party_scheme).with_profile(new.company),
@@ -142,10 +143,11 @@ pub async fn set_organization_status(
     body: ApiJson<StatusChange>,
     db: &State<Db>,
     app: &State<AppState>,
+    audit: Audit,
 ) -> Result<Json<OrganizationView>, ApiError> {
     let id = parse_org_id(id)?;
     let status = parse_status(&body.0.status)?;
-    let org = org_service::set_status(db, &*app.clock, id, status).await?;
+    let org = org_service::set_status(db, &*app.clock, &audit.0, id, status).await?;
     Ok(Json(OrganizationView::of(org, &app.config.party_scheme)))
 }
 
@@ -183,9 +185,10 @@ pub async fn create_user(
     body: ApiJson<AccountRequest>,
     db: &State<Db>,
     app: &State<AppState>,
+    audit: Audit,
 ) -> Result<(Status, Created<AccountView>), ApiError> {
     let request = body.0;
-    let account = match accounts::create(db, &*app.clock, request.organization_id, &request.account).await {
+    let account = match accounts::create(db, &*app.clock, &audit.0, request.organization_id, &request.account).await {
         Err(ServiceError::NotFound(_)) => return Err(ApiError::field("organization_id", "unknown_organization")),
         other => other?,
     };
@@ -205,11 +208,12 @@ pub async fn set_user_status(
     body: ApiJson<StatusChange>,
     db: &State<Db>,
     app: &State<AppState>,
+    audit: Audit,
 ) -> Result<Json<AccountView>, ApiError> {
     let id = parse_user_id(id)?;
     let status = parse_status(&body.0.status)?;
     Ok(Json(
-        accounts::set_status(db, &*app.clock, &admin.0, id, status)
+        accounts::set_status(db, &*app.clock, &audit.0, &admin.0, id, status)
             .await?
             .into(),
     ))
@@ -228,9 +232,10 @@ pub async fn reset_password(
     body: ApiJson<PasswordReset>,
     db: &State<Db>,
     app: &State<AppState>,
+    audit: Audit,
 ) -> Result<Json<PasswordResetDone>, ApiError> {
     let id = parse_user_id(id)?;
-    accounts::reset_password(db, &*app.clock, id, &body.0.password).await?;
+    accounts::reset_password(db, &*app.clock, &audit.0, id, &body.0.password).await?;
     Ok(Json(PasswordResetDone { reset: true }))
 }
 
@@ -379,6 +384,7 @@ pub async fn organizations_admin_create(
     cookies: &CookieJar<'_>,
     db: &State<Db>,
     app: &State<AppState>,
+    audit: Audit,
 ) -> Result<Result<Flash<Redirect>, PageWithStatus>, PageError> {
     if !csrf_ok(cookies, &form.csrf_token) {
         return Err(PageError::new(Status::Forbidden));
@@ -397,7 +403,7 @@ pub async fn organizations_admin_create(
                 inn: optional(&form.inn),
                 company: None,
             };
-            org_service::create(db, &*app.clock, &new).await.map(|_| ())
+            org_service::create(db, &*app.clock, &audit.0, &new).await.map(|_| ())
         }
         None => {
             let mut v = Violations::new();
@@ -441,13 +447,14 @@ pub async fn organizations_admin_status(
     cookies: &CookieJar<'_>,
     db: &State<Db>,
     app: &State<AppState>,
+    audit: Audit,
 ) -> Result<Flash<Redirect>, PageError> {
     if !csrf_ok(cookies, &form.csrf_token) {
         return Err(PageError::new(Status::Forbidden));
     }
     let id = parse_org_id(id)?;
     let status = parse_status(&form.status)?;
-    org_service::set_status(db, &*app.clock, id, status).await?;
+    org_service::set_status(db, &*app.clock, &audit.0, id, status).await?;
     Ok(Flash::success(Redirect::to("/admin/organizations"), "admin-saved"))
 }
 
@@ -541,6 +548,7 @@ pub async fn users_admin_create(
     cookies: &CookieJar<'_>,
     db: &State<Db>,
     app: &State<AppState>,
+    audit: Audit,
 ) -> Result<Result<Flash<Redirect>, PageWithStatus>, PageError> {
     if !csrf_ok(cookies, &form.csrf_token) {
         return Err(PageError::new(Status::Forbidden));
@@ -553,7 +561,7 @@ pub async fn users_admin_create(
         chair: form.chair,
     };
     let outcome = match form.organization_id.parse::<OrgId>() {
-        Ok(org) => match accounts::create(db, &*app.clock, org, &new).await {
+        Ok(org) => match accounts::create(db, &*app.clock, &audit.0, org, &new).await {
             Err(ServiceError::NotFound(_)) => {
                 let mut v = Violations::new();
                 v.add("organization_id", "unknown_organization");
@@ -587,13 +595,14 @@ pub async fn users_admin_status(
     cookies: &CookieJar<'_>,
     db: &State<Db>,
     app: &State<AppState>,
+    audit: Audit,
 ) -> Result<Flash<Redirect>, PageError> {
     if !csrf_ok(cookies, &form.csrf_token) {
         return Err(PageError::new(Status::Forbidden));
     }
     let id = parse_user_id(id)?;
     let status = parse_status(&form.status)?;
-    match accounts::set_status(db, &*app.clock, &admin.0, id, status).await {
+    match accounts::set_status(db, &*app.clock, &audit.0, &admin.0, id, status).await {
         Ok(_) => Ok(Flash::success(Redirect::to("/admin/users"), "admin-saved")),
         Err(ServiceError::Invalid(_)) => Ok(Flash::error(Redirect::to("/admin/users"), "invalid-not-self")),
         Err(e) => Err(e.into()),
@@ -616,12 +625,13 @@ pub async fn users_admin_password(
     cookies: &CookieJar<'_>,
     db: &State<Db>,
     app: &State<AppState>,
+    audit: Audit,
 ) -> Result<Flash<Redirect>, PageError> {
     if !csrf_ok(cookies, &form.csrf_token) {
         return Err(PageError::new(Status::Forbidden));
     }
     let id = parse_user_id(id)?;
-    match accounts::reset_password(db, &*app.clock, id, &form.password).await {
+    match accounts::reset_password(db, &*app.clock, &audit.0, id, &form.password).await {
         Ok(()) => Ok(Flash::success(Redirect::to("/admin/users"), "admin-password-reset")),
         Err(ServiceError::Invalid(_)) => Ok(Flash::error(Redirect::to("/admin/users"), "invalid-password-short")),
         Err(e) => Err(e.into()),

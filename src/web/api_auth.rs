@@ -9,12 +9,13 @@ use rocket::serde::json::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::domain::audit::AuditContext;
 use crate::services::accounts::{self, SignInError};
 use crate::storage::Db;
 use crate::web::AppState;
 use crate::web::account::ClientAddress;
 use crate::web::api_error::{ApiError, Message};
-use crate::web::auth::SignedIn;
+use crate::web::auth::{Audit, SignedIn};
 use crate::web::json::ApiJson;
 use crate::web::views::UserView;
 
@@ -96,8 +97,9 @@ pub async fn issue(
             }
             Err(SignInError::Store(e)) => return Err(e.into()),
         };
+    let ctx = AuditContext::person(&identity, client.ip.clone());
     let (token, expires_at) =
-        accounts::issue_token(db, &*app.clock, identity.user_id, app.config.token_lifetime).await?;
+        accounts::issue_token(db, &*app.clock, &ctx, &identity, app.config.token_lifetime).await?;
     Ok(created_response(
         TokenResponse {
             token,
@@ -130,12 +132,13 @@ pub async fn revoke(
     bearer: BearerToken,
     db: &State<Db>,
     app: &State<AppState>,
+    audit: Audit,
 ) -> Result<Json<Revoked>, ApiError> {
     let Some(token) = bearer.0 else {
         // A browser session has no token to revoke: it signs out through the page instead.
         return Err(ApiError::for_status(Status::Unauthorized));
     };
-    let revoked = accounts::revoke_token(db, &*app.clock, &token).await?;
+    let revoked = accounts::revoke_token(db, &*app.clock, &audit.0, &token).await?;
     Ok(Json(Revoked { revoked }))
 }
 

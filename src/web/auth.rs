@@ -10,6 +10,7 @@ use rocket::request::{FromRequest, Outcome, Request};
 
 use crate::credentials::{random_token, same_secret};
 use crate::domain::access::{Identity, Role};
+use crate::domain::audit::AuditContext;
 use crate::domain::ids::UserId;
 use crate::services::accounts;
 use crate::storage::{Db, users};
@@ -256,5 +257,22 @@ mod tests {
         assert_eq!(Session::decode(&s.encode()), Some(s));
         assert_eq!(Session::decode("7:100"), None);
         assert_eq!(Session::decode("x:1:2"), None);
+    }
+}
+
+/// Who is acting and from where, for the audit event of whatever this request changes.
+pub struct Audit(pub AuditContext);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Audit {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        let client = req.client_ip().map(|ip| ip.to_string());
+        let ctx = match resolve(req).await {
+            Resolved::User(identity) => AuditContext::person(identity, client),
+            _ => AuditContext::anonymous(client),
+        };
+        Outcome::Success(Audit(ctx))
     }
 }

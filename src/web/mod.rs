@@ -7,6 +7,7 @@ mod admin;
 mod api_auth;
 pub mod api_error;
 mod assets;
+mod audit;
 pub mod auth;
 mod catchers;
 mod filters;
@@ -67,6 +68,8 @@ pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
                 admin::users_admin_create,
                 admin::users_admin_status,
                 admin::users_admin_password,
+                audit::page,
+                audit::transparency,
             ],
         )
         .mount(
@@ -86,6 +89,11 @@ pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
                 admin::create_user,
                 admin::set_user_status,
                 admin::reset_password,
+                audit::events,
+                audit::verify,
+                audit::checkpoint,
+                audit::consistency,
+                audit::export,
             ],
         )
         .register("/", rocket::catchers![catchers::html])

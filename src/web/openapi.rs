@@ -52,6 +52,11 @@ pub struct ErrorDetail {
         crate::web::admin::create_user,
         crate::web::admin::set_user_status,
         crate::web::admin::reset_password,
+        crate::web::audit::events,
+        crate::web::audit::verify,
+        crate::web::audit::checkpoint,
+        crate::web::audit::consistency,
+        crate::web::audit::export,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth),
@@ -60,6 +65,7 @@ pub struct ErrorDetail {
         (name = "organizations", description = "Municipalities, the antimonopoly authority, company registration"),
         (name = "auth", description = "Bearer tokens for programs"),
         (name = "admin", description = "Organisations and accounts, for platform administrators"),
+        (name = "audit", description = "The tamper-evident audit log: events, export, verification, checkpoints"),
     )
 )]
 pub struct ApiDoc;

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use std::collections::BTreeMap;
 
-use crate::domain::access::Identity;
+use crate::domain::access::{Identity, Role};
 use crate::domain::validation::Violations;
 use crate::i18n::Lang;
 use crate::services::ServiceError;
@@ -77,12 +77,18 @@ impl<'r> FromRequest<'r> for PageContext {
     }
 }
 
-/// Pages in the main navigation: path, message id, and whether only administrators see it.
-const NAVIGATION: [(&str, &str, bool); 4] = [
-    ("/", "nav-home", false),
-    ("/organizations", "nav-organizations", false),
-    ("/admin/organizations", "nav-admin-organizations", true),
-    ("/admin/users", "nav-admin-users", true),
+/// Pages in the main navigation: path, message id, and the roles that see it (none: everyone).
+const NAVIGATION: [(&str, &str, &[Role]); 6] = [
+    ("/", "nav-home", &[]),
+    ("/organizations", "nav-organizations", &[]),
+    (
+        "/audit",
+        "nav-audit",
+        &[Role::Reviewer, Role::Admin, Role::Officer, Role::Approver],
+    ),
+    ("/transparency", "nav-transparency", &[]),
+    ("/admin/organizations", "nav-admin-organizations", &[Role::Admin]),
+    ("/admin/users", "nav-admin-users", &[Role::Admin]),
 ];
 
 impl PageContext {
@@ -127,13 +133,7 @@ impl PageContext {
                 .collect(),
             nav: NAVIGATION
                 .iter()
-                .filter(|&&(_, _, admin_only)| {
-                    !admin_only
-                        || self
-                            .user
-                            .as_ref()
-                            .is_some_and(|u| u.has_role(crate::domain::access::Role::Admin))
-                })
+                .filter(|&&(_, _, roles)| roles.is_empty() || self.user.as_ref().is_some_and(|u| u.has_any_role(roles)))
                 .map(|&(href, key, _)| NavLink {
                     href,
                     label: self.lang.text(key),

@@ -26,6 +26,9 @@ const fn rule(method: &'static str, path: &'static str, access: Access, note: &'
 }
 
 const ADMIN: Access = Access::AnyOf(&[Role::Admin]);
+const AUDIT_READERS: Access = Access::AnyOf(&[Role::Reviewer, Role::Admin, Role::Officer, Role::Approver]);
+const AUDITORS: Access = Access::AnyOf(&[Role::Reviewer, Role::Admin]);
+const AUDIT_SCOPE: &str = "officers and approvers see their municipality's events; sealed-bid events only to the bidder and reviewers until opening";
 const CSRF: &str = "form needs its CSRF token (403 without)";
 
 pub const ROUTES: &[RouteRule] = &[
@@ -47,6 +50,8 @@ pub const ROUTES: &[RouteRule] = &[
     rule("POST", "/admin/users", ADMIN, CSRF),
     rule("POST", "/admin/users/<id>/status", ADMIN, CSRF),
     rule("POST", "/admin/users/<id>/password", ADMIN, CSRF),
+    rule("GET", "/audit", AUDIT_READERS, AUDIT_SCOPE),
+    rule("GET", "/transparency", Access::Public, ""),
     rule("GET", "/api/v1/openapi.json", Access::Public, ""),
     rule("GET", "/api/v1/organizations", Access::Public, "public bodies only"),
     rule(
@@ -96,6 +101,16 @@ pub const ROUTES: &[RouteRule] = &[
         ADMIN,
         "revokes the account's tokens",
     ),
+    rule("GET", "/api/v1/audit/events", AUDIT_READERS, AUDIT_SCOPE),
+    rule(
+        "GET",
+        "/api/v1/audit/export",
+        AUDIT_READERS,
+        "as /audit/events; each export is itself an event",
+    ),
+    rule("GET", "/api/v1/audit/verify", AUDITORS, ""),
+    rule("GET", "/api/v1/audit/checkpoint", Access::Public, ""),
+    rule("GET", "/api/v1/audit/consistency", Access::Public, ""),
 ];
 
 /// The rule for a mounted route, if the table has one.

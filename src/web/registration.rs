@@ -24,7 +24,7 @@ use crate::web::AppState;
 use crate::web::account::PageWithStatus;
 use crate::web::api_auth::{Created, created_response};
 use crate::web::api_error::ApiError;
-use crate::web::auth::csrf_ok;
+use crate::web::auth::{Audit, csrf_ok};
 use crate::web::json::ApiJson;
 use crate::web::page::{PageContext, PageError};
 use crate::web::views::{AccountView, OrganizationView};
@@ -101,10 +101,11 @@ pub async fn register_api(
     body: ApiJson<RegistrationRequest>,
     db: &State<Db>,
     app: &State<AppState>,
+    audit: Audit,
 ) -> Result<(Status, Created<RegistrationResponse>), ApiError> {
     let request = body.0;
     let (company, account) = parts(request.company, request.account);
-    let (org, user) = accounts::register_company(db, &*app.clock, &company, &account).await?;
+    let (org, user) = accounts::register_company(db, &*app.clock, &audit.0, &company, &account).await?;
     let location = format!("/api/v1/organizations/{}", org.id);
     let profile = company.company;
     Ok(created_response(
@@ -224,6 +225,7 @@ pub async fn register(
     cookies: &CookieJar<'_>,
     db: &State<Db>,
     app: &State<AppState>,
+    audit: Audit,
 ) -> Result<Result<Template, PageWithStatus>, PageError> {
     if !csrf_ok(cookies, &form.csrf_token) {
         return Err(PageError::new(Status::Forbidden));
@@ -269,7 +271,7 @@ pub async fn register(
     };
     let (company, account) = parts(company, account);
     let outcome = if shares_invalid.is_empty() {
-        accounts::register_company(db, &*app.clock, &company, &account)
+        accounts::register_company(db, &*app.clock, &audit.0, &company, &account)
             .await
             .map(|_| ())
     } else {

@@ -139,7 +139,7 @@ async fn typed_text_is_escaped_in_pages() {
         inn: None,
         company: None,
     };
-    ppp_registry::services::organizations::create(&app.db, &*app.clock, &new)
+    ppp_registry::services::organizations::create(&app.db, &*app.clock, &ppp_registry::domain::audit::AuditContext::system(), &new)
         .await
         .unwrap();
     let (_, html) = app.get_with("/organizations", ("Accept-Language", "ru")).await;

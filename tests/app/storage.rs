@@ -1,3 +1,4 @@
+use ppp_registry::domain::audit::AuditContext;
 use ppp_registry::domain::localized::LocalizedText;
 use ppp_registry::domain::organization::{NewOrganization, OrganizationKind};
 use ppp_registry::services::{ServiceError, organizations};
@@ -81,10 +82,10 @@ async fn money_and_rates_are_stored_exactly() {
 #[rocket::async_test]
 async fn duplicate_municipality_codes_are_refused_and_change_nothing() {
     let app = spawn().await;
-    organizations::create(&app.db, &*app.clock, &municipality("KARAKOL"))
+    organizations::create(&app.db, &*app.clock, &AuditContext::system(), &municipality("KARAKOL"))
         .await
         .unwrap();
-    let again = organizations::create(&app.db, &*app.clock, &municipality("KARAKOL")).await;
+    let again = organizations::create(&app.db, &*app.clock, &AuditContext::system(), &municipality("KARAKOL")).await;
     assert!(matches!(again, Err(ServiceError::Duplicate("code"))), "{again:?}");
     assert_eq!(
         ppp_registry::storage::organizations::count_all(&app.db).await.unwrap(),
@@ -99,7 +100,7 @@ async fn invalid_organisations_are_refused_before_storage() {
         code: Some("karakol".into()),
         ..municipality("X")
     };
-    let refused = organizations::create(&app.db, &*app.clock, &bad).await;
+    let refused = organizations::create(&app.db, &*app.clock, &AuditContext::system(), &bad).await;
     let Err(ServiceError::Invalid(violations)) = refused else {
         panic!("expected a validation error, got {refused:?}");
     };
@@ -122,7 +123,7 @@ async fn concurrent_writers_all_succeed() {
         tasks.push(rocket::tokio::spawn(async move {
             for n in 0..10u8 {
                 let code = format!("W{}{}", (b'A' + writer) as char, (b'A' + n) as char);
-                organizations::create(&db, &*clock, &municipality(&code)).await?;
+                organizations::create(&db, &*clock, &AuditContext::system(), &municipality(&code)).await?;
             }
             Ok::<_, ServiceError>(())
         }));
@@ -140,7 +141,7 @@ async fn concurrent_writers_all_succeed() {
 async fn times_come_from_the_injected_clock() {
     let app = spawn().await;
     app.clock.advance(chrono::Duration::days(3));
-    let org = organizations::create(&app.db, &*app.clock, &municipality("NARYN"))
+    let org = organizations::create(&app.db, &*app.clock, &AuditContext::system(), &municipality("NARYN"))
         .await
         .unwrap();
     assert_eq!(org.created_at, crate::support::test_start() + chrono::Duration::days(3));

@@ -1,0 +1,238 @@
+//! The audit log in the database: appends inside the caller's transaction, reads for the pages,
+//! the API, exports and verification.
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::audit::{Actor, AuditContext, Event, GENESIS, NewEvent, Verdict, Verifier, chain, from_hex, to_hex};
+use crate::storage::{Db, StoreError, Tx};
+use crate::{on_pool, on_tx};
+
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    seq: i64,
+    at: DateTime<Utc>,
+    actor_id: Option<i64>,
+    actor_name: String,
+    actor_organization_id: Option<i64>,
+    actor_organization: Option<String>,
+    actor_role: Option<String>,
+    client_address: Option<String>,
+    action: String,
+    entity_type: String,
+    entity_id: String,
+    organization_id: Option<i64>,
+    confidential_org_id: Option<i64>,
+    confidential_until: Option<DateTime<Utc>>,
+    payload: String,
+    prev_hash: String,
+    hash: String,
+}
+
+const COLUMNS: &str = "seq, at, actor_id, actor_name, actor_organization_id, actor_organization, actor_role, \
+    client_address, action, entity_type, entity_id, organization_id, confidential_org_id, confidential_until, \
+    payload, prev_hash, hash";
+
+impl From<EventRow> for Event {
+    fn from(r: EventRow) -> Self {
+        Event {
+            seq: r.seq,
+            at: r.at,
+            actor: Actor {
+                user_id: r.actor_id,
+                name: r.actor_name,
+                organization_id: r.actor_organization_id,
+                organization: r.actor_organization,
+                role: r.actor_role,
+            },
+            client_address: r.client_address,
+            action: r.action,
+            entity_type: r.entity_type,
+            entity_id: r.entity_id,
+            organization_id: r.organization_id,
+            confidential_org_id: r.confidential_org_id,
+            confidential_until: r.confidential_until,
+            payload: r.payload,
+            prev_hash: r.prev_hash,
+            hash: r.hash,
+        }
+    }
+}
+
+/// Appends an event inside the caller's transaction: it takes the head row's lock (so appends
+/// are numbered and chained one at a time, across app instances), chains the event to the head,
+/// and moves the head. If the transaction fails, neither the change nor its event remains.
+pub async fn append(tx: &mut Tx, ctx: &AuditContext, new: NewEvent, now: DateTime<Utc>) -> Result<Event, StoreError> {
+    let (seq, prev): (i64, String) = on_tx!(tx, conn => {
+        sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+            .fetch_one(&mut *conn)
+            .await?
+    });
+    let prev_link = from_hex(&prev).ok_or_else(|| StoreError::Database("audit head hash is malformed".into()))?;
+    let mut event = Event {
+        seq,
+        at: now,
+        actor: ctx.actor.clone(),
+        client_address: ctx.client_address.clone(),
+        action: new.action.to_string(),
+        entity_type: new.entity_type.to_string(),
+        entity_id: new.entity_id,
+        organization_id: new.organization_id,
+        confidential_org_id: new.confidential_org_id,
+        confidential_until: new.confidential_until,
+        payload: new.payload.to_string(),
+        prev_hash: prev,
+        hash: String::new(),
+    };
+    event.hash = to_hex(&chain(&prev_link, &event));
+    let sql = format!(
+        "INSERT INTO audit_events ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
+         $15, $16, $17)"
+    );
+    let e = &event;
+    on_tx!(tx, conn => {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(e.seq)
+            .bind(e.at)
+            .bind(e.actor.user_id)
+            .bind(&e.actor.name)
+            .bind(e.actor.organization_id)
+            .bind(e.actor.organization.as_deref())
+            .bind(e.actor.role.as_deref())
+            .bind(e.client_address.as_deref())
+            .bind(&e.action)
+            .bind(&e.entity_type)
+            .bind(&e.entity_id)
+            .bind(e.organization_id)
+            .bind(e.confidential_org_id)
+            .bind(e.confidential_until)
+            .bind(&e.payload)
+            .bind(&e.prev_hash)
+            .bind(&e.hash)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+    });
+    on_tx!(tx, conn => {
+        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&e.hash).execute(&mut *conn).await?.rows_affected()
+    });
+    Ok(event)
+}
+
+/// The head record: how many events the log says it has, and the newest link.
+pub async fn head(db: &Db) -> Result<(i64, String), StoreError> {
+    let head: (i64, String) =
+        on_pool!(db, pool => sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(pool).await?);
+    Ok(head)
+}
+
+const BATCH: i64 = 5_000;
+
+async fn batch_after(db: &Db, after: i64, up_to: i64) -> Result<Vec<Event>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM audit_events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3");
+    let rows: Vec<EventRow> = on_pool!(db, pool => {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(after).bind(up_to).bind(BATCH).fetch_all(pool).await?
+    });
+    Ok(rows.into_iter().map(Event::from).collect())
+}
+
+/// Feeds the events with `seq <= up_to`, in order, to a verifier, a batch at a time.
+async fn verify_up_to(db: &Db, up_to: i64) -> Result<Verifier, StoreError> {
+    let mut verifier = Verifier::new();
+    let mut last = 0;
+    loop {
+        let batch = batch_after(db, last, up_to).await?;
+        let Some(tail) = batch.last() else { break };
+        last = tail.seq;
+        for event in &batch {
+            verifier.push(event);
+        }
+        if (batch.len() as i64) < BATCH {
+            break;
+        }
+    }
+    Ok(verifier)
+}
+
+/// Checks every link of the whole log against its head record.
+pub async fn verify(db: &Db) -> Result<Verdict, StoreError> {
+    let (claimed_events, claimed_head) = head(db).await?;
+    let verifier = verify_up_to(db, i64::MAX).await?;
+    Ok(verifier.finish(Some((claimed_events, &claimed_head))))
+}
+
+/// Whether today's log extends an earlier checkpoint `(events, head)`: its first `events` events
+/// are intact and end in the same head.
+pub async fn extends(db: &Db, events: i64, checkpoint_head: &str) -> Result<bool, StoreError> {
+    if events == 0 {
+        return Ok(checkpoint_head == to_hex(&GENESIS));
+    }
+    let verifier = verify_up_to(db, events).await?;
+    Ok(matches!(verifier.finish(None), Verdict::Intact { events: n, head } if n == events && head == checkpoint_head))
+}
+
+/// Which events a reader may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    /// Reviewers: everything, confidential events included.
+    Everything,
+    /// Administrators: everything but other parties' confidential events.
+    AllOrganizations { viewer_org: i64 },
+    /// Municipal staff: events about their own organisation's records.
+    Organization { viewer_org: i64 },
+}
+
+/// Filters of the event list (all optional).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventFilter {
+    pub entity_type: Option<String>,
+    pub entity_id: Option<String>,
+    pub actor_id: Option<i64>,
+    pub organization_id: Option<i64>,
+    pub action: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// Up to `limit` visible events, newest first, older than the cursor `before` (a `seq`).
+pub async fn list(
+    db: &Db,
+    filter: &EventFilter,
+    visibility: Visibility,
+    before: Option<i64>,
+    limit: u32,
+    now: DateTime<Utc>,
+) -> Result<Vec<Event>, StoreError> {
+    let (scope, viewer, everything) = match visibility {
+        Visibility::Everything => (None, None, 1_i64),
+        Visibility::AllOrganizations { viewer_org } => (None, Some(viewer_org), 0),
+        Visibility::Organization { viewer_org } => (Some(viewer_org), Some(viewer_org), 0),
+    };
+    let sql = format!(
+        "SELECT {COLUMNS} FROM audit_events WHERE seq < $1 \
+         AND ($2 IS NULL OR entity_type = $2) AND ($3 IS NULL OR entity_id = $3) \
+         AND ($4 IS NULL OR actor_id = $4) AND ($5 IS NULL OR organization_id = $5) \
+         AND ($6 IS NULL OR action = $6) AND ($7 IS NULL OR at >= $7) AND ($8 IS NULL OR at < $8) \
+         AND ($9 IS NULL OR organization_id = $9) \
+         AND ($10 = 1 OR confidential_until IS NULL OR confidential_until <= $11 OR confidential_org_id = $12) \
+         ORDER BY seq DESC LIMIT $13"
+    );
+    let rows: Vec<EventRow> = on_pool!(db, pool => {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(before.unwrap_or(i64::MAX))
+            .bind(filter.entity_type.as_deref())
+            .bind(filter.entity_id.as_deref())
+            .bind(filter.actor_id)
+            .bind(filter.organization_id)
+            .bind(filter.action.as_deref())
+            .bind(filter.from)
+            .bind(filter.to)
+            .bind(scope)
+            .bind(everything)
+            .bind(now)
+            .bind(viewer.unwrap_or(-1))
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?
+    });
+    Ok(rows.into_iter().map(Event::from).collect())
+}
