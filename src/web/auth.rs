@@ -243,23 +243,6 @@ pub fn csrf_ok(cookies: &CookieJar<'_>, submitted: &str) -> bool {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sessions_round_trip_and_reject_garbage() {
-        let s = Session {
-            user: UserId(7),
-            signed_in_at: 100,
-            seen_at: 160,
-        };
-        assert_eq!(Session::decode(&s.encode()), Some(s));
-        assert_eq!(Session::decode("7:100"), None);
-        assert_eq!(Session::decode("x:1:2"), None);
-    }
-}
-
 /// Who is acting and from where, for the audit event of whatever this request changes.
 pub struct Audit(pub AuditContext);
 
@@ -274,5 +257,22 @@ impl<'r> FromRequest<'r> for Audit {
             _ => AuditContext::anonymous(client),
         };
         Outcome::Success(Audit(ctx))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sessions_round_trip_and_reject_garbage() {
+        let s = Session {
+            user: UserId(7),
+            signed_in_at: 100,
+            seen_at: 160,
+        };
+        assert_eq!(Session::decode(&s.encode()), Some(s));
+        assert_eq!(Session::decode("7:100"), None);
+        assert_eq!(Session::decode("x:1:2"), None);
     }
 }

@@ -139,9 +139,14 @@ async fn typed_text_is_escaped_in_pages() {
         inn: None,
         company: None,
     };
-    ppp_registry::services::organizations::create(&app.db, &*app.clock, &ppp_registry::domain::audit::AuditContext::system(), &new)
-        .await
-        .unwrap();
+    ppp_registry::services::organizations::create(
+        &app.db,
+        &*app.clock,
+        &ppp_registry::domain::audit::AuditContext::system(),
+        &new,
+    )
+    .await
+    .unwrap();
     let (_, html) = app.get_with("/organizations", ("Accept-Language", "ru")).await;
     assert!(!html.contains("<script>alert(1)</script>"));
     assert!(
