@@ -206,3 +206,35 @@ async fn user_add_creates_the_first_administrator_of_a_fresh_install() {
     db.close().await;
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[rocket::async_test]
+async fn audit_verify_exits_0_when_intact_1_when_tampered_and_2_on_error() {
+    let dir = scratch_dir();
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
+    assert!(run(&dir, &["load-fixtures", fixtures], &[]).status.success());
+    let output = run(&dir, &["audit", "verify"], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("audit log intact: 7 events, head "));
+
+    let url = format!("sqlite://{}", dir.join("ppp-registry.sqlite3").display());
+    let db = ppp_registry::storage::Db::connect(&url).await.unwrap();
+    ppp_registry::on_pool!(db, pool => {
+        sqlx::query("DROP TRIGGER audit_events_no_update").execute(pool).await.unwrap();
+        sqlx::query("UPDATE audit_events SET actor_name = 'somebody' WHERE seq = 3").execute(pool).await.unwrap();
+    });
+    db.close().await;
+    let output = run(&dir, &["audit", "verify"], &[]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "audit log BROKEN at event 3: content does not match its hash (2 events verified before it)\n"
+    );
+
+    let output = run(
+        &dir,
+        &["audit", "verify"],
+        &[("DATABASE_URL", "postgres://ppp@127.0.0.1:9/ppp")],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

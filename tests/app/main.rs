@@ -4,6 +4,7 @@
 
 mod admin;
 mod api;
+mod audit;
 mod cli;
 mod fixtures;
 mod health;
