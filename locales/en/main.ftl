@@ -207,3 +207,4 @@ transparency-inconsistent = The log does NOT extend this checkpoint: either the 
 invalid-time = A time in RFC 3339, such as 2026-11-01T09:00:00+06:00.
 invalid-hash = 64 hexadecimal digits.
 invalid-export-format = Allowed values: csv, jsonl.
+audit-history = history

@@ -207,3 +207,4 @@ transparency-inconsistent = Журнал бул текшерүү чекитин 
 invalid-time = RFC 3339 форматындагы убакыт, мисалы 2026-11-01T09:00:00+06:00.
 invalid-hash = 64 он алтылык белги.
 invalid-export-format = Уруксат берилген маанилер: csv, jsonl.
+audit-history = тарыхы

@@ -207,3 +207,4 @@ transparency-inconsistent = Журнал НЕ продолжает эту кон
 invalid-time = Время в формате RFC 3339, например 2026-11-01T09:00:00+06:00.
 invalid-hash = 64 шестнадцатеричных символа.
 invalid-export-format = Допустимые значения: csv, jsonl.
+audit-history = история

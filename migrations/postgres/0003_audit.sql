@@ -43,3 +43,15 @@ CREATE TRIGGER audit_events_no_update BEFORE UPDATE OR DELETE ON audit_events
     FOR EACH ROW EXECUTE FUNCTION audit_events_refuse();
 CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events
     FOR EACH STATEMENT EXECUTE FUNCTION audit_events_refuse();
+
+-- Every insert moves the head, in the same statement: an append is one read of the head and one
+-- insert.
+CREATE FUNCTION audit_events_move_head() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE audit_head SET seq = NEW.seq, hash = NEW.hash WHERE id = 1;
+    RETURN NEW;
+END;
+$$;
+
+CREATE TRIGGER audit_events_move_head AFTER INSERT ON audit_events
+    FOR EACH ROW EXECUTE FUNCTION audit_events_move_head();

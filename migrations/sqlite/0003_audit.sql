@@ -44,3 +44,10 @@ CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
 BEGIN
     SELECT RAISE(ABORT, 'audit events are append-only');
 END;
+
+-- Every insert moves the head, in the same statement: an append is one read of the head and one
+-- insert.
+CREATE TRIGGER audit_events_move_head AFTER INSERT ON audit_events
+BEGIN
+    UPDATE audit_head SET seq = NEW.seq, hash = NEW.hash WHERE id = 1;
+END;

@@ -151,16 +151,91 @@ pub struct Event {
 
 /// The fixed text form of a time in the encoding: UTC, microseconds, `Z`.
 pub fn time_text(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    let mut out = Vec::with_capacity(27);
+    push_time(&mut out, at);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Writes `n` in decimal, zero-padded to `width` digits.
+fn push_padded(out: &mut Vec<u8>, n: u32, width: usize) {
+    let mut digits = [b'0'; 10];
+    let mut n = n;
+    let mut i = digits.len();
+    while n > 0 || i == digits.len() {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    let len = digits.len() - i;
+    out.extend(std::iter::repeat_n(b'0', width.saturating_sub(len)));
+    out.extend_from_slice(&digits[i..]);
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.ffffffZ`, written directly (verification encodes every event, so this
+/// is on the hot path; chrono's formatter is several times slower).
+fn push_time(out: &mut Vec<u8>, at: DateTime<Utc>) {
+    use chrono::{Datelike, Timelike};
+    push_padded(out, at.year().max(0) as u32, 4);
+    out.push(b'-');
+    push_padded(out, at.month(), 2);
+    out.push(b'-');
+    push_padded(out, at.day(), 2);
+    out.push(b'T');
+    push_padded(out, at.hour(), 2);
+    out.push(b':');
+    push_padded(out, at.minute(), 2);
+    out.push(b':');
+    push_padded(out, at.second(), 2);
+    out.push(b'.');
+    push_padded(out, at.nanosecond() / 1_000 % 1_000_000, 6);
+    out.push(b'Z');
 }
 
 fn put(buf: &mut Vec<u8>, field: Option<&str>) {
     match field {
         None => buf.push(0),
-        Some(text) => {
-            buf.push(1);
-            buf.extend_from_slice(&(text.len() as u32).to_be_bytes());
-            buf.extend_from_slice(text.as_bytes());
+        Some(text) => put_bytes(buf, text.as_bytes()),
+    }
+}
+
+fn put_bytes(buf: &mut Vec<u8>, bytes: &[u8]) {
+    buf.push(1);
+    buf.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+    buf.extend_from_slice(bytes);
+}
+
+/// A number field, formatted without allocating.
+fn put_number(buf: &mut Vec<u8>, n: Option<i64>) {
+    match n {
+        None => buf.push(0),
+        Some(n) => {
+            let mut digits = [0u8; 20];
+            let mut i = digits.len();
+            let mut m = n.unsigned_abs();
+            loop {
+                i -= 1;
+                digits[i] = b'0' + (m % 10) as u8;
+                m /= 10;
+                if m == 0 {
+                    break;
+                }
+            }
+            if n < 0 {
+                i -= 1;
+                digits[i] = b'-';
+            }
+            put_bytes(buf, &digits[i..]);
+        }
+    }
+}
+
+fn put_time(buf: &mut Vec<u8>, at: Option<DateTime<Utc>>) {
+    match at {
+        None => buf.push(0),
+        Some(at) => {
+            let mut text = Vec::with_capacity(27);
+            push_time(&mut text, at);
+            put_bytes(buf, &text);
         }
     }
 }
@@ -168,21 +243,20 @@ fn put(buf: &mut Vec<u8>, field: Option<&str>) {
 /// Encoding v1 of every field but the hashes, appended to `buf`.
 pub fn encode_into(buf: &mut Vec<u8>, e: &Event) {
     buf.push(ENCODING_VERSION);
-    let number = |n: Option<i64>| n.map(|n| n.to_string());
-    put(buf, Some(&e.seq.to_string()));
-    put(buf, Some(&time_text(e.at)));
-    put(buf, number(e.actor.user_id).as_deref());
+    put_number(buf, Some(e.seq));
+    put_time(buf, Some(e.at));
+    put_number(buf, e.actor.user_id);
     put(buf, Some(&e.actor.name));
-    put(buf, number(e.actor.organization_id).as_deref());
+    put_number(buf, e.actor.organization_id);
     put(buf, e.actor.organization.as_deref());
     put(buf, e.actor.role.as_deref());
     put(buf, e.client_address.as_deref());
     put(buf, Some(&e.action));
     put(buf, Some(&e.entity_type));
     put(buf, Some(&e.entity_id));
-    put(buf, number(e.organization_id).as_deref());
-    put(buf, number(e.confidential_org_id).as_deref());
-    put(buf, e.confidential_until.map(time_text).as_deref());
+    put_number(buf, e.organization_id);
+    put_number(buf, e.confidential_org_id);
+    put_time(buf, e.confidential_until);
     put(buf, Some(&e.payload));
 }
 
@@ -207,18 +281,36 @@ pub fn link_hash(previous: &[u8; 32], leaf: &[u8; 32]) -> [u8; 32] {
     h.finalize().into()
 }
 
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Lower-case hex of a hash.
 pub fn to_hex(bytes: &[u8; 32]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    let mut out = Vec::with_capacity(64);
+    for b in bytes {
+        out.push(HEX[usize::from(b >> 4)]);
+        out.push(HEX[usize::from(b & 0x0f)]);
+    }
+    String::from_utf8(out).unwrap_or_default()
 }
 
+fn nibble(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// The hash a 64-digit hex string spells, if it is one.
 pub fn from_hex(text: &str) -> Option<[u8; 32]> {
-    if text.len() != 64 {
+    let bytes = text.as_bytes();
+    if bytes.len() != 64 {
         return None;
     }
     let mut out = [0u8; 32];
-    for (i, chunk) in text.as_bytes().chunks(2).enumerate() {
-        let pair = std::str::from_utf8(chunk).ok()?;
-        out[i] = u8::from_str_radix(pair, 16).ok()?;
+    for (i, pair) in bytes.chunks_exact(2).enumerate() {
+        out[i] = (nibble(pair[0])? << 4) | nibble(pair[1])?;
     }
     Some(out)
 }
@@ -442,6 +534,22 @@ mod tests {
 
         let truncated = &events[..4];
         assert_eq!(first_bad(verify(truncated, claimed)), 5);
+    }
+
+    #[test]
+    fn times_are_encoded_exactly_as_rfc_3339_with_microseconds() {
+        for (secs, micros) in [
+            (0, 0),
+            (1_764_309_600, 5),
+            (1_764_309_600, 999_999),
+            (4_102_444_799, 123_456),
+        ] {
+            let t = Utc.timestamp_opt(secs, micros * 1_000).unwrap();
+            assert_eq!(time_text(t), t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string());
+        }
+        let mut buf = Vec::new();
+        put_number(&mut buf, Some(-42));
+        assert_eq!(buf, [1, 0, 0, 0, 3, b'-', b'4', b'2']);
     }
 
     #[test]

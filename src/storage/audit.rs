@@ -59,14 +59,18 @@ impl From<EventRow> for Event {
 }
 
 /// Appends an event inside the caller's transaction: it takes the head row's lock (so appends
-/// are numbered and chained one at a time, across app instances), chains the event to the head,
-/// and moves the head. If the transaction fails, neither the change nor its event remains.
+/// are numbered and chained one at a time, across app instances) and chains the event to the
+/// head; a trigger on the insert moves the head. If the transaction fails, neither the change
+/// nor its event remains.
 pub async fn append(tx: &mut Tx, ctx: &AuditContext, new: NewEvent, now: DateTime<Utc>) -> Result<Event, StoreError> {
-    let (seq, prev): (i64, String) = on_tx!(tx, conn => {
-        sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+    // A no-op update: it locks the head row on PostgreSQL until the transaction ends (SQLite's
+    // write transactions are already exclusive) and reads it in the same round trip.
+    let (head_seq, prev): (i64, String) = on_tx!(tx, conn => {
+        sqlx::query_as("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
             .fetch_one(&mut *conn)
             .await?
     });
+    let seq = head_seq + 1;
     let prev_link = from_hex(&prev).ok_or_else(|| StoreError::Database("audit head hash is malformed".into()))?;
     let mut event = Event {
         seq,
@@ -112,9 +116,6 @@ pub async fn append(tx: &mut Tx, ctx: &AuditContext, new: NewEvent, now: DateTim
             .await?
             .rows_affected()
     });
-    on_tx!(tx, conn => {
-        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&e.hash).execute(&mut *conn).await?.rows_affected()
-    });
     Ok(event)
 }
 
@@ -135,19 +136,24 @@ async fn batch_after(db: &Db, after: i64, up_to: i64) -> Result<Vec<Event>, Stor
     Ok(rows.into_iter().map(Event::from).collect())
 }
 
-/// Feeds the events with `seq <= up_to`, in order, to a verifier, a batch at a time.
+async fn batch_owned(db: Db, after: i64, up_to: i64) -> Result<Vec<Event>, StoreError> {
+    batch_after(&db, after, up_to).await
+}
+
+/// Feeds the events with `seq <= up_to`, in order, to a verifier, a batch at a time; the next
+/// batch is read while the current one is hashed.
 async fn verify_up_to(db: &Db, up_to: i64) -> Result<Verifier, StoreError> {
     let mut verifier = Verifier::new();
-    let mut last = 0;
-    loop {
-        let batch = batch_after(db, last, up_to).await?;
-        let Some(tail) = batch.last() else { break };
-        last = tail.seq;
+    let mut next = Some(rocket::tokio::spawn(batch_owned(db.clone(), 0, up_to)));
+    while let Some(pending) = next.take() {
+        let batch = pending.await.map_err(|e| StoreError::Database(e.to_string()))??;
+        if let Some(tail) = batch.last()
+            && batch.len() as i64 == BATCH
+        {
+            next = Some(rocket::tokio::spawn(batch_owned(db.clone(), tail.seq, up_to)));
+        }
         for event in &batch {
             verifier.push(event);
-        }
-        if (batch.len() as i64) < BATCH {
-            break;
         }
     }
     Ok(verifier)

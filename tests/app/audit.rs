@@ -226,7 +226,6 @@ async fn tampering_is_detected_and_located() {
                 "UPDATE audit_events SET seq = seq - 999 WHERE seq >= 1012",
                 "INSERT INTO audit_events (seq, at, actor_name, action, entity_type, entity_id, payload, prev_hash, hash) \
                  SELECT 12, at, 'forger', 'account.created', 'account', '77', '{}', hash, hash FROM audit_events WHERE seq = 11",
-                "UPDATE audit_head SET seq = seq + 1",
             ],
             12,
         ),
@@ -499,4 +498,58 @@ async fn the_audit_page_reads_in_plain_language() {
     assert!(html.contains("<code>organization.created</code>"));
     assert!(html.contains("<details><summary>What changed</summary>"));
     assert!(!html.contains("Signed in ·"), "filtered by action");
+}
+
+/// Events about a sealed bid stay with the bidding party and reviewers until the opening.
+#[rocket::async_test]
+async fn confidential_events_are_hidden_until_their_time() {
+    let app = spawn_with_fixtures().await;
+    let company = ppp_registry::storage::organizations::first_of_kind(&app.db, OrganizationKind::Company)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .0;
+    let opening = crate::support::test_start() + chrono::Duration::days(3);
+    let mut event = ppp_registry::domain::audit::NewEvent::new("bid.sealed", "bid", "1").organization(company);
+    event.confidential_org_id = Some(company);
+    event.confidential_until = Some(opening);
+    event.payload = json!({"receipt_sha256": "ab".repeat(32)});
+    let mut tx = app.db.begin_write().await.unwrap();
+    audit::append(&mut tx, &AuditContext::system(), event, crate::support::test_start())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let sealed = EventFilter {
+        action: Some("bid.sealed".into()),
+        ..EventFilter::default()
+    };
+    let seen = |visibility: Visibility, now| {
+        let db = app.db.clone();
+        let sealed = sealed.clone();
+        async move {
+            audit::list(&db, &sealed, visibility, None, 10, now)
+                .await
+                .unwrap()
+                .len()
+        }
+    };
+    let before = crate::support::test_start();
+    assert_eq!(seen(Visibility::Everything, before).await, 1, "reviewers see it");
+    assert_eq!(
+        seen(Visibility::AllOrganizations { viewer_org: 1 }, before).await,
+        0,
+        "admins do not"
+    );
+    assert_eq!(
+        seen(Visibility::Organization { viewer_org: company }, before).await,
+        1,
+        "the bidder does"
+    );
+    assert_eq!(
+        seen(Visibility::AllOrganizations { viewer_org: 1 }, opening).await,
+        1,
+        "after the opening, all do"
+    );
 }
