@@ -17,12 +17,14 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 
 use crate::clock::{Clock, ManualClock};
+use crate::domain::access::Identity;
 use crate::domain::account::NewAccount;
 use crate::domain::audit::AuditContext;
 use crate::domain::ids::OrgId;
 use crate::domain::organization::NewOrganization;
+use crate::domain::project::{Action, Appraisal, ProjectFields};
 use crate::services::{self, ServiceError};
-use crate::storage::{Db, StoreError, organizations};
+use crate::storage::{Db, StoreError, organizations, users};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -46,6 +48,30 @@ enum Step {
         org: String,
         #[serde(flatten)]
         account: NewAccount,
+    },
+    /// A demo account (`by`, its email) files a project.
+    CreateProject {
+        at: String,
+        #[serde(rename = "ref")]
+        reference: String,
+        by: String,
+        fields: ProjectFields,
+    },
+    /// A demo account takes a lifecycle action on a project filed earlier.
+    ProjectAction {
+        at: String,
+        by: String,
+        project: String,
+        action: Action,
+        #[serde(default)]
+        comment: String,
+    },
+    /// A demo account records a project's appraisal.
+    RecordAppraisal {
+        at: String,
+        by: String,
+        project: String,
+        appraisal: Appraisal,
     },
 }
 
@@ -81,6 +107,7 @@ pub async fn load_dir(db: &Db, dir: &Path, now: DateTime<Utc>, demo: bool) -> Re
         now,
         demo,
         refs: HashMap::new(),
+        projects: HashMap::new(),
         skipped: 0,
     };
     let mut steps_done = 0;
@@ -111,10 +138,29 @@ struct Replay<'a> {
     now: DateTime<Utc>,
     demo: bool,
     refs: HashMap<String, OrgId>,
+    projects: HashMap<String, i64>,
     skipped: usize,
 }
 
 impl Replay<'_> {
+    async fn identity(&self, email: &str) -> Result<Identity, String> {
+        let found = users::find_for_sign_in(self.db, email)
+            .await
+            .map_err(|e| e.to_string())?;
+        let account = found.ok_or_else(|| format!("no account {email:?}"))?.0;
+        users::active_identity(self.db, account.id)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("account {email:?} is not active"))
+    }
+
+    fn project(&self, reference: &str) -> Result<i64, String> {
+        self.projects
+            .get(reference)
+            .copied()
+            .ok_or_else(|| format!("no project with ref {reference:?}"))
+    }
+
     /// Replays one step; `false` when it was skipped.
     async fn step(&mut self, step: &Step) -> Result<bool, String> {
         let clock = &*self.clock as &dyn Clock;
@@ -132,11 +178,55 @@ impl Replay<'_> {
                     self.refs.insert(name.clone(), created.id);
                 }
             }
+            _ if !self.demo => {
+                // Every other step needs the demo accounts, which exist only in demo mode.
+                self.skipped += 1;
+                return Ok(false);
+            }
+            Step::CreateProject {
+                at,
+                reference,
+                by,
+                fields,
+            } => {
+                self.clock.set(self.now + parse_offset(at)?);
+                let who = self.identity(by).await?;
+                let ctx = AuditContext::person(&who, None);
+                let project = services::projects::create(self.db, clock, &ctx, &who, fields)
+                    .await
+                    .map_err(|e| describe(&e))?;
+                self.projects.insert(reference.clone(), project.id);
+            }
+            Step::ProjectAction {
+                at,
+                by,
+                project,
+                action,
+                comment,
+            } => {
+                self.clock.set(self.now + parse_offset(at)?);
+                let who = self.identity(by).await?;
+                let id = self.project(project)?;
+                let ctx = AuditContext::person(&who, None);
+                services::projects::transition(self.db, clock, &ctx, &who, id, *action, comment)
+                    .await
+                    .map_err(|e| describe(&e))?;
+            }
+            Step::RecordAppraisal {
+                at,
+                by,
+                project,
+                appraisal,
+            } => {
+                self.clock.set(self.now + parse_offset(at)?);
+                let who = self.identity(by).await?;
+                let id = self.project(project)?;
+                let ctx = AuditContext::person(&who, None);
+                services::projects::record_appraisal(self.db, clock, &ctx, &who, id, appraisal)
+                    .await
+                    .map_err(|e| describe(&e))?;
+            }
             Step::CreateUser { at, org, account } => {
-                if !self.demo {
-                    self.skipped += 1;
-                    return Ok(false);
-                }
                 let org = *self
                     .refs
                     .get(org)

@@ -295,7 +295,7 @@ fn report_load(outcome: LoadOutcome) {
             println!("fixtures: replayed {steps} steps from {files} files")
         }
         LoadOutcome::Loaded { files, steps, skipped } => println!(
-            "fixtures: replayed {steps} steps from {files} files; skipped {skipped} demo accounts (demo mode is off)"
+            "fixtures: replayed {steps} steps from {files} files; skipped {skipped} demo-only steps (demo mode is off)"
         ),
         LoadOutcome::SkippedNotEmpty => println!("fixtures: the database already holds data; nothing loaded"),
     }

@@ -8,5 +8,6 @@ pub mod inn;
 pub mod localized;
 pub mod money;
 pub mod organization;
+pub mod project;
 pub mod throttle;
 pub mod validation;

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod organizations;
+pub mod projects;
 
 use crate::domain::validation::Violations;
 use crate::storage::StoreError;
@@ -17,6 +18,18 @@ pub enum ServiceError {
     /// The change would duplicate a unique value; the field it concerns.
     #[error("duplicate {0}")]
     Duplicate(&'static str),
+    /// The caller's role or organisation may not do this.
+    #[error("forbidden")]
+    Forbidden,
+    /// The record's state does not allow the action; the message id and its arguments.
+    #[error("invalid transition from {stage} by {action}")]
+    InvalidTransition { stage: &'static str, action: &'static str },
+    /// A precondition is missing; what is missing.
+    #[error("precondition failed: {0:?}")]
+    PreconditionFailed(Vec<&'static str>),
+    /// The record's state forbids the change (e.g. only drafts can be edited); a message id.
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
     #[error(transparent)]
     Store(StoreError),
 }

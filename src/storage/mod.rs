@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod organizations;
+pub mod projects;
 pub mod types;
 pub mod users;
 

@@ -178,6 +178,20 @@ impl From<ServiceError> for ApiError {
             ServiceError::Invalid(violations) => ApiError::validation(&violations),
             ServiceError::NotFound(_) => ApiError::not_found(),
             ServiceError::Duplicate(field) => ApiError::field(field, "duplicate"),
+            ServiceError::Forbidden => ApiError::for_status(Status::Forbidden),
+            ServiceError::InvalidTransition { stage, action } => ApiError::new(
+                Status::Conflict,
+                "invalid_transition",
+                Message::new("error-invalid-transition")
+                    .arg("stage", stage)
+                    .arg("action", action),
+            ),
+            ServiceError::PreconditionFailed(missing) => ApiError::new(
+                Status::Conflict,
+                "precondition_failed",
+                Message::new("error-precondition-failed").arg("missing", missing.join(", ")),
+            ),
+            ServiceError::Conflict(message) => ApiError::new(Status::Conflict, "conflict", Message::new(message)),
             ServiceError::Store(store) => store.into(),
         }
     }

@@ -207,6 +207,22 @@ impl Policy for Admins {
 
 pub type Admin = Authorized<Admins>;
 
+/// Municipal investment-department officers.
+pub struct Officers;
+
+impl Policy for Officers {
+    const ROLES: &'static [Role] = &[Role::Officer];
+}
+
+pub type Officer = Authorized<Officers>;
+
+/// A municipality's project staff: officers and approvers (the action decides which).
+pub struct ProjectStaff;
+
+impl Policy for ProjectStaff {
+    const ROLES: &'static [Role] = &[Role::Officer, Role::Approver];
+}
+
 fn csrf_cookie(value: String, secure: bool) -> Cookie<'static> {
     Cookie::build((CSRF_COOKIE, value))
         .path("/")

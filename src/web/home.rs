@@ -12,6 +12,7 @@ use crate::web::page::{PageContext, PageError};
 pub async fn index(ctx: PageContext, db: &State<Db>) -> Result<Template, PageError> {
     let municipalities = organizations::count_active(db, OrganizationKind::Municipality).await?;
     let companies = organizations::count_active(db, OrganizationKind::Company).await?;
+    let projects = crate::storage::projects::count_public(db).await?;
     Ok(ctx.render(
         "home",
         "home-title",
@@ -19,6 +20,7 @@ pub async fn index(ctx: PageContext, db: &State<Db>) -> Result<Template, PageErr
             "counts": {
                 "municipalities": municipalities,
                 "companies": companies,
+                "projects": projects,
             }
         }),
     ))

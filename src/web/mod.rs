@@ -20,6 +20,7 @@ mod organizations;
 pub mod page;
 pub mod paging;
 pub mod permissions;
+mod projects;
 mod registration;
 pub mod views;
 
@@ -70,6 +71,11 @@ pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
                 admin::users_admin_password,
                 audit::page,
                 audit::transparency,
+                projects::list_page,
+                projects::page,
+                projects::transition_form,
+                projects::new_form,
+                projects::create_form,
             ],
         )
         .mount(
@@ -94,6 +100,12 @@ pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
                 audit::checkpoint,
                 audit::consistency,
                 audit::export,
+                projects::list,
+                projects::create,
+                projects::show,
+                projects::patch,
+                projects::appraisal,
+                projects::transition,
             ],
         )
         .register("/", rocket::catchers![catchers::html])

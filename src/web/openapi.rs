@@ -57,6 +57,12 @@ pub struct ErrorDetail {
         crate::web::audit::checkpoint,
         crate::web::audit::consistency,
         crate::web::audit::export,
+        crate::web::projects::list,
+        crate::web::projects::create,
+        crate::web::projects::show,
+        crate::web::projects::patch,
+        crate::web::projects::appraisal,
+        crate::web::projects::transition,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth),
@@ -65,6 +71,7 @@ pub struct ErrorDetail {
         (name = "organizations", description = "Municipalities, the antimonopoly authority, company registration"),
         (name = "auth", description = "Bearer tokens for programs"),
         (name = "admin", description = "Organisations and accounts, for platform administrators"),
+        (name = "projects", description = "The PPP project registry and its lifecycle"),
         (name = "audit", description = "The tamper-evident audit log: events, export, verification, checkpoints"),
     )
 )]

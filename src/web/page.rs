@@ -78,8 +78,9 @@ impl<'r> FromRequest<'r> for PageContext {
 }
 
 /// Pages in the main navigation: path, message id, and the roles that see it (none: everyone).
-const NAVIGATION: [(&str, &str, &[Role]); 6] = [
+const NAVIGATION: [(&str, &str, &[Role]); 7] = [
     ("/", "nav-home", &[]),
+    ("/projects", "nav-projects", &[]),
     ("/organizations", "nav-organizations", &[]),
     (
         "/audit",
@@ -217,6 +218,10 @@ impl From<ServiceError> for PageError {
             ServiceError::Invalid(_) => PageError::new(Status::UnprocessableEntity),
             ServiceError::NotFound(_) => PageError::new(Status::NotFound),
             ServiceError::Duplicate(_) => PageError::new(Status::Conflict),
+            ServiceError::Forbidden => PageError::new(Status::Forbidden),
+            ServiceError::InvalidTransition { .. }
+            | ServiceError::PreconditionFailed(_)
+            | ServiceError::Conflict(_) => PageError::new(Status::Conflict),
             ServiceError::Store(store) => store.into(),
         }
     }

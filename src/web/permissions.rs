@@ -26,6 +26,8 @@ const fn rule(method: &'static str, path: &'static str, access: Access, note: &'
 }
 
 const ADMIN: Access = Access::AnyOf(&[Role::Admin]);
+const OFFICERS: Access = Access::AnyOf(&[Role::Officer]);
+const PROJECT_STAFF: Access = Access::AnyOf(&[Role::Officer, Role::Approver]);
 const AUDIT_READERS: Access = Access::AnyOf(&[Role::Reviewer, Role::Admin, Role::Officer, Role::Approver]);
 const AUDITORS: Access = Access::AnyOf(&[Role::Reviewer, Role::Admin]);
 const AUDIT_SCOPE: &str = "officers and approvers see their municipality's events; sealed-bid events only to the bidder and reviewers until opening";
@@ -52,6 +54,26 @@ pub const ROUTES: &[RouteRule] = &[
     rule("POST", "/admin/users/<id>/password", ADMIN, CSRF),
     rule("GET", "/audit", AUDIT_READERS, AUDIT_SCOPE),
     rule("GET", "/transparency", Access::Public, ""),
+    rule(
+        "GET",
+        "/projects",
+        Access::Public,
+        "drafts only to their municipality and reviewers",
+    ),
+    rule("GET", "/projects/new", OFFICERS, ""),
+    rule("POST", "/projects", OFFICERS, CSRF),
+    rule(
+        "GET",
+        "/projects/<id>",
+        Access::Public,
+        "a draft is 404 outside its municipality and the reviewers",
+    ),
+    rule(
+        "POST",
+        "/projects/<id>/transitions",
+        PROJECT_STAFF,
+        "of the project's municipality; `submit` officer, the rest approver; CSRF",
+    ),
     rule("GET", "/api/v1/openapi.json", Access::Public, ""),
     rule("GET", "/api/v1/organizations", Access::Public, "public bodies only"),
     rule(
@@ -100,6 +122,42 @@ pub const ROUTES: &[RouteRule] = &[
         "/api/v1/admin/users/<id>/password",
         ADMIN,
         "revokes the account's tokens",
+    ),
+    rule(
+        "GET",
+        "/api/v1/projects",
+        Access::Public,
+        "drafts only to their municipality and reviewers",
+    ),
+    rule(
+        "POST",
+        "/api/v1/projects",
+        OFFICERS,
+        "for the officer's own municipality",
+    ),
+    rule(
+        "GET",
+        "/api/v1/projects/<id>",
+        Access::Public,
+        "a draft is 404 outside its municipality and the reviewers",
+    ),
+    rule(
+        "PATCH",
+        "/api/v1/projects/<id>",
+        OFFICERS,
+        "of its municipality (403 otherwise); drafts only (409)",
+    ),
+    rule(
+        "PUT",
+        "/api/v1/projects/<id>/appraisal",
+        PROJECT_STAFF,
+        "of its municipality, while submitted or in appraisal (409 otherwise)",
+    ),
+    rule(
+        "POST",
+        "/api/v1/projects/<id>/transitions",
+        PROJECT_STAFF,
+        "of its municipality; `submit` officer, the rest approver (403 otherwise)",
     ),
     rule("GET", "/api/v1/audit/events", AUDIT_READERS, AUDIT_SCOPE),
     rule(

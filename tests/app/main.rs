@@ -11,5 +11,6 @@ mod health;
 mod identity;
 mod matrix;
 mod pages;
+mod projects;
 mod storage;
 mod support;

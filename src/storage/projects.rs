@@ -1,0 +1,331 @@
+//! Projects, their timeline and registry numbers in the database.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::ids::{OrgId, UserId};
+use crate::domain::localized::LocalizedText;
+use crate::domain::money::{Currency, Money};
+use crate::domain::project::{
+    Action, Appraisal, Initiation, PaymentMechanism, PppModel, ProjectFields, RiskAllocation, Sector, Stage,
+};
+use crate::storage::types::{DbAmount, DbDecimal};
+use crate::storage::{Db, StoreError, Tx};
+use crate::{on_pool, on_tx};
+
+/// A project as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Project {
+    pub id: i64,
+    pub municipality_id: OrgId,
+    pub registry_number: Option<String>,
+    pub stage: Stage,
+    pub fields: ProjectFields,
+    pub appraisal: Appraisal,
+    pub responsible_officer_id: Option<UserId>,
+    pub return_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ProjectRow {
+    id: i64,
+    municipality_id: i64,
+    registry_number: Option<String>,
+    stage: String,
+    title_ru: String,
+    title_ky: Option<String>,
+    title_en: Option<String>,
+    sector: String,
+    model: String,
+    initiation: String,
+    description: String,
+    objectives: String,
+    address: String,
+    latitude: Option<DbDecimal>,
+    longitude: Option<DbDecimal>,
+    capital_cost: DbAmount,
+    currency: String,
+    term_years: i32,
+    payment_mechanism: String,
+    risks: String,
+    appraisal: String,
+    responsible_officer_id: Option<i64>,
+    return_reason: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str = "id, municipality_id, registry_number, stage, title_ru, title_ky, title_en, sector, model, \
+    initiation, description, objectives, address, latitude, longitude, capital_cost, currency, term_years, \
+    payment_mechanism, risks, appraisal, responsible_officer_id, return_reason, created_at, updated_at";
+
+impl TryFrom<ProjectRow> for Project {
+    type Error = StoreError;
+
+    fn try_from(r: ProjectRow) -> Result<Self, StoreError> {
+        let bad = |what: &str| StoreError::Database(format!("project {}: bad {what}", r.id));
+        let risks: BTreeMap<String, RiskAllocation> = serde_json::from_str(&r.risks).map_err(|_| bad("risks"))?;
+        let appraisal: Appraisal = serde_json::from_str(&r.appraisal).map_err(|_| bad("appraisal"))?;
+        Ok(Project {
+            id: r.id,
+            municipality_id: OrgId(r.municipality_id),
+            registry_number: r.registry_number,
+            stage: Stage::parse(&r.stage).ok_or_else(|| bad("stage"))?,
+            fields: ProjectFields {
+                title: LocalizedText {
+                    ru: r.title_ru,
+                    ky: r.title_ky,
+                    en: r.title_en,
+                },
+                sector: Sector::parse(&r.sector).ok_or_else(|| bad("sector"))?,
+                model: PppModel::parse(&r.model).ok_or_else(|| bad("model"))?,
+                initiation: Initiation::parse(&r.initiation).ok_or_else(|| bad("initiation"))?,
+                description: r.description,
+                objectives: r.objectives,
+                address: r.address,
+                latitude: r.latitude.map(|d| d.0),
+                longitude: r.longitude.map(|d| d.0),
+                capital_cost: Money::new(
+                    r.capital_cost.0,
+                    r.currency.parse::<Currency>().map_err(|_| bad("currency"))?,
+                ),
+                term_years: u32::try_from(r.term_years).map_err(|_| bad("term"))?,
+                payment_mechanism: PaymentMechanism::parse(&r.payment_mechanism).ok_or_else(|| bad("payment"))?,
+                risks,
+            },
+            appraisal,
+            responsible_officer_id: r.responsible_officer_id.map(UserId),
+            return_reason: r.return_reason,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+fn json_text<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "{}".into())
+}
+
+/// Records a new draft.
+pub async fn insert(
+    tx: &mut Tx,
+    municipality: OrgId,
+    fields: &ProjectFields,
+    officer: UserId,
+    now: DateTime<Utc>,
+) -> Result<Project, StoreError> {
+    let sql = format!(
+        "INSERT INTO projects (municipality_id, stage, title_ru, title_ky, title_en, sector, model, initiation, \
+         description, objectives, address, latitude, longitude, capital_cost, currency, term_years, payment_mechanism, \
+         risks, appraisal, responsible_officer_id, created_at, updated_at) VALUES ($1, 'draft', $2, $3, $4, $5, $6, $7, \
+         $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, '{{}}', $18, $19, $19) RETURNING {COLUMNS}"
+    );
+    let f = fields;
+    let row: ProjectRow = on_tx!(tx, conn => {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(municipality.0)
+            .bind(f.title.ru.trim())
+            .bind(f.title.ky.as_deref().map(str::trim).filter(|s| !s.is_empty()))
+            .bind(f.title.en.as_deref().map(str::trim).filter(|s| !s.is_empty()))
+            .bind(f.sector.as_str())
+            .bind(f.model.as_str())
+            .bind(f.initiation.as_str())
+            .bind(f.description.trim())
+            .bind(f.objectives.trim())
+            .bind(f.address.trim())
+            .bind(f.latitude.map(DbDecimal))
+            .bind(f.longitude.map(DbDecimal))
+            .bind(DbAmount(f.capital_cost.amount))
+            .bind(f.capital_cost.currency.code())
+            .bind(f.term_years as i32)
+            .bind(f.payment_mechanism.as_str())
+            .bind(json_text(&f.risks))
+            .bind(officer.0)
+            .bind(now)
+            .fetch_one(&mut *conn)
+            .await?
+    });
+    row.try_into()
+}
+
+/// Replaces a draft's fields.
+pub async fn update_fields(tx: &mut Tx, id: i64, fields: &ProjectFields, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let sql = "UPDATE projects SET title_ru = $1, title_ky = $2, title_en = $3, sector = $4, model = $5, \
+               initiation = $6, description = $7, objectives = $8, address = $9, latitude = $10, longitude = $11, \
+               capital_cost = $12, currency = $13, term_years = $14, payment_mechanism = $15, risks = $16, \
+               updated_at = $17 WHERE id = $18";
+    let f = fields;
+    on_tx!(tx, conn => {
+        sqlx::query(sql)
+            .bind(f.title.ru.trim())
+            .bind(f.title.ky.as_deref().map(str::trim).filter(|s| !s.is_empty()))
+            .bind(f.title.en.as_deref().map(str::trim).filter(|s| !s.is_empty()))
+            .bind(f.sector.as_str())
+            .bind(f.model.as_str())
+            .bind(f.initiation.as_str())
+            .bind(f.description.trim())
+            .bind(f.objectives.trim())
+            .bind(f.address.trim())
+            .bind(f.latitude.map(DbDecimal))
+            .bind(f.longitude.map(DbDecimal))
+            .bind(DbAmount(f.capital_cost.amount))
+            .bind(f.capital_cost.currency.code())
+            .bind(f.term_years as i32)
+            .bind(f.payment_mechanism.as_str())
+            .bind(json_text(&f.risks))
+            .bind(now)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+    });
+    Ok(())
+}
+
+pub async fn set_appraisal(tx: &mut Tx, id: i64, appraisal: &Appraisal, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let sql = "UPDATE projects SET appraisal = $1, updated_at = $2 WHERE id = $3";
+    on_tx!(tx, conn => sqlx::query(sql).bind(json_text(appraisal)).bind(now).bind(id).execute(&mut *conn).await?.rows_affected());
+    Ok(())
+}
+
+/// Reads a project inside a write transaction (so the decision and the change see one state).
+pub async fn find_for_update(tx: &mut Tx, id: i64) -> Result<Project, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM projects WHERE id = $1");
+    let row: Option<ProjectRow> = on_tx!(tx, conn => {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *conn).await?
+    });
+    row.ok_or(StoreError::NotFound("project"))?.try_into()
+}
+
+pub async fn find(db: &Db, id: i64) -> Result<Project, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM projects WHERE id = $1");
+    let row: Option<ProjectRow> =
+        on_pool!(db, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(id).fetch_optional(pool).await?);
+    row.ok_or(StoreError::NotFound("project"))?.try_into()
+}
+
+/// The next registry sequence for a municipality and year: numbers are never reused.
+pub async fn next_registry_sequence(tx: &mut Tx, municipality: OrgId, year: i32) -> Result<i64, StoreError> {
+    let sql = "INSERT INTO registry_counters (municipality_id, year, last) VALUES ($1, $2, 1) \
+               ON CONFLICT (municipality_id, year) DO UPDATE SET last = registry_counters.last + 1 RETURNING last";
+    let last: i64 =
+        on_tx!(tx, conn => sqlx::query_scalar(sql).bind(municipality.0).bind(year).fetch_one(&mut *conn).await?);
+    Ok(last)
+}
+
+/// Moves a project to `stage`, with its registry number (once assigned it stays) and the reason
+/// of a return (cleared on any other move).
+pub async fn set_stage(
+    tx: &mut Tx,
+    id: i64,
+    stage: Stage,
+    registry_number: Option<&str>,
+    return_reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let sql = "UPDATE projects SET stage = $1, registry_number = COALESCE(registry_number, $2), return_reason = $3, \
+               updated_at = $4 WHERE id = $5";
+    on_tx!(tx, conn => {
+        sqlx::query(sql).bind(stage.as_str()).bind(registry_number).bind(return_reason).bind(now).bind(id)
+            .execute(&mut *conn).await?.rows_affected()
+    });
+    Ok(())
+}
+
+/// One step of a project's timeline.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct TimelineEntry {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub from_stage: String,
+    pub to_stage: String,
+    pub comment: String,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn add_transition(
+    tx: &mut Tx,
+    id: i64,
+    actor: (Option<i64>, &str),
+    action: Action,
+    from: Stage,
+    to: Stage,
+    comment: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let sql = "INSERT INTO project_transitions (project_id, at, actor_id, actor_name, action, from_stage, to_stage, comment) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+    on_tx!(tx, conn => {
+        sqlx::query(sql).bind(id).bind(now).bind(actor.0).bind(actor.1).bind(action.as_str())
+            .bind(from.as_str()).bind(to.as_str()).bind(comment.trim())
+            .execute(&mut *conn).await?.rows_affected()
+    });
+    Ok(())
+}
+
+pub async fn timeline(db: &Db, id: i64) -> Result<Vec<TimelineEntry>, StoreError> {
+    let sql = "SELECT at, actor_name, action, from_stage, to_stage, comment FROM project_transitions \
+               WHERE project_id = $1 ORDER BY id";
+    let rows: Vec<(DateTime<Utc>, String, String, String, String, String)> =
+        on_pool!(db, pool => sqlx::query_as(sql).bind(id).fetch_all(pool).await?);
+    Ok(rows
+        .into_iter()
+        .map(|(at, actor, action, from_stage, to_stage, comment)| TimelineEntry {
+            at,
+            actor,
+            action,
+            from_stage,
+            to_stage,
+            comment,
+        })
+        .collect())
+}
+
+/// Filters of the project list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProjectFilter {
+    pub stage: Option<Stage>,
+    pub municipality: Option<OrgId>,
+    pub sector: Option<Sector>,
+}
+
+/// Up to `limit` projects in id order after `after`: public ones, and the drafts of `own`
+/// (the reader's municipality) or of every municipality (`all_drafts`, for reviewers).
+pub async fn list(
+    db: &Db,
+    filter: &ProjectFilter,
+    own: Option<OrgId>,
+    all_drafts: bool,
+    after: Option<i64>,
+    limit: u32,
+) -> Result<Vec<Project>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM projects WHERE id > $1 \
+         AND (stage <> 'draft' OR $2 = 1 OR municipality_id = $3) \
+         AND ($4 IS NULL OR stage = $4) AND ($5 IS NULL OR municipality_id = $5) AND ($6 IS NULL OR sector = $6) \
+         ORDER BY id LIMIT $7"
+    );
+    let rows: Vec<ProjectRow> = on_pool!(db, pool => {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(after.unwrap_or(0))
+            .bind(i64::from(all_drafts))
+            .bind(own.map_or(-1, |o| o.0))
+            .bind(filter.stage.map(Stage::as_str))
+            .bind(filter.municipality.map(|m| m.0))
+            .bind(filter.sector.map(Sector::as_str))
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?
+    });
+    rows.into_iter().map(Project::try_from).collect()
+}
+
+/// How many projects are public (for the home page).
+pub async fn count_public(db: &Db) -> Result<i64, StoreError> {
+    let count: i64 = on_pool!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM projects WHERE stage <> 'draft'").fetch_one(pool).await?);
+    Ok(count)
+}

@@ -1,0 +1,595 @@
+//! The project registry: the public list and project pages, and the JSON API to file, edit,
+//! appraise and move projects through their lifecycle.
+
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use rocket::State;
+use rocket::form::{Form, FromForm};
+use rocket::http::{CookieJar, Status};
+use rocket::request::FlashMessage;
+use rocket::response::{Flash, Redirect};
+use rocket::serde::json::Json;
+use rocket_dyn_templates::Template;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+
+use crate::domain::access::{Identity, Role};
+use crate::domain::ids::OrgId;
+use crate::domain::localized::LocalizedText;
+use crate::domain::money::{Currency, Money};
+use crate::domain::project::{
+    Action, Appraisal, Initiation, PaymentMechanism, PppModel, ProjectFields, Sector, Stage, actor_role, next_stage,
+};
+use crate::domain::validation::Violations;
+use crate::services::{ServiceError, projects as service};
+use crate::storage::Db;
+use crate::storage::projects::{self, Project, ProjectFilter, TimelineEntry};
+use crate::web::AppState;
+use crate::web::account::PageWithStatus;
+use crate::web::api_auth::{Created, created_response};
+use crate::web::api_error::ApiError;
+use crate::web::auth::{Audit, Authorized, MaybeUser, Officer, ProjectStaff, csrf_ok};
+use crate::web::json::ApiJson;
+use crate::web::page::{PageContext, PageError};
+use crate::web::paging::{ListPage, check_limit, page_of};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProjectView {
+    pub id: String,
+    /// Assigned at the first submission (`OSH-PPP-2026-001`); null for a draft never submitted.
+    pub registry_number: Option<String>,
+    pub stage: Stage,
+    pub municipality_id: String,
+    #[serde(flatten)]
+    pub fields: ProjectFields,
+    pub appraisal: Appraisal,
+    /// Why the project was last returned to draft.
+    pub return_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// The lifecycle so far (on single-project answers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<Vec<TimelineEntry>>,
+}
+
+impl From<Project> for ProjectView {
+    fn from(p: Project) -> Self {
+        Self {
+            id: p.id.to_string(),
+            registry_number: p.registry_number,
+            stage: p.stage,
+            municipality_id: p.municipality_id.to_string(),
+            fields: p.fields,
+            appraisal: p.appraisal,
+            return_reason: p.return_reason,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+            timeline: None,
+        }
+    }
+}
+
+async fn with_timeline(db: &Db, project: Project) -> Result<ProjectView, ApiError> {
+    let timeline = projects::timeline(db, project.id).await?;
+    let mut view = ProjectView::from(project);
+    view.timeline = Some(timeline);
+    Ok(view)
+}
+
+fn parse_filter(
+    stage: Option<&str>,
+    municipality: Option<&str>,
+    sector: Option<&str>,
+) -> Result<ProjectFilter, Violations> {
+    let mut v = Violations::new();
+    let text = |s: Option<&str>| s.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let stage = text(stage).and_then(|s| {
+        Stage::parse(&s).or_else(|| {
+            v.add("stage", "code_value");
+            None
+        })
+    });
+    let sector = text(sector).and_then(|s| {
+        Sector::parse(&s).or_else(|| {
+            v.add("sector", "code_value");
+            None
+        })
+    });
+    let municipality = text(municipality).and_then(|m| {
+        m.parse::<OrgId>().ok().or_else(|| {
+            v.add("municipality", "cursor");
+            None
+        })
+    });
+    v.into_result().map(|()| ProjectFilter {
+        stage,
+        municipality,
+        sector,
+    })
+}
+
+/// Whose drafts a reader sees besides the public projects.
+fn draft_scope(who: Option<&Identity>) -> (Option<OrgId>, bool) {
+    match who {
+        Some(w) if w.has_role(Role::Reviewer) => (None, true),
+        Some(w) => (Some(w.organization_id), false),
+        None => (None, false),
+    }
+}
+
+/// The registry: every project that is not a draft, and the caller's own municipality's drafts.
+#[utoipa::path(get, path = "/api/v1/projects", tag = "projects",
+    params(("stage" = Option<String>, Query, description = "`draft`, `submitted`, `appraisal`, `approved`, ..."),
+        ("municipality" = Option<String>, Query, description = "Organisation id"),
+        ("sector" = Option<String>, Query, description = "`transport`, `street_lighting`, `waste`, ..."),
+        ("after" = Option<String>, Query, description = "Cursor"),
+        ("limit" = Option<u32>, Query, description = "1 to 200, default 50")),
+    responses((status = 200, description = "One page", body = ListPage<ProjectView>),
+        (status = 422, description = "A parameter is invalid", body = crate::web::openapi::ErrorBody)))]
+#[rocket::get("/projects?<stage>&<municipality>&<sector>&<after>&<limit>")]
+pub async fn list(
+    who: MaybeUser,
+    stage: Option<&str>,
+    municipality: Option<&str>,
+    sector: Option<&str>,
+    after: Option<&str>,
+    limit: Option<&str>,
+    db: &State<Db>,
+) -> Result<Json<ListPage<ProjectView>>, ApiError> {
+    let filter = parse_filter(stage, municipality, sector).map_err(|v| ApiError::validation(&v))?;
+    let after = after
+        .map(|a| a.parse::<i64>().map_err(|_| ApiError::field("after", "cursor")))
+        .transpose()?;
+    let limit = check_limit(limit)?;
+    let (own, all_drafts) = draft_scope(who.0.as_ref());
+    let rows = projects::list(db, &filter, own, all_drafts, after, limit + 1).await?;
+    Ok(Json(page_of(rows, limit, |p| p.id.to_string(), ProjectView::from)))
+}
+
+/// Files a draft (officers, for their own municipality).
+#[utoipa::path(post, path = "/api/v1/projects", tag = "projects", request_body = ProjectFields,
+    responses((status = 201, description = "The new draft", body = ProjectView),
+        (status = 403, description = "Not an officer", body = crate::web::openapi::ErrorBody),
+        (status = 422, description = "Invalid fields", body = crate::web::openapi::ErrorBody)),
+    security(("bearer" = [])))]
+#[rocket::post("/projects", data = "<body>")]
+pub async fn create(
+    who: Officer,
+    body: ApiJson<ProjectFields>,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<(Status, Created<ProjectView>), ApiError> {
+    let project = service::create(db, &*app.clock, &audit.0, &who.0, &body.0).await?;
+    let location = format!("/api/v1/projects/{}", project.id);
+    Ok(created_response(with_timeline(db, project).await?, location))
+}
+
+fn parse_id(id: &str) -> Result<i64, ServiceError> {
+    id.parse().map_err(|_| ServiceError::NotFound("project"))
+}
+
+/// One project with its timeline; a draft exists only for its municipality and reviewers.
+#[utoipa::path(get, path = "/api/v1/projects/{id}", tag = "projects",
+    params(("id" = String, Path, description = "Project id")),
+    responses((status = 200, description = "The project", body = ProjectView),
+        (status = 404, description = "No such project, or a draft of another municipality", body = crate::web::openapi::ErrorBody)))]
+#[rocket::get("/projects/<id>")]
+pub async fn show(who: MaybeUser, id: &str, db: &State<Db>) -> Result<Json<ProjectView>, ApiError> {
+    let project = service::read(db, who.0.as_ref(), parse_id(id)?).await?;
+    Ok(Json(with_timeline(db, project).await?))
+}
+
+/// RFC 7396 merge patch: `patch` onto `target`.
+fn merge(target: &mut Value, patch: &Value) {
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => {
+            for (key, value) in p {
+                if value.is_null() {
+                    t.remove(key);
+                } else {
+                    merge(t.entry(key.clone()).or_insert(Value::Null), value);
+                }
+            }
+        }
+        (target, patch) => *target = patch.clone(),
+    }
+}
+
+/// Edits a draft with a JSON merge patch of its fields (officers of its municipality).
+#[utoipa::path(patch, path = "/api/v1/projects/{id}", tag = "projects",
+    params(("id" = String, Path, description = "Project id")),
+    request_body(content = Object, description = "A JSON merge patch of the project's fields",
+        example = json!({"term_years": 12, "title": {"en": "Osh e-ticketing"}})),
+    responses((status = 200, description = "The edited draft", body = ProjectView),
+        (status = 409, description = "Only drafts can be edited", body = crate::web::openapi::ErrorBody),
+        (status = 422, description = "Invalid fields", body = crate::web::openapi::ErrorBody)),
+    security(("bearer" = [])))]
+#[rocket::patch("/projects/<id>", data = "<body>")]
+pub async fn patch(
+    who: Officer,
+    id: &str,
+    body: ApiJson<Value>,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<Json<ProjectView>, ApiError> {
+    let id = parse_id(id)?;
+    let current = service::read(db, Some(&who.0), id).await?;
+    let mut merged = serde_json::to_value(&current.fields).unwrap_or_default();
+    merge(&mut merged, &body.0);
+    let fields: ProjectFields = serde_json::from_value(merged).map_err(|e| {
+        ApiError::new(
+            Status::BadRequest,
+            "bad_request",
+            crate::web::api_error::Message::new("error-bad-json").arg("detail", e.to_string()),
+        )
+    })?;
+    let project = service::update(db, &*app.clock, &audit.0, &who.0, id, &fields).await?;
+    Ok(Json(with_timeline(db, project).await?))
+}
+
+/// Records the appraisal: feasibility study, value for money and affordability with sources.
+#[utoipa::path(put, path = "/api/v1/projects/{id}/appraisal", tag = "projects", request_body = Appraisal,
+    params(("id" = String, Path, description = "Project id")),
+    responses((status = 200, description = "The project", body = ProjectView),
+        (status = 409, description = "Not submitted or in appraisal", body = crate::web::openapi::ErrorBody)),
+    security(("bearer" = [])))]
+#[rocket::put("/projects/<id>/appraisal", data = "<body>")]
+pub async fn appraisal(
+    who: Authorized<ProjectStaff>,
+    id: &str,
+    body: ApiJson<Appraisal>,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<Json<ProjectView>, ApiError> {
+    let project = service::record_appraisal(db, &*app.clock, &audit.0, &who.0, parse_id(id)?, &body.0).await?;
+    Ok(Json(with_timeline(db, project).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"action": "return", "comment": "Уточните тарифную модель и приложите ТЭО"}))]
+pub struct TransitionRequest {
+    /// `submit`, `start_appraisal`, `approve`, `return`, `reject` or `cancel`.
+    pub action: String,
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// Moves the project: 403 when the role may not, 409 when the stage does not allow it (or the
+/// appraisal is incomplete, naming each gap), 422 when a required reason is missing.
+#[utoipa::path(post, path = "/api/v1/projects/{id}/transitions", tag = "projects", request_body = TransitionRequest,
+    params(("id" = String, Path, description = "Project id")),
+    responses((status = 200, description = "The project after the transition", body = ProjectView),
+        (status = 403, description = "This role may not", body = crate::web::openapi::ErrorBody),
+        (status = 409, description = "`invalid_transition` or `precondition_failed`", body = crate::web::openapi::ErrorBody),
+        (status = 422, description = "A reason is required", body = crate::web::openapi::ErrorBody)),
+    security(("bearer" = [])))]
+#[rocket::post("/projects/<id>/transitions", data = "<body>")]
+pub async fn transition(
+    who: Authorized<ProjectStaff>,
+    id: &str,
+    body: ApiJson<TransitionRequest>,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<Json<ProjectView>, ApiError> {
+    let id = parse_id(id)?;
+    let action = Action::parse(body.0.action.trim()).ok_or_else(|| ApiError::field("action", "code_value"))?;
+    let project = service::transition(db, &*app.clock, &audit.0, &who.0, id, action, &body.0.comment).await?;
+    Ok(Json(with_timeline(db, project).await?))
+}
+
+// ---- Pages ----
+
+fn project_row(ctx: &PageContext, p: &Project) -> Value {
+    let lang = ctx.lang;
+    json!({
+        "id": p.id,
+        "registry_number": p.registry_number,
+        "title": p.fields.title.get(lang),
+        "stage": p.stage.as_str(),
+        "stage_label": lang.text(&format!("stage-{}", p.stage.as_str().replace('_', "-"))),
+        "sector": lang.text(&format!("sector-{}", p.fields.sector.as_str().replace('_', "-"))),
+        "model": lang.text(&format!("model-{}", p.fields.model.as_str().replace('_', "-"))),
+        "capital_cost": p.fields.capital_cost,
+        "term_years": p.fields.term_years,
+    })
+}
+
+#[rocket::get("/projects?<stage>&<after>")]
+pub async fn list_page(
+    ctx: PageContext,
+    stage: Option<&str>,
+    after: Option<&str>,
+    db: &State<Db>,
+) -> Result<Template, PageError> {
+    let filter = parse_filter(stage, None, None).unwrap_or_default();
+    let after = after.and_then(|a| a.parse::<i64>().ok());
+    let (own, all_drafts) = draft_scope(ctx.user.as_ref());
+    let mut rows = projects::list(db, &filter, own, all_drafts, after, 51).await?;
+    let next = (rows.len() > 50).then(|| rows[49].id);
+    rows.truncate(50);
+    let items: Vec<Value> = rows.iter().map(|p| project_row(&ctx, p)).collect();
+    let stages: Vec<Value> = Stage::ALL
+        .iter()
+        .map(|s| json!({"value": s.as_str(), "label": ctx.lang.text(&format!("stage-{}", s.as_str().replace('_', "-")))}))
+        .collect();
+    let can_file = ctx.user.as_ref().is_some_and(|u| u.has_role(Role::Officer));
+    Ok(ctx.render(
+        "projects",
+        "projects-title",
+        json!({"items": items, "stages": stages, "stage": stage.unwrap_or(""), "next": next, "can_file": can_file}),
+    ))
+}
+
+#[rocket::get("/projects/<id>", rank = 2)]
+pub async fn page(
+    ctx: PageContext,
+    id: &str,
+    flash: Option<FlashMessage<'_>>,
+    db: &State<Db>,
+) -> Result<Template, PageError> {
+    let project = service::read(db, ctx.user.as_ref(), parse_id(id)?).await?;
+    let timeline = projects::timeline(db, project.id).await?;
+    let lang = ctx.lang;
+    let actions: Vec<Value> = match &ctx.user {
+        Some(who) if who.organization_id == project.municipality_id => Action::ALL
+            .iter()
+            .filter(|a| who.has_role(actor_role(**a)) && next_stage(project.stage, **a).is_some())
+            .map(|a| {
+                json!({"value": a.as_str(), "label": lang.text(&format!("action-{}", a.as_str().replace('_', "-"))),
+                       "needs_reason": matches!(a, Action::Return | Action::Reject | Action::Cancel)})
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let timeline: Vec<Value> = timeline
+        .iter()
+        .map(|t| {
+            json!({"at": t.at, "actor": t.actor, "comment": t.comment,
+                   "action": lang.text(&format!("action-{}", t.action.replace('_', "-"))),
+                   "to": lang.text(&format!("stage-{}", t.to_stage.replace('_', "-")))})
+        })
+        .collect();
+    let f = &project.fields;
+    let flash = flash.map(|f| {
+        let id = f.message().to_string();
+        if id.starts_with("project-") || id.starts_with("error-") || id.starts_with("invalid-") {
+            lang.text(&id)
+        } else {
+            String::new()
+        }
+    });
+    Ok(ctx.render(
+        "project",
+        "project-title",
+        json!({
+            "row": project_row(&ctx, &project),
+            "description": f.description, "objectives": f.objectives, "address": f.address,
+            "payment": lang.text(&format!("payment-{}", f.payment_mechanism.as_str().replace('_', "-"))),
+            "initiation": lang.text(&format!("initiation-{}", f.initiation.as_str())),
+            "return_reason": project.return_reason,
+            "appraisal": project.appraisal,
+            "missing": project.appraisal.missing(),
+            "timeline": timeline,
+            "actions": actions,
+            "flash": flash,
+            "history": ctx.user.as_ref().is_some_and(|u| u.has_any_role(&[Role::Reviewer, Role::Admin, Role::Officer, Role::Approver])),
+        }),
+    ))
+}
+
+#[derive(FromForm)]
+pub struct TransitionForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    action: String,
+    #[field(default = String::new())]
+    comment: String,
+}
+
+#[rocket::post("/projects/<id>/transitions", data = "<form>")]
+pub async fn transition_form(
+    who: Authorized<ProjectStaff>,
+    id: &str,
+    form: Form<TransitionForm>,
+    cookies: &CookieJar<'_>,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<Flash<Redirect>, PageError> {
+    if !csrf_ok(cookies, &form.csrf_token) {
+        return Err(PageError::new(Status::Forbidden));
+    }
+    let id = parse_id(id)?;
+    let back = Redirect::to(format!("/projects/{id}"));
+    let Some(action) = Action::parse(form.action.trim()) else {
+        return Err(PageError::new(Status::UnprocessableEntity));
+    };
+    match service::transition(db, &*app.clock, &audit.0, &who.0, id, action, &form.comment).await {
+        Ok(_) => Ok(Flash::success(back, "project-transition-done")),
+        Err(ServiceError::Invalid(_)) => Ok(Flash::error(back, "invalid-reason-required")),
+        Err(ServiceError::PreconditionFailed(_)) => Ok(Flash::error(back, "project-appraisal-incomplete")),
+        Err(ServiceError::InvalidTransition { .. }) => Ok(Flash::error(back, "project-transition-invalid")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(FromForm)]
+pub struct NewProjectForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    title_ru: String,
+    #[field(default = String::new())]
+    title_ky: String,
+    #[field(default = String::new())]
+    title_en: String,
+    #[field(default = String::new())]
+    sector: String,
+    #[field(default = String::new())]
+    model: String,
+    #[field(default = String::new())]
+    payment_mechanism: String,
+    #[field(default = String::new())]
+    capital_cost: String,
+    #[field(default = String::new())]
+    currency: String,
+    #[field(default = String::new())]
+    term_years: String,
+    #[field(default = String::new())]
+    address: String,
+    #[field(default = String::new())]
+    description: String,
+}
+
+fn options<T: Copy>(all: &[T], code: fn(T) -> &'static str, prefix: &str, ctx: &PageContext) -> Vec<Value> {
+    all.iter()
+        .map(
+            |v| json!({"value": code(*v), "label": ctx.lang.text(&format!("{prefix}-{}", code(*v).replace('_', "-")))}),
+        )
+        .collect()
+}
+
+fn new_project_page(ctx: &PageContext, values: Value, errors: Option<&Violations>) -> Template {
+    ctx.render(
+        "project_new",
+        "project-new-title",
+        json!({
+            "values": values,
+            "errors": errors.map(|v| ctx.field_messages(v)).unwrap_or_default(),
+            "sectors": options(Sector::ALL, Sector::as_str, "sector", ctx),
+            "models": options(PppModel::ALL, PppModel::as_str, "model", ctx),
+            "payments": options(PaymentMechanism::ALL, PaymentMechanism::as_str, "payment", ctx),
+        }),
+    )
+}
+
+const EMPTY_VALUES: [&str; 11] = [
+    "title_ru",
+    "title_ky",
+    "title_en",
+    "sector",
+    "model",
+    "payment_mechanism",
+    "capital_cost",
+    "currency",
+    "term_years",
+    "address",
+    "description",
+];
+
+#[rocket::get("/projects/new")]
+pub fn new_form(ctx: PageContext, _who: Officer) -> Template {
+    let values: serde_json::Map<String, Value> = EMPTY_VALUES
+        .iter()
+        .map(|k| (k.to_string(), Value::String(String::new())))
+        .collect();
+    new_project_page(&ctx, Value::Object(values), None)
+}
+
+#[rocket::post("/projects", data = "<form>")]
+pub async fn create_form(
+    ctx: PageContext,
+    who: Officer,
+    form: Form<NewProjectForm>,
+    cookies: &CookieJar<'_>,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<Result<Redirect, PageWithStatus>, PageError> {
+    if !csrf_ok(cookies, &form.csrf_token) {
+        return Err(PageError::new(Status::Forbidden));
+    }
+    let mut v = Violations::new();
+    let mut code = |field: &'static str, value: &str| {
+        if value.trim().is_empty() {
+            v.add(field, "required");
+        }
+    };
+    code("sector", &form.sector);
+    code("model", &form.model);
+    code("payment_mechanism", &form.payment_mechanism);
+    let amount = Decimal::from_str(
+        form.capital_cost
+            .trim()
+            .replace([' ', '\u{a0}'], "")
+            .replace(',', ".")
+            .as_str(),
+    );
+    let term = form.term_years.trim().parse::<u32>();
+    if amount.is_err() {
+        v.add("capital_cost", "number");
+    }
+    if term.is_err() {
+        v.add("term_years", "number");
+    }
+    let optional = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    let outcome = match (
+        Sector::parse(&form.sector),
+        PppModel::parse(&form.model),
+        PaymentMechanism::parse(&form.payment_mechanism),
+        amount,
+        term,
+    ) {
+        (Some(sector), Some(model), Some(payment_mechanism), Ok(amount), Ok(term_years)) if v.is_empty() => {
+            let fields = ProjectFields {
+                title: LocalizedText {
+                    ru: form.title_ru.clone(),
+                    ky: optional(&form.title_ky),
+                    en: optional(&form.title_en),
+                },
+                sector,
+                model,
+                initiation: Initiation::Public,
+                description: form.description.clone(),
+                objectives: String::new(),
+                address: form.address.clone(),
+                latitude: None,
+                longitude: None,
+                capital_cost: Money::new(amount, form.currency.parse().unwrap_or(Currency::Kgs)),
+                term_years,
+                payment_mechanism,
+                risks: Default::default(),
+            };
+            service::create(db, &*app.clock, &audit.0, &who.0, &fields).await
+        }
+        _ => {
+            if v.is_empty() {
+                v.add("sector", "code_value");
+            }
+            Err(ServiceError::Invalid(v))
+        }
+    };
+    match outcome {
+        Ok(project) => Ok(Ok(Redirect::to(format!("/projects/{}", project.id)))),
+        Err(ServiceError::Invalid(violations)) => {
+            let mut on_form = Violations::new();
+            for (field, codes) in violations.fields() {
+                let field = match field {
+                    "title.ru" => "title_ru",
+                    "capital_cost.amount" => "capital_cost",
+                    other => other,
+                };
+                for code in codes {
+                    on_form.add(field, code);
+                }
+            }
+            let values = json!({"title_ru": form.title_ru, "title_ky": form.title_ky, "title_en": form.title_en,
+                "sector": form.sector, "model": form.model, "payment_mechanism": form.payment_mechanism,
+                "capital_cost": form.capital_cost, "currency": form.currency, "term_years": form.term_years,
+                "address": form.address, "description": form.description});
+            Ok(Err(PageWithStatus::new(
+                Status::UnprocessableEntity,
+                new_project_page(&ctx, values, Some(&on_form)),
+            )))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

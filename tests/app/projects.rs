@@ -1,0 +1,371 @@
+//! The project registry: the lifecycle through the API and the pages, roles, states and scoping.
+
+use rocket::http::{ContentType, Header, Status};
+use serde_json::{Value, json};
+
+use crate::support::{DEMO_PASSWORD, TestApp, csrf_token, sign_in_browser, spawn_with_fixtures};
+
+async fn call(app: &TestApp, method: &str, uri: &str, token: Option<&str>, body: Value) -> (Status, Value) {
+    let mut request = match method {
+        "GET" => app.client.get(uri.to_string()),
+        "POST" => app.client.post(uri.to_string()),
+        "PATCH" => app.client.patch(uri.to_string()),
+        "PUT" => app.client.put(uri.to_string()),
+        other => panic!("{other}"),
+    };
+    if method != "GET" {
+        request = request.header(ContentType::JSON).body(body.to_string());
+    }
+    if let Some(token) = token {
+        request = request.header(Header::new("Authorization", format!("Bearer {token}")));
+    }
+    let response = request.header(Header::new("Accept-Language", "en")).dispatch().await;
+    let status = response.status();
+    (
+        status,
+        serde_json::from_str(&response.into_string().await.unwrap_or_default()).unwrap_or(Value::Null),
+    )
+}
+
+fn new_project() -> Value {
+    json!({
+        "title": {"ru": "Реконструкция сетей водоснабжения микрорайона Анар", "en": "Anar district water network"},
+        "sector": "water", "model": "dbfo", "payment_mechanism": "availability",
+        "capital_cost": {"amount": "76500000.50", "currency": "KGS"}, "term_years": 15,
+        "address": "г. Ош, мкр. Анар", "risks": {"construction": "privateParty", "demandX": "shared"}
+    })
+}
+
+async fn transition(app: &TestApp, token: &str, id: &str, action: &str, comment: &str) -> (Status, Value) {
+    call(
+        app,
+        "POST",
+        &format!("/api/v1/projects/{id}/transitions"),
+        Some(token),
+        json!({"action": action, "comment": comment}),
+    )
+    .await
+}
+
+#[rocket::async_test]
+async fn a_project_goes_from_draft_to_approved_with_a_return_on_the_way() {
+    let app = spawn_with_fixtures().await;
+    let officer = app.token("officer.osh@demo.kg").await;
+    let approver = app.token("approver.osh@demo.kg").await;
+
+    let (status, body) = call(&app, "POST", "/api/v1/projects", Some(&officer), new_project()).await;
+    assert_eq!(
+        status,
+        Status::UnprocessableEntity,
+        "an unknown risk category is refused"
+    );
+    assert_eq!(
+        body["error"]["fields"]["risks.demandX"],
+        json!(["Unknown OCDS risk category."])
+    );
+    let mut fields = new_project();
+    fields["risks"] = json!({"construction": "privateParty", "revenue": "shared"});
+    let (status, created) = call(&app, "POST", "/api/v1/projects", Some(&officer), fields).await;
+    assert_eq!(status, Status::Created);
+    assert_eq!(
+        (created["stage"].clone(), created["registry_number"].clone()),
+        (json!("draft"), Value::Null)
+    );
+    assert_eq!(
+        created["capital_cost"],
+        json!({"amount": "76500000.50", "currency": "KGS"})
+    );
+    let id = created["id"].as_str().unwrap().to_string();
+
+    let (status, submitted) = transition(&app, &officer, &id, "submit", "").await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(submitted["stage"], "submitted");
+    // Osh filed two projects earlier this year in the fixtures.
+    assert_eq!(submitted["registry_number"], "OSH-PPP-2026-003");
+
+    let (status, body) = transition(&app, &approver, &id, "return", " ").await;
+    assert_eq!(status, Status::UnprocessableEntity, "a return needs its reason");
+    assert_eq!(body["error"]["fields"]["comment"], json!(["Give a reason."]));
+    let (status, returned) = transition(&app, &approver, &id, "return", "Приложите гидравлический расчёт").await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(returned["stage"], "draft");
+    assert_eq!(returned["return_reason"], "Приложите гидравлический расчёт");
+
+    let (status, edited) = call(
+        &app,
+        "PATCH",
+        &format!("/api/v1/projects/{id}"),
+        Some(&officer),
+        json!({"term_years": 18}),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(
+        (edited["term_years"].clone(), edited["title"]["en"].clone()),
+        (json!(18), json!("Anar district water network"))
+    );
+    let (_, resubmitted) = transition(&app, &officer, &id, "submit", "Расчёт приложен").await;
+    assert_eq!(
+        resubmitted["registry_number"], "OSH-PPP-2026-003",
+        "the number is kept, never reissued"
+    );
+    assert_eq!(resubmitted["return_reason"], Value::Null);
+
+    assert_eq!(
+        transition(&app, &approver, &id, "start_appraisal", "").await.0,
+        Status::Ok
+    );
+    let (status, body) = transition(&app, &approver, &id, "approve", "").await;
+    assert_eq!(status, Status::Conflict);
+    assert_eq!(body["error"]["code"], "precondition_failed");
+    assert_eq!(
+        body["error"]["message"],
+        "Missing: feasibility_study, value_for_money, affordability."
+    );
+    let appraisal = json!({"feasibility_study": "ТЭО водопровода Анар", "value_for_money": "VfM 9 %",
+        "value_for_money_source": "Отчёт VfM", "affordability": "1,1 % бюджета", "affordability_source": "Прогноз бюджета"});
+    let (status, _) = call(
+        &app,
+        "PUT",
+        &format!("/api/v1/projects/{id}/appraisal"),
+        Some(&officer),
+        appraisal,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    let (status, approved) = transition(&app, &approver, &id, "approve", "Одобрено").await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(approved["stage"], "approved");
+    let steps: Vec<(&str, &str)> = approved["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["action"].as_str().unwrap(), t["to_stage"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        steps,
+        vec![
+            ("submit", "submitted"),
+            ("return", "draft"),
+            ("submit", "submitted"),
+            ("start_appraisal", "appraisal"),
+            ("approve", "approved")
+        ]
+    );
+
+    // The public sees it, with its stage and registry number.
+    let (_, public) = call(&app, "GET", "/api/v1/projects?stage=approved", None, Value::Null).await;
+    let numbers: Vec<&str> = public["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["registry_number"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        numbers,
+        vec!["BISH-PPP-2026-001", "OSH-PPP-2026-001", "OSH-PPP-2026-003"]
+    );
+
+    // Every step is in the audit log.
+    let reviewer = app.token("reviewer@demo.kg").await;
+    let (_, events) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/audit/events?entity_type=project&entity_id={id}"),
+        Some(&reviewer),
+        Value::Null,
+    )
+    .await;
+    let actions: Vec<&str> = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        vec![
+            "project.created",
+            "project.submitted",
+            "project.returned",
+            "project.updated",
+            "project.submitted",
+            "project.appraisal_started",
+            "project.appraisal_recorded",
+            "project.approved"
+        ]
+    );
+    let updated = &events["items"].as_array().unwrap()[4];
+    assert_eq!(
+        updated["payload"],
+        json!({"before": {"term_years": 15}, "after": {"term_years": 18}})
+    );
+}
+
+#[rocket::async_test]
+async fn wrong_roles_states_and_municipalities_are_refused() {
+    let app = spawn_with_fixtures().await;
+    let officer = app.token("officer.osh@demo.kg").await;
+    let approver = app.token("approver.osh@demo.kg").await;
+    let bishkek = app.token("officer.bishkek@demo.kg").await;
+    let reviewer = app.token("reviewer@demo.kg").await;
+
+    // Project 5: Osh's waste plant, submitted; project 6: Osh's dialysis centre, a draft.
+    let (status, body) = transition(&app, &officer, "5", "start_appraisal", "").await;
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (Status::Forbidden, json!("forbidden"))
+    );
+    let (status, body) = transition(&app, &approver, "6", "approve", "").await;
+    assert_eq!(status, Status::Conflict);
+    assert_eq!(body["error"]["code"], "invalid_transition");
+    assert_eq!(
+        body["error"]["message"],
+        r#"The action "approve" is not possible at the stage "draft"."#
+    );
+    let (status, body) = call(
+        &app,
+        "PATCH",
+        "/api/v1/projects/5",
+        Some(&officer),
+        json!({"term_years": 5}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["message"].clone()),
+        (Status::Conflict, json!("Only a draft can be edited."))
+    );
+
+    // Bishkek may read Osh's public projects but not change them, and cannot see its drafts.
+    assert_eq!(
+        call(&app, "GET", "/api/v1/projects/5", Some(&bishkek), Value::Null)
+            .await
+            .0,
+        Status::Ok
+    );
+    assert_eq!(transition(&app, &bishkek, "5", "submit", "").await.0, Status::Forbidden);
+    assert_eq!(
+        call(&app, "GET", "/api/v1/projects/6", Some(&bishkek), Value::Null)
+            .await
+            .0,
+        Status::NotFound
+    );
+    assert_eq!(
+        call(
+            &app,
+            "PATCH",
+            "/api/v1/projects/6",
+            Some(&bishkek),
+            json!({"term_years": 5})
+        )
+        .await
+        .0,
+        Status::NotFound
+    );
+    assert_eq!(
+        call(&app, "GET", "/api/v1/projects/6", None, Value::Null).await.0,
+        Status::NotFound
+    );
+    assert_eq!(
+        call(&app, "GET", "/api/v1/projects/6", Some(&reviewer), Value::Null)
+            .await
+            .0,
+        Status::Ok
+    );
+
+    let ids = |body: &Value| -> Vec<String> {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (_, public) = call(&app, "GET", "/api/v1/projects", None, Value::Null).await;
+    assert_eq!(ids(&public), vec!["1", "2", "3", "5"], "drafts are not public");
+    let (_, osh) = call(&app, "GET", "/api/v1/projects", Some(&officer), Value::Null).await;
+    assert_eq!(ids(&osh), vec!["1", "2", "3", "5", "6"], "Osh sees its own draft");
+    let (_, all) = call(&app, "GET", "/api/v1/projects", Some(&reviewer), Value::Null).await;
+    assert_eq!(ids(&all).len(), 6, "reviewers see every draft");
+    let (status, body) = call(&app, "GET", "/api/v1/projects?stage=finished", None, Value::Null).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(body["error"]["fields"]["stage"].is_array());
+
+    let bidder = app.token("bidder1@demo.kg").await;
+    assert_eq!(
+        call(&app, "POST", "/api/v1/projects", Some(&bidder), new_project())
+            .await
+            .0,
+        Status::Forbidden
+    );
+    assert_eq!(transition(&app, &bidder, "5", "submit", "").await.0, Status::Forbidden);
+}
+
+#[rocket::async_test]
+async fn the_pages_show_the_registry_and_take_decisions() {
+    let app = spawn_with_fixtures().await;
+    let (status, html) = app.get_with("/projects", ("Accept-Language", "en")).await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("Osh public transport e-ticketing (automated fare collection)"));
+    assert!(html.contains("KGS\u{a0}185,000,000.00"));
+    assert!(!html.contains("Osh hemodialysis centre"), "drafts are not public");
+    let (status, html) = app.get_with("/projects/2", ("Accept-Language", "ru")).await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains(r#"<dd data-field="registry_number">OSH-PPP-2026-001</dd>"#));
+    assert!(
+        html.contains("Одобрено комиссией по МЧП мэрии г. Ош"),
+        "the timeline shows the decision's comment"
+    );
+    assert_eq!(app.get("/projects/6").await.status(), Status::NotFound);
+
+    let approver = app.browser().await;
+    sign_in_browser(&approver, "approver.osh@demo.kg", DEMO_PASSWORD).await;
+    let page = approver
+        .get("/projects/5")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(page.contains(r#"<input type="hidden" name="action" value="start_appraisal">"#));
+    let token = csrf_token(&approver).await;
+    let response = approver
+        .post("/projects/5/transitions")
+        .header(ContentType::Form)
+        .body(format!("csrf_token={token}&action=start_appraisal&comment="))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::SeeOther);
+    let page = approver
+        .get("/projects/5")
+        .header(Header::new("Accept-Language", "en"))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(page.contains(r#"<dd data-field="stage">Appraisal</dd>"#));
+    assert!(page.contains("Decision recorded."));
+
+    let officer = app.browser().await;
+    sign_in_browser(&officer, "officer.osh@demo.kg", DEMO_PASSWORD).await;
+    let token = csrf_token(&officer).await;
+    let response = officer
+        .post("/projects")
+        .header(ContentType::Form)
+        .header(Header::new("Accept-Language", "en"))
+        .body(format!("csrf_token={token}&title_ru=&sector=health&model=boo&payment_mechanism=availability&capital_cost=abc&currency=KGS&term_years=12"))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::UnprocessableEntity);
+    assert!(response.into_string().await.unwrap().contains("Enter a number."));
+    let response = officer
+        .post("/projects")
+        .header(ContentType::Form)
+        .body(format!("csrf_token={token}&title_ru=Городская+баня&sector=social&model=lease&payment_mechanism=user_pays&capital_cost=12+500+000,50&currency=KGS&term_years=10&address=Ош"))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::SeeOther);
+    assert_eq!(response.headers().get_one("Location"), Some("/projects/7"));
+}
