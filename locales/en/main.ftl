@@ -311,3 +311,5 @@ audit-action-project-returned = Project returned
 audit-action-project-rejected = Project rejected
 audit-action-project-cancelled = Project cancelled
 home-count-projects = Projects in the registry
+projects-search = Search titles and descriptions
+invalid-amount = An amount: not negative, at most two decimal places.

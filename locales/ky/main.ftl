@@ -311,3 +311,5 @@ audit-action-project-returned = Долбоор кайтарылды
 audit-action-project-rejected = Долбоор четке кагылды
 audit-action-project-cancelled = Долбоор жокко чыгарылды
 home-count-projects = Реестрдеги долбоорлор
+projects-search = Аталышы жана сыпаттамасы боюнча издөө
+invalid-amount = Сумма: терс эмес сан, үтүрдөн кийин эки белгиден ашпайт.

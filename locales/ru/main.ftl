@@ -311,3 +311,5 @@ audit-action-project-returned = Проект возвращён
 audit-action-project-rejected = Проект отклонён
 audit-action-project-cancelled = Проект отменён
 home-count-projects = Проекты в реестре
+projects-search = Поиск по названию и описанию
+invalid-amount = Сумма: неотрицательное число, не больше двух знаков после запятой.

@@ -23,6 +23,7 @@ CREATE TABLE projects (
     risks                  TEXT        NOT NULL,
     appraisal              TEXT        NOT NULL,
     responsible_officer_id BIGINT      REFERENCES users (id),
+    search_text            TEXT        NOT NULL DEFAULT '',
     return_reason          TEXT,
     created_at             TIMESTAMPTZ NOT NULL,
     updated_at             TIMESTAMPTZ NOT NULL

@@ -26,6 +26,8 @@ CREATE TABLE projects (
     risks                  TEXT    NOT NULL,
     appraisal              TEXT    NOT NULL,
     responsible_officer_id INTEGER REFERENCES users (id),
+    -- Titles and description, normalised for search (src/domain/search.rs).
+    search_text            TEXT    NOT NULL DEFAULT '',
     return_reason          TEXT,
     created_at             TEXT    NOT NULL,
     updated_at             TEXT    NOT NULL

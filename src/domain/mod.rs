@@ -9,5 +9,6 @@ pub mod localized;
 pub mod money;
 pub mod organization;
 pub mod project;
+pub mod search;
 pub mod throttle;
 pub mod validation;

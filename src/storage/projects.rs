@@ -10,6 +10,7 @@ use crate::domain::money::{Currency, Money};
 use crate::domain::project::{
     Action, Appraisal, Initiation, PaymentMechanism, PppModel, ProjectFields, RiskAllocation, Sector, Stage,
 };
+use crate::domain::search::{normalize, patterns};
 use crate::storage::types::{DbAmount, DbDecimal};
 use crate::storage::{Db, StoreError, Tx};
 use crate::{on_pool, on_tx};
@@ -105,6 +106,18 @@ impl TryFrom<ProjectRow> for Project {
     }
 }
 
+/// What search looks through: the titles in every language, the description and objectives.
+fn search_text(f: &ProjectFields) -> String {
+    let parts = [
+        Some(f.title.ru.as_str()),
+        f.title.ky.as_deref(),
+        f.title.en.as_deref(),
+        Some(f.description.as_str()),
+        Some(f.objectives.as_str()),
+    ];
+    normalize(&parts.into_iter().flatten().collect::<Vec<_>>().join(" "))
+}
+
 fn json_text<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "{}".into())
 }
@@ -120,8 +133,8 @@ pub async fn insert(
     let sql = format!(
         "INSERT INTO projects (municipality_id, stage, title_ru, title_ky, title_en, sector, model, initiation, \
          description, objectives, address, latitude, longitude, capital_cost, currency, term_years, payment_mechanism, \
-         risks, appraisal, responsible_officer_id, created_at, updated_at) VALUES ($1, 'draft', $2, $3, $4, $5, $6, $7, \
-         $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, '{{}}', $18, $19, $19) RETURNING {COLUMNS}"
+         risks, appraisal, responsible_officer_id, created_at, updated_at, search_text) VALUES ($1, 'draft', $2, $3, $4, \
+         $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, '{{}}', $18, $19, $19, $20) RETURNING {COLUMNS}"
     );
     let f = fields;
     let row: ProjectRow = on_tx!(tx, conn => {
@@ -145,6 +158,7 @@ pub async fn insert(
             .bind(json_text(&f.risks))
             .bind(officer.0)
             .bind(now)
+            .bind(search_text(f))
             .fetch_one(&mut *conn)
             .await?
     });
@@ -156,7 +170,7 @@ pub async fn update_fields(tx: &mut Tx, id: i64, fields: &ProjectFields, now: Da
     let sql = "UPDATE projects SET title_ru = $1, title_ky = $2, title_en = $3, sector = $4, model = $5, \
                initiation = $6, description = $7, objectives = $8, address = $9, latitude = $10, longitude = $11, \
                capital_cost = $12, currency = $13, term_years = $14, payment_mechanism = $15, risks = $16, \
-               updated_at = $17 WHERE id = $18";
+               updated_at = $17, search_text = $19 WHERE id = $18";
     let f = fields;
     on_tx!(tx, conn => {
         sqlx::query(sql)
@@ -178,6 +192,7 @@ pub async fn update_fields(tx: &mut Tx, id: i64, fields: &ProjectFields, now: Da
             .bind(json_text(&f.risks))
             .bind(now)
             .bind(id)
+            .bind(search_text(f))
             .execute(&mut *conn)
             .await?
             .rows_affected()
@@ -291,6 +306,13 @@ pub struct ProjectFilter {
     pub stage: Option<Stage>,
     pub municipality: Option<OrgId>,
     pub sector: Option<Sector>,
+    pub model: Option<PppModel>,
+    /// Capital cost range, in `currency` (KGS when not given).
+    pub min_value: Option<rust_decimal::Decimal>,
+    pub max_value: Option<rust_decimal::Decimal>,
+    pub currency: Option<Currency>,
+    /// Words that must begin words of the titles or description (any language, ё = е).
+    pub query: Option<String>,
 }
 
 /// Up to `limit` projects in id order after `after`: public ones, and the drafts of `own`
@@ -303,23 +325,37 @@ pub async fn list(
     after: Option<i64>,
     limit: u32,
 ) -> Result<Vec<Project>, StoreError> {
+    let patterns = filter.query.as_deref().map(patterns).unwrap_or_default();
+    // One `LIKE` per search word; only placeholders are added to the text.
+    let words: String = (0..patterns.len())
+        .map(|i| format!(" AND search_text LIKE ${}", 12 + i))
+        .collect();
     let sql = format!(
         "SELECT {COLUMNS} FROM projects WHERE id > $1 \
          AND (stage <> 'draft' OR $2 = 1 OR municipality_id = $3) \
          AND ($4 IS NULL OR stage = $4) AND ($5 IS NULL OR municipality_id = $5) AND ($6 IS NULL OR sector = $6) \
-         ORDER BY id LIMIT $7"
+         AND ($7 IS NULL OR model = $7) AND ($8 IS NULL OR capital_cost >= $8) AND ($9 IS NULL OR capital_cost <= $9) \
+         AND (($8 IS NULL AND $9 IS NULL) OR currency = $10){words} \
+         ORDER BY id LIMIT $11"
     );
+    let currency = filter.currency.unwrap_or_default().code();
     let rows: Vec<ProjectRow> = on_pool!(db, pool => {
-        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
             .bind(after.unwrap_or(0))
             .bind(i64::from(all_drafts))
             .bind(own.map_or(-1, |o| o.0))
             .bind(filter.stage.map(Stage::as_str))
             .bind(filter.municipality.map(|m| m.0))
             .bind(filter.sector.map(Sector::as_str))
-            .bind(i64::from(limit))
-            .fetch_all(pool)
-            .await?
+            .bind(filter.model.map(PppModel::as_str))
+            .bind(filter.min_value.map(DbAmount))
+            .bind(filter.max_value.map(DbAmount))
+            .bind(currency)
+            .bind(i64::from(limit));
+        for pattern in &patterns {
+            query = query.bind(pattern.clone());
+        }
+        query.fetch_all(pool).await?
     });
     rows.into_iter().map(Project::try_from).collect()
 }

@@ -79,35 +79,81 @@ async fn with_timeline(db: &Db, project: Project) -> Result<ProjectView, ApiErro
     Ok(view)
 }
 
-fn parse_filter(
-    stage: Option<&str>,
-    municipality: Option<&str>,
-    sector: Option<&str>,
-) -> Result<ProjectFilter, Violations> {
+/// The list's query parameters, as given.
+#[derive(Debug, Default, FromForm)]
+pub struct ProjectQuery {
+    pub stage: Option<String>,
+    pub municipality: Option<String>,
+    pub sector: Option<String>,
+    pub model: Option<String>,
+    pub min_value: Option<String>,
+    pub max_value: Option<String>,
+    pub currency: Option<String>,
+    pub q: Option<String>,
+    pub after: Option<String>,
+    pub limit: Option<String>,
+}
+
+fn parse_filter(q: &ProjectQuery) -> Result<ProjectFilter, Violations> {
     let mut v = Violations::new();
-    let text = |s: Option<&str>| s.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
-    let stage = text(stage).and_then(|s| {
-        Stage::parse(&s).or_else(|| {
-            v.add("stage", "code_value");
-            None
-        })
-    });
-    let sector = text(sector).and_then(|s| {
-        Sector::parse(&s).or_else(|| {
-            v.add("sector", "code_value");
-            None
-        })
-    });
-    let municipality = text(municipality).and_then(|m| {
-        m.parse::<OrgId>().ok().or_else(|| {
-            v.add("municipality", "cursor");
-            None
-        })
-    });
+    let text = |s: &Option<String>| {
+        s.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let mut code = |field: &str, value: Option<String>, known: bool| {
+        if value.is_some() && !known {
+            v.add(field, "code_value");
+        }
+    };
+    let stage = text(&q.stage).map(|s| (Stage::parse(&s), s));
+    code(
+        "stage",
+        stage.as_ref().map(|s| s.1.clone()),
+        stage.as_ref().is_none_or(|s| s.0.is_some()),
+    );
+    let sector = text(&q.sector).map(|s| (Sector::parse(&s), s));
+    code(
+        "sector",
+        sector.as_ref().map(|s| s.1.clone()),
+        sector.as_ref().is_none_or(|s| s.0.is_some()),
+    );
+    let model = text(&q.model).map(|s| (PppModel::parse(&s), s));
+    code(
+        "model",
+        model.as_ref().map(|s| s.1.clone()),
+        model.as_ref().is_none_or(|s| s.0.is_some()),
+    );
+    let currency = text(&q.currency).map(|c| (c.parse::<Currency>().ok(), c));
+    code(
+        "currency",
+        currency.as_ref().map(|c| c.1.clone()),
+        currency.as_ref().is_none_or(|c| c.0.is_some()),
+    );
+    let municipality =
+        text(&q.municipality).and_then(|m| m.parse::<OrgId>().map_err(|_| v.add("municipality", "cursor")).ok());
+    let mut amount = |field: &str, value: Option<String>| {
+        let value = value?;
+        match Decimal::from_str(&value) {
+            Ok(d) if d >= Decimal::ZERO && d.scale() <= 2 && d <= Decimal::from(1_000_000_000_000_i64) => Some(d),
+            _ => {
+                v.add(field, "amount");
+                None
+            }
+        }
+    };
+    let min_value = amount("min_value", text(&q.min_value));
+    let max_value = amount("max_value", text(&q.max_value));
     v.into_result().map(|()| ProjectFilter {
-        stage,
+        stage: stage.and_then(|s| s.0),
         municipality,
-        sector,
+        sector: sector.and_then(|s| s.0),
+        model: model.and_then(|m| m.0),
+        min_value,
+        max_value,
+        currency: currency.and_then(|c| c.0),
+        query: text(&q.q),
     })
 }
 
@@ -125,25 +171,28 @@ fn draft_scope(who: Option<&Identity>) -> (Option<OrgId>, bool) {
     params(("stage" = Option<String>, Query, description = "`draft`, `submitted`, `appraisal`, `approved`, ..."),
         ("municipality" = Option<String>, Query, description = "Organisation id"),
         ("sector" = Option<String>, Query, description = "`transport`, `street_lighting`, `waste`, ..."),
+        ("model" = Option<String>, Query, description = "`bot`, `dbfo`, `concession`, ..."),
+        ("min_value" = Option<String>, Query, description = "Lowest capital cost, in `currency`"),
+        ("max_value" = Option<String>, Query, description = "Highest capital cost, in `currency`"),
+        ("currency" = Option<String>, Query, description = "`KGS` (default) or `USD`, for the value range"),
+        ("q" = Option<String>, Query, description = "Words that begin words of the titles or description (ё = е, any case)"),
         ("after" = Option<String>, Query, description = "Cursor"),
         ("limit" = Option<u32>, Query, description = "1 to 200, default 50")),
     responses((status = 200, description = "One page", body = ListPage<ProjectView>),
         (status = 422, description = "A parameter is invalid", body = crate::web::openapi::ErrorBody)))]
-#[rocket::get("/projects?<stage>&<municipality>&<sector>&<after>&<limit>")]
+#[rocket::get("/projects?<params..>")]
 pub async fn list(
     who: MaybeUser,
-    stage: Option<&str>,
-    municipality: Option<&str>,
-    sector: Option<&str>,
-    after: Option<&str>,
-    limit: Option<&str>,
+    params: ProjectQuery,
     db: &State<Db>,
 ) -> Result<Json<ListPage<ProjectView>>, ApiError> {
-    let filter = parse_filter(stage, municipality, sector).map_err(|v| ApiError::validation(&v))?;
-    let after = after
+    let filter = parse_filter(&params).map_err(|v| ApiError::validation(&v))?;
+    let after = params
+        .after
+        .as_deref()
         .map(|a| a.parse::<i64>().map_err(|_| ApiError::field("after", "cursor")))
         .transpose()?;
-    let limit = check_limit(limit)?;
+    let limit = check_limit(params.limit.as_deref())?;
     let (own, all_drafts) = draft_scope(who.0.as_ref());
     let rows = projects::list(db, &filter, own, all_drafts, after, limit + 1).await?;
     Ok(Json(page_of(rows, limit, |p| p.id.to_string(), ProjectView::from)))
@@ -301,15 +350,14 @@ fn project_row(ctx: &PageContext, p: &Project) -> Value {
     })
 }
 
-#[rocket::get("/projects?<stage>&<after>")]
-pub async fn list_page(
-    ctx: PageContext,
-    stage: Option<&str>,
-    after: Option<&str>,
-    db: &State<Db>,
-) -> Result<Template, PageError> {
-    let filter = parse_filter(stage, None, None).unwrap_or_default();
-    let after = after.and_then(|a| a.parse::<i64>().ok());
+#[rocket::get("/projects?<params..>")]
+pub async fn list_page(ctx: PageContext, params: ProjectQuery, db: &State<Db>) -> Result<Template, PageError> {
+    let (filter, errors) = match parse_filter(&params) {
+        Ok(filter) => (filter, None),
+        Err(v) => (ProjectFilter::default(), Some(ctx.field_messages(&v))),
+    };
+    let after = params.after.as_deref().and_then(|a| a.parse::<i64>().ok());
+    let stage = params.stage.as_deref();
     let (own, all_drafts) = draft_scope(ctx.user.as_ref());
     let mut rows = projects::list(db, &filter, own, all_drafts, after, 51).await?;
     let next = (rows.len() > 50).then(|| rows[49].id);
@@ -323,7 +371,8 @@ pub async fn list_page(
     Ok(ctx.render(
         "projects",
         "projects-title",
-        json!({"items": items, "stages": stages, "stage": stage.unwrap_or(""), "next": next, "can_file": can_file}),
+        json!({"items": items, "stages": stages, "stage": stage.unwrap_or(""), "next": next, "can_file": can_file,
+               "q": params.q.as_deref().unwrap_or(""), "errors": errors}),
     ))
 }
 

@@ -369,3 +369,50 @@ async fn the_pages_show_the_registry_and_take_decisions() {
     assert_eq!(response.status(), Status::SeeOther);
     assert_eq!(response.headers().get_one("Location"), Some("/projects/7"));
 }
+
+/// Search ignores case and ё/е, matches word beginnings in any language, and combines with the
+/// filters; both engines give the same answers.
+#[rocket::async_test]
+async fn search_and_filters_find_the_same_projects_on_both_engines() {
+    let app = spawn_with_fixtures().await;
+    let titles = |body: &Value| -> Vec<String> {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["title"]["en"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let get = |uri: &'static str| {
+        let app = &app;
+        async move { call(app, "GET", uri, None, Value::Null).await }
+    };
+    let (_, body) =
+        get("/api/v1/projects?q=%D0%9C%D0%A3%D0%A1%D0%9E%D0%A0%D0%9E%D0%A1%D0%9E%D0%A0%D0%A2") /* МУСОРОСОРТ */
+            .await;
+    assert_eq!(titles(&body), vec!["Osh solid-waste sorting plant"]);
+    let (_, body) = get("/api/v1/projects?q=%D1%82%D0%B0%D1%88%D1%82%D0%B0%D0%BD%D0%B4%D1%8B").await; // таштанды (ky)
+    assert_eq!(titles(&body), vec!["Osh solid-waste sorting plant"]);
+    let (_, body) = get("/api/v1/projects?q=lighting%20bishkek").await;
+    assert_eq!(
+        titles(&body),
+        vec!["Bishkek street lighting modernisation (LED, energy performance)"]
+    );
+    let (_, body) = get("/api/v1/projects?q=ighting").await;
+    assert!(titles(&body).is_empty(), "only word beginnings match");
+    let (_, body) = get("/api/v1/projects?q=%D0%BE%D1%88").await; // ош
+    assert_eq!(titles(&body).len(), 3, "{body}");
+    let (_, body) = get("/api/v1/projects?model=concession").await;
+    assert_eq!(
+        titles(&body),
+        vec!["Reconstruction of Bishkek's Osh Bazaar municipal market"]
+    );
+    let (_, body) = get("/api/v1/projects?min_value=350000000&max_value=620000000").await;
+    assert_eq!(titles(&body).len(), 3, "{body}");
+    let (_, body) = get("/api/v1/projects?min_value=350000000.01&max_value=620000000").await;
+    assert_eq!(titles(&body).len(), 2);
+    let (status, body) = get("/api/v1/projects?min_value=0.001&model=tunnel").await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    let fields: Vec<&String> = body["error"]["fields"].as_object().unwrap().keys().collect();
+    assert_eq!(fields, vec!["min_value", "model"]);
+}
