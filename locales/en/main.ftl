@@ -313,3 +313,4 @@ audit-action-project-cancelled = Project cancelled
 home-count-projects = Projects in the registry
 projects-search = Search titles and descriptions
 invalid-amount = An amount: not negative, at most two decimal places.
+projects-export = Download as CSV

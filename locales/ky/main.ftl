@@ -313,3 +313,4 @@ audit-action-project-cancelled = Долбоор жокко чыгарылды
 home-count-projects = Реестрдеги долбоорлор
 projects-search = Аталышы жана сыпаттамасы боюнча издөө
 invalid-amount = Сумма: терс эмес сан, үтүрдөн кийин эки белгиден ашпайт.
+projects-export = CSV форматында жүктөп алуу

@@ -313,3 +313,4 @@ audit-action-project-cancelled = Проект отменён
 home-count-projects = Проекты в реестре
 projects-search = Поиск по названию и описанию
 invalid-amount = Сумма: неотрицательное число, не больше двух знаков после запятой.
+projects-export = Выгрузить в CSV

@@ -101,6 +101,7 @@ pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
                 audit::consistency,
                 audit::export,
                 projects::list,
+                projects::export,
                 projects::create,
                 projects::show,
                 projects::patch,

@@ -58,6 +58,7 @@ pub struct ErrorDetail {
         crate::web::audit::consistency,
         crate::web::audit::export,
         crate::web::projects::list,
+        crate::web::projects::export,
         crate::web::projects::create,
         crate::web::projects::show,
         crate::web::projects::patch,

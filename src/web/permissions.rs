@@ -130,6 +130,12 @@ pub const ROUTES: &[RouteRule] = &[
         "drafts only to their municipality and reviewers",
     ),
     rule(
+        "GET",
+        "/api/v1/projects/export",
+        Access::Public,
+        "CSV; drafts as for the list",
+    ),
+    rule(
         "POST",
         "/api/v1/projects",
         OFFICERS,

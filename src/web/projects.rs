@@ -333,6 +333,93 @@ pub async fn transition(
     Ok(Json(with_timeline(db, project).await?))
 }
 
+const CSV_COLUMNS: [&str; 11] = [
+    "registry_number",
+    "title_ru",
+    "title_en",
+    "municipality_id",
+    "stage",
+    "sector",
+    "model",
+    "payment_mechanism",
+    "capital_cost",
+    "currency",
+    "term_years",
+];
+
+fn csv_record(fields: &[String]) -> Vec<u8> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    // Writing to memory cannot fail; an empty line would show the problem in the file.
+    let _ = writer.write_record(fields);
+    writer.into_inner().unwrap_or_default()
+}
+
+fn csv_row(p: &Project) -> Vec<u8> {
+    let f = &p.fields;
+    csv_record(&[
+        p.registry_number.clone().unwrap_or_default(),
+        f.title.ru.clone(),
+        f.title.en.clone().unwrap_or_default(),
+        p.municipality_id.to_string(),
+        p.stage.as_str().to_string(),
+        f.sector.as_str().to_string(),
+        f.model.as_str().to_string(),
+        f.payment_mechanism.as_str().to_string(),
+        f.capital_cost.amount.to_string(),
+        f.capital_cost.currency.code().to_string(),
+        f.term_years.to_string(),
+    ])
+}
+
+/// The filtered list as CSV (UTF-8), streamed page by page.
+#[utoipa::path(get, path = "/api/v1/projects/export", tag = "projects",
+    params(("stage" = Option<String>, Query, description = "As for /api/v1/projects; so are the other filters")),
+    responses((status = 200, description = "The projects as CSV", content_type = "text/csv"),
+        (status = 422, description = "A parameter is invalid", body = crate::web::openapi::ErrorBody)))]
+#[rocket::get("/projects/export?<params..>")]
+pub async fn export(who: MaybeUser, params: ProjectQuery, db: &State<Db>) -> Result<CsvFile, ApiError> {
+    let filter = parse_filter(&params).map_err(|v| ApiError::validation(&v))?;
+    let (own, all_drafts) = draft_scope(who.0.as_ref());
+    let db = db.inner().clone();
+    let header = csv_record(&CSV_COLUMNS.map(String::from));
+    let state = (db, filter, Some(0_i64), Some(header));
+    let stream = rocket::futures::stream::unfold(state, move |(db, filter, after, header)| async move {
+        if let Some(header) = header {
+            return Some((header, (db, filter, after, None)));
+        }
+        let after = after?;
+        let rows = match projects::list(&db, &filter, own, all_drafts, Some(after), 500).await {
+            Ok(rows) => rows,
+            Err(e) => {
+                log::error!("project export stopped: {e}");
+                return None;
+            }
+        };
+        let last = rows.last()?.id;
+        let next = (rows.len() == 500).then_some(last);
+        let bytes: Vec<u8> = rows.iter().flat_map(csv_row).collect();
+        Some((bytes, (db, filter, next, None)))
+    });
+    Ok(CsvFile(rocket::response::stream::ByteStream(Box::pin(stream))))
+}
+
+type CsvChunks = std::pin::Pin<Box<dyn rocket::futures::Stream<Item = Vec<u8>> + Send>>;
+
+/// A streamed CSV download.
+pub struct CsvFile(rocket::response::stream::ByteStream<CsvChunks>);
+
+impl<'r> rocket::response::Responder<'r, 'r> for CsvFile {
+    fn respond_to(self, req: &'r rocket::Request<'_>) -> rocket::response::Result<'r> {
+        let mut response = self.0.respond_to(req)?;
+        response.set_header(rocket::http::ContentType::new("text", "csv").with_params(("charset", "utf-8")));
+        response.set_header(rocket::http::Header::new(
+            "Content-Disposition",
+            "attachment; filename=\"ppp-projects.csv\"",
+        ));
+        Ok(response)
+    }
+}
+
 // ---- Pages ----
 
 fn project_row(ctx: &PageContext, p: &Project) -> Value {

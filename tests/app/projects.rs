@@ -416,3 +416,23 @@ async fn search_and_filters_find_the_same_projects_on_both_engines() {
     let fields: Vec<&String> = body["error"]["fields"].as_object().unwrap().keys().collect();
     assert_eq!(fields, vec!["min_value", "model"]);
 }
+
+#[rocket::async_test]
+async fn the_registry_downloads_as_csv() {
+    let app = spawn_with_fixtures().await;
+    let response = app.get("/api/v1/projects/export?sector=transport").await;
+    assert_eq!(response.status(), Status::Ok);
+    assert_eq!(
+        response.content_type().map(|c| c.to_string()),
+        Some("text/csv; charset=utf-8".into())
+    );
+    let text = response.into_string().await.unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(reader.headers().unwrap().get(0), Some("registry_number"));
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(&rows[0][0], "OSH-PPP-2026-001");
+    assert_eq!(&rows[0][8], "185000000.00");
+    let all = app.get("/api/v1/projects/export").await.into_string().await.unwrap();
+    assert_eq!(all.lines().count(), 5, "a header and the four public projects");
+}
