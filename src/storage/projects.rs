@@ -365,3 +365,34 @@ pub async fn count_public(db: &Db) -> Result<i64, StoreError> {
     let count: i64 = on_pool!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM projects WHERE stage <> 'draft'").fetch_one(pool).await?);
     Ok(count)
 }
+
+/// Projects and their total capital cost (in `currency`) per stage, of one municipality or all;
+/// drafts only for `drafts_of` (the reader's municipality) or everyone's (`all_drafts`).
+pub async fn summary(
+    db: &Db,
+    municipality: Option<OrgId>,
+    drafts_of: Option<OrgId>,
+    all_drafts: bool,
+    currency: Currency,
+) -> Result<Vec<(Stage, i64, rust_decimal::Decimal)>, StoreError> {
+    let sql = "SELECT stage, COUNT(*), SUM(capital_cost) FROM projects \
+               WHERE ($1 IS NULL OR municipality_id = $1) AND currency = $2 \
+               AND (stage <> 'draft' OR $3 = 1 OR municipality_id = $4) GROUP BY stage";
+    let rows: Vec<(String, i64, Option<DbAmount>)> = on_pool!(db, pool => {
+        sqlx::query_as(sql)
+            .bind(municipality.map(|m| m.0))
+            .bind(currency.code())
+            .bind(i64::from(all_drafts))
+            .bind(drafts_of.map_or(-1, |o| o.0))
+            .fetch_all(pool)
+            .await?
+    });
+    let mut by_stage: Vec<(Stage, i64, rust_decimal::Decimal)> = rows
+        .into_iter()
+        .filter_map(|(stage, count, total)| {
+            Stage::parse(&stage).map(|s| (s, count, total.map_or(rust_decimal::Decimal::ZERO, |t| t.0)))
+        })
+        .collect();
+    by_stage.sort_by_key(|(stage, _, _)| Stage::ALL.iter().position(|s| s == stage));
+    Ok(by_stage)
+}

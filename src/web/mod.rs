@@ -10,6 +10,7 @@ mod assets;
 mod audit;
 pub mod auth;
 mod catchers;
+mod dashboard;
 mod filters;
 mod health;
 mod home;
@@ -76,6 +77,7 @@ pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
                 projects::transition_form,
                 projects::new_form,
                 projects::create_form,
+                dashboard::page,
             ],
         )
         .mount(
@@ -102,6 +104,7 @@ pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
                 audit::export,
                 projects::list,
                 projects::export,
+                dashboard::summary,
                 projects::create,
                 projects::show,
                 projects::patch,

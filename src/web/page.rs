@@ -78,9 +78,10 @@ impl<'r> FromRequest<'r> for PageContext {
 }
 
 /// Pages in the main navigation: path, message id, and the roles that see it (none: everyone).
-const NAVIGATION: [(&str, &str, &[Role]); 7] = [
+const NAVIGATION: [(&str, &str, &[Role]); 8] = [
     ("/", "nav-home", &[]),
     ("/projects", "nav-projects", &[]),
+    ("/dashboard", "nav-dashboard", &[]),
     ("/organizations", "nav-organizations", &[]),
     (
         "/audit",

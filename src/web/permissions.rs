@@ -74,6 +74,7 @@ pub const ROUTES: &[RouteRule] = &[
         PROJECT_STAFF,
         "of the project's municipality; `submit` officer, the rest approver; CSRF",
     ),
+    rule("GET", "/dashboard", Access::Public, "drafts as for the list"),
     rule("GET", "/api/v1/openapi.json", Access::Public, ""),
     rule("GET", "/api/v1/organizations", Access::Public, "public bodies only"),
     rule(
@@ -134,6 +135,12 @@ pub const ROUTES: &[RouteRule] = &[
         "/api/v1/projects/export",
         Access::Public,
         "CSV; drafts as for the list",
+    ),
+    rule(
+        "GET",
+        "/api/v1/projects/summary",
+        Access::Public,
+        "drafts as for the list",
     ),
     rule(
         "POST",

@@ -436,3 +436,47 @@ async fn the_registry_downloads_as_csv() {
     let all = app.get("/api/v1/projects/export").await.into_string().await.unwrap();
     assert_eq!(all.lines().count(), 5, "a header and the four public projects");
 }
+
+#[rocket::async_test]
+async fn the_dashboard_sums_projects_by_stage() {
+    let app = spawn_with_fixtures().await;
+    let osh = ppp_registry::storage::organizations::find_by_code(&app.db, "OSH")
+        .await
+        .unwrap()
+        .id;
+    let uri = format!("/api/v1/projects/summary?municipality={osh}");
+    let (status, public) = call(&app, "GET", &uri, None, Value::Null).await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(
+        public,
+        json!({"stages": [
+            {"stage": "submitted", "projects": 1, "capital_cost": {"amount": "410000000.00", "currency": "KGS"}},
+            {"stage": "approved", "projects": 1, "capital_cost": {"amount": "185000000.00", "currency": "KGS"}},
+        ]})
+    );
+    let officer = app.token("officer.osh@demo.kg").await;
+    let (_, own) = call(&app, "GET", &uri, Some(&officer), Value::Null).await;
+    assert_eq!(
+        own["stages"][0],
+        json!({"stage": "draft", "projects": 1, "capital_cost": {"amount": "95000000.00", "currency": "KGS"}})
+    );
+    let (_, all) = call(&app, "GET", "/api/v1/projects/summary", None, Value::Null).await;
+    let total: i64 = all["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["projects"].as_i64().unwrap())
+        .sum();
+    assert_eq!(total, 4);
+
+    let (status, html) = app
+        .get_with(&format!("/dashboard?municipality={osh}"), ("Accept-Language", "en"))
+        .await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains(r#"role="img""#));
+    assert_eq!(html.matches("<rect ").count(), 2);
+    assert!(
+        html.contains("<title>Approved: KGS\u{a0}185,000,000.00</title>"),
+        "{html}"
+    );
+}
