@@ -14,6 +14,9 @@ use crate::i18n::Lang;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://ppp-registry.sqlite3";
 
+/// Days a municipality has for a private initiative's completeness check, unless configured.
+pub const DEFAULT_COMPLETENESS_CHECK_DAYS: i64 = 10;
+
 /// The app's own settings, validated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppConfig {
@@ -39,6 +42,8 @@ pub struct AppConfig {
     pub session_absolute: chrono::Duration,
     /// How long an API token lives.
     pub token_lifetime: chrono::Duration,
+    /// Days a municipality has for the completeness check of a private initiative.
+    pub completeness_check_days: i64,
 }
 
 /// The settings as read, before validation. Every key has a default.
@@ -58,6 +63,7 @@ struct RawConfig {
     session_idle_minutes: i64,
     session_absolute_hours: i64,
     token_lifetime_hours: i64,
+    completeness_check_days: i64,
 }
 
 impl Default for RawConfig {
@@ -76,6 +82,7 @@ impl Default for RawConfig {
             session_idle_minutes: 30,
             session_absolute_hours: 12,
             token_lifetime_hours: 12,
+            completeness_check_days: DEFAULT_COMPLETENESS_CHECK_DAYS,
         }
     }
 }
@@ -218,6 +225,7 @@ impl Config {
         lines.push(format!("session_idle_minutes = {}", a.session_idle.num_minutes()));
         lines.push(format!("session_absolute_hours = {}", a.session_absolute.num_hours()));
         lines.push(format!("token_lifetime_hours = {}", a.token_lifetime.num_hours()));
+        lines.push(format!("completeness_check_days = {}", a.completeness_check_days));
         if let Some(rc) = rocket {
             lines.push(format!("address = {}", rc.address));
             lines.push(format!("port = {}", rc.port));
@@ -287,7 +295,9 @@ fn validate(raw: RawConfig) -> Result<AppConfig, ConfigError> {
     let session_absolute =
         chrono::Duration::hours(positive("session_absolute_hours", raw.session_absolute_hours, 24 * 30)?);
     let token_lifetime = chrono::Duration::hours(positive("token_lifetime_hours", raw.token_lifetime_hours, 24 * 365)?);
+    let completeness_check_days = positive("completeness_check_days", raw.completeness_check_days, 365)?;
     Ok(AppConfig {
+        completeness_check_days,
         session_idle,
         session_absolute,
         token_lifetime,

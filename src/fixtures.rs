@@ -208,9 +208,18 @@ impl Replay<'_> {
                 let who = self.identity(by).await?;
                 let id = self.project(project)?;
                 let ctx = AuditContext::person(&who, None);
-                services::projects::transition(self.db, clock, &ctx, &who, id, *action, comment)
-                    .await
-                    .map_err(|e| describe(&e))?;
+                services::projects::transition(
+                    self.db,
+                    clock,
+                    &ctx,
+                    &who,
+                    id,
+                    *action,
+                    comment,
+                    crate::config::DEFAULT_COMPLETENESS_CHECK_DAYS,
+                )
+                .await
+                .map_err(|e| describe(&e))?;
             }
             Step::RecordAppraisal {
                 at,

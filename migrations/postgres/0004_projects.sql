@@ -11,6 +11,8 @@ CREATE TABLE projects (
     model                  TEXT        NOT NULL,
     initiation             TEXT        NOT NULL,
     proponent_id           BIGINT      REFERENCES organizations (id),
+    proponent_advantage    TEXT,
+    completeness_due_at    TIMESTAMPTZ,
     description            TEXT        NOT NULL,
     objectives             TEXT        NOT NULL,
     address                TEXT        NOT NULL,

@@ -11,7 +11,11 @@ CREATE TABLE projects (
     sector                 TEXT    NOT NULL,
     model                  TEXT    NOT NULL,
     initiation             TEXT    NOT NULL,
+    -- A private initiative: the proposing company, its advantage rule (JSON) and the day the
+    -- municipality's completeness check is due.
     proponent_id           INTEGER REFERENCES organizations (id),
+    proponent_advantage    TEXT,
+    completeness_due_at    TEXT,
     description            TEXT    NOT NULL,
     objectives             TEXT    NOT NULL,
     address                TEXT    NOT NULL,

@@ -294,6 +294,54 @@ impl Appraisal {
     }
 }
 
+/// The advantage a private initiative's proponent keeps in the tender (domain.md section 2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ProponentAdvantage {
+    None,
+    /// The proponent's total score is multiplied by (1 + percent ÷ 100).
+    Bonus {
+        #[schema(value_type = String)]
+        percent: Decimal,
+    },
+    /// Swiss challenge: the proponent may match the best offer within the window.
+    RightToMatch {
+        window_days: u32,
+    },
+    /// The winner reimburses the proponent's documented preparation costs.
+    CostReimbursement {
+        #[schema(value_type = Object)]
+        costs: crate::domain::money::Money,
+    },
+}
+
+impl ProponentAdvantage {
+    pub fn validate(&self) -> Result<(), Violations> {
+        let mut v = Violations::new();
+        match self {
+            ProponentAdvantage::None => {}
+            ProponentAdvantage::Bonus { percent } => {
+                if *percent <= Decimal::ZERO || *percent > Decimal::from(100) {
+                    v.add("advantage.percent", "share_range");
+                }
+            }
+            ProponentAdvantage::RightToMatch { window_days } => {
+                if !(1..=60).contains(window_days) {
+                    v.add("advantage.window_days", "window_range");
+                }
+            }
+            ProponentAdvantage::CostReimbursement { costs } => {
+                if costs.amount <= Decimal::ZERO {
+                    v.add("advantage.costs.amount", "positive");
+                } else if round_money(costs.amount, costs.currency) != costs.amount {
+                    v.add("advantage.costs.amount", "minor_unit");
+                }
+            }
+        }
+        v.into_result()
+    }
+}
+
 /// Why a transition was refused, in the order they are checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
@@ -307,11 +355,15 @@ pub enum Refusal {
     PreconditionFailed(Vec<&'static str>),
 }
 
-/// The role that takes each action.
-pub fn actor_role(action: Action) -> Role {
-    match action {
-        Action::Submit => Role::Officer,
-        Action::StartAppraisal | Action::Approve | Action::Return | Action::Reject | Action::Cancel => Role::Approver,
+/// The role that takes each action: a private initiative is submitted by its proponent's bidder,
+/// a public project by the municipality's officer; the approver takes every other action.
+pub fn actor_role(action: Action, initiation: Initiation) -> Role {
+    match (action, initiation) {
+        (Action::Submit, Initiation::Public) => Role::Officer,
+        (Action::Submit, Initiation::PrivateInitiative) => Role::Bidder,
+        (Action::StartAppraisal | Action::Approve | Action::Return | Action::Reject | Action::Cancel, _) => {
+            Role::Approver
+        }
     }
 }
 
@@ -334,11 +386,12 @@ pub fn next_stage(stage: Stage, action: Action) -> Option<Stage> {
 pub fn decide(
     who: &Identity,
     stage: Stage,
+    initiation: Initiation,
     action: Action,
     comment: &str,
     appraisal: &Appraisal,
 ) -> Result<Stage, Refusal> {
-    if !who.has_role(actor_role(action)) {
+    if !who.has_role(actor_role(action, initiation)) {
         return Err(Refusal::Forbidden);
     }
     let next = next_stage(stage, action).ok_or(Refusal::InvalidTransition { stage, action })?;
@@ -397,15 +450,29 @@ mod tests {
         let approver = person(&[Role::Approver]);
         let none = Appraisal::default();
         assert_eq!(
-            decide(&officer, Stage::Draft, Action::Submit, "", &none),
+            decide(&officer, Stage::Draft, Initiation::Public, Action::Submit, "", &none),
             Ok(Stage::Submitted)
         );
         assert_eq!(
-            decide(&approver, Stage::Submitted, Action::StartAppraisal, "", &none),
+            decide(
+                &approver,
+                Stage::Submitted,
+                Initiation::Public,
+                Action::StartAppraisal,
+                "",
+                &none
+            ),
             Ok(Stage::Appraisal)
         );
         assert_eq!(
-            decide(&approver, Stage::Appraisal, Action::Approve, "", &complete()),
+            decide(
+                &approver,
+                Stage::Appraisal,
+                Initiation::Public,
+                Action::Approve,
+                "",
+                &complete()
+            ),
             Ok(Stage::Approved)
         );
     }
@@ -416,22 +483,43 @@ mod tests {
         let approver = person(&[Role::Approver]);
         let none = Appraisal::default();
         assert_eq!(
-            decide(&officer, Stage::Appraisal, Action::Approve, "", &none),
+            decide(
+                &officer,
+                Stage::Appraisal,
+                Initiation::Public,
+                Action::Approve,
+                "",
+                &none
+            ),
             Err(Refusal::Forbidden)
         );
         assert_eq!(
-            decide(&approver, Stage::Draft, Action::Approve, "", &none),
+            decide(&approver, Stage::Draft, Initiation::Public, Action::Approve, "", &none),
             Err(Refusal::InvalidTransition {
                 stage: Stage::Draft,
                 action: Action::Approve
             })
         );
         assert_eq!(
-            decide(&approver, Stage::Submitted, Action::Return, "  ", &none),
+            decide(
+                &approver,
+                Stage::Submitted,
+                Initiation::Public,
+                Action::Return,
+                "  ",
+                &none
+            ),
             Err(Refusal::ReasonRequired)
         );
         assert_eq!(
-            decide(&approver, Stage::Appraisal, Action::Approve, "", &none),
+            decide(
+                &approver,
+                Stage::Appraisal,
+                Initiation::Public,
+                Action::Approve,
+                "",
+                &none
+            ),
             Err(Refusal::PreconditionFailed(vec![
                 "feasibility_study",
                 "value_for_money",
@@ -441,9 +529,40 @@ mod tests {
         let mut partial = complete();
         partial.value_for_money_source = None;
         assert_eq!(
-            decide(&approver, Stage::Appraisal, Action::Approve, "", &partial),
+            decide(
+                &approver,
+                Stage::Appraisal,
+                Initiation::Public,
+                Action::Approve,
+                "",
+                &partial
+            ),
             Err(Refusal::PreconditionFailed(vec!["value_for_money"]))
         );
+    }
+
+    #[test]
+    fn a_private_initiative_is_submitted_by_its_proponent() {
+        let bidder = person(&[Role::Bidder]);
+        let officer = person(&[Role::Officer]);
+        let none = Appraisal::default();
+        let private = Initiation::PrivateInitiative;
+        assert_eq!(
+            decide(&bidder, Stage::Draft, private, Action::Submit, "", &none),
+            Ok(Stage::Submitted)
+        );
+        assert_eq!(
+            decide(&officer, Stage::Draft, private, Action::Submit, "", &none),
+            Err(Refusal::Forbidden)
+        );
+        assert!(
+            ProponentAdvantage::Bonus {
+                percent: Decimal::new(5, 0)
+            }
+            .validate()
+            .is_ok()
+        );
+        assert!(ProponentAdvantage::RightToMatch { window_days: 90 }.validate().is_err());
     }
 
     #[test]

@@ -7,17 +7,31 @@ use serde_json::json;
 use crate::clock::Clock;
 use crate::domain::access::{Identity, Role};
 use crate::domain::audit::{AuditContext, NewEvent};
-use crate::domain::project::{self, Action, Appraisal, ProjectFields, Refusal, Stage};
+use crate::domain::ids::OrgId;
+use crate::domain::project::{self, Action, Appraisal, Initiation, ProjectFields, ProponentAdvantage, Refusal, Stage};
 use crate::domain::validation::Violations;
 use crate::services::ServiceError;
 use crate::storage::projects::{self, Project};
-use crate::storage::{Db, audit, organizations};
+use crate::storage::{Db, Tx, audit, organizations};
 
 /// Whether `who` may read the project: anything but a draft is public; a draft only to its
-/// municipality and the reviewers.
+/// municipality, its proponent (a private initiative) and the reviewers.
 pub fn may_read(who: Option<&Identity>, project: &Project) -> bool {
     project.stage.is_public()
-        || who.is_some_and(|w| w.organization_id == project.municipality_id || w.has_role(Role::Reviewer))
+        || who.is_some_and(|w| {
+            w.organization_id == project.municipality_id
+                || Some(w.organization_id) == project.proponent_id
+                || w.has_role(Role::Reviewer)
+        })
+}
+
+/// Whether `who` speaks for the project's author: the municipality's officers for a public
+/// project, the proponent's bidders for a private initiative.
+fn is_author(who: &Identity, project: &Project) -> bool {
+    match project.proponent_id {
+        Some(proponent) => who.organization_id == proponent && who.has_role(Role::Bidder),
+        None => who.organization_id == project.municipality_id && who.has_role(Role::Officer),
+    }
 }
 
 /// The project if `who` may read it; otherwise it does not exist for them.
@@ -47,7 +61,7 @@ pub async fn create(
     }
     fields.validate().map_err(ServiceError::Invalid)?;
     let mut tx = db.begin_write().await?;
-    let created = projects::insert(&mut tx, who.organization_id, fields, who.user_id, clock.now()).await?;
+    let created = projects::insert(&mut tx, who.organization_id, fields, who.user_id, None, clock.now()).await?;
     let payload = json!({"after": serde_json::to_value(fields).unwrap_or_default()});
     audit::append(
         &mut tx,
@@ -61,12 +75,12 @@ pub async fn create(
 }
 
 /// Checks that `who` may change the project at all: it must exist for them (404) and belong to
-/// their municipality (403).
+/// their municipality or, for a private initiative, to their company (403).
 fn check_actor(who: &Identity, project: &Project) -> Result<(), ServiceError> {
     if !may_read(Some(who), project) {
         return Err(ServiceError::NotFound("project"));
     }
-    if who.organization_id != project.municipality_id {
+    if who.organization_id != project.municipality_id && Some(who.organization_id) != project.proponent_id {
         return Err(ServiceError::Forbidden);
     }
     Ok(())
@@ -99,7 +113,7 @@ pub async fn update(
     let mut tx = db.begin_write().await?;
     let project = projects::find_for_update(&mut tx, id).await?;
     check_actor(who, &project)?;
-    if !who.has_role(Role::Officer) {
+    if !is_author(who, &project) {
         return Err(ServiceError::Forbidden);
     }
     if project.stage != Stage::Draft {
@@ -133,7 +147,7 @@ pub async fn record_appraisal(
     let mut tx = db.begin_write().await?;
     let project = projects::find_for_update(&mut tx, id).await?;
     check_actor(who, &project)?;
-    if !who.has_any_role(&[Role::Officer, Role::Approver]) {
+    if who.organization_id != project.municipality_id || !who.has_any_role(&[Role::Officer, Role::Approver]) {
         return Err(ServiceError::Forbidden);
     }
     if !matches!(project.stage, Stage::Submitted | Stage::Appraisal) {
@@ -180,6 +194,7 @@ fn audit_action(action: Action) -> &'static str {
 
 /// Takes a lifecycle action: the pure rules decide, then the stage, registry number (at the
 /// first submission), timeline entry and audit event are written together.
+#[allow(clippy::too_many_arguments)]
 pub async fn transition(
     db: &Db,
     clock: &dyn Clock,
@@ -188,12 +203,50 @@ pub async fn transition(
     id: i64,
     action: Action,
     comment: &str,
+    completeness_days: i64,
 ) -> Result<Project, ServiceError> {
-    let now = clock.now();
     let mut tx = db.begin_write().await?;
     let project = projects::find_for_update(&mut tx, id).await?;
     check_actor(who, &project)?;
-    let next = match project::decide(who, project.stage, action, comment, &project.appraisal) {
+    // The municipality decides; the author (officer or proponent) submits.
+    if action != Action::Submit && who.organization_id != project.municipality_id {
+        return Err(ServiceError::Forbidden);
+    }
+    if action == Action::Submit && !is_author(who, &project) {
+        return Err(ServiceError::Forbidden);
+    }
+    apply(
+        db,
+        &mut tx,
+        clock,
+        ctx,
+        who,
+        &project,
+        action,
+        comment,
+        completeness_days,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(projects::find(db, id).await?)
+}
+
+/// Decides and records one transition inside the caller's transaction.
+#[allow(clippy::too_many_arguments)]
+async fn apply(
+    db: &Db,
+    tx: &mut Tx,
+    clock: &dyn Clock,
+    ctx: &AuditContext,
+    who: &Identity,
+    project: &Project,
+    action: Action,
+    comment: &str,
+    completeness_days: i64,
+) -> Result<Stage, ServiceError> {
+    let now = clock.now();
+    let initiation = project.fields.initiation;
+    let next = match project::decide(who, project.stage, initiation, action, comment, &project.appraisal) {
         Ok(next) => next,
         Err(Refusal::Forbidden) => return Err(ServiceError::Forbidden),
         Err(Refusal::InvalidTransition { stage, action }) => {
@@ -216,27 +269,105 @@ pub async fn transition(
                 .code
                 .unwrap_or_else(|| format!("M{}", project.municipality_id));
             let year = now.with_timezone(&chrono_tz::Asia::Bishkek).year();
-            let sequence = projects::next_registry_sequence(&mut tx, project.municipality_id, year).await?;
+            let sequence = projects::next_registry_sequence(tx, project.municipality_id, year).await?;
             Some(project::registry_number(&code, year, sequence))
         }
         _ => None,
     };
+    // A private initiative's completeness check is due some days after each submission.
+    let due = match (action, project.proponent_id) {
+        (Action::Submit, Some(_)) => Some(now + chrono::Duration::days(completeness_days)),
+        (_, Some(_)) if next == Stage::Submitted => project.completeness_due_at,
+        _ => None,
+    };
     let return_reason = (action == Action::Return).then(|| comment.trim());
-    projects::set_stage(&mut tx, id, next, registry_number.as_deref(), return_reason, now).await?;
+    projects::set_stage(
+        tx,
+        project.id,
+        next,
+        registry_number.as_deref(),
+        return_reason,
+        due,
+        now,
+    )
+    .await?;
     let actor = (Some(who.user_id.0), who.full_name.as_str());
-    projects::add_transition(&mut tx, id, actor, action, project.stage, next, comment, now).await?;
+    projects::add_transition(tx, project.id, actor, action, project.stage, next, comment, now).await?;
     let payload = json!({
         "before": {"stage": project.stage.as_str()},
         "after": {"stage": next.as_str(), "registry_number": registry_number.or(project.registry_number.clone())},
         "comment": comment.trim(),
     });
+    audit::append(tx, ctx, event(audit_action(action), project).payload(payload), now).await?;
+    Ok(next)
+}
+
+/// A company files an unsolicited proposal with a municipality: recorded and submitted at once,
+/// with the proponent's advantage, and the municipality's completeness check due in
+/// `completeness_days`.
+#[allow(clippy::too_many_arguments)]
+pub async fn file_private_initiative(
+    db: &Db,
+    clock: &dyn Clock,
+    ctx: &AuditContext,
+    who: &Identity,
+    municipality: OrgId,
+    fields: &ProjectFields,
+    advantage: &ProponentAdvantage,
+    completeness_days: i64,
+) -> Result<Project, ServiceError> {
+    if !who.has_role(Role::Bidder) {
+        return Err(ServiceError::Forbidden);
+    }
+    let mut v = Violations::new();
+    let fields = ProjectFields {
+        initiation: Initiation::PrivateInitiative,
+        ..fields.clone()
+    };
+    if let Err(e) = fields.validate() {
+        v.merge(e);
+    }
+    if let Err(e) = advantage.validate() {
+        v.merge(e);
+    }
+    let target = organizations::find(db, municipality).await.ok();
+    if !target.as_ref().is_some_and(|o| {
+        o.kind == crate::domain::organization::OrganizationKind::Municipality
+            && o.status == crate::domain::organization::OrganizationStatus::Active
+    }) {
+        v.add("municipality_id", "unknown_organization");
+    }
+    v.into_result().map_err(ServiceError::Invalid)?;
+    let mut tx = db.begin_write().await?;
+    let created = projects::insert(
+        &mut tx,
+        municipality,
+        &fields,
+        who.user_id,
+        Some((who.organization_id, advantage)),
+        clock.now(),
+    )
+    .await?;
+    let payload = json!({"after": serde_json::to_value(&fields).unwrap_or_default(), "advantage": advantage});
     audit::append(
         &mut tx,
         ctx,
-        event(audit_action(action), &project).payload(payload),
-        now,
+        event("project.created", &created).payload(payload),
+        clock.now(),
+    )
+    .await?;
+    apply(
+        db,
+        &mut tx,
+        clock,
+        ctx,
+        who,
+        &created,
+        Action::Submit,
+        "",
+        completeness_days,
     )
     .await?;
     tx.commit().await?;
-    Ok(projects::find(db, id).await?)
+    Ok(projects::find(db, created.id).await?)
 }

@@ -8,7 +8,8 @@ use crate::domain::ids::{OrgId, UserId};
 use crate::domain::localized::LocalizedText;
 use crate::domain::money::{Currency, Money};
 use crate::domain::project::{
-    Action, Appraisal, Initiation, PaymentMechanism, PppModel, ProjectFields, RiskAllocation, Sector, Stage,
+    Action, Appraisal, Initiation, PaymentMechanism, PppModel, ProjectFields, ProponentAdvantage, RiskAllocation,
+    Sector, Stage,
 };
 use crate::domain::search::{normalize, patterns};
 use crate::storage::types::{DbAmount, DbDecimal};
@@ -26,6 +27,11 @@ pub struct Project {
     pub appraisal: Appraisal,
     pub responsible_officer_id: Option<UserId>,
     pub return_reason: Option<String>,
+    /// A private initiative's proposing company, its advantage, and when the completeness
+    /// check is due.
+    pub proponent_id: Option<OrgId>,
+    pub advantage: Option<ProponentAdvantage>,
+    pub completeness_due_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -55,13 +61,17 @@ struct ProjectRow {
     appraisal: String,
     responsible_officer_id: Option<i64>,
     return_reason: Option<String>,
+    proponent_id: Option<i64>,
+    proponent_advantage: Option<String>,
+    completeness_due_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
 
 const COLUMNS: &str = "id, municipality_id, registry_number, stage, title_ru, title_ky, title_en, sector, model, \
     initiation, description, objectives, address, latitude, longitude, capital_cost, currency, term_years, \
-    payment_mechanism, risks, appraisal, responsible_officer_id, return_reason, created_at, updated_at";
+    payment_mechanism, risks, appraisal, responsible_officer_id, return_reason, proponent_id, proponent_advantage, \
+    completeness_due_at, created_at, updated_at";
 
 impl TryFrom<ProjectRow> for Project {
     type Error = StoreError;
@@ -100,6 +110,14 @@ impl TryFrom<ProjectRow> for Project {
             appraisal,
             responsible_officer_id: r.responsible_officer_id.map(UserId),
             return_reason: r.return_reason,
+            proponent_id: r.proponent_id.map(OrgId),
+            advantage: r
+                .proponent_advantage
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()
+                .map_err(|_| bad("advantage"))?,
+            completeness_due_at: r.completeness_due_at,
             created_at: r.created_at,
             updated_at: r.updated_at,
         })
@@ -122,19 +140,21 @@ fn json_text<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "{}".into())
 }
 
-/// Records a new draft.
+/// Records a new draft; a private initiative names its proponent and advantage.
 pub async fn insert(
     tx: &mut Tx,
     municipality: OrgId,
     fields: &ProjectFields,
-    officer: UserId,
+    filed_by: UserId,
+    proponent: Option<(OrgId, &ProponentAdvantage)>,
     now: DateTime<Utc>,
 ) -> Result<Project, StoreError> {
     let sql = format!(
         "INSERT INTO projects (municipality_id, stage, title_ru, title_ky, title_en, sector, model, initiation, \
          description, objectives, address, latitude, longitude, capital_cost, currency, term_years, payment_mechanism, \
-         risks, appraisal, responsible_officer_id, created_at, updated_at, search_text) VALUES ($1, 'draft', $2, $3, $4, \
-         $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, '{{}}', $18, $19, $19, $20) RETURNING {COLUMNS}"
+         risks, appraisal, responsible_officer_id, created_at, updated_at, search_text, proponent_id, proponent_advantage) \
+         VALUES ($1, 'draft', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, '{{}}', $18, $19, \
+         $19, $20, $21, $22) RETURNING {COLUMNS}"
     );
     let f = fields;
     let row: ProjectRow = on_tx!(tx, conn => {
@@ -156,9 +176,11 @@ pub async fn insert(
             .bind(f.term_years as i32)
             .bind(f.payment_mechanism.as_str())
             .bind(json_text(&f.risks))
-            .bind(officer.0)
+            .bind(proponent.map_or(Some(filed_by.0), |_| None))
             .bind(now)
             .bind(search_text(f))
+            .bind(proponent.map(|(org, _)| org.0))
+            .bind(proponent.map(|(_, advantage)| json_text(advantage)))
             .fetch_one(&mut *conn)
             .await?
     });
@@ -233,18 +255,21 @@ pub async fn next_registry_sequence(tx: &mut Tx, municipality: OrgId, year: i32)
 
 /// Moves a project to `stage`, with its registry number (once assigned it stays) and the reason
 /// of a return (cleared on any other move).
+#[allow(clippy::too_many_arguments)]
 pub async fn set_stage(
     tx: &mut Tx,
     id: i64,
     stage: Stage,
     registry_number: Option<&str>,
     return_reason: Option<&str>,
+    completeness_due_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let sql = "UPDATE projects SET stage = $1, registry_number = COALESCE(registry_number, $2), return_reason = $3, \
-               updated_at = $4 WHERE id = $5";
+               completeness_due_at = $6, updated_at = $4 WHERE id = $5";
     on_tx!(tx, conn => {
         sqlx::query(sql).bind(stage.as_str()).bind(registry_number).bind(return_reason).bind(now).bind(id)
+            .bind(completeness_due_at)
             .execute(&mut *conn).await?.rows_affected()
     });
     Ok(())
@@ -307,6 +332,7 @@ pub struct ProjectFilter {
     pub municipality: Option<OrgId>,
     pub sector: Option<Sector>,
     pub model: Option<PppModel>,
+    pub initiation: Option<Initiation>,
     /// Capital cost range, in `currency` (KGS when not given).
     pub min_value: Option<rust_decimal::Decimal>,
     pub max_value: Option<rust_decimal::Decimal>,
@@ -328,14 +354,14 @@ pub async fn list(
     let patterns = filter.query.as_deref().map(patterns).unwrap_or_default();
     // One `LIKE` per search word; only placeholders are added to the text.
     let words: String = (0..patterns.len())
-        .map(|i| format!(" AND search_text LIKE ${}", 12 + i))
+        .map(|i| format!(" AND search_text LIKE ${}", 13 + i))
         .collect();
     let sql = format!(
         "SELECT {COLUMNS} FROM projects WHERE id > $1 \
-         AND (stage <> 'draft' OR $2 = 1 OR municipality_id = $3) \
+         AND (stage <> 'draft' OR $2 = 1 OR municipality_id = $3 OR proponent_id = $3) \
          AND ($4 IS NULL OR stage = $4) AND ($5 IS NULL OR municipality_id = $5) AND ($6 IS NULL OR sector = $6) \
          AND ($7 IS NULL OR model = $7) AND ($8 IS NULL OR capital_cost >= $8) AND ($9 IS NULL OR capital_cost <= $9) \
-         AND (($8 IS NULL AND $9 IS NULL) OR currency = $10){words} \
+         AND (($8 IS NULL AND $9 IS NULL) OR currency = $10) AND ($12 IS NULL OR initiation = $12){words} \
          ORDER BY id LIMIT $11"
     );
     let currency = filter.currency.unwrap_or_default().code();
@@ -351,7 +377,8 @@ pub async fn list(
             .bind(filter.min_value.map(DbAmount))
             .bind(filter.max_value.map(DbAmount))
             .bind(currency)
-            .bind(i64::from(limit));
+            .bind(i64::from(limit))
+            .bind(filter.initiation.map(Initiation::as_str));
         for pattern in &patterns {
             query = query.bind(pattern.clone());
         }
@@ -377,7 +404,7 @@ pub async fn summary(
 ) -> Result<Vec<(Stage, i64, rust_decimal::Decimal)>, StoreError> {
     let sql = "SELECT stage, COUNT(*), SUM(capital_cost) FROM projects \
                WHERE ($1 IS NULL OR municipality_id = $1) AND currency = $2 \
-               AND (stage <> 'draft' OR $3 = 1 OR municipality_id = $4) GROUP BY stage";
+               AND (stage <> 'draft' OR $3 = 1 OR municipality_id = $4 OR proponent_id = $4) GROUP BY stage";
     let rows: Vec<(String, i64, Option<DbAmount>)> = on_pool!(db, pool => {
         sqlx::query_as(sql)
             .bind(municipality.map(|m| m.0))

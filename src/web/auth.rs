@@ -216,6 +216,28 @@ impl Policy for Officers {
 
 pub type Officer = Authorized<Officers>;
 
+/// Company representatives.
+pub struct Bidders;
+
+impl Policy for Bidders {
+    const ROLES: &'static [Role] = &[Role::Bidder];
+}
+
+/// Who may act on a project at all: its authors (municipal officers, or a proponent's bidders)
+/// and the municipality's approvers; the service decides per project and action.
+pub struct ProjectActors;
+
+impl Policy for ProjectActors {
+    const ROLES: &'static [Role] = &[Role::Officer, Role::Approver, Role::Bidder];
+}
+
+/// Authors of projects: municipal officers, and companies' bidders for private initiatives.
+pub struct ProjectAuthors;
+
+impl Policy for ProjectAuthors {
+    const ROLES: &'static [Role] = &[Role::Officer, Role::Bidder];
+}
+
 /// A municipality's project staff: officers and approvers (the action decides which).
 pub struct ProjectStaff;
 

@@ -78,6 +78,7 @@ pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
                 projects::new_form,
                 projects::create_form,
                 dashboard::page,
+                projects::inbox,
             ],
         )
         .mount(
@@ -104,6 +105,7 @@ pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
                 audit::export,
                 projects::list,
                 projects::export,
+                projects::propose,
                 dashboard::summary,
                 projects::create,
                 projects::show,

@@ -59,6 +59,7 @@ pub struct ErrorDetail {
         crate::web::audit::export,
         crate::web::projects::list,
         crate::web::projects::export,
+        crate::web::projects::propose,
         crate::web::dashboard::summary,
         crate::web::projects::create,
         crate::web::projects::show,

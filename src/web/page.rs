@@ -78,10 +78,11 @@ impl<'r> FromRequest<'r> for PageContext {
 }
 
 /// Pages in the main navigation: path, message id, and the roles that see it (none: everyone).
-const NAVIGATION: [(&str, &str, &[Role]); 8] = [
+const NAVIGATION: [(&str, &str, &[Role]); 9] = [
     ("/", "nav-home", &[]),
     ("/projects", "nav-projects", &[]),
     ("/dashboard", "nav-dashboard", &[]),
+    ("/inbox", "nav-inbox", &[Role::Officer, Role::Approver]),
     ("/organizations", "nav-organizations", &[]),
     (
         "/audit",

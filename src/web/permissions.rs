@@ -27,7 +27,9 @@ const fn rule(method: &'static str, path: &'static str, access: Access, note: &'
 
 const ADMIN: Access = Access::AnyOf(&[Role::Admin]);
 const OFFICERS: Access = Access::AnyOf(&[Role::Officer]);
+const BIDDERS: Access = Access::AnyOf(&[Role::Bidder]);
 const PROJECT_STAFF: Access = Access::AnyOf(&[Role::Officer, Role::Approver]);
+const PROJECT_ACTORS: Access = Access::AnyOf(&[Role::Officer, Role::Approver, Role::Bidder]);
 const AUDIT_READERS: Access = Access::AnyOf(&[Role::Reviewer, Role::Admin, Role::Officer, Role::Approver]);
 const AUDITORS: Access = Access::AnyOf(&[Role::Reviewer, Role::Admin]);
 const AUDIT_SCOPE: &str = "officers and approvers see their municipality's events; sealed-bid events only to the bidder and reviewers until opening";
@@ -66,15 +68,21 @@ pub const ROUTES: &[RouteRule] = &[
         "GET",
         "/projects/<id>",
         Access::Public,
-        "a draft is 404 outside its municipality and the reviewers",
+        "a draft is 404 outside its municipality, its proponent and the reviewers",
     ),
     rule(
         "POST",
         "/projects/<id>/transitions",
-        PROJECT_STAFF,
-        "of the project's municipality; `submit` officer, the rest approver; CSRF",
+        PROJECT_ACTORS,
+        "`submit`: the author (officer, or the proponent's bidder); the rest: the municipality's approver; CSRF",
     ),
     rule("GET", "/dashboard", Access::Public, "drafts as for the list"),
+    rule(
+        "GET",
+        "/inbox",
+        PROJECT_STAFF,
+        "their municipality's private initiatives awaiting the completeness check",
+    ),
     rule("GET", "/api/v1/openapi.json", Access::Public, ""),
     rule("GET", "/api/v1/organizations", Access::Public, "public bodies only"),
     rule(
@@ -144,6 +152,12 @@ pub const ROUTES: &[RouteRule] = &[
     ),
     rule(
         "POST",
+        "/api/v1/proposals",
+        BIDDERS,
+        "a private initiative of the bidder's company",
+    ),
+    rule(
+        "POST",
         "/api/v1/projects",
         OFFICERS,
         "for the officer's own municipality",
@@ -152,13 +166,13 @@ pub const ROUTES: &[RouteRule] = &[
         "GET",
         "/api/v1/projects/<id>",
         Access::Public,
-        "a draft is 404 outside its municipality and the reviewers",
+        "a draft is 404 outside its municipality, its proponent and the reviewers",
     ),
     rule(
         "PATCH",
         "/api/v1/projects/<id>",
         OFFICERS,
-        "of its municipality (403 otherwise); drafts only (409)",
+        "the author: an officer of its municipality, or the proponent's bidder for its own private initiative (403 otherwise); drafts only (409)",
     ),
     rule(
         "PUT",
@@ -169,8 +183,8 @@ pub const ROUTES: &[RouteRule] = &[
     rule(
         "POST",
         "/api/v1/projects/<id>/transitions",
-        PROJECT_STAFF,
-        "of its municipality; `submit` officer, the rest approver (403 otherwise)",
+        PROJECT_ACTORS,
+        "`submit`: the author; the rest: the municipality's approver (403 otherwise)",
     ),
     rule("GET", "/api/v1/audit/events", AUDIT_READERS, AUDIT_SCOPE),
     rule(

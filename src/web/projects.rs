@@ -21,7 +21,8 @@ use crate::domain::ids::OrgId;
 use crate::domain::localized::LocalizedText;
 use crate::domain::money::{Currency, Money};
 use crate::domain::project::{
-    Action, Appraisal, Initiation, PaymentMechanism, PppModel, ProjectFields, Sector, Stage, actor_role, next_stage,
+    Action, Appraisal, Initiation, PaymentMechanism, PppModel, ProjectFields, ProponentAdvantage, Sector, Stage,
+    actor_role, next_stage,
 };
 use crate::domain::validation::Violations;
 use crate::services::{ServiceError, projects as service};
@@ -31,7 +32,9 @@ use crate::web::AppState;
 use crate::web::account::PageWithStatus;
 use crate::web::api_auth::{Created, created_response};
 use crate::web::api_error::ApiError;
-use crate::web::auth::{Audit, Authorized, MaybeUser, Officer, ProjectStaff, csrf_ok};
+use crate::web::auth::{
+    Audit, Authorized, Bidders, MaybeUser, Officer, ProjectActors, ProjectAuthors, ProjectStaff, csrf_ok,
+};
 use crate::web::json::ApiJson;
 use crate::web::page::{PageContext, PageError};
 use crate::web::paging::{ListPage, check_limit, page_of};
@@ -48,6 +51,11 @@ pub struct ProjectView {
     pub appraisal: Appraisal,
     /// Why the project was last returned to draft.
     pub return_reason: Option<String>,
+    /// A private initiative: the proposing company, its advantage, and when the municipality's
+    /// completeness check is due.
+    pub proponent_id: Option<String>,
+    pub advantage: Option<ProponentAdvantage>,
+    pub completeness_due_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// The lifecycle so far (on single-project answers).
@@ -65,6 +73,9 @@ impl From<Project> for ProjectView {
             fields: p.fields,
             appraisal: p.appraisal,
             return_reason: p.return_reason,
+            proponent_id: p.proponent_id.map(|o| o.to_string()),
+            advantage: p.advantage,
+            completeness_due_at: p.completeness_due_at,
             created_at: p.created_at,
             updated_at: p.updated_at,
             timeline: None,
@@ -86,6 +97,7 @@ pub struct ProjectQuery {
     pub municipality: Option<String>,
     pub sector: Option<String>,
     pub model: Option<String>,
+    pub initiation: Option<String>,
     pub min_value: Option<String>,
     pub max_value: Option<String>,
     pub currency: Option<String>,
@@ -125,6 +137,12 @@ fn parse_filter(q: &ProjectQuery) -> Result<ProjectFilter, Violations> {
         model.as_ref().map(|s| s.1.clone()),
         model.as_ref().is_none_or(|s| s.0.is_some()),
     );
+    let initiation = text(&q.initiation).map(|s| (Initiation::parse(&s), s));
+    code(
+        "initiation",
+        initiation.as_ref().map(|s| s.1.clone()),
+        initiation.as_ref().is_none_or(|s| s.0.is_some()),
+    );
     let currency = text(&q.currency).map(|c| (c.parse::<Currency>().ok(), c));
     code(
         "currency",
@@ -150,6 +168,7 @@ fn parse_filter(q: &ProjectQuery) -> Result<ProjectFilter, Violations> {
         municipality,
         sector: sector.and_then(|s| s.0),
         model: model.and_then(|m| m.0),
+        initiation: initiation.and_then(|i| i.0),
         min_value,
         max_value,
         currency: currency.and_then(|c| c.0),
@@ -172,6 +191,7 @@ fn draft_scope(who: Option<&Identity>) -> (Option<OrgId>, bool) {
         ("municipality" = Option<String>, Query, description = "Organisation id"),
         ("sector" = Option<String>, Query, description = "`transport`, `street_lighting`, `waste`, ..."),
         ("model" = Option<String>, Query, description = "`bot`, `dbfo`, `concession`, ..."),
+        ("initiation" = Option<String>, Query, description = "`public` or `private` (private initiatives)"),
         ("min_value" = Option<String>, Query, description = "Lowest capital cost, in `currency`"),
         ("max_value" = Option<String>, Query, description = "Highest capital cost, in `currency`"),
         ("currency" = Option<String>, Query, description = "`KGS` (default) or `USD`, for the value range"),
@@ -259,7 +279,7 @@ fn merge(target: &mut Value, patch: &Value) {
     security(("bearer" = [])))]
 #[rocket::patch("/projects/<id>", data = "<body>")]
 pub async fn patch(
-    who: Officer,
+    who: Authorized<ProjectAuthors>,
     id: &str,
     body: ApiJson<Value>,
     db: &State<Db>,
@@ -320,7 +340,7 @@ pub struct TransitionRequest {
     security(("bearer" = [])))]
 #[rocket::post("/projects/<id>/transitions", data = "<body>")]
 pub async fn transition(
-    who: Authorized<ProjectStaff>,
+    who: Authorized<ProjectActors>,
     id: &str,
     body: ApiJson<TransitionRequest>,
     db: &State<Db>,
@@ -329,7 +349,17 @@ pub async fn transition(
 ) -> Result<Json<ProjectView>, ApiError> {
     let id = parse_id(id)?;
     let action = Action::parse(body.0.action.trim()).ok_or_else(|| ApiError::field("action", "code_value"))?;
-    let project = service::transition(db, &*app.clock, &audit.0, &who.0, id, action, &body.0.comment).await?;
+    let project = service::transition(
+        db,
+        &*app.clock,
+        &audit.0,
+        &who.0,
+        id,
+        action,
+        &body.0.comment,
+        app.config.completeness_check_days,
+    )
+    .await?;
     Ok(Json(with_timeline(db, project).await?))
 }
 
@@ -420,6 +450,82 @@ impl<'r> rocket::response::Responder<'r, 'r> for CsvFile {
     }
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"municipality_id": "4", "advantage": {"kind": "bonus", "percent": "5"},
+    "fields": {"title": {"ru": "Солнечная электростанция на крышах школ г. Ош"}, "sector": "energy", "model": "boot",
+    "payment_mechanism": "availability", "capital_cost": {"amount": "64000000.00", "currency": "KGS"}, "term_years": 15}}))]
+pub struct ProposalRequest {
+    #[schema(value_type = String)]
+    pub municipality_id: OrgId,
+    pub fields: ProjectFields,
+    pub advantage: ProponentAdvantage,
+}
+
+/// A company files an unsolicited proposal (private initiative) with a municipality. It is
+/// submitted at once; the municipality's completeness check is due in the configured days.
+#[utoipa::path(post, path = "/api/v1/proposals", tag = "projects", request_body = ProposalRequest,
+    responses((status = 201, description = "The proposal, submitted", body = ProjectView),
+        (status = 403, description = "Not a bidder", body = crate::web::openapi::ErrorBody),
+        (status = 422, description = "Invalid fields", body = crate::web::openapi::ErrorBody)),
+    security(("bearer" = [])))]
+#[rocket::post("/proposals", data = "<body>")]
+pub async fn propose(
+    who: Authorized<Bidders>,
+    body: ApiJson<ProposalRequest>,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<(Status, Created<ProjectView>), ApiError> {
+    let request = body.0;
+    let project = service::file_private_initiative(
+        db,
+        &*app.clock,
+        &audit.0,
+        &who.0,
+        request.municipality_id,
+        &request.fields,
+        &request.advantage,
+        app.config.completeness_check_days,
+    )
+    .await?;
+    let location = format!("/api/v1/projects/{}", project.id);
+    Ok(created_response(with_timeline(db, project).await?, location))
+}
+
+/// Whole days from today to `due`, both as calendar days in Asia/Bishkek (negative: overdue).
+fn days_left(due: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
+    let zone = chrono_tz::Asia::Bishkek;
+    (due.with_timezone(&zone).date_naive() - now.with_timezone(&zone).date_naive()).num_days()
+}
+
+/// The municipality's inbox: private initiatives waiting for the completeness check.
+#[rocket::get("/inbox")]
+pub async fn inbox(
+    ctx: PageContext,
+    who: Authorized<ProjectStaff>,
+    db: &State<Db>,
+    app: &State<AppState>,
+) -> Result<Template, PageError> {
+    let filter = ProjectFilter {
+        stage: Some(Stage::Submitted),
+        municipality: Some(who.0.organization_id),
+        initiation: Some(Initiation::PrivateInitiative),
+        ..ProjectFilter::default()
+    };
+    let rows = projects::list(db, &filter, Some(who.0.organization_id), false, None, 200).await?;
+    let now = app.clock.now();
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|p| {
+            let mut row = project_row(&ctx, p);
+            row["days_left"] = json!(p.completeness_due_at.map(|due| days_left(due, now)));
+            row["due"] = json!(p.completeness_due_at);
+            row
+        })
+        .collect();
+    Ok(ctx.render("inbox", "inbox-title", json!({"items": items})))
+}
+
 // ---- Pages ----
 
 fn project_row(ctx: &PageContext, p: &Project) -> Value {
@@ -473,10 +579,19 @@ pub async fn page(
     let project = service::read(db, ctx.user.as_ref(), parse_id(id)?).await?;
     let timeline = projects::timeline(db, project.id).await?;
     let lang = ctx.lang;
+    let initiation = project.fields.initiation;
+    let speaks_for = |who: &Identity, a: Action| match (a, project.proponent_id) {
+        (Action::Submit, Some(proponent)) => who.organization_id == proponent,
+        _ => who.organization_id == project.municipality_id,
+    };
     let actions: Vec<Value> = match &ctx.user {
-        Some(who) if who.organization_id == project.municipality_id => Action::ALL
+        Some(who) => Action::ALL
             .iter()
-            .filter(|a| who.has_role(actor_role(**a)) && next_stage(project.stage, **a).is_some())
+            .filter(|a| {
+                who.has_role(actor_role(**a, initiation))
+                    && speaks_for(who, **a)
+                    && next_stage(project.stage, **a).is_some()
+            })
             .map(|a| {
                 json!({"value": a.as_str(), "label": lang.text(&format!("action-{}", a.as_str().replace('_', "-"))),
                        "needs_reason": matches!(a, Action::Return | Action::Reject | Action::Cancel)})
@@ -532,7 +647,7 @@ pub struct TransitionForm {
 
 #[rocket::post("/projects/<id>/transitions", data = "<form>")]
 pub async fn transition_form(
-    who: Authorized<ProjectStaff>,
+    who: Authorized<ProjectActors>,
     id: &str,
     form: Form<TransitionForm>,
     cookies: &CookieJar<'_>,
@@ -548,7 +663,18 @@ pub async fn transition_form(
     let Some(action) = Action::parse(form.action.trim()) else {
         return Err(PageError::new(Status::UnprocessableEntity));
     };
-    match service::transition(db, &*app.clock, &audit.0, &who.0, id, action, &form.comment).await {
+    match service::transition(
+        db,
+        &*app.clock,
+        &audit.0,
+        &who.0,
+        id,
+        action,
+        &form.comment,
+        app.config.completeness_check_days,
+    )
+    .await
+    {
         Ok(_) => Ok(Flash::success(back, "project-transition-done")),
         Err(ServiceError::Invalid(_)) => Ok(Flash::error(back, "invalid-reason-required")),
         Err(ServiceError::PreconditionFailed(_)) => Ok(Flash::error(back, "project-appraisal-incomplete")),

@@ -480,3 +480,118 @@ async fn the_dashboard_sums_projects_by_stage() {
         "{html}"
     );
 }
+
+fn proposal(municipality: &str) -> Value {
+    json!({
+        "municipality_id": municipality,
+        "advantage": {"kind": "bonus", "percent": "5"},
+        "fields": {
+            "title": {"ru": "Солнечные станции на крышах школ г. Ош", "en": "Solar rooftops on Osh schools"},
+            "sector": "energy", "model": "boot", "payment_mechanism": "availability",
+            "capital_cost": {"amount": "64000000.00", "currency": "KGS"}, "term_years": 15
+        }
+    })
+}
+
+#[rocket::async_test]
+async fn a_company_files_a_private_initiative_and_the_municipality_checks_it() {
+    let app = spawn_with_fixtures().await;
+    let osh = ppp_registry::storage::organizations::find_by_code(&app.db, "OSH")
+        .await
+        .unwrap()
+        .id
+        .to_string();
+    let bidder = app.token("bidder1@demo.kg").await;
+    let approver = app.token("approver.osh@demo.kg").await;
+    let officer = app.token("officer.osh@demo.kg").await;
+
+    assert_eq!(
+        call(&app, "POST", "/api/v1/proposals", Some(&officer), proposal(&osh))
+            .await
+            .0,
+        Status::Forbidden
+    );
+    let mut bad = proposal("1");
+    bad["advantage"] = json!({"kind": "bonus", "percent": "150"});
+    let (status, body) = call(&app, "POST", "/api/v1/proposals", Some(&bidder), bad).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    let fields: Vec<&String> = body["error"]["fields"].as_object().unwrap().keys().collect();
+    assert_eq!(fields, vec!["advantage.percent", "municipality_id"]);
+
+    let (status, filed) = call(&app, "POST", "/api/v1/proposals", Some(&bidder), proposal(&osh)).await;
+    assert_eq!(status, Status::Created, "{filed}");
+    assert_eq!(filed["stage"], "submitted");
+    assert_eq!(filed["initiation"], "private");
+    assert_eq!(filed["registry_number"], "OSH-PPP-2026-003");
+    assert_eq!(filed["advantage"], json!({"kind": "bonus", "percent": "5"}));
+    assert_eq!(
+        filed["completeness_due_at"], "2026-12-08T06:00:00Z",
+        "ten days after filing"
+    );
+    let id = filed["id"].as_str().unwrap().to_string();
+
+    // The municipality's inbox shows the days left, counted in Bishkek calendar days.
+    app.clock.advance(chrono::Duration::days(3));
+    let browser = app.browser().await;
+    sign_in_browser(&browser, "approver.osh@demo.kg", DEMO_PASSWORD).await;
+    let inbox = browser.get("/inbox").dispatch().await.into_string().await.unwrap();
+    assert!(
+        inbox.contains("Solar") || inbox.contains("Солнечные станции"),
+        "{inbox}"
+    );
+    assert!(inbox.contains(r#"data-days-left="7""#), "{inbox}");
+    // Tokens last 12 hours: take fresh ones three days on.
+    let bidder = app.token("bidder1@demo.kg").await;
+    let approver = app.token("approver.osh@demo.kg").await;
+    let officer = app.token("officer.osh@demo.kg").await;
+
+    let (status, _) = transition(&app, &approver, &id, "return", "Нет технико-экономического обоснования").await;
+    assert_eq!(status, Status::Ok);
+    let other_bidder = app.token("bidder2@demo.kg").await;
+    assert_eq!(
+        call(
+            &app,
+            "GET",
+            &format!("/api/v1/projects/{id}"),
+            Some(&other_bidder),
+            Value::Null
+        )
+        .await
+        .0,
+        Status::NotFound
+    );
+    assert_eq!(
+        call(
+            &app,
+            "PATCH",
+            &format!("/api/v1/projects/{id}"),
+            Some(&officer),
+            json!({"term_years": 20})
+        )
+        .await
+        .0,
+        Status::Forbidden,
+        "the proponent, not the municipality, edits its proposal"
+    );
+    let (status, edited) = call(
+        &app,
+        "PATCH",
+        &format!("/api/v1/projects/{id}"),
+        Some(&bidder),
+        json!({"term_years": 20}),
+    )
+    .await;
+    assert_eq!((status, edited["term_years"].clone()), (Status::Ok, json!(20)));
+    let (status, resubmitted) = transition(&app, &bidder, &id, "submit", "ТЭО приложено").await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(
+        resubmitted["completeness_due_at"], "2026-12-11T06:00:00Z",
+        "a fresh ten days"
+    );
+    assert_eq!(
+        transition(&app, &bidder, &id, "start_appraisal", "").await.0,
+        Status::Forbidden
+    );
+    let (status, accepted) = transition(&app, &approver, &id, "start_appraisal", "Комплектно").await;
+    assert_eq!((status, accepted["stage"].clone()), (Status::Ok, json!("appraisal")));
+}
