@@ -502,7 +502,6 @@ async fn a_company_files_a_private_initiative_and_the_municipality_checks_it() {
         .id
         .to_string();
     let bidder = app.token("bidder1@demo.kg").await;
-    let approver = app.token("approver.osh@demo.kg").await;
     let officer = app.token("officer.osh@demo.kg").await;
 
     assert_eq!(
