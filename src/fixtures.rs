@@ -22,7 +22,7 @@ use crate::domain::account::NewAccount;
 use crate::domain::audit::AuditContext;
 use crate::domain::ids::OrgId;
 use crate::domain::organization::NewOrganization;
-use crate::domain::project::{Action, Appraisal, ProjectFields};
+use crate::domain::project::{Action, Appraisal, ProjectFields, ProponentAdvantage};
 use crate::services::{self, ServiceError};
 use crate::storage::{Db, StoreError, organizations, users};
 
@@ -65,6 +65,16 @@ enum Step {
         action: Action,
         #[serde(default)]
         comment: String,
+    },
+    /// A demo bidder files a private initiative with a municipality (by its `ref`).
+    FileProposal {
+        at: String,
+        #[serde(rename = "ref")]
+        reference: String,
+        by: String,
+        municipality: String,
+        fields: ProjectFields,
+        advantage: ProponentAdvantage,
     },
     /// A demo account records a project's appraisal.
     RecordAppraisal {
@@ -220,6 +230,35 @@ impl Replay<'_> {
                 )
                 .await
                 .map_err(|e| describe(&e))?;
+            }
+            Step::FileProposal {
+                at,
+                reference,
+                by,
+                municipality,
+                fields,
+                advantage,
+            } => {
+                self.clock.set(self.now + parse_offset(at)?);
+                let who = self.identity(by).await?;
+                let municipality = *self
+                    .refs
+                    .get(municipality)
+                    .ok_or_else(|| format!("no organisation {municipality:?}"))?;
+                let ctx = AuditContext::person(&who, None);
+                let project = services::projects::file_private_initiative(
+                    self.db,
+                    clock,
+                    &ctx,
+                    &who,
+                    municipality,
+                    fields,
+                    advantage,
+                    crate::config::DEFAULT_COMPLETENESS_CHECK_DAYS,
+                )
+                .await
+                .map_err(|e| describe(&e))?;
+                self.projects.insert(reference.clone(), project.id);
             }
             Step::RecordAppraisal {
                 at,

@@ -111,7 +111,7 @@ fn migrate_and_load_fixtures_work_on_a_fresh_sqlite_file() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(
         String::from_utf8_lossy(&output.stdout),
-        "fixtures: replayed 7 steps from 4 files; skipped 33 demo-only steps (demo mode is off)\n"
+        "fixtures: replayed 7 steps from 4 files; skipped 34 demo-only steps (demo mode is off)\n"
     );
     let output = run(&dir, &["load-fixtures", fixtures], &[]);
     assert_eq!(

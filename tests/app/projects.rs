@@ -81,7 +81,7 @@ async fn a_project_goes_from_draft_to_approved_with_a_return_on_the_way() {
     assert_eq!(status, Status::Ok);
     assert_eq!(submitted["stage"], "submitted");
     // Osh filed two projects earlier this year in the fixtures.
-    assert_eq!(submitted["registry_number"], "OSH-PPP-2026-003");
+    assert_eq!(submitted["registry_number"], "OSH-PPP-2026-004");
 
     let (status, body) = transition(&app, &approver, &id, "return", " ").await;
     assert_eq!(status, Status::UnprocessableEntity, "a return needs its reason");
@@ -106,7 +106,7 @@ async fn a_project_goes_from_draft_to_approved_with_a_return_on_the_way() {
     );
     let (_, resubmitted) = transition(&app, &officer, &id, "submit", "Расчёт приложен").await;
     assert_eq!(
-        resubmitted["registry_number"], "OSH-PPP-2026-003",
+        resubmitted["registry_number"], "OSH-PPP-2026-004",
         "the number is kept, never reissued"
     );
     assert_eq!(resubmitted["return_reason"], Value::Null);
@@ -163,7 +163,7 @@ async fn a_project_goes_from_draft_to_approved_with_a_return_on_the_way() {
         .collect();
     assert_eq!(
         numbers,
-        vec!["BISH-PPP-2026-001", "OSH-PPP-2026-001", "OSH-PPP-2026-003"]
+        vec!["BISH-PPP-2026-001", "OSH-PPP-2026-001", "OSH-PPP-2026-004"]
     );
 
     // Every step is in the audit log.
@@ -283,11 +283,11 @@ async fn wrong_roles_states_and_municipalities_are_refused() {
             .collect()
     };
     let (_, public) = call(&app, "GET", "/api/v1/projects", None, Value::Null).await;
-    assert_eq!(ids(&public), vec!["1", "2", "3", "5"], "drafts are not public");
+    assert_eq!(ids(&public), vec!["1", "2", "3", "5", "7"], "drafts are not public");
     let (_, osh) = call(&app, "GET", "/api/v1/projects", Some(&officer), Value::Null).await;
-    assert_eq!(ids(&osh), vec!["1", "2", "3", "5", "6"], "Osh sees its own draft");
+    assert_eq!(ids(&osh), vec!["1", "2", "3", "5", "6", "7"], "Osh sees its own draft");
     let (_, all) = call(&app, "GET", "/api/v1/projects", Some(&reviewer), Value::Null).await;
-    assert_eq!(ids(&all).len(), 6, "reviewers see every draft");
+    assert_eq!(ids(&all).len(), 7, "reviewers see every draft");
     let (status, body) = call(&app, "GET", "/api/v1/projects?stage=finished", None, Value::Null).await;
     assert_eq!(status, Status::UnprocessableEntity);
     assert!(body["error"]["fields"]["stage"].is_array());
@@ -367,7 +367,7 @@ async fn the_pages_show_the_registry_and_take_decisions() {
         .dispatch()
         .await;
     assert_eq!(response.status(), Status::SeeOther);
-    assert_eq!(response.headers().get_one("Location"), Some("/projects/7"));
+    assert_eq!(response.headers().get_one("Location"), Some("/projects/8"));
 }
 
 /// Search ignores case and ё/е, matches word beginnings in any language, and combines with the
@@ -401,7 +401,7 @@ async fn search_and_filters_find_the_same_projects_on_both_engines() {
     let (_, body) = get("/api/v1/projects?q=ighting").await;
     assert!(titles(&body).is_empty(), "only word beginnings match");
     let (_, body) = get("/api/v1/projects?q=%D0%BE%D1%88").await; // ош
-    assert_eq!(titles(&body).len(), 3, "{body}");
+    assert_eq!(titles(&body).len(), 4, "{body}");
     let (_, body) = get("/api/v1/projects?model=concession").await;
     assert_eq!(
         titles(&body),
@@ -434,7 +434,7 @@ async fn the_registry_downloads_as_csv() {
     assert_eq!(&rows[0][0], "OSH-PPP-2026-001");
     assert_eq!(&rows[0][8], "185000000.00");
     let all = app.get("/api/v1/projects/export").await.into_string().await.unwrap();
-    assert_eq!(all.lines().count(), 5, "a header and the four public projects");
+    assert_eq!(all.lines().count(), 6, "a header and the five public projects");
 }
 
 #[rocket::async_test]
@@ -450,7 +450,7 @@ async fn the_dashboard_sums_projects_by_stage() {
     assert_eq!(
         public,
         json!({"stages": [
-            {"stage": "submitted", "projects": 1, "capital_cost": {"amount": "410000000.00", "currency": "KGS"}},
+            {"stage": "submitted", "projects": 2, "capital_cost": {"amount": "474000000.00", "currency": "KGS"}},
             {"stage": "approved", "projects": 1, "capital_cost": {"amount": "185000000.00", "currency": "KGS"}},
         ]})
     );
@@ -467,7 +467,7 @@ async fn the_dashboard_sums_projects_by_stage() {
         .iter()
         .map(|s| s["projects"].as_i64().unwrap())
         .sum();
-    assert_eq!(total, 4);
+    assert_eq!(total, 5);
 
     let (status, html) = app
         .get_with(&format!("/dashboard?municipality={osh}"), ("Accept-Language", "en"))
@@ -521,7 +521,7 @@ async fn a_company_files_a_private_initiative_and_the_municipality_checks_it() {
     assert_eq!(status, Status::Created, "{filed}");
     assert_eq!(filed["stage"], "submitted");
     assert_eq!(filed["initiation"], "private");
-    assert_eq!(filed["registry_number"], "OSH-PPP-2026-003");
+    assert_eq!(filed["registry_number"], "OSH-PPP-2026-004");
     assert_eq!(filed["advantage"], json!({"kind": "bonus", "percent": "5"}));
     assert_eq!(
         filed["completeness_due_at"], "2026-12-08T06:00:00Z",
