@@ -44,6 +44,8 @@ pub struct AppConfig {
     pub token_lifetime: chrono::Duration,
     /// Days a municipality has for the completeness check of a private initiative.
     pub completeness_check_days: i64,
+    /// The largest accepted upload, in bytes.
+    pub max_upload_bytes: u64,
 }
 
 /// The settings as read, before validation. Every key has a default.
@@ -64,6 +66,7 @@ struct RawConfig {
     session_absolute_hours: i64,
     token_lifetime_hours: i64,
     completeness_check_days: i64,
+    max_upload_mb: i64,
 }
 
 impl Default for RawConfig {
@@ -83,6 +86,7 @@ impl Default for RawConfig {
             session_absolute_hours: 12,
             token_lifetime_hours: 12,
             completeness_check_days: DEFAULT_COMPLETENESS_CHECK_DAYS,
+            max_upload_mb: 25,
         }
     }
 }
@@ -165,6 +169,11 @@ impl Config {
             // Demo only: a fresh key each start; sessions do not survive a restart.
             figment = figment.merge(("secret_key", random_hex_key()));
         }
+        // Rocket's own limits follow the upload limit (a form carries the file and a little more).
+        let mib = app.max_upload_bytes / (1024 * 1024);
+        figment = figment
+            .merge(("limits.file", format!("{mib} MiB")))
+            .merge(("limits.data-form", format!("{} MiB", mib + 1)));
         figment = match &app.client_ip_header {
             Some(header) => figment.merge(("ip_header", header.as_str())),
             None => figment.merge(("ip_header", false)),
@@ -172,8 +181,9 @@ impl Config {
         Ok(Self { app, figment })
     }
 
-    /// A configuration for tests: debug profile, a fixed secret key, quiet logs, the given database.
-    pub fn for_tests(database_url: &str) -> Self {
+    /// A configuration for tests: debug profile, a fixed secret key, quiet logs, the given
+    /// database and upload directory.
+    pub fn for_tests(database_url: &str, upload_dir: &std::path::Path) -> Self {
         let figment = rocket::Config::figment()
             .merge(("profile", "debug"))
             .merge(("log_level", "off"))
@@ -181,7 +191,8 @@ impl Config {
                 "secret_key",
                 "8f1a5c3e7b9d2f4a6c8e0b1d3f5a7c9e2b4d6f8a0c2e4b6d8f0a2c4e6b8d0f2a",
             ))
-            .merge(("database_url", database_url));
+            .merge(("database_url", database_url))
+            .merge(("upload_dir", upload_dir.display().to_string()));
         // The test settings are all valid; a failure here is a bug in this function.
         Self::from_figment(figment).expect("test configuration is valid")
     }
@@ -226,6 +237,7 @@ impl Config {
         lines.push(format!("session_absolute_hours = {}", a.session_absolute.num_hours()));
         lines.push(format!("token_lifetime_hours = {}", a.token_lifetime.num_hours()));
         lines.push(format!("completeness_check_days = {}", a.completeness_check_days));
+        lines.push(format!("max_upload_mb = {}", a.max_upload_bytes / (1024 * 1024)));
         if let Some(rc) = rocket {
             lines.push(format!("address = {}", rc.address));
             lines.push(format!("port = {}", rc.port));
@@ -296,7 +308,9 @@ fn validate(raw: RawConfig) -> Result<AppConfig, ConfigError> {
         chrono::Duration::hours(positive("session_absolute_hours", raw.session_absolute_hours, 24 * 30)?);
     let token_lifetime = chrono::Duration::hours(positive("token_lifetime_hours", raw.token_lifetime_hours, 24 * 365)?);
     let completeness_check_days = positive("completeness_check_days", raw.completeness_check_days, 365)?;
+    let max_upload_bytes = positive("max_upload_mb", raw.max_upload_mb, 1024)? as u64 * 1024 * 1024;
     Ok(AppConfig {
+        max_upload_bytes,
         completeness_check_days,
         session_idle,
         session_absolute,

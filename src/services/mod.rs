@@ -2,6 +2,7 @@
 //! injected clock, and is what both the web routes and the fixture loader call.
 
 pub mod accounts;
+pub mod documents;
 pub mod organizations;
 pub mod projects;
 
@@ -30,6 +31,12 @@ pub enum ServiceError {
     /// The record's state forbids the change (e.g. only drafts can be edited); a message id.
     #[error("conflict: {0}")]
     Conflict(&'static str),
+    /// An upload whose content is not an accepted file type.
+    #[error("unsupported file type")]
+    UnsupportedMediaType,
+    /// An upload over the size limit.
+    #[error("too large")]
+    TooLarge,
     #[error(transparent)]
     Store(StoreError),
 }

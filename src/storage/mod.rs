@@ -4,6 +4,8 @@
 //! [`on_tx!`](crate::on_tx) macros.
 
 pub mod audit;
+pub mod blobs;
+pub mod documents;
 pub mod organizations;
 pub mod projects;
 pub mod types;

@@ -192,6 +192,8 @@ impl From<ServiceError> for ApiError {
                 Message::new("error-precondition-failed").arg("missing", missing.join(", ")),
             ),
             ServiceError::Conflict(message) => ApiError::new(Status::Conflict, "conflict", Message::new(message)),
+            ServiceError::UnsupportedMediaType => ApiError::for_status(Status::UnsupportedMediaType),
+            ServiceError::TooLarge => ApiError::for_status(Status::PayloadTooLarge),
             ServiceError::Store(store) => store.into(),
         }
     }

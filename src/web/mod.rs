@@ -11,6 +11,7 @@ mod audit;
 pub mod auth;
 mod catchers;
 mod dashboard;
+mod documents;
 mod filters;
 mod health;
 mod home;
@@ -32,10 +33,12 @@ use crate::clock::SharedClock;
 use crate::config::{AppConfig, Config};
 use crate::storage::Db;
 
-/// What every handler may need besides the database: the settings and the clock.
+/// What every handler may need besides the database: the settings, the clock and the store of
+/// uploaded files.
 pub struct AppState {
     pub config: AppConfig,
     pub clock: SharedClock,
+    pub blobs: std::sync::Arc<dyn crate::storage::blobs::BlobStore>,
 }
 
 pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
@@ -43,6 +46,7 @@ pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
     rocket::custom(config.figment().clone())
         .manage(db)
         .manage(AppState {
+            blobs: std::sync::Arc::new(crate::storage::blobs::LocalDirectory::new(&config.app.upload_dir)),
             config: config.app,
             clock,
         })
@@ -79,6 +83,7 @@ pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
                 projects::create_form,
                 dashboard::page,
                 projects::inbox,
+                documents::upload_page,
             ],
         )
         .mount(
@@ -106,6 +111,9 @@ pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
                 projects::list,
                 projects::export,
                 projects::propose,
+                documents::upload,
+                documents::list,
+                documents::download,
                 dashboard::summary,
                 projects::create,
                 projects::show,

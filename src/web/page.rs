@@ -221,6 +221,8 @@ impl From<ServiceError> for PageError {
             ServiceError::NotFound(_) => PageError::new(Status::NotFound),
             ServiceError::Duplicate(_) => PageError::new(Status::Conflict),
             ServiceError::Forbidden => PageError::new(Status::Forbidden),
+            ServiceError::UnsupportedMediaType => PageError::new(Status::UnsupportedMediaType),
+            ServiceError::TooLarge => PageError::new(Status::PayloadTooLarge),
             ServiceError::InvalidTransition { .. }
             | ServiceError::PreconditionFailed(_)
             | ServiceError::Conflict(_) => PageError::new(Status::Conflict),

@@ -78,6 +78,12 @@ pub const ROUTES: &[RouteRule] = &[
     ),
     rule("GET", "/dashboard", Access::Public, "drafts as for the list"),
     rule(
+        "POST",
+        "/projects/<id>/documents",
+        PROJECT_ACTORS,
+        "the municipality's officers and approvers, or the proponent; CSRF",
+    ),
+    rule(
         "GET",
         "/inbox",
         PROJECT_STAFF,
@@ -155,6 +161,24 @@ pub const ROUTES: &[RouteRule] = &[
         "/api/v1/proposals",
         BIDDERS,
         "a private initiative of the bidder's company",
+    ),
+    rule(
+        "POST",
+        "/api/v1/projects/<id>/documents",
+        PROJECT_ACTORS,
+        "the municipality's officers and approvers, or the proponent (403 otherwise)",
+    ),
+    rule(
+        "GET",
+        "/api/v1/projects/<id>/documents",
+        Access::Public,
+        "internal documents only to the municipality, proponent and reviewers",
+    ),
+    rule(
+        "GET",
+        "/api/v1/documents/<id>",
+        Access::Public,
+        "internal: 404 to others; each download audited",
     ),
     rule(
         "POST",

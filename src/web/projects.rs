@@ -578,6 +578,11 @@ pub async fn page(
 ) -> Result<Template, PageError> {
     let project = service::read(db, ctx.user.as_ref(), parse_id(id)?).await?;
     let timeline = projects::timeline(db, project.id).await?;
+    let documents = crate::services::documents::list(db, ctx.user.as_ref(), project.id).await?;
+    let can_upload = ctx.user.as_ref().is_some_and(|w| {
+        (w.organization_id == project.municipality_id && w.has_any_role(&[Role::Officer, Role::Approver]))
+            || (Some(w.organization_id) == project.proponent_id && w.has_role(Role::Bidder))
+    });
     let lang = ctx.lang;
     let initiation = project.fields.initiation;
     let speaks_for = |who: &Identity, a: Action| match (a, project.proponent_id) {
@@ -630,6 +635,9 @@ pub async fn page(
             "timeline": timeline,
             "actions": actions,
             "flash": flash,
+            "documents": documents,
+            "can_upload": can_upload,
+            "document_kinds": options(crate::domain::document::DocumentKind::ALL, crate::domain::document::DocumentKind::as_str, "document-kind", &ctx),
             "history": ctx.user.as_ref().is_some_and(|u| u.has_any_role(&[Role::Reviewer, Role::Admin, Role::Officer, Role::Approver])),
         }),
     ))

@@ -6,6 +6,7 @@ mod admin;
 mod api;
 mod audit;
 mod cli;
+mod documents;
 mod fixtures;
 mod health;
 mod identity;

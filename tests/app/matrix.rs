@@ -112,12 +112,45 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
         .collect();
     assert!(stale.is_empty(), "table rows with no route: {stale:?}");
 
+    // A public document on Osh's e-ticketing project, for the download route.
+    let officer = ppp_registry::storage::users::find_for_sign_in(&app.db, "officer.osh@demo.kg")
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
+    let officer = ppp_registry::storage::users::active_identity(&app.db, officer.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let blobs = ppp_registry::storage::blobs::LocalDirectory::new(&app.upload_dir);
+    let meta = ppp_registry::domain::document::UploadMeta {
+        kind: ppp_registry::domain::document::DocumentKind::FeasibilityStudy,
+        title: "ТЭО".into(),
+        visibility: ppp_registry::domain::document::DocumentVisibility::Public,
+    };
+    let document = ppp_registry::services::documents::upload(
+        &app.db,
+        &blobs,
+        &*app.clock,
+        &ppp_registry::domain::audit::AuditContext::system(),
+        &officer,
+        2,
+        &meta,
+        "teo.pdf",
+        b"%PDF-1.7 feasibility study",
+        1 << 20,
+    )
+    .await
+    .unwrap();
+
     let callers = callers(&app).await;
     let mut failures = Vec::new();
     for (method, path) in &mounted {
         let rule = permissions::rule_for(method.as_str(), path).unwrap();
         let id = if path.contains("/users/") {
             member.to_string()
+        } else if path.starts_with("/api/v1/documents/") {
+            document.id.clone()
         } else if path.contains("/projects/") {
             // Osh's e-ticketing project, approved (public) in the fixtures.
             "2".to_string()

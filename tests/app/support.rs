@@ -19,6 +19,8 @@ pub struct TestApp {
     pub db: Db,
     pub clock: Arc<ManualClock>,
     pub url: String,
+    /// Where this test's uploads go.
+    pub upload_dir: PathBuf,
     sqlite_dir: Option<PathBuf>,
 }
 
@@ -27,6 +29,7 @@ impl Drop for TestApp {
         if let Some(dir) = &self.sqlite_dir {
             let _ = std::fs::remove_dir_all(dir);
         }
+        let _ = std::fs::remove_dir_all(&self.upload_dir);
     }
 }
 
@@ -100,13 +103,15 @@ pub async fn spawn() -> TestApp {
     let db = Db::connect(&url).await.expect("connect to the test database");
     db.migrate().await.expect("migrate the test database");
     let clock = ManualClock::new(test_start());
-    let rocket = ppp_registry::build(Config::for_tests(&url), db.clone(), clock.clone());
+    let upload_dir = std::env::temp_dir().join(unique_name("ppp-uploads"));
+    let rocket = ppp_registry::build(Config::for_tests(&url, &upload_dir), db.clone(), clock.clone());
     let client = Client::tracked(rocket).await.expect("the app ignites");
     TestApp {
         client,
         db,
         clock,
         url,
+        upload_dir,
         sqlite_dir,
     }
 }
@@ -127,7 +132,8 @@ pub const DEMO_PASSWORD: &str = "demo-password";
 impl TestApp {
     /// Another browser on the same app and database, with its own cookie jar.
     pub async fn browser(&self) -> Client {
-        let rocket = ppp_registry::build(Config::for_tests(&self.url), self.db.clone(), self.clock.clone());
+        let config = Config::for_tests(&self.url, &self.upload_dir);
+        let rocket = ppp_registry::build(config, self.db.clone(), self.clock.clone());
         Client::tracked(rocket).await.expect("the app ignites")
     }
 

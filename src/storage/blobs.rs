@@ -1,0 +1,83 @@
+//! Uploaded files, stored once per content under their SHA-256. One small interface, so an
+//! object store can replace the local directory; the directory can be shared storage when several
+//! app instances run.
+
+use std::path::{Path, PathBuf};
+
+use rocket::tokio::fs;
+use sha2::{Digest, Sha256};
+
+/// Where file contents live.
+#[rocket::async_trait]
+pub trait BlobStore: Send + Sync + 'static {
+    /// Stores `content` unless the same content is already stored; its SHA-256 (hex).
+    async fn put(&self, content: &[u8]) -> std::io::Result<String>;
+    /// The content stored under `sha256`.
+    async fn get(&self, sha256: &str) -> std::io::Result<Vec<u8>>;
+}
+
+/// A local directory: `<root>/ab/cd/<sha256>`.
+#[derive(Debug, Clone)]
+pub struct LocalDirectory {
+    root: PathBuf,
+}
+
+impl LocalDirectory {
+    pub fn new(root: impl AsRef<Path>) -> Self {
+        Self {
+            root: root.as_ref().to_path_buf(),
+        }
+    }
+
+    fn path_of(&self, sha256: &str) -> std::io::Result<PathBuf> {
+        let valid = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit());
+        if !valid {
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a SHA-256"));
+        }
+        Ok(self.root.join(&sha256[..2]).join(&sha256[2..4]).join(sha256))
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[rocket::async_trait]
+impl BlobStore for LocalDirectory {
+    async fn put(&self, content: &[u8]) -> std::io::Result<String> {
+        let sha256 = hex(&Sha256::digest(content));
+        let path = self.path_of(&sha256)?;
+        if fs::try_exists(&path).await? {
+            return Ok(sha256);
+        }
+        let dir = path.parent().unwrap_or(&self.root).to_path_buf();
+        fs::create_dir_all(&dir).await?;
+        // Written under a temporary name and renamed: a reader never sees half a file.
+        let temporary = dir.join(format!(".{sha256}.{}.part", std::process::id()));
+        fs::write(&temporary, content).await?;
+        fs::rename(&temporary, &path).await?;
+        Ok(sha256)
+    }
+
+    async fn get(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
+        fs::read(self.path_of(sha256)?).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[rocket::async_test]
+    async fn content_is_stored_once_under_its_hash() {
+        let root = std::env::temp_dir().join(format!("ppp-blobs-{}", std::process::id()));
+        let store = LocalDirectory::new(&root);
+        let first = store.put(b"%PDF-1.7 feasibility").await.unwrap();
+        let again = store.put(b"%PDF-1.7 feasibility").await.unwrap();
+        assert_eq!(first, again);
+        assert_eq!(first, hex(&Sha256::digest(b"%PDF-1.7 feasibility")));
+        assert_eq!(store.get(&first).await.unwrap(), b"%PDF-1.7 feasibility");
+        assert!(store.get("../../etc/passwd").await.is_err());
+        std::fs::remove_dir_all(root).unwrap();
+    }
+}

@@ -1,0 +1,238 @@
+//! Project documents: upload (multipart: a `meta` JSON part and a `file` part), list, download.
+
+use rocket::State;
+use rocket::form::{Form, FromForm};
+use rocket::fs::TempFile;
+use rocket::http::{ContentType, CookieJar, Header, Status};
+use rocket::response::{Flash, Redirect, Responder};
+use rocket::serde::json::Json;
+use rocket::tokio::io::AsyncReadExt;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::domain::document::{DocumentKind, DocumentVisibility, UploadMeta};
+use crate::services::{ServiceError, documents as service};
+use crate::storage::Db;
+use crate::storage::documents::DocumentVersion;
+use crate::web::AppState;
+use crate::web::api_auth::{Created, created_response};
+use crate::web::api_error::{ApiError, Message};
+use crate::web::auth::{Audit, Authorized, MaybeUser, ProjectActors, csrf_ok};
+use crate::web::page::PageError;
+
+#[derive(FromForm)]
+pub struct Upload<'r> {
+    /// `{"kind", "title", "visibility"}` as JSON.
+    meta: String,
+    file: TempFile<'r>,
+}
+
+/// The OpenAPI shape of the multipart upload.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct UploadDoc {
+    /// JSON: `{"kind": "feasibility_study", "title": "...", "visibility": "public" | "internal"}`.
+    meta: String,
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+async fn read_all(file: &TempFile<'_>) -> Result<Vec<u8>, ServiceError> {
+    let mut content = Vec::with_capacity(file.len() as usize);
+    let mut reader = file.open().await.map_err(|_| ServiceError::TooLarge)?;
+    reader
+        .read_to_end(&mut content)
+        .await
+        .map_err(|_| ServiceError::TooLarge)?;
+    Ok(content)
+}
+
+fn file_name(file: &TempFile<'_>) -> String {
+    file.raw_name()
+        .map(|n| n.dangerous_unsafe_unsanitized_raw().as_str().to_string())
+        .unwrap_or_else(|| "document".into())
+}
+
+fn parse_id(id: &str) -> Result<i64, ServiceError> {
+    id.parse().map_err(|_| ServiceError::NotFound("project"))
+}
+
+/// Uploads a version of a named document of the project: 415 when the content is not an
+/// accepted type (PDF, DOCX, XLSX, ODT, ODS, PNG, JPEG, told by content), 413 when too large.
+#[utoipa::path(post, path = "/api/v1/projects/{id}/documents", tag = "projects",
+    params(("id" = String, Path, description = "Project id")),
+    request_body(content = UploadDoc, content_type = "multipart/form-data"),
+    responses((status = 201, description = "The new version", body = DocumentVersion),
+        (status = 413, description = "Too large", body = crate::web::openapi::ErrorBody),
+        (status = 415, description = "Not an accepted file type", body = crate::web::openapi::ErrorBody)),
+    security(("bearer" = [])))]
+#[rocket::post("/projects/<id>/documents", data = "<upload>")]
+pub async fn upload(
+    who: Authorized<ProjectActors>,
+    id: &str,
+    upload: Form<Upload<'_>>,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<(Status, Created<DocumentVersion>), ApiError> {
+    let id = parse_id(id)?;
+    let meta: UploadMeta = serde_json::from_str(&upload.meta).map_err(|e| {
+        ApiError::new(
+            Status::BadRequest,
+            "bad_request",
+            Message::new("error-bad-json").arg("detail", e.to_string()),
+        )
+    })?;
+    let content = read_all(&upload.file).await?;
+    let version = service::upload(
+        db,
+        &*app.blobs,
+        &*app.clock,
+        &audit.0,
+        &who.0,
+        id,
+        &meta,
+        &file_name(&upload.file),
+        &content,
+        app.config.max_upload_bytes,
+    )
+    .await?;
+    let location = format!("/api/v1/documents/{}", version.id);
+    Ok(created_response(version, location))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DocumentList {
+    pub items: Vec<DocumentVersion>,
+}
+
+/// The project's documents the caller may see, every version.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/documents", tag = "projects",
+    params(("id" = String, Path, description = "Project id")),
+    responses((status = 200, description = "Document versions", body = DocumentList)))]
+#[rocket::get("/projects/<id>/documents")]
+pub async fn list(who: MaybeUser, id: &str, db: &State<Db>) -> Result<Json<DocumentList>, ApiError> {
+    let items = service::list(db, who.0.as_ref(), parse_id(id)?).await?;
+    Ok(Json(DocumentList { items }))
+}
+
+/// A downloaded file, with its type and name.
+pub struct Download {
+    content: Vec<u8>,
+    content_type: ContentType,
+    disposition: Header<'static>,
+}
+
+impl<'r> Responder<'r, 'static> for Download {
+    fn respond_to(self, req: &'r rocket::Request<'_>) -> rocket::response::Result<'static> {
+        let mut response = self.content.respond_to(req)?;
+        response.set_header(self.content_type);
+        response.set_header(self.disposition);
+        response.set_header(Header::new("X-Content-Type-Options", "nosniff"));
+        Ok(response)
+    }
+}
+
+/// Downloads a document version; internal documents only for the municipality, the proponent
+/// and the reviewers (404 to others), each such download recorded.
+#[utoipa::path(get, path = "/api/v1/documents/{id}", tag = "projects",
+    params(("id" = String, Path, description = "Document version id")),
+    responses((status = 200, description = "The file"),
+        (status = 404, description = "No such document, or not visible to the caller", body = crate::web::openapi::ErrorBody)))]
+#[rocket::get("/documents/<id>")]
+pub async fn download(
+    who: MaybeUser,
+    id: &str,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<Download, ApiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
+    let (version, content) = service::download(db, &*app.blobs, &*app.clock, &audit.0, who.0.as_ref(), id).await?;
+    let content_type = ContentType::parse_flexible(version.file_type.mime()).unwrap_or(ContentType::Binary);
+    // Only letters, digits and a few marks in the header's plain name; the full name is UTF-8.
+    let ascii: String = version
+        .filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded = rocket::http::RawStr::new(&version.filename)
+        .percent_encode()
+        .to_string();
+    Ok(Download {
+        content,
+        content_type,
+        disposition: Header::new(
+            "Content-Disposition",
+            format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
+        ),
+    })
+}
+
+#[derive(FromForm)]
+pub struct UploadPageForm<'r> {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    kind: String,
+    #[field(default = String::new())]
+    title: String,
+    #[field(default = String::new())]
+    visibility: String,
+    file: TempFile<'r>,
+}
+
+/// The upload form on the project page.
+#[rocket::post("/projects/<id>/documents", data = "<form>")]
+pub async fn upload_page(
+    who: Authorized<ProjectActors>,
+    id: &str,
+    form: Form<UploadPageForm<'_>>,
+    cookies: &CookieJar<'_>,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<Flash<Redirect>, PageError> {
+    if !csrf_ok(cookies, &form.csrf_token) {
+        return Err(PageError::new(Status::Forbidden));
+    }
+    let id = parse_id(id)?;
+    let back = Redirect::to(format!("/projects/{id}"));
+    let (Some(kind), Some(visibility)) = (
+        DocumentKind::parse(&form.kind),
+        DocumentVisibility::parse(&form.visibility),
+    ) else {
+        return Ok(Flash::error(back, "invalid-code-value"));
+    };
+    let meta = UploadMeta {
+        kind,
+        title: form.title.clone(),
+        visibility,
+    };
+    let content = read_all(&form.file).await?;
+    let outcome = service::upload(
+        db,
+        &*app.blobs,
+        &*app.clock,
+        &audit.0,
+        &who.0,
+        id,
+        &meta,
+        &file_name(&form.file),
+        &content,
+        app.config.max_upload_bytes,
+    )
+    .await;
+    match outcome {
+        Ok(_) => Ok(Flash::success(back, "project-document-uploaded")),
+        Err(ServiceError::UnsupportedMediaType) => Ok(Flash::error(back, "error-unsupported-media-type")),
+        Err(ServiceError::Invalid(_)) => Ok(Flash::error(back, "invalid-required")),
+        Err(e) => Err(e.into()),
+    }
+}
