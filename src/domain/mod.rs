@@ -3,6 +3,7 @@
 pub mod access;
 pub mod account;
 pub mod audit;
+pub mod codes;
 pub mod document;
 pub mod ids;
 pub mod inn;

@@ -3,8 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use rocket::State;
-use rocket::http::{ContentType, Header};
-use rocket::response::stream::ByteStream;
+use rocket::http::ContentType;
 use rocket::serde::json::Json;
 use rocket_dyn_templates::Template;
 use serde::Serialize;
@@ -19,6 +18,7 @@ use crate::storage::audit::{self, EventFilter, Visibility};
 use crate::web::AppState;
 use crate::web::api_error::ApiError;
 use crate::web::auth::{Audit, Authorized, Policy};
+use crate::web::download::{Chunks, StreamedFile, csv_record};
 use crate::web::page::{PageContext, PageError};
 use crate::web::paging::{ListPage, check_limit};
 
@@ -332,22 +332,6 @@ pub async fn consistency(
     }))
 }
 
-/// An export, streamed: CSV or JSON lines.
-pub struct Export {
-    content_type: ContentType,
-    disposition: Header<'static>,
-    stream: ByteStream<std::pin::Pin<Box<dyn rocket::futures::Stream<Item = Vec<u8>> + Send>>>,
-}
-
-impl<'r> rocket::response::Responder<'r, 'r> for Export {
-    fn respond_to(self, req: &'r rocket::Request<'_>) -> rocket::response::Result<'r> {
-        let mut response = self.stream.respond_to(req)?;
-        response.set_header(self.content_type);
-        response.set_header(self.disposition);
-        Ok(response)
-    }
-}
-
 const CSV_HEADER: [&str; 11] = [
     "seq",
     "at",
@@ -362,15 +346,8 @@ const CSV_HEADER: [&str; 11] = [
     "payload",
 ];
 
-fn csv_line(fields: &[String]) -> Vec<u8> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    // Writing to memory cannot fail; an empty line would show the problem in the file.
-    let _ = writer.write_record(fields);
-    writer.into_inner().unwrap_or_default()
-}
-
 fn csv_row(e: &Event) -> Vec<u8> {
-    csv_line(&[
+    csv_record(&[
         e.seq.to_string(),
         crate::domain::audit::time_text(e.at),
         e.actor.user_id.map(|i| i.to_string()).unwrap_or_default(),
@@ -414,7 +391,7 @@ pub async fn export(
     db: &State<Db>,
     app: &State<AppState>,
     audit_ctx: Audit,
-) -> Result<Export, ApiError> {
+) -> Result<StreamedFile, ApiError> {
     let csv = match format {
         Some("csv") => true,
         Some("jsonl") => false,
@@ -446,18 +423,14 @@ pub async fn export(
     let db = db.inner().clone();
     let filter = q.filter;
     let stream = async_stream(db, filter, visibility, now, csv);
-    let (content_type, name) = if csv {
-        (
-            ContentType::new("text", "csv").with_params(("charset", "utf-8")),
-            "audit.csv",
-        )
+    Ok(if csv {
+        StreamedFile::csv("audit.csv", stream)
     } else {
-        (ContentType::new("application", "x-ndjson"), "audit.jsonl")
-    };
-    Ok(Export {
-        content_type,
-        disposition: Header::new("Content-Disposition", format!("attachment; filename=\"{name}\"")),
-        stream: ByteStream(stream),
+        StreamedFile {
+            content_type: ContentType::new("application", "x-ndjson"),
+            filename: "audit.jsonl",
+            chunks: stream,
+        }
     })
 }
 
@@ -481,14 +454,12 @@ async fn record_export(
     Ok(())
 }
 
-type Chunks = std::pin::Pin<Box<dyn rocket::futures::Stream<Item = Vec<u8>> + Send>>;
-
 /// Pages of 500 events turned into bytes as the client reads them; memory stays flat however
 /// large the log.
 fn async_stream(db: Db, filter: EventFilter, visibility: Visibility, now: DateTime<Utc>, csv: bool) -> Chunks {
     const PAGE: u32 = 500;
     let start = if csv {
-        csv_line(&CSV_HEADER.map(String::from))
+        csv_record(&CSV_HEADER.map(String::from))
     } else {
         Vec::new()
     };

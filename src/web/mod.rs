@@ -12,6 +12,7 @@ pub mod auth;
 mod catchers;
 mod dashboard;
 mod documents;
+mod download;
 mod filters;
 mod health;
 mod home;

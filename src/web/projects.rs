@@ -35,6 +35,7 @@ use crate::web::api_error::ApiError;
 use crate::web::auth::{
     Audit, Authorized, Bidders, MaybeUser, Officer, ProjectActors, ProjectAuthors, ProjectStaff, csrf_ok,
 };
+use crate::web::download::{StreamedFile, csv_record};
 use crate::web::json::ApiJson;
 use crate::web::page::{PageContext, PageError};
 use crate::web::paging::{ListPage, check_limit, page_of};
@@ -377,13 +378,6 @@ const CSV_COLUMNS: [&str; 11] = [
     "term_years",
 ];
 
-fn csv_record(fields: &[String]) -> Vec<u8> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    // Writing to memory cannot fail; an empty line would show the problem in the file.
-    let _ = writer.write_record(fields);
-    writer.into_inner().unwrap_or_default()
-}
-
 fn csv_row(p: &Project) -> Vec<u8> {
     let f = &p.fields;
     csv_record(&[
@@ -407,7 +401,7 @@ fn csv_row(p: &Project) -> Vec<u8> {
     responses((status = 200, description = "The projects as CSV", content_type = "text/csv"),
         (status = 422, description = "A parameter is invalid", body = crate::web::openapi::ErrorBody)))]
 #[rocket::get("/projects/export?<params..>")]
-pub async fn export(who: MaybeUser, params: ProjectQuery, db: &State<Db>) -> Result<CsvFile, ApiError> {
+pub async fn export(who: MaybeUser, params: ProjectQuery, db: &State<Db>) -> Result<StreamedFile, ApiError> {
     let filter = parse_filter(&params).map_err(|v| ApiError::validation(&v))?;
     let (own, all_drafts) = draft_scope(who.0.as_ref());
     let db = db.inner().clone();
@@ -430,24 +424,7 @@ pub async fn export(who: MaybeUser, params: ProjectQuery, db: &State<Db>) -> Res
         let bytes: Vec<u8> = rows.iter().flat_map(csv_row).collect();
         Some((bytes, (db, filter, next, None)))
     });
-    Ok(CsvFile(rocket::response::stream::ByteStream(Box::pin(stream))))
-}
-
-type CsvChunks = std::pin::Pin<Box<dyn rocket::futures::Stream<Item = Vec<u8>> + Send>>;
-
-/// A streamed CSV download.
-pub struct CsvFile(rocket::response::stream::ByteStream<CsvChunks>);
-
-impl<'r> rocket::response::Responder<'r, 'r> for CsvFile {
-    fn respond_to(self, req: &'r rocket::Request<'_>) -> rocket::response::Result<'r> {
-        let mut response = self.0.respond_to(req)?;
-        response.set_header(rocket::http::ContentType::new("text", "csv").with_params(("charset", "utf-8")));
-        response.set_header(rocket::http::Header::new(
-            "Content-Disposition",
-            "attachment; filename=\"ppp-projects.csv\"",
-        ));
-        Ok(response)
-    }
+    Ok(StreamedFile::csv("ppp-projects.csv", Box::pin(stream)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
