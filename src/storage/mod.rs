@@ -169,6 +169,18 @@ impl Db {
                 let pool = PgPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(WAIT_LIMIT)
+                    // Lists filter on optional parameters (`$n IS NULL OR col = $n`); a generic
+                    // plan cannot know which are set and scans everything (116 ms against 100,000
+                    // projects). Planning each execution with its values lets PostgreSQL walk the
+                    // primary key and stop at the page's end.
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            sqlx::query("SET plan_cache_mode = force_custom_plan")
+                                .execute(conn)
+                                .await
+                                .map(|_| ())
+                        })
+                    })
                     .connect_with(options)
                     .await
                     .map_err(|e| StoreError::Unavailable(e.to_string()))?;
