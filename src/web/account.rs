@@ -1,6 +1,6 @@
 //! Signing in and out in the browser, and the signed-in person's own page.
 
-use rocket::form::{Form, FromForm};
+use rocket::form::FromForm;
 use rocket::http::{CookieJar, Header, Status};
 use rocket::request::Request;
 use rocket::response::{self, Redirect, Responder};
@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::services::accounts::{self, SignInError};
 use crate::storage::Db;
 use crate::web::AppState;
-use crate::web::auth::{Audit, MaybeUser, SignedIn, csrf_ok, end_session, secure_cookies, start_session};
+use crate::web::auth::{Audit, CsrfForm, MaybeUser, SignedIn, end_session, secure_cookies, start_session};
 use crate::web::lang::local_path;
 use crate::web::page::{PageContext, PageError};
 
@@ -71,15 +71,12 @@ pub fn sign_in_form(ctx: PageContext, next: Option<&str>) -> Template {
 #[rocket::post("/sign-in", data = "<form>")]
 pub async fn sign_in(
     req_ctx: PageContext,
-    form: Form<SignInForm>,
+    form: CsrfForm<SignInForm>,
     cookies: &CookieJar<'_>,
     db: &State<Db>,
     app: &State<AppState>,
     client: ClientAddress,
 ) -> Result<Either<Redirect, PageWithStatus>, PageError> {
-    if !csrf_ok(cookies, &form.csrf_token) {
-        return Err(PageError::new(Status::Forbidden));
-    }
     let ctx = req_ctx;
     let next = local_path(Some(&form.next)).to_string();
     let refuse = |status: Status, key: &str, retry_after: Option<i64>| {
@@ -111,9 +108,10 @@ pub struct CsrfOnly {
     csrf_token: String,
 }
 
-#[rocket::post("/sign-out", data = "<form>")]
+#[rocket::post("/sign-out", data = "<_form>")]
 pub async fn sign_out(
-    form: Form<CsrfOnly>,
+    // Checked for its CSRF token before the handler runs.
+    _form: CsrfForm<CsrfOnly>,
     cookies: &CookieJar<'_>,
     client: ClientAddress,
     who: MaybeUser,
@@ -121,9 +119,6 @@ pub async fn sign_out(
     db: &State<Db>,
     app: &State<AppState>,
 ) -> Result<Redirect, PageError> {
-    if !csrf_ok(cookies, &form.csrf_token) {
-        return Err(PageError::new(Status::Forbidden));
-    }
     if let Some(identity) = &who.0 {
         accounts::record_sign_out(db, &*app.clock, &audit.0, identity).await?;
     }
@@ -170,3 +165,5 @@ impl<'r> rocket::request::FromRequest<'r> for ClientAddress {
         })
     }
 }
+
+crate::web::auth::csrf_protected!(SignInForm, CsrfOnly);

@@ -3,8 +3,8 @@
 //! themselves.
 
 use rocket::State;
-use rocket::form::{Form, FromForm};
-use rocket::http::{CookieJar, Status};
+use rocket::form::FromForm;
+use rocket::http::Status;
 use rocket::request::FlashMessage;
 use rocket::response::{Flash, Redirect};
 use rocket::serde::json::Json;
@@ -26,7 +26,7 @@ use crate::web::AppState;
 use crate::web::account::PageWithStatus;
 use crate::web::api_auth::{Created, created_response};
 use crate::web::api_error::ApiError;
-use crate::web::auth::{Admin, Audit, csrf_ok};
+use crate::web::auth::{Admin, Audit, CsrfForm};
 use crate::web::json::ApiJson;
 use crate::web::organizations::parse_cursor;
 use crate::web::page::{PageContext, PageError};
@@ -380,15 +380,11 @@ fn violations_of(error: ServiceError) -> Result<Violations, PageError> {
 pub async fn organizations_admin_create(
     ctx: PageContext,
     _admin: Admin,
-    form: Form<OrganizationForm>,
-    cookies: &CookieJar<'_>,
+    form: CsrfForm<OrganizationForm>,
     db: &State<Db>,
     app: &State<AppState>,
     audit: Audit,
 ) -> Result<Result<Flash<Redirect>, PageWithStatus>, PageError> {
-    if !csrf_ok(cookies, &form.csrf_token) {
-        return Err(PageError::new(Status::Forbidden));
-    }
     let kind = OrganizationKind::parse(&form.kind).filter(|k| *k != OrganizationKind::Company);
     let outcome = match kind {
         Some(kind) => {
@@ -443,15 +439,11 @@ pub struct StatusForm {
 pub async fn organizations_admin_status(
     _admin: Admin,
     id: &str,
-    form: Form<StatusForm>,
-    cookies: &CookieJar<'_>,
+    form: CsrfForm<StatusForm>,
     db: &State<Db>,
     app: &State<AppState>,
     audit: Audit,
 ) -> Result<Flash<Redirect>, PageError> {
-    if !csrf_ok(cookies, &form.csrf_token) {
-        return Err(PageError::new(Status::Forbidden));
-    }
     let id = parse_org_id(id)?;
     let status = parse_status(&form.status)?;
     org_service::set_status(db, &*app.clock, &audit.0, id, status).await?;
@@ -544,15 +536,11 @@ pub struct UserForm {
 pub async fn users_admin_create(
     ctx: PageContext,
     _admin: Admin,
-    form: Form<UserForm>,
-    cookies: &CookieJar<'_>,
+    form: CsrfForm<UserForm>,
     db: &State<Db>,
     app: &State<AppState>,
     audit: Audit,
 ) -> Result<Result<Flash<Redirect>, PageWithStatus>, PageError> {
-    if !csrf_ok(cookies, &form.csrf_token) {
-        return Err(PageError::new(Status::Forbidden));
-    }
     let new = NewAccount {
         email: form.email.clone(),
         full_name: form.full_name.clone(),
@@ -591,15 +579,11 @@ pub async fn users_admin_create(
 pub async fn users_admin_status(
     admin: Admin,
     id: &str,
-    form: Form<StatusForm>,
-    cookies: &CookieJar<'_>,
+    form: CsrfForm<StatusForm>,
     db: &State<Db>,
     app: &State<AppState>,
     audit: Audit,
 ) -> Result<Flash<Redirect>, PageError> {
-    if !csrf_ok(cookies, &form.csrf_token) {
-        return Err(PageError::new(Status::Forbidden));
-    }
     let id = parse_user_id(id)?;
     let status = parse_status(&form.status)?;
     match accounts::set_status(db, &*app.clock, &audit.0, &admin.0, id, status).await {
@@ -621,15 +605,11 @@ pub struct PasswordForm {
 pub async fn users_admin_password(
     _admin: Admin,
     id: &str,
-    form: Form<PasswordForm>,
-    cookies: &CookieJar<'_>,
+    form: CsrfForm<PasswordForm>,
     db: &State<Db>,
     app: &State<AppState>,
     audit: Audit,
 ) -> Result<Flash<Redirect>, PageError> {
-    if !csrf_ok(cookies, &form.csrf_token) {
-        return Err(PageError::new(Status::Forbidden));
-    }
     let id = parse_user_id(id)?;
     match accounts::reset_password(db, &*app.clock, &audit.0, id, &form.password).await {
         Ok(()) => Ok(Flash::success(Redirect::to("/admin/users"), "admin-password-reset")),
@@ -637,3 +617,5 @@ pub async fn users_admin_password(
         Err(e) => Err(e.into()),
     }
 }
+
+crate::web::auth::csrf_protected!(OrganizationForm, StatusForm, UserForm, PasswordForm);

@@ -298,6 +298,59 @@ impl<'r> FromRequest<'r> for Audit {
     }
 }
 
+/// A form that carries the CSRF token of [`CsrfToken`] in its `csrf_token` field.
+pub trait CsrfProtected {
+    fn csrf_token(&self) -> &str;
+}
+
+/// Implements [`CsrfProtected`] for forms with a `csrf_token: String` field.
+macro_rules! csrf_protected {
+    ($($form:ty),+ $(,)?) => {
+        $(impl $crate::web::auth::CsrfProtected for $form {
+            fn csrf_token(&self) -> &str {
+                &self.csrf_token
+            }
+        })+
+    };
+}
+pub(crate) use csrf_protected;
+
+/// A state-changing HTML form, accepted only with the browser's CSRF token: checked here, before
+/// any handler runs, so no form route can forget it. Refusal: 403, nothing changed.
+pub struct CsrfForm<T>(pub T);
+
+impl<T> std::ops::Deref for CsrfForm<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+#[rocket::async_trait]
+impl<'r, T> rocket::data::FromData<'r> for CsrfForm<T>
+where
+    T: rocket::form::FromForm<'r> + CsrfProtected + Send + 'r,
+{
+    type Error = ();
+
+    async fn from_data(req: &'r Request<'_>, data: rocket::Data<'r>) -> rocket::data::Outcome<'r, Self> {
+        use rocket::outcome::Outcome as O;
+        match <rocket::form::Form<T> as rocket::data::FromData<'r>>::from_data(req, data).await {
+            O::Success(form) => {
+                let form = form.into_inner();
+                if csrf_ok(req.cookies(), form.csrf_token()) {
+                    O::Success(CsrfForm(form))
+                } else {
+                    O::Error((Status::Forbidden, ()))
+                }
+            }
+            O::Forward(forward) => O::Forward(forward),
+            O::Error((status, _)) => O::Error((status, ())),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

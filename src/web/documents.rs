@@ -3,7 +3,7 @@
 use rocket::State;
 use rocket::form::{Form, FromForm};
 use rocket::fs::TempFile;
-use rocket::http::{ContentType, CookieJar, Header, Status};
+use rocket::http::{ContentType, Header, Status};
 use rocket::response::{Flash, Redirect, Responder};
 use rocket::serde::json::Json;
 use rocket::tokio::io::AsyncReadExt;
@@ -17,7 +17,7 @@ use crate::storage::documents::DocumentVersion;
 use crate::web::AppState;
 use crate::web::api_auth::{Created, created_response};
 use crate::web::api_error::{ApiError, Message};
-use crate::web::auth::{Audit, Authorized, MaybeUser, ProjectActors, csrf_ok};
+use crate::web::auth::{Audit, Authorized, CsrfForm, MaybeUser, ProjectActors};
 use crate::web::page::PageError;
 
 #[derive(FromForm)]
@@ -193,15 +193,11 @@ pub struct UploadPageForm<'r> {
 pub async fn upload_page(
     who: Authorized<ProjectActors>,
     id: &str,
-    form: Form<UploadPageForm<'_>>,
-    cookies: &CookieJar<'_>,
+    form: CsrfForm<UploadPageForm<'_>>,
     db: &State<Db>,
     app: &State<AppState>,
     audit: Audit,
 ) -> Result<Flash<Redirect>, PageError> {
-    if !csrf_ok(cookies, &form.csrf_token) {
-        return Err(PageError::new(Status::Forbidden));
-    }
     let id = parse_id(id)?;
     let back = Redirect::to(format!("/projects/{id}"));
     let (Some(kind), Some(visibility)) = (
@@ -236,3 +232,5 @@ pub async fn upload_page(
         Err(e) => Err(e.into()),
     }
 }
+
+crate::web::auth::csrf_protected!(UploadPageForm<'_>);

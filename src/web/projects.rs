@@ -5,8 +5,8 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use rocket::State;
-use rocket::form::{Form, FromForm};
-use rocket::http::{CookieJar, Status};
+use rocket::form::FromForm;
+use rocket::http::Status;
 use rocket::request::FlashMessage;
 use rocket::response::{Flash, Redirect};
 use rocket::serde::json::Json;
@@ -33,7 +33,7 @@ use crate::web::account::PageWithStatus;
 use crate::web::api_auth::{Created, created_response};
 use crate::web::api_error::ApiError;
 use crate::web::auth::{
-    Audit, Authorized, Bidders, MaybeUser, Officer, ProjectActors, ProjectAuthors, ProjectStaff, csrf_ok,
+    Audit, Authorized, Bidders, CsrfForm, MaybeUser, Officer, ProjectActors, ProjectAuthors, ProjectStaff,
 };
 use crate::web::download::{StreamedFile, csv_record};
 use crate::web::json::ApiJson;
@@ -634,15 +634,11 @@ pub struct TransitionForm {
 pub async fn transition_form(
     who: Authorized<ProjectActors>,
     id: &str,
-    form: Form<TransitionForm>,
-    cookies: &CookieJar<'_>,
+    form: CsrfForm<TransitionForm>,
     db: &State<Db>,
     app: &State<AppState>,
     audit: Audit,
 ) -> Result<Flash<Redirect>, PageError> {
-    if !csrf_ok(cookies, &form.csrf_token) {
-        return Err(PageError::new(Status::Forbidden));
-    }
     let id = parse_id(id)?;
     let back = Redirect::to(format!("/projects/{id}"));
     let Some(action) = Action::parse(form.action.trim()) else {
@@ -745,15 +741,11 @@ pub fn new_form(ctx: PageContext, _who: Officer) -> Template {
 pub async fn create_form(
     ctx: PageContext,
     who: Officer,
-    form: Form<NewProjectForm>,
-    cookies: &CookieJar<'_>,
+    form: CsrfForm<NewProjectForm>,
     db: &State<Db>,
     app: &State<AppState>,
     audit: Audit,
 ) -> Result<Result<Redirect, PageWithStatus>, PageError> {
-    if !csrf_ok(cookies, &form.csrf_token) {
-        return Err(PageError::new(Status::Forbidden));
-    }
     let mut v = Violations::new();
     let mut code = |field: &'static str, value: &str| {
         if value.trim().is_empty() {
@@ -840,3 +832,5 @@ pub async fn create_form(
         Err(e) => Err(e.into()),
     }
 }
+
+crate::web::auth::csrf_protected!(TransitionForm, NewProjectForm);

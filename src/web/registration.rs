@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use rocket::State;
-use rocket::form::{Form, FromForm};
-use rocket::http::{CookieJar, Status};
+use rocket::form::FromForm;
+use rocket::http::Status;
 use rocket_dyn_templates::Template;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -24,7 +24,7 @@ use crate::web::AppState;
 use crate::web::account::PageWithStatus;
 use crate::web::api_auth::{Created, created_response};
 use crate::web::api_error::ApiError;
-use crate::web::auth::{Audit, csrf_ok};
+use crate::web::auth::{Audit, CsrfForm};
 use crate::web::json::ApiJson;
 use crate::web::page::{PageContext, PageError};
 use crate::web::views::{AccountView, OrganizationView};
@@ -221,15 +221,11 @@ fn form_field(domain_field: &str) -> String {
 #[rocket::post("/register", data = "<form>")]
 pub async fn register(
     ctx: PageContext,
-    form: Form<RegisterForm>,
-    cookies: &CookieJar<'_>,
+    form: CsrfForm<RegisterForm>,
     db: &State<Db>,
     app: &State<AppState>,
     audit: Audit,
 ) -> Result<Result<Template, PageWithStatus>, PageError> {
-    if !csrf_ok(cookies, &form.csrf_token) {
-        return Err(PageError::new(Status::Forbidden));
-    }
     let mut shares_invalid = Violations::new();
     let owners: Vec<BeneficialOwner> = form
         .owners
@@ -298,3 +294,5 @@ pub async fn register(
         register_page(&ctx, Some(&form), Some(&on_form)),
     )))
 }
+
+crate::web::auth::csrf_protected!(RegisterForm);
