@@ -364,7 +364,7 @@ fn csv_row(e: &Event) -> Vec<u8> {
 
 /// The filtered events as CSV (`format=csv`) or JSON lines (`format=jsonl`), newest first,
 /// streamed page by page. The export itself is recorded first.
-#[utoipa::path(get, path = "/api/v1/audit/export", tag = "audit",
+#[utoipa::path(get, operation_id = "audit_export", path = "/api/v1/audit/export", tag = "audit",
     params(("format" = String, Query, description = "`csv` or `jsonl`"),
         ("entity_type" = Option<String>, Query, description = "As for /audit/events"),
         ("entity_id" = Option<String>, Query, description = "As for /audit/events"),

@@ -107,7 +107,7 @@ pub struct DocumentList {
 }
 
 /// The project's documents the caller may see, every version.
-#[utoipa::path(get, path = "/api/v1/projects/{id}/documents", tag = "projects",
+#[utoipa::path(get, operation_id = "documents_list", path = "/api/v1/projects/{id}/documents", tag = "projects",
     params(("id" = String, Path, description = "Project id")),
     responses((status = 200, description = "Document versions", body = DocumentList)))]
 #[rocket::get("/projects/<id>/documents")]

@@ -35,7 +35,7 @@ pub(crate) fn parse_cursor(after: Option<&str>) -> Result<Option<OrgId>, ApiErro
 /// Lists the active public bodies, municipalities first by id order.
 #[utoipa::path(
     get,
-    path = "/api/v1/organizations",
+    operation_id = "organizations_list", path = "/api/v1/organizations",
     tag = "organizations",
     params(
         ("kind" = Option<String>, Query, description = "`municipality` or `antimonopoly`"),
@@ -102,7 +102,7 @@ pub async fn page(ctx: PageContext, db: &State<Db>, app: &State<AppState>) -> Re
 /// shown only to its own members, reviewers and administrators: to anyone else it does not exist.
 #[utoipa::path(
     get,
-    path = "/api/v1/organizations/{id}",
+    operation_id = "organizations_show", path = "/api/v1/organizations/{id}",
     tag = "organizations",
     params(("id" = String, Path, description = "Organisation id")),
     responses(

@@ -187,7 +187,7 @@ fn draft_scope(who: Option<&Identity>) -> (Option<OrgId>, bool) {
 }
 
 /// The registry: every project that is not a draft, and the caller's own municipality's drafts.
-#[utoipa::path(get, path = "/api/v1/projects", tag = "projects",
+#[utoipa::path(get, operation_id = "projects_list", path = "/api/v1/projects", tag = "projects",
     params(("stage" = Option<String>, Query, description = "`draft`, `submitted`, `appraisal`, `approved`, ..."),
         ("municipality" = Option<String>, Query, description = "Organisation id"),
         ("sector" = Option<String>, Query, description = "`transport`, `street_lighting`, `waste`, ..."),
@@ -243,7 +243,7 @@ fn parse_id(id: &str) -> Result<i64, ServiceError> {
 }
 
 /// One project with its timeline; a draft exists only for its municipality and reviewers.
-#[utoipa::path(get, path = "/api/v1/projects/{id}", tag = "projects",
+#[utoipa::path(get, operation_id = "projects_show", path = "/api/v1/projects/{id}", tag = "projects",
     params(("id" = String, Path, description = "Project id")),
     responses((status = 200, description = "The project", body = ProjectView),
         (status = 404, description = "No such project, or a draft of another municipality", body = crate::web::openapi::ErrorBody)))]
@@ -396,7 +396,7 @@ fn csv_row(p: &Project) -> Vec<u8> {
 }
 
 /// The filtered list as CSV (UTF-8), streamed page by page.
-#[utoipa::path(get, path = "/api/v1/projects/export", tag = "projects",
+#[utoipa::path(get, operation_id = "projects_export", path = "/api/v1/projects/export", tag = "projects",
     params(("stage" = Option<String>, Query, description = "As for /api/v1/projects; so are the other filters")),
     responses((status = 200, description = "The projects as CSV", content_type = "text/csv"),
         (status = 422, description = "A parameter is invalid", body = crate::web::openapi::ErrorBody)))]

@@ -118,6 +118,22 @@ async fn the_openapi_description_is_openapi_3_and_lists_every_api_route() {
         "routes missing from the OpenAPI description: {undocumented:?}"
     );
     assert!(mounted.len() >= 3);
+    // Operation ids are unique (OpenAPI requires it; generators name functions after them).
+    let mut ids: Vec<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| {
+            item.as_object()
+                .unwrap()
+                .values()
+                .map(|op| op["operationId"].as_str().unwrap())
+        })
+        .collect();
+    let count = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), count, "duplicate operationId in {ids:?}");
     // Each documented body has an example.
     assert!(doc["components"]["schemas"]["Health"]["example"].is_object());
     assert!(doc["components"]["schemas"]["OrganizationView"]["example"].is_object());
