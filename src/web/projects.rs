@@ -107,6 +107,21 @@ pub struct ProjectQuery {
     pub limit: Option<String>,
 }
 
+/// A closed-list filter: absent or blank is no filter; an unknown value is a 422 on its field.
+fn code_filter<T>(
+    v: &mut Violations,
+    field: &str,
+    raw: &Option<String>,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Option<T> {
+    let text = raw.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
+    let parsed = parse(text);
+    if parsed.is_none() {
+        v.add(field, "code_value");
+    }
+    parsed
+}
+
 fn parse_filter(q: &ProjectQuery) -> Result<ProjectFilter, Violations> {
     let mut v = Violations::new();
     let text = |s: &Option<String>| {
@@ -115,41 +130,11 @@ fn parse_filter(q: &ProjectQuery) -> Result<ProjectFilter, Violations> {
             .filter(|s| !s.is_empty())
             .map(str::to_string)
     };
-    let mut code = |field: &str, value: Option<String>, known: bool| {
-        if value.is_some() && !known {
-            v.add(field, "code_value");
-        }
-    };
-    let stage = text(&q.stage).map(|s| (Stage::parse(&s), s));
-    code(
-        "stage",
-        stage.as_ref().map(|s| s.1.clone()),
-        stage.as_ref().is_none_or(|s| s.0.is_some()),
-    );
-    let sector = text(&q.sector).map(|s| (Sector::parse(&s), s));
-    code(
-        "sector",
-        sector.as_ref().map(|s| s.1.clone()),
-        sector.as_ref().is_none_or(|s| s.0.is_some()),
-    );
-    let model = text(&q.model).map(|s| (PppModel::parse(&s), s));
-    code(
-        "model",
-        model.as_ref().map(|s| s.1.clone()),
-        model.as_ref().is_none_or(|s| s.0.is_some()),
-    );
-    let initiation = text(&q.initiation).map(|s| (Initiation::parse(&s), s));
-    code(
-        "initiation",
-        initiation.as_ref().map(|s| s.1.clone()),
-        initiation.as_ref().is_none_or(|s| s.0.is_some()),
-    );
-    let currency = text(&q.currency).map(|c| (c.parse::<Currency>().ok(), c));
-    code(
-        "currency",
-        currency.as_ref().map(|c| c.1.clone()),
-        currency.as_ref().is_none_or(|c| c.0.is_some()),
-    );
+    let stage = code_filter(&mut v, "stage", &q.stage, Stage::parse);
+    let sector = code_filter(&mut v, "sector", &q.sector, Sector::parse);
+    let model = code_filter(&mut v, "model", &q.model, PppModel::parse);
+    let initiation = code_filter(&mut v, "initiation", &q.initiation, Initiation::parse);
+    let currency = code_filter(&mut v, "currency", &q.currency, |c| c.parse::<Currency>().ok());
     let municipality =
         text(&q.municipality).and_then(|m| m.parse::<OrgId>().map_err(|_| v.add("municipality", "cursor")).ok());
     let mut amount = |field: &str, value: Option<String>| {
@@ -165,14 +150,14 @@ fn parse_filter(q: &ProjectQuery) -> Result<ProjectFilter, Violations> {
     let min_value = amount("min_value", text(&q.min_value));
     let max_value = amount("max_value", text(&q.max_value));
     v.into_result().map(|()| ProjectFilter {
-        stage: stage.and_then(|s| s.0),
+        stage,
         municipality,
-        sector: sector.and_then(|s| s.0),
-        model: model.and_then(|m| m.0),
-        initiation: initiation.and_then(|i| i.0),
+        sector,
+        model,
+        initiation,
         min_value,
         max_value,
-        currency: currency.and_then(|c| c.0),
+        currency,
         query: text(&q.q),
     })
 }

@@ -310,6 +310,14 @@ async fn the_pages_show_the_registry_and_take_decisions() {
     assert!(html.contains("Osh public transport e-ticketing (automated fare collection)"));
     assert!(html.contains("KGS\u{a0}185,000,000.00"));
     assert!(!html.contains("Osh hemodialysis centre"), "drafts are not public");
+    let (status, html) = app
+        .get_with("/projects?stage=finished", ("Accept-Language", "en"))
+        .await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        html.contains("stage: Not an allowed value."),
+        "a bad filter is named on the page"
+    );
     let (status, html) = app.get_with("/projects/2", ("Accept-Language", "ru")).await;
     assert_eq!(status, Status::Ok);
     assert!(html.contains(r#"<dd data-field="registry_number">OSH-PPP-2026-001</dd>"#));
