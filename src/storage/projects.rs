@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::domain::ids::{OrgId, UserId};
 use crate::domain::localized::LocalizedText;
@@ -341,35 +342,225 @@ pub struct ProjectFilter {
     pub query: Option<String>,
 }
 
-/// Up to `limit` projects in id order after `after`: public ones, and the drafts of `own`
-/// (the reader's municipality) or of every municipality (`all_drafts`, for reviewers).
+/// A project as the registry lists it: what a row of the list, the CSV export and the inbox
+/// show, without the long texts, risks and appraisal (fetched for one project at a time).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectSummary {
+    pub id: i64,
+    pub municipality_id: OrgId,
+    pub registry_number: Option<String>,
+    pub stage: Stage,
+    pub title: LocalizedText,
+    pub sector: Sector,
+    pub model: PppModel,
+    pub initiation: Initiation,
+    pub payment_mechanism: PaymentMechanism,
+    pub capital_cost: Money,
+    pub term_years: u32,
+    pub proponent_id: Option<OrgId>,
+    pub completeness_due_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    id: i64,
+    municipality_id: i64,
+    registry_number: Option<String>,
+    stage: String,
+    title_ru: String,
+    title_ky: Option<String>,
+    title_en: Option<String>,
+    sector: String,
+    model: String,
+    initiation: String,
+    payment_mechanism: String,
+    capital_cost: DbAmount,
+    currency: String,
+    term_years: i32,
+    proponent_id: Option<i64>,
+    completeness_due_at: Option<DateTime<Utc>>,
+    updated_at: DateTime<Utc>,
+}
+
+const SUMMARY_COLUMNS: &str = "id, municipality_id, registry_number, stage, title_ru, title_ky, title_en, sector, \
+    model, initiation, payment_mechanism, capital_cost, currency, term_years, proponent_id, completeness_due_at, \
+    updated_at";
+
+impl TryFrom<SummaryRow> for ProjectSummary {
+    type Error = StoreError;
+
+    fn try_from(r: SummaryRow) -> Result<Self, StoreError> {
+        let bad = |what: &str| StoreError::Database(format!("project {}: bad {what}", r.id));
+        Ok(ProjectSummary {
+            id: r.id,
+            municipality_id: OrgId(r.municipality_id),
+            registry_number: r.registry_number,
+            stage: Stage::parse(&r.stage).ok_or_else(|| bad("stage"))?,
+            title: LocalizedText {
+                ru: r.title_ru,
+                ky: r.title_ky,
+                en: r.title_en,
+            },
+            sector: Sector::parse(&r.sector).ok_or_else(|| bad("sector"))?,
+            model: PppModel::parse(&r.model).ok_or_else(|| bad("model"))?,
+            initiation: Initiation::parse(&r.initiation).ok_or_else(|| bad("initiation"))?,
+            payment_mechanism: PaymentMechanism::parse(&r.payment_mechanism).ok_or_else(|| bad("payment"))?,
+            capital_cost: Money::new(
+                r.capital_cost.0,
+                r.currency.parse::<Currency>().map_err(|_| bad("currency"))?,
+            ),
+            term_years: u32::try_from(r.term_years).map_err(|_| bad("term"))?,
+            proponent_id: r.proponent_id.map(OrgId),
+            completeness_due_at: r.completeness_due_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+// The orders of the list. Capital cost orders by currency first (KGS and USD are not
+// compared), then amount; the id breaks ties, so every order is total and pages never skip.
+crate::domain::codes::codes!(
+    ProjectSort {
+        Oldest = "oldest",
+        Newest = "newest",
+        CostAscending = "cost_asc",
+        CostDescending = "cost_desc",
+    }
+);
+
+impl Default for ProjectSort {
+    /// Filed first, first: the registry's order.
+    fn default() -> Self {
+        Self::Oldest
+    }
+}
+
+impl ProjectSort {
+    fn order_by(self) -> &'static str {
+        match self {
+            Self::Oldest => "id",
+            Self::Newest => "id DESC",
+            Self::CostAscending => "currency, capital_cost, id",
+            Self::CostDescending => "currency DESC, capital_cost DESC, id DESC",
+        }
+    }
+
+    fn by_cost(self) -> bool {
+        matches!(self, Self::CostAscending | Self::CostDescending)
+    }
+
+    fn descending(self) -> bool {
+        matches!(self, Self::Newest | Self::CostDescending)
+    }
+}
+
+/// Where a page starts: just past the last row of the previous page, in the page's order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProjectCursor {
+    Id(i64),
+    Cost {
+        currency: Currency,
+        amount: rust_decimal::Decimal,
+        id: i64,
+    },
+}
+
+impl ProjectCursor {
+    /// The cursor after `row` in `sort` order.
+    pub fn after(sort: ProjectSort, row: &ProjectSummary) -> Self {
+        if sort.by_cost() {
+            Self::Cost {
+                currency: row.capital_cost.currency,
+                amount: row.capital_cost.amount,
+                id: row.id,
+            }
+        } else {
+            Self::Id(row.id)
+        }
+    }
+
+    /// Reads a cursor given for `sort`; `None` when it is not one (or of another order).
+    pub fn parse(sort: ProjectSort, text: &str) -> Option<Self> {
+        if sort.by_cost() {
+            let mut parts = text.splitn(3, '_');
+            let currency = parts.next()?.parse::<Currency>().ok()?;
+            let amount = parts.next()?.parse::<rust_decimal::Decimal>().ok()?;
+            // Amounts are stored to the tyiyn and below 10^15; anything else was not made here.
+            if amount.scale() > 2 || amount.abs() >= rust_decimal::Decimal::from(1_000_000_000_000_000_i64) {
+                return None;
+            }
+            let id = parts.next()?.parse::<i64>().ok()?;
+            Some(Self::Cost { currency, amount, id })
+        } else {
+            text.parse::<i64>().ok().map(Self::Id)
+        }
+    }
+}
+
+impl std::fmt::Display for ProjectCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Id(id) => write!(f, "{id}"),
+            Self::Cost { currency, amount, id } => write!(f, "{}_{amount}_{id}", currency.code()),
+        }
+    }
+}
+
+/// Whose drafts a reader sees besides the public projects: those of its municipality (or of
+/// the company that proposed them), or every municipality's (reviewers).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DraftScope {
+    pub own: Option<OrgId>,
+    pub all: bool,
+}
+
+/// One page of the list: up to `limit` projects in `sort` order after `after`, public ones
+/// and the drafts in `scope`.
 pub async fn list(
     db: &Db,
     filter: &ProjectFilter,
-    own: Option<OrgId>,
-    all_drafts: bool,
-    after: Option<i64>,
+    scope: DraftScope,
+    sort: ProjectSort,
+    after: Option<&ProjectCursor>,
     limit: u32,
-) -> Result<Vec<Project>, StoreError> {
+) -> Result<Vec<ProjectSummary>, StoreError> {
     let patterns = filter.query.as_deref().map(patterns).unwrap_or_default();
-    // One `LIKE` per search word; only placeholders are added to the text.
-    let words: String = (0..patterns.len())
-        .map(|i| format!(" AND search_text LIKE ${}", 13 + i))
+    let mut next_placeholder = 11;
+    let mut placeholder = || {
+        next_placeholder += 1;
+        format!("${next_placeholder}")
+    };
+    // Only placeholders and fixed text go into the statement; values are bound below.
+    let comparison = if sort.descending() { "<" } else { ">" };
+    let keyset = match after {
+        None => String::new(),
+        Some(ProjectCursor::Id(_)) => format!(" AND id {comparison} {}", placeholder()),
+        Some(ProjectCursor::Cost { .. }) => format!(
+            " AND (currency, capital_cost, id) {comparison} ({}, {}, {})",
+            placeholder(),
+            placeholder(),
+            placeholder()
+        ),
+    };
+    let words: String = patterns
+        .iter()
+        .map(|_| format!(" AND search_text LIKE {}", placeholder()))
         .collect();
     let sql = format!(
-        "SELECT {COLUMNS} FROM projects WHERE id > $1 \
-         AND (stage <> 'draft' OR $2 = 1 OR municipality_id = $3 OR proponent_id = $3) \
-         AND ($4 IS NULL OR stage = $4) AND ($5 IS NULL OR municipality_id = $5) AND ($6 IS NULL OR sector = $6) \
-         AND ($7 IS NULL OR model = $7) AND ($8 IS NULL OR capital_cost >= $8) AND ($9 IS NULL OR capital_cost <= $9) \
-         AND (($8 IS NULL AND $9 IS NULL) OR currency = $10) AND ($12 IS NULL OR initiation = $12){words} \
-         ORDER BY id LIMIT $11"
+        "SELECT {SUMMARY_COLUMNS} FROM projects \
+         WHERE (stage <> 'draft' OR $1 = 1 OR municipality_id = $2 OR proponent_id = $2) \
+         AND ($3 IS NULL OR stage = $3) AND ($4 IS NULL OR municipality_id = $4) AND ($5 IS NULL OR sector = $5) \
+         AND ($6 IS NULL OR model = $6) AND ($7 IS NULL OR capital_cost >= $7) AND ($8 IS NULL OR capital_cost <= $8) \
+         AND (($7 IS NULL AND $8 IS NULL) OR currency = $9) AND ($10 IS NULL OR initiation = $10) \
+         {keyset}{words} ORDER BY {} LIMIT $11",
+        sort.order_by()
     );
     let currency = filter.currency.unwrap_or_default().code();
-    let rows: Vec<ProjectRow> = on_pool!(db, pool => {
+    let rows: Vec<SummaryRow> = on_pool!(db, pool => {
         let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(after.unwrap_or(0))
-            .bind(i64::from(all_drafts))
-            .bind(own.map_or(-1, |o| o.0))
+            .bind(i64::from(scope.all))
+            .bind(scope.own.map_or(-1, |o| o.0))
             .bind(filter.stage.map(Stage::as_str))
             .bind(filter.municipality.map(|m| m.0))
             .bind(filter.sector.map(Sector::as_str))
@@ -377,14 +568,42 @@ pub async fn list(
             .bind(filter.min_value.map(DbAmount))
             .bind(filter.max_value.map(DbAmount))
             .bind(currency)
-            .bind(i64::from(limit))
-            .bind(filter.initiation.map(Initiation::as_str));
+            .bind(filter.initiation.map(Initiation::as_str))
+            .bind(i64::from(limit));
+        match after {
+            None => {}
+            Some(ProjectCursor::Id(id)) => query = query.bind(*id),
+            Some(ProjectCursor::Cost { currency, amount, id }) => {
+                query = query.bind(currency.code()).bind(DbAmount(*amount)).bind(*id);
+            }
+        }
         for pattern in &patterns {
             query = query.bind(pattern.clone());
         }
         query.fetch_all(pool).await?
     });
-    rows.into_iter().map(Project::try_from).collect()
+    rows.into_iter().map(ProjectSummary::try_from).collect()
+}
+
+impl From<&Project> for ProjectSummary {
+    fn from(p: &Project) -> Self {
+        Self {
+            id: p.id,
+            municipality_id: p.municipality_id,
+            registry_number: p.registry_number.clone(),
+            stage: p.stage,
+            title: p.fields.title.clone(),
+            sector: p.fields.sector,
+            model: p.fields.model,
+            initiation: p.fields.initiation,
+            payment_mechanism: p.fields.payment_mechanism,
+            capital_cost: p.fields.capital_cost,
+            term_years: p.fields.term_years,
+            proponent_id: p.proponent_id,
+            completeness_due_at: p.completeness_due_at,
+            updated_at: p.updated_at,
+        }
+    }
 }
 
 /// How many projects are public (for the home page).

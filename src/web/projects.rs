@@ -20,6 +20,7 @@ use crate::domain::access::{Identity, Role};
 use crate::domain::ids::OrgId;
 use crate::domain::localized::LocalizedText;
 use crate::domain::money::{Currency, Money};
+use crate::domain::organization::OrganizationKind;
 use crate::domain::project::{
     Action, Appraisal, Initiation, PaymentMechanism, PppModel, ProjectFields, ProponentAdvantage, Sector, Stage,
     actor_role, next_stage,
@@ -27,7 +28,9 @@ use crate::domain::project::{
 use crate::domain::validation::Violations;
 use crate::services::{ServiceError, projects as service};
 use crate::storage::Db;
-use crate::storage::projects::{self, Project, ProjectFilter, TimelineEntry};
+use crate::storage::projects::{
+    self, DraftScope, Project, ProjectCursor, ProjectFilter, ProjectSort, ProjectSummary, TimelineEntry,
+};
 use crate::web::AppState;
 use crate::web::account::PageWithStatus;
 use crate::web::api_auth::{Created, created_response};
@@ -84,6 +87,49 @@ impl From<Project> for ProjectView {
     }
 }
 
+/// A project as the list shows it; `GET /api/v1/projects/{id}` gives the whole record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProjectSummaryView {
+    pub id: String,
+    /// Assigned at the first submission (`OSH-PPP-2026-001`); null for a draft never submitted.
+    pub registry_number: Option<String>,
+    pub stage: Stage,
+    pub municipality_id: String,
+    pub title: LocalizedText,
+    pub sector: Sector,
+    pub model: PppModel,
+    pub initiation: Initiation,
+    pub payment_mechanism: PaymentMechanism,
+    /// Estimated capital cost, exact: `{"amount": "1250000.00", "currency": "KGS"}`.
+    #[schema(value_type = Object)]
+    pub capital_cost: Money,
+    pub term_years: u32,
+    pub proponent_id: Option<String>,
+    pub completeness_due_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<ProjectSummary> for ProjectSummaryView {
+    fn from(p: ProjectSummary) -> Self {
+        Self {
+            id: p.id.to_string(),
+            registry_number: p.registry_number,
+            stage: p.stage,
+            municipality_id: p.municipality_id.to_string(),
+            title: p.title,
+            sector: p.sector,
+            model: p.model,
+            initiation: p.initiation,
+            payment_mechanism: p.payment_mechanism,
+            capital_cost: p.capital_cost,
+            term_years: p.term_years,
+            proponent_id: p.proponent_id.map(|o| o.to_string()),
+            completeness_due_at: p.completeness_due_at,
+            updated_at: p.updated_at,
+        }
+    }
+}
+
 async fn with_timeline(db: &Db, project: Project) -> Result<ProjectView, ApiError> {
     let timeline = projects::timeline(db, project.id).await?;
     let mut view = ProjectView::from(project);
@@ -103,6 +149,7 @@ pub struct ProjectQuery {
     pub max_value: Option<String>,
     pub currency: Option<String>,
     pub q: Option<String>,
+    pub sort: Option<String>,
     pub after: Option<String>,
     pub limit: Option<String>,
 }
@@ -122,7 +169,8 @@ fn code_filter<T>(
     parsed
 }
 
-fn parse_filter(q: &ProjectQuery) -> Result<ProjectFilter, Violations> {
+/// The filters and the order asked for; every bad parameter is named at once.
+fn parse_filter(q: &ProjectQuery) -> Result<(ProjectFilter, ProjectSort), Violations> {
     let mut v = Violations::new();
     let text = |s: &Option<String>| {
         s.as_deref()
@@ -135,6 +183,7 @@ fn parse_filter(q: &ProjectQuery) -> Result<ProjectFilter, Violations> {
     let model = code_filter(&mut v, "model", &q.model, PppModel::parse);
     let initiation = code_filter(&mut v, "initiation", &q.initiation, Initiation::parse);
     let currency = code_filter(&mut v, "currency", &q.currency, |c| c.parse::<Currency>().ok());
+    let sort = code_filter(&mut v, "sort", &q.sort, ProjectSort::parse).unwrap_or_default();
     let municipality =
         text(&q.municipality).and_then(|m| m.parse::<OrgId>().map_err(|_| v.add("municipality", "cursor")).ok());
     let mut amount = |field: &str, value: Option<String>| {
@@ -149,7 +198,7 @@ fn parse_filter(q: &ProjectQuery) -> Result<ProjectFilter, Violations> {
     };
     let min_value = amount("min_value", text(&q.min_value));
     let max_value = amount("max_value", text(&q.max_value));
-    v.into_result().map(|()| ProjectFilter {
+    let filter = ProjectFilter {
         stage,
         municipality,
         sector,
@@ -159,15 +208,19 @@ fn parse_filter(q: &ProjectQuery) -> Result<ProjectFilter, Violations> {
         max_value,
         currency,
         query: text(&q.q),
-    })
+    };
+    v.into_result().map(|()| (filter, sort))
 }
 
 /// Whose drafts a reader sees besides the public projects.
-fn draft_scope(who: Option<&Identity>) -> (Option<OrgId>, bool) {
+fn draft_scope(who: Option<&Identity>) -> DraftScope {
     match who {
-        Some(w) if w.has_role(Role::Reviewer) => (None, true),
-        Some(w) => (Some(w.organization_id), false),
-        None => (None, false),
+        Some(w) if w.has_role(Role::Reviewer) => DraftScope { own: None, all: true },
+        Some(w) => DraftScope {
+            own: Some(w.organization_id),
+            all: false,
+        },
+        None => DraftScope::default(),
     }
 }
 
@@ -182,26 +235,39 @@ fn draft_scope(who: Option<&Identity>) -> (Option<OrgId>, bool) {
         ("max_value" = Option<String>, Query, description = "Highest capital cost, in `currency`"),
         ("currency" = Option<String>, Query, description = "`KGS` (default) or `USD`, for the value range"),
         ("q" = Option<String>, Query, description = "Words that begin words of the titles or description (ё = е, any case)"),
-        ("after" = Option<String>, Query, description = "Cursor"),
+        ("sort" = Option<String>, Query, description = "`oldest` (default), `newest`, `cost_asc` or `cost_desc` (by currency, then amount)"),
+        ("after" = Option<String>, Query, description = "Cursor (of the same `sort`)"),
         ("limit" = Option<u32>, Query, description = "1 to 200, default 50")),
-    responses((status = 200, description = "One page", body = ListPage<ProjectView>),
+    responses((status = 200, description = "One page", body = ListPage<ProjectSummaryView>),
         (status = 422, description = "A parameter is invalid", body = crate::web::openapi::ErrorBody)))]
 #[rocket::get("/projects?<params..>")]
 pub async fn list(
     who: MaybeUser,
     params: ProjectQuery,
     db: &State<Db>,
-) -> Result<Json<ListPage<ProjectView>>, ApiError> {
-    let filter = parse_filter(&params).map_err(|v| ApiError::validation(&v))?;
+) -> Result<Json<ListPage<ProjectSummaryView>>, ApiError> {
+    let (filter, sort) = parse_filter(&params).map_err(|v| ApiError::validation(&v))?;
     let after = params
         .after
         .as_deref()
-        .map(|a| a.parse::<i64>().map_err(|_| ApiError::field("after", "cursor")))
+        .map(|a| ProjectCursor::parse(sort, a).ok_or_else(|| ApiError::field("after", "cursor")))
         .transpose()?;
     let limit = check_limit(params.limit.as_deref())?;
-    let (own, all_drafts) = draft_scope(who.0.as_ref());
-    let rows = projects::list(db, &filter, own, all_drafts, after, limit + 1).await?;
-    Ok(Json(page_of(rows, limit, |p| p.id.to_string(), ProjectView::from)))
+    let rows = projects::list(
+        db,
+        &filter,
+        draft_scope(who.0.as_ref()),
+        sort,
+        after.as_ref(),
+        limit + 1,
+    )
+    .await?;
+    Ok(Json(page_of(
+        rows,
+        limit,
+        |p| ProjectCursor::after(sort, p).to_string(),
+        ProjectSummaryView::from,
+    )))
 }
 
 /// Files a draft (officers, for their own municipality).
@@ -363,20 +429,19 @@ const CSV_COLUMNS: [&str; 11] = [
     "term_years",
 ];
 
-fn csv_row(p: &Project) -> Vec<u8> {
-    let f = &p.fields;
+fn csv_row(p: &ProjectSummary) -> Vec<u8> {
     csv_record(&[
         p.registry_number.clone().unwrap_or_default(),
-        f.title.ru.clone(),
-        f.title.en.clone().unwrap_or_default(),
+        p.title.ru.clone(),
+        p.title.en.clone().unwrap_or_default(),
         p.municipality_id.to_string(),
         p.stage.as_str().to_string(),
-        f.sector.as_str().to_string(),
-        f.model.as_str().to_string(),
-        f.payment_mechanism.as_str().to_string(),
-        f.capital_cost.amount.to_string(),
-        f.capital_cost.currency.code().to_string(),
-        f.term_years.to_string(),
+        p.sector.as_str().to_string(),
+        p.model.as_str().to_string(),
+        p.payment_mechanism.as_str().to_string(),
+        p.capital_cost.amount.to_string(),
+        p.capital_cost.currency.code().to_string(),
+        p.term_years.to_string(),
     ])
 }
 
@@ -387,27 +452,32 @@ fn csv_row(p: &Project) -> Vec<u8> {
         (status = 422, description = "A parameter is invalid", body = crate::web::openapi::ErrorBody)))]
 #[rocket::get("/projects/export?<params..>")]
 pub async fn export(who: MaybeUser, params: ProjectQuery, db: &State<Db>) -> Result<StreamedFile, ApiError> {
-    let filter = parse_filter(&params).map_err(|v| ApiError::validation(&v))?;
-    let (own, all_drafts) = draft_scope(who.0.as_ref());
+    let (filter, sort) = parse_filter(&params).map_err(|v| ApiError::validation(&v))?;
+    let scope = draft_scope(who.0.as_ref());
     let db = db.inner().clone();
     let header = csv_record(&CSV_COLUMNS.map(String::from));
-    let state = (db, filter, Some(0_i64), Some(header));
-    let stream = rocket::futures::stream::unfold(state, move |(db, filter, after, header)| async move {
-        if let Some(header) = header {
-            return Some((header, (db, filter, after, None)));
-        }
-        let after = after?;
-        let rows = match projects::list(&db, &filter, own, all_drafts, Some(after), 500).await {
-            Ok(rows) => rows,
-            Err(e) => {
-                log::error!("project export stopped: {e}");
+    // (where the next page starts, whether there is one, the header still to send)
+    let state = (None::<ProjectCursor>, true, Some(header));
+    let stream = rocket::futures::stream::unfold(state, move |(after, more, header)| {
+        let (db, filter) = (db.clone(), filter.clone());
+        async move {
+            if let Some(header) = header {
+                return Some((header, (after, more, None)));
+            }
+            if !more {
                 return None;
             }
-        };
-        let last = rows.last()?.id;
-        let next = (rows.len() == 500).then_some(last);
-        let bytes: Vec<u8> = rows.iter().flat_map(csv_row).collect();
-        Some((bytes, (db, filter, next, None)))
+            let rows = match projects::list(&db, &filter, scope, sort, after.as_ref(), 500).await {
+                Ok(rows) => rows,
+                Err(e) => {
+                    log::error!("project export stopped: {e}");
+                    return None;
+                }
+            };
+            let next = ProjectCursor::after(sort, rows.last()?);
+            let bytes: Vec<u8> = rows.iter().flat_map(csv_row).collect();
+            Some((bytes, (Some(next), rows.len() == 500, None)))
+        }
     });
     Ok(StreamedFile::csv("ppp-projects.csv", Box::pin(stream)))
 }
@@ -474,7 +544,8 @@ pub async fn inbox(
         initiation: Some(Initiation::PrivateInitiative),
         ..ProjectFilter::default()
     };
-    let rows = projects::list(db, &filter, Some(who.0.organization_id), false, None, 200).await?;
+    let scope = draft_scope(Some(&who.0));
+    let rows = projects::list(db, &filter, scope, ProjectSort::Oldest, None, 200).await?;
     let now = app.clock.now();
     let items: Vec<Value> = rows
         .iter()
@@ -490,44 +561,88 @@ pub async fn inbox(
 
 // ---- Pages ----
 
-fn project_row(ctx: &PageContext, p: &Project) -> Value {
+fn project_row(ctx: &PageContext, p: &ProjectSummary) -> Value {
     let lang = ctx.lang;
     json!({
         "id": p.id,
         "registry_number": p.registry_number,
-        "title": p.fields.title.get(lang),
+        "title": p.title.get(lang),
         "stage": p.stage.as_str(),
         "stage_label": lang.text(&format!("stage-{}", p.stage.as_str().replace('_', "-"))),
-        "sector": lang.text(&format!("sector-{}", p.fields.sector.as_str().replace('_', "-"))),
-        "model": lang.text(&format!("model-{}", p.fields.model.as_str().replace('_', "-"))),
-        "capital_cost": p.fields.capital_cost,
-        "term_years": p.fields.term_years,
+        "sector": lang.text(&format!("sector-{}", p.sector.as_str().replace('_', "-"))),
+        "model": lang.text(&format!("model-{}", p.model.as_str().replace('_', "-"))),
+        "capital_cost": p.capital_cost,
+        "term_years": p.term_years,
     })
+}
+
+/// The list's parameters as a query string (without `after`), for the next-page and CSV links.
+fn query_string(q: &ProjectQuery) -> String {
+    let pairs = [
+        ("q", &q.q),
+        ("stage", &q.stage),
+        ("municipality", &q.municipality),
+        ("sector", &q.sector),
+        ("model", &q.model),
+        ("initiation", &q.initiation),
+        ("min_value", &q.min_value),
+        ("max_value", &q.max_value),
+        ("currency", &q.currency),
+        ("sort", &q.sort),
+    ];
+    pairs
+        .iter()
+        .filter_map(|(name, value)| {
+            let value = value.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
+            Some(format!("{name}={}", rocket::http::RawStr::new(value).percent_encode()))
+        })
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 #[rocket::get("/projects?<params..>")]
 pub async fn list_page(ctx: PageContext, params: ProjectQuery, db: &State<Db>) -> Result<Template, PageError> {
-    let (filter, errors) = match parse_filter(&params) {
-        Ok(filter) => (filter, None),
-        Err(v) => (ProjectFilter::default(), Some(ctx.field_messages(&v))),
+    // A bad filter is named on the page and the list shown unfiltered, with what was typed kept.
+    let ((filter, sort), errors) = match parse_filter(&params) {
+        Ok(parsed) => (parsed, None),
+        Err(v) => (Default::default(), Some(ctx.field_messages(&v))),
     };
-    let after = params.after.as_deref().and_then(|a| a.parse::<i64>().ok());
-    let stage = params.stage.as_deref();
-    let (own, all_drafts) = draft_scope(ctx.user.as_ref());
-    let mut rows = projects::list(db, &filter, own, all_drafts, after, 51).await?;
-    let next = (rows.len() > 50).then(|| rows[49].id);
+    let after = params.after.as_deref().and_then(|a| ProjectCursor::parse(sort, a));
+    let scope = draft_scope(ctx.user.as_ref());
+    let mut rows = projects::list(db, &filter, scope, sort, after.as_ref(), 51).await?;
+    let next = (rows.len() > 50).then(|| ProjectCursor::after(sort, &rows[49]).to_string());
     rows.truncate(50);
     let items: Vec<Value> = rows.iter().map(|p| project_row(&ctx, p)).collect();
-    let stages: Vec<Value> = Stage::ALL
+    let municipalities: Vec<Value> =
+        crate::storage::organizations::list_public(db, Some(OrganizationKind::Municipality), None, 200)
+            .await?
+            .iter()
+            .map(|m| json!({"value": m.id.to_string(), "label": m.name.get(ctx.lang)}))
+            .collect();
+    let who = ctx.user.as_ref();
+    let can_file = who.is_some_and(|u| u.has_role(Role::Officer));
+    let own_municipality = who
+        .filter(|u| u.has_any_role(&[Role::Officer, Role::Approver]))
+        .map(|u| u.organization_id.to_string());
+    let sorts: Vec<Value> = ProjectSort::ALL
         .iter()
-        .map(|s| json!({"value": s.as_str(), "label": ctx.lang.text(&format!("stage-{}", s.as_str().replace('_', "-")))}))
+        .map(|s| json!({"value": s.as_str(), "label": ctx.lang.text(&format!("projects-sort-{}", s.as_str().replace('_', "-")))}))
         .collect();
-    let can_file = ctx.user.as_ref().is_some_and(|u| u.has_role(Role::Officer));
+    let values = json!({
+        "q": params.q, "stage": params.stage, "municipality": params.municipality, "sector": params.sector,
+        "model": params.model, "initiation": params.initiation, "min_value": params.min_value,
+        "max_value": params.max_value, "currency": params.currency, "sort": params.sort,
+    });
     Ok(ctx.render(
         "projects",
         "projects-title",
-        json!({"items": items, "stages": stages, "stage": stage.unwrap_or(""), "next": next, "can_file": can_file,
-               "q": params.q.as_deref().unwrap_or(""), "errors": errors}),
+        json!({"items": items, "next": next, "can_file": can_file, "own_municipality": own_municipality,
+               "values": values, "query": query_string(&params), "errors": errors,
+               "stages": options(Stage::ALL, Stage::as_str, "stage", &ctx),
+               "sectors": options(Sector::ALL, Sector::as_str, "sector", &ctx),
+               "models": options(PppModel::ALL, PppModel::as_str, "model", &ctx),
+               "initiations": options(Initiation::ALL, Initiation::as_str, "initiation", &ctx),
+               "municipalities": municipalities, "sorts": sorts}),
     ))
 }
 
@@ -587,7 +702,7 @@ pub async fn page(
         "project",
         "project-title",
         json!({
-            "row": project_row(&ctx, &project),
+            "row": project_row(&ctx, &ProjectSummary::from(&project)),
             "description": f.description, "objectives": f.objectives, "address": f.address,
             "payment": lang.text(&format!("payment-{}", f.payment_mechanism.as_str().replace('_', "-"))),
             "initiation": lang.text(&format!("initiation-{}", f.initiation.as_str())),

@@ -81,7 +81,7 @@ async fn a_project_goes_from_draft_to_approved_with_a_return_on_the_way() {
     assert_eq!(status, Status::Ok);
     assert_eq!(submitted["stage"], "submitted");
     // Osh filed two projects earlier this year in the fixtures.
-    assert_eq!(submitted["registry_number"], "OSH-PPP-2026-004");
+    assert_eq!(submitted["registry_number"], "OSH-PPP-2026-005");
 
     let (status, body) = transition(&app, &approver, &id, "return", " ").await;
     assert_eq!(status, Status::UnprocessableEntity, "a return needs its reason");
@@ -106,7 +106,7 @@ async fn a_project_goes_from_draft_to_approved_with_a_return_on_the_way() {
     );
     let (_, resubmitted) = transition(&app, &officer, &id, "submit", "Расчёт приложен").await;
     assert_eq!(
-        resubmitted["registry_number"], "OSH-PPP-2026-004",
+        resubmitted["registry_number"], "OSH-PPP-2026-005",
         "the number is kept, never reissued"
     );
     assert_eq!(resubmitted["return_reason"], Value::Null);
@@ -163,7 +163,12 @@ async fn a_project_goes_from_draft_to_approved_with_a_return_on_the_way() {
         .collect();
     assert_eq!(
         numbers,
-        vec!["BISH-PPP-2026-001", "OSH-PPP-2026-001", "OSH-PPP-2026-004"]
+        vec![
+            "BISH-PPP-2026-001",
+            "OSH-PPP-2026-001",
+            "OSH-PPP-2026-004",
+            "OSH-PPP-2026-005"
+        ]
     );
 
     // Every step is in the audit log.
@@ -283,11 +288,19 @@ async fn wrong_roles_states_and_municipalities_are_refused() {
             .collect()
     };
     let (_, public) = call(&app, "GET", "/api/v1/projects", None, Value::Null).await;
-    assert_eq!(ids(&public), vec!["1", "2", "3", "5", "7"], "drafts are not public");
+    assert_eq!(
+        ids(&public),
+        vec!["1", "2", "3", "5", "7", "8", "9", "10", "11"],
+        "drafts are not public"
+    );
     let (_, osh) = call(&app, "GET", "/api/v1/projects", Some(&officer), Value::Null).await;
-    assert_eq!(ids(&osh), vec!["1", "2", "3", "5", "6", "7"], "Osh sees its own draft");
+    assert_eq!(
+        ids(&osh),
+        vec!["1", "2", "3", "5", "6", "7", "8", "9", "10", "11", "12"],
+        "Osh sees its own drafts"
+    );
     let (_, all) = call(&app, "GET", "/api/v1/projects", Some(&reviewer), Value::Null).await;
-    assert_eq!(ids(&all).len(), 7, "reviewers see every draft");
+    assert_eq!(ids(&all).len(), 12, "reviewers see every draft");
     let (status, body) = call(&app, "GET", "/api/v1/projects?stage=finished", None, Value::Null).await;
     assert_eq!(status, Status::UnprocessableEntity);
     assert!(body["error"]["fields"]["stage"].is_array());
@@ -375,7 +388,7 @@ async fn the_pages_show_the_registry_and_take_decisions() {
         .dispatch()
         .await;
     assert_eq!(response.status(), Status::SeeOther);
-    assert_eq!(response.headers().get_one("Location"), Some("/projects/8"));
+    assert_eq!(response.headers().get_one("Location"), Some("/projects/13"));
 }
 
 /// Search ignores case and ё/е, matches word beginnings in any language, and combines with the
@@ -409,12 +422,67 @@ async fn search_and_filters_find_the_same_projects_on_both_engines() {
     let (_, body) = get("/api/v1/projects?q=ighting").await;
     assert!(titles(&body).is_empty(), "only word beginnings match");
     let (_, body) = get("/api/v1/projects?q=%D0%BE%D1%88").await; // ош
-    assert_eq!(titles(&body).len(), 4, "{body}");
+    assert_eq!(titles(&body).len(), 5, "{body}");
     let (_, body) = get("/api/v1/projects?model=concession").await;
     assert_eq!(
         titles(&body),
-        vec!["Reconstruction of Bishkek's Osh Bazaar municipal market"]
+        vec![
+            "Reconstruction of Bishkek's Osh Bazaar municipal market",
+            "Modernisation of Osh district heating boilers",
+            "Bishkek municipal paid parking system"
+        ]
     );
+    // Highest cost first: the USD project, then KGS by amount; the cursor carries the order.
+    let (_, body) = get("/api/v1/projects?model=concession&sort=cost_desc&limit=2").await;
+    assert_eq!(
+        titles(&body),
+        vec![
+            "Modernisation of Osh district heating boilers",
+            "Reconstruction of Bishkek's Osh Bazaar municipal market"
+        ]
+    );
+    assert_eq!(body["next"], "KGS_350000000.00_1");
+    let (_, body) = get("/api/v1/projects?model=concession&sort=cost_desc&limit=2&after=KGS_350000000.00_1").await;
+    assert_eq!(titles(&body), vec!["Bishkek municipal paid parking system"]);
+    assert_eq!(body["next"], Value::Null);
+    let (_, body) = get("/api/v1/projects?model=concession&sort=cost_asc").await;
+    assert_eq!(
+        titles(&body),
+        vec![
+            "Bishkek municipal paid parking system",
+            "Reconstruction of Bishkek's Osh Bazaar municipal market",
+            "Modernisation of Osh district heating boilers"
+        ]
+    );
+    let (_, body) = get("/api/v1/projects?sort=newest&limit=3").await;
+    let ids: Vec<&str> = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec!["11", "10", "9"]);
+    assert_eq!(body["next"], "9");
+    let (_, body) = get("/api/v1/projects?sort=newest&limit=3&after=9").await;
+    let ids: Vec<&str> = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec!["8", "7", "5"]);
+    for bad in [
+        "/api/v1/projects?sort=cost_desc&after=9",
+        "/api/v1/projects?sort=cost_desc&after=KGS_1.001_1",
+        "/api/v1/projects?after=KGS_1_1",
+    ] {
+        let (status, body) = get(bad).await;
+        assert_eq!(status, Status::UnprocessableEntity, "{bad}");
+        assert!(body["error"]["fields"]["after"].is_array(), "{bad}");
+    }
+    let (status, body) = get("/api/v1/projects?sort=title").await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(body["error"]["fields"]["sort"].is_array());
     let (_, body) = get("/api/v1/projects?min_value=350000000&max_value=620000000").await;
     assert_eq!(titles(&body).len(), 3, "{body}");
     let (_, body) = get("/api/v1/projects?min_value=350000000.01&max_value=620000000").await;
@@ -438,11 +506,12 @@ async fn the_registry_downloads_as_csv() {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     assert_eq!(reader.headers().unwrap().get(0), Some("registry_number"));
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
-    assert_eq!(rows.len(), 1);
+    assert_eq!(rows.len(), 2);
     assert_eq!(&rows[0][0], "OSH-PPP-2026-001");
+    assert_eq!(&rows[1][0], "BISH-PPP-2026-005");
     assert_eq!(&rows[0][8], "185000000.00");
     let all = app.get("/api/v1/projects/export").await.into_string().await.unwrap();
-    assert_eq!(all.lines().count(), 6, "a header and the five public projects");
+    assert_eq!(all.lines().count(), 10, "a header and the nine public projects");
 }
 
 #[rocket::async_test]
@@ -466,7 +535,7 @@ async fn the_dashboard_sums_projects_by_stage() {
     let (_, own) = call(&app, "GET", &uri, Some(&officer), Value::Null).await;
     assert_eq!(
         own["stages"][0],
-        json!({"stage": "draft", "projects": 1, "capital_cost": {"amount": "95000000.00", "currency": "KGS"}})
+        json!({"stage": "draft", "projects": 2, "capital_cost": {"amount": "515000000.00", "currency": "KGS"}})
     );
     let (_, all) = call(&app, "GET", "/api/v1/projects/summary", None, Value::Null).await;
     let total: i64 = all["stages"]
@@ -475,7 +544,7 @@ async fn the_dashboard_sums_projects_by_stage() {
         .iter()
         .map(|s| s["projects"].as_i64().unwrap())
         .sum();
-    assert_eq!(total, 5);
+    assert_eq!(total, 8, "the public projects in KGS");
 
     let (status, html) = app
         .get_with(&format!("/dashboard?municipality={osh}"), ("Accept-Language", "en"))
@@ -529,7 +598,7 @@ async fn a_company_files_a_private_initiative_and_the_municipality_checks_it() {
     assert_eq!(status, Status::Created, "{filed}");
     assert_eq!(filed["stage"], "submitted");
     assert_eq!(filed["initiation"], "private");
-    assert_eq!(filed["registry_number"], "OSH-PPP-2026-004");
+    assert_eq!(filed["registry_number"], "OSH-PPP-2026-005");
     assert_eq!(filed["advantage"], json!({"kind": "bonus", "percent": "5"}));
     assert_eq!(
         filed["completeness_due_at"], "2026-12-08T06:00:00Z",
@@ -601,4 +670,37 @@ async fn a_company_files_a_private_initiative_and_the_municipality_checks_it() {
     );
     let (status, accepted) = transition(&app, &approver, &id, "start_appraisal", "Комплектно").await;
     assert_eq!((status, accepted["stage"].clone()), (Status::Ok, json!("appraisal")));
+}
+
+#[rocket::async_test]
+async fn the_list_page_filters_sorts_and_keeps_the_choice() {
+    let app = spawn_with_fixtures().await;
+    let (status, html) = app
+        .get_with(
+            "/projects?sector=transport&sort=cost_desc&q=%D0%BF%D0%B0%D1%80%D0%BA", // q=парк
+            ("Accept-Language", "en"),
+        )
+        .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(html.matches("<tr data-stage=").count(), 1, "{html}");
+    assert!(html.contains("Bishkek municipal paid parking system"));
+    assert!(html.contains(r#"<option value="transport" selected>"#));
+    assert!(html.contains(r#"<option value="cost_desc" selected>Cost, highest first</option>"#));
+    assert!(html.contains(r#"value="парк""#), "what was typed stays in the box");
+    // The CSV link carries every filter and the order, so the download is the list on screen.
+    assert!(
+        html.contains(
+            r#"href="/api/v1/projects/export?q=%D0%BF%D0%B0%D1%80%D0%BA&amp;sector=transport&amp;sort=cost_desc""#
+        ),
+        "{html}"
+    );
+
+    let (status, html) = app
+        .get_with("/projects?sort=cheapest&min_value=abc", ("Accept-Language", "en"))
+        .await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains(r#"role="alert">sort:"#), "{html}");
+    assert!(html.contains(r#"role="alert">min_value:"#));
+    assert!(html.contains(r#"value="abc""#));
+    assert_eq!(html.matches("<tr data-stage=").count(), 9, "the unfiltered public list");
 }
