@@ -5,6 +5,7 @@ pub mod account;
 pub mod audit;
 pub mod codes;
 pub mod document;
+pub mod finance;
 pub mod ids;
 pub mod inn;
 pub mod localized;
