@@ -87,5 +87,6 @@ async fn main() {
         }
     }
     tx.commit().await.expect("commit");
+    db.refresh_statistics().await.expect("statistics");
     println!("filled {count} projects in {:.1} s", started.elapsed().as_secs_f64());
 }

@@ -30,13 +30,19 @@ pub fn normalize(text: &str) -> String {
     out
 }
 
-/// The `LIKE` patterns of a query: each word must begin some word of the text. At most five
-/// words are used; `%`, `_` and `\` cannot occur (normalisation keeps letters and digits only).
-pub fn patterns(query: &str) -> Vec<String> {
+/// The distinct words of a text, normalised: what the search index holds for it.
+pub fn words(text: &str) -> std::collections::BTreeSet<String> {
+    normalize(text).split_whitespace().map(str::to_string).collect()
+}
+
+/// The ranges of indexed words a query asks for: each query word must begin some word of the
+/// text, so it matches the words from itself up to itself followed by the highest code point
+/// (code point order, which is byte order in UTF-8). At most five words are used.
+pub fn prefix_ranges(query: &str) -> Vec<(String, String)> {
     normalize(query)
         .split_whitespace()
         .take(5)
-        .map(|word| format!("% {word}%"))
+        .map(|word| (word.to_string(), format!("{word}{}", char::MAX)))
         .collect()
 }
 
@@ -56,10 +62,29 @@ mod tests {
     }
 
     #[test]
-    fn queries_become_word_prefix_patterns() {
-        assert_eq!(patterns("Ёлк  ОШ"), vec!["% елк%", "% ош%"]);
-        assert_eq!(patterns("50%_off\\"), vec!["% 50%", "% off%"]);
-        assert!(patterns("  -- ").is_empty());
-        assert_eq!(patterns("a b c d e f g").len(), 5);
+    fn queries_become_word_prefix_ranges() {
+        let top = char::MAX;
+        assert_eq!(
+            prefix_ranges("Ёлк  ОШ"),
+            vec![
+                ("елк".to_string(), format!("елк{top}")),
+                ("ош".to_string(), format!("ош{top}"))
+            ]
+        );
+        assert_eq!(prefix_ranges("50%_off\\")[1].0, "off");
+        assert!(prefix_ranges("  -- ").is_empty());
+        assert_eq!(prefix_ranges("a b c d e f g").len(), 5);
+        let range = &prefix_ranges("осв")[0];
+        for word in ["осв", "освещение", "освёл"] {
+            let word = normalize(word).trim().to_string();
+            assert!(range.0 <= word && word < range.1, "{word}");
+        }
+        assert!(!("осв".to_string()..range.1.clone()).contains(&"ост".to_string()));
+    }
+
+    #[test]
+    fn words_are_distinct_and_normalised() {
+        let w: Vec<String> = words("Ош, ОШ и ош-2026").into_iter().collect();
+        assert_eq!(w, vec!["2026", "и", "ош"]);
     }
 }

@@ -210,6 +210,17 @@ impl Db {
         outcome.map_err(|e| StoreError::Migration(e.to_string()))
     }
 
+    /// Refreshes the planner's statistics (and, on PostgreSQL, the visibility map that lets the
+    /// search words be read from their index alone) after a bulk load; autovacuum does the same
+    /// in time on a running PostgreSQL.
+    pub async fn refresh_statistics(&self) -> Result<(), StoreError> {
+        match &self.pool {
+            Pool::Sqlite(pool) => sqlx::query("ANALYZE").execute(pool).await.map(|_| ()),
+            Pool::Postgres(pool) => sqlx::query("VACUUM ANALYZE").execute(pool).await.map(|_| ()),
+        }
+        .map_err(StoreError::from)
+    }
+
     /// The number of the newest applied migration (0 before the first).
     pub async fn schema_version(&self) -> Result<i64, StoreError> {
         let sql = "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success";

@@ -12,7 +12,7 @@ use crate::domain::project::{
     Action, Appraisal, Initiation, PaymentMechanism, PppModel, ProjectFields, ProponentAdvantage, RiskAllocation,
     Sector, Stage,
 };
-use crate::domain::search::{normalize, patterns};
+use crate::domain::search::{normalize, prefix_ranges, words};
 use crate::storage::types::{DbAmount, DbDecimal};
 use crate::storage::{Db, StoreError, Tx};
 use crate::{on_pool, on_tx};
@@ -185,7 +185,33 @@ pub async fn insert(
             .fetch_one(&mut *conn)
             .await?
     });
+    index_search_words(tx, row.id, f, false).await?;
     row.try_into()
+}
+
+/// Indexes a project's words for search (inside the transaction that wrote its text), first
+/// removing the old ones when `replace`.
+async fn index_search_words(tx: &mut Tx, id: i64, fields: &ProjectFields, replace: bool) -> Result<(), StoreError> {
+    if replace {
+        let sql = "DELETE FROM project_search_words WHERE project_id = $1";
+        on_tx!(tx, conn => sqlx::query(sql).bind(id).execute(&mut *conn).await?.rows_affected());
+    }
+    let all: Vec<String> = words(&search_text(fields)).into_iter().collect();
+    for chunk in all.chunks(400) {
+        let values: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, $1)", i + 2)).collect();
+        let sql = format!(
+            "INSERT INTO project_search_words (word, project_id) VALUES {}",
+            values.join(", ")
+        );
+        on_tx!(tx, conn => {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(id);
+            for word in chunk {
+                query = query.bind(word.clone());
+            }
+            query.execute(&mut *conn).await?.rows_affected()
+        });
+    }
+    Ok(())
 }
 
 /// Replaces a draft's fields.
@@ -220,7 +246,7 @@ pub async fn update_fields(tx: &mut Tx, id: i64, fields: &ProjectFields, now: Da
             .await?
             .rows_affected()
     });
-    Ok(())
+    index_search_words(tx, id, f, true).await
 }
 
 pub async fn set_appraisal(tx: &mut Tx, id: i64, appraisal: &Appraisal, now: DateTime<Utc>) -> Result<(), StoreError> {
@@ -525,7 +551,7 @@ pub async fn list(
     after: Option<&ProjectCursor>,
     limit: u32,
 ) -> Result<Vec<ProjectSummary>, StoreError> {
-    let patterns = filter.query.as_deref().map(patterns).unwrap_or_default();
+    let ranges = filter.query.as_deref().map(prefix_ranges).unwrap_or_default();
     let mut next_placeholder = 11;
     let mut placeholder = || {
         next_placeholder += 1;
@@ -543,9 +569,16 @@ pub async fn list(
             placeholder()
         ),
     };
-    let words: String = patterns
+    // One indexed range of words per query word (see migration 0007).
+    let words: String = ranges
         .iter()
-        .map(|_| format!(" AND search_text LIKE {}", placeholder()))
+        .map(|_| {
+            format!(
+                " AND id IN (SELECT project_id FROM project_search_words WHERE word >= {} AND word < {})",
+                placeholder(),
+                placeholder()
+            )
+        })
         .collect();
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS} FROM projects \
@@ -577,8 +610,8 @@ pub async fn list(
                 query = query.bind(currency.code()).bind(DbAmount(*amount)).bind(*id);
             }
         }
-        for pattern in &patterns {
-            query = query.bind(pattern.clone());
+        for (from, to) in &ranges {
+            query = query.bind(from.clone()).bind(to.clone());
         }
         query.fetch_all(pool).await?
     });

@@ -43,7 +43,10 @@ pub fn pmt(rate: Decimal, periods: u32, pv: Decimal, fv: Decimal, timing: Timing
     }
     let growth = powi(add(Decimal::ONE, rate)?, i64::from(periods))?;
     let numerator = mul(-add(fv, mul(pv, growth)?)?, rate)?;
-    let denominator = mul(add(Decimal::ONE, mul(rate, timing.weight())?)?, sub(growth, Decimal::ONE)?)?;
+    let denominator = mul(
+        add(Decimal::ONE, mul(rate, timing.weight())?)?,
+        sub(growth, Decimal::ONE)?,
+    )?;
     div(numerator, denominator)
 }
 
@@ -53,7 +56,10 @@ pub fn fv(rate: Decimal, periods: u32, payment: Decimal, pv: Decimal, timing: Ti
         return Ok(-add(pv, mul(payment, Decimal::from(periods))?)?);
     }
     let growth = powi(add(Decimal::ONE, rate)?, i64::from(periods))?;
-    let annuity = mul(div(mul(payment, add(Decimal::ONE, mul(rate, timing.weight())?)?)?, rate)?, sub(growth, Decimal::ONE)?)?;
+    let annuity = mul(
+        div(mul(payment, add(Decimal::ONE, mul(rate, timing.weight())?)?)?, rate)?,
+        sub(growth, Decimal::ONE)?,
+    )?;
     Ok(-add(mul(pv, growth)?, annuity)?)
 }
 
@@ -74,7 +80,10 @@ pub fn ipmt(rate: Decimal, period: u32, periods: u32, pv: Decimal, fv_target: De
 
 /// The principal part of payment number `period` (1-based).
 pub fn ppmt(rate: Decimal, period: u32, periods: u32, pv: Decimal, fv_target: Decimal, timing: Timing) -> Exact {
-    sub(pmt(rate, periods, pv, fv_target, timing)?, ipmt(rate, period, periods, pv, fv_target, timing)?)
+    sub(
+        pmt(rate, periods, pv, fv_target, timing)?,
+        ipmt(rate, period, periods, pv, fv_target, timing)?,
+    )
 }
 
 /// How a loan is repaid.

@@ -17,7 +17,10 @@ pub fn npv(rate: Decimal, flows: &[Decimal]) -> Exact {
         return Err(FinanceError::Domain("a rate of -100 % or below"));
     }
     let x = div(Decimal::ONE, one_plus)?;
-    flows.iter().rev().try_fold(Decimal::ZERO, |acc, cf| add(mul(acc, x)?, *cf))
+    flows
+        .iter()
+        .rev()
+        .try_fold(Decimal::ZERO, |acc, cf| add(mul(acc, x)?, *cf))
 }
 
 /// Excel's `NPV(rate, v1..vn)`: the first value is discounted one whole period too.
@@ -77,7 +80,11 @@ fn scaled_npv_f64(flows: &[f64], r: f64) -> (f64, bool) {
 }
 
 fn sign_changes(flows: &[Decimal]) -> usize {
-    let signs: Vec<bool> = flows.iter().filter(|f| !f.is_zero()).map(|f| f.is_sign_positive()).collect();
+    let signs: Vec<bool> = flows
+        .iter()
+        .filter(|f| !f.is_zero())
+        .map(|f| f.is_sign_positive())
+        .collect();
     signs.windows(2).filter(|w| w[0] != w[1]).count()
 }
 
@@ -108,7 +115,11 @@ pub fn irr(flows: &[Decimal]) -> Result<Irr, FinanceError> {
         flows,
         as_f64: flows.iter().map(|f| f.to_f64().unwrap_or(f64::NAN)).collect(),
     };
-    let points = if changes == 1 { vec![LOWEST_RATE, HIGHEST_RATE] } else { grid() };
+    let points = if changes == 1 {
+        vec![LOWEST_RATE, HIGHEST_RATE]
+    } else {
+        grid()
+    };
     find(&series, &points)
 }
 
@@ -127,7 +138,10 @@ pub fn mirr(flows: &[Decimal], finance_rate: Decimal, reinvest_rate: Decimal) ->
     let denominator = npv(finance_rate, &negative)?.abs();
     let periods = u32::try_from(flows.len() - 1).map_err(|_| FinanceError::Overflow)?;
     let growth = root(div(numerator, denominator)?, periods)?;
-    Ok(Some(sub(mul(growth, add(Decimal::ONE, reinvest_rate)?)?, Decimal::ONE)?))
+    Ok(Some(sub(
+        mul(growth, add(Decimal::ONE, reinvest_rate)?)?,
+        Decimal::ONE,
+    )?))
 }
 
 /// Periods until the cumulative flow first turns from negative to zero or more, interpolated

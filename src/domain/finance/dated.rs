@@ -7,8 +7,8 @@ use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserialize, Serialize};
 
 use super::FinanceError;
-use super::roots::{Irr, RateFunction, find, grid};
 use super::exact::{Exact, add, div, exp, ln, mul, sub};
+use super::roots::{Irr, RateFunction, find, grid};
 
 /// How a span of dates becomes a fraction of a year.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -74,7 +74,11 @@ pub fn xnpv(rate: Decimal, flows: &[DatedFlow], day_count: DayCount) -> Exact {
 fn scaled(flows: &[DatedFlow], years: &[Decimal], r: Decimal) -> Result<(Decimal, Decimal), FinanceError> {
     let one_plus = add(Decimal::ONE, r)?;
     let log = ln(one_plus)?;
-    let shift = if r < Decimal::ZERO { years.iter().copied().max().unwrap_or_default() } else { Decimal::ZERO };
+    let shift = if r < Decimal::ZERO {
+        years.iter().copied().max().unwrap_or_default()
+    } else {
+        Decimal::ZERO
+    };
     let (mut value, mut slope) = (Decimal::ZERO, Decimal::ZERO);
     for (f, t) in flows.iter().zip(years) {
         let power = sub(shift, *t)?;
@@ -87,7 +91,11 @@ fn scaled(flows: &[DatedFlow], years: &[Decimal], r: Decimal) -> Result<(Decimal
 
 fn scaled_f64(amounts: &[f64], years: &[f64], r: f64) -> (f64, bool) {
     let log = (1.0 + r).ln();
-    let shift = if r < 0.0 { years.iter().copied().fold(0.0, f64::max) } else { 0.0 };
+    let shift = if r < 0.0 {
+        years.iter().copied().fold(0.0, f64::max)
+    } else {
+        0.0
+    };
     let (mut value, mut magnitude) = (0.0_f64, 0.0_f64);
     for (a, t) in amounts.iter().zip(years) {
         let factor = ((shift - t) * log).exp();

@@ -68,7 +68,10 @@ pub fn ln(x: Decimal) -> Exact {
     }
     // x = m * 2^k with m in [2/3, 4/3): then ln x = k ln 2 + 2 atanh((m-1)/(m+1)), |z| <= 1/7.
     let two = Decimal::TWO;
-    let (low, high) = (Decimal::new(2, 0) / Decimal::new(3, 0), Decimal::new(4, 0) / Decimal::new(3, 0));
+    let (low, high) = (
+        Decimal::new(2, 0) / Decimal::new(3, 0),
+        Decimal::new(4, 0) / Decimal::new(3, 0),
+    );
     let mut m = x;
     let mut k: i64 = 0;
     while m >= high {
@@ -163,21 +166,40 @@ mod tests {
     fn logarithms_and_exponentials_hold_26_digits() {
         // References from Python decimal at 60 digits.
         assert!(close(ln(d("10")).unwrap(), "2.302585092994045684017991454684", "1e-26"));
-        assert!(close(ln(d("0.5")).unwrap(), "-0.693147180559945309417232121458", "1e-26"));
+        assert!(close(
+            ln(d("0.5")).unwrap(),
+            "-0.693147180559945309417232121458",
+            "1e-26"
+        ));
         assert!(close(exp(d("1")).unwrap(), "2.718281828459045235360287471353", "1e-26"));
-        assert!(close(exp(d("-3.5")).unwrap(), "0.03019738342231850073978629236", "1e-27"));
+        assert!(close(
+            exp(d("-3.5")).unwrap(),
+            "0.03019738342231850073978629236",
+            "1e-27"
+        ));
         assert_eq!(ln(Decimal::ONE).unwrap(), Decimal::ZERO);
-        assert_eq!(ln(Decimal::ZERO), Err(FinanceError::Domain("logarithm of a number that is not positive")));
+        assert_eq!(
+            ln(Decimal::ZERO),
+            Err(FinanceError::Domain("logarithm of a number that is not positive"))
+        );
     }
 
     #[test]
     fn fractional_powers_beat_powd() {
         // rust-decimal#690: powd gives 2^3.2 = 9.18958682113 (2e-9 off).
-        assert!(close(powf(d("2"), d("3.2")).unwrap(), "9.18958683997628005438901557", "1e-24"));
+        assert!(close(
+            powf(d("2"), d("3.2")).unwrap(),
+            "9.18958683997628005438901557",
+            "1e-24"
+        ));
         // 908683.5^(2/3), which powd gets wrong by 4e-7 relative.
         let v = powf(d("908683.5"), d("2") / d("3")).unwrap();
         assert!(close(v, "9381.560741153574954501894108", "1e-21"), "{v}");
-        assert!(close(root(d("1.08"), 12).unwrap(), "1.006434030110003454833917179", "1e-26"));
+        assert!(close(
+            root(d("1.08"), 12).unwrap(),
+            "1.006434030110003454833917179",
+            "1e-26"
+        ));
     }
 
     #[test]

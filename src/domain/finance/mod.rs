@@ -6,6 +6,8 @@ pub mod annuity;
 pub mod cashflow;
 pub mod dated;
 pub mod exact;
+pub mod model;
+pub mod public_sector;
 pub mod rates;
 pub mod roots;
 #[cfg(test)]

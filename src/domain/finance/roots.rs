@@ -6,8 +6,8 @@
 //! leave it). Every loop is bounded. A double root that touches zero without crossing is not a
 //! sign change and is not found (as with any bracketing method).
 
-use rust_decimal::{Decimal, RoundingStrategy};
 use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
 use super::FinanceError;
@@ -90,7 +90,11 @@ pub fn find(f: &impl RateFunction, points: &[Decimal]) -> Result<Irr, FinanceErr
     let mut signs = Vec::with_capacity(points.len());
     for r in points {
         let (value, certain) = f.approx(r.to_f64().unwrap_or(0.0));
-        signs.push(if certain { value.signum() as i8 } else { sign(f.exact(*r)?.0) });
+        signs.push(if certain {
+            value.signum() as i8
+        } else {
+            sign(f.exact(*r)?.0)
+        });
     }
     let mut roots = Vec::new();
     for i in 0..points.len() {
@@ -163,7 +167,11 @@ fn polish(f: &impl RateFunction, mut lo: Decimal, mut hi: Decimal, lo_sign: i8) 
         } else {
             hi = r;
         }
-        let newton = if slope.is_zero() { None } else { value.checked_div(slope).and_then(|d| r.checked_sub(d)) };
+        let newton = if slope.is_zero() {
+            None
+        } else {
+            value.checked_div(slope).and_then(|d| r.checked_sub(d))
+        };
         let next = match newton {
             Some(n) if n > lo && n < hi => n,
             _ => (lo + hi) / Decimal::TWO,
