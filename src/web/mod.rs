@@ -14,6 +14,7 @@ mod dashboard;
 mod documents;
 mod download;
 mod filters;
+mod finance;
 mod health;
 mod home;
 pub mod json;
@@ -112,6 +113,8 @@ pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
                 projects::list,
                 projects::export,
                 projects::propose,
+                finance::cashflows,
+                finance::evaluate,
                 documents::upload,
                 documents::list,
                 documents::download,

@@ -69,6 +69,8 @@ pub struct ErrorDetail {
         crate::web::projects::patch,
         crate::web::projects::appraisal,
         crate::web::projects::transition,
+        crate::web::finance::cashflows,
+        crate::web::finance::evaluate,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth),

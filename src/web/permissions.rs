@@ -105,6 +105,18 @@ pub const ROUTES: &[RouteRule] = &[
     ),
     rule(
         "POST",
+        "/api/v1/finance/cashflows",
+        Access::Public,
+        "computation only; nothing stored",
+    ),
+    rule(
+        "POST",
+        "/api/v1/finance/evaluate",
+        Access::Public,
+        "computation only; nothing stored",
+    ),
+    rule(
+        "POST",
         "/api/v1/auth/token",
         Access::Public,
         "throttled: 429 after 5 failures in 15 minutes",

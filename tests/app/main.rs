@@ -7,6 +7,7 @@ mod api;
 mod audit;
 mod cli;
 mod documents;
+mod finance;
 mod fixtures;
 mod health;
 mod identity;

@@ -25,9 +25,9 @@ use crate::domain::validation::Violations;
 #[serde(deny_unknown_fields)]
 pub struct ModelInput {
     /// 1 (annual), 2 (semi-annual) or 12 (monthly).
-    pub periods_per_year: u32,
-    pub construction_periods: u32,
-    pub operation_periods: u32,
+    pub periods_per_year: i64,
+    pub construction_periods: i64,
+    pub operation_periods: i64,
     /// Total capital cost (nominal), spent by `capex_phasing` over the construction periods.
     #[schema(value_type = String)]
     pub capex: Decimal,
@@ -114,7 +114,7 @@ pub struct ProfitTax {
     #[schema(value_type = String)]
     pub rate: Decimal,
     /// Operating periods over which the capex is depreciated.
-    pub depreciation_periods: u32,
+    pub depreciation_periods: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -151,10 +151,10 @@ pub struct Financing {
     #[schema(value_type = String)]
     pub rate: Decimal,
     /// Repayment periods, after the grace periods, from the start of operation.
-    pub tenor_periods: u32,
+    pub tenor_periods: i64,
     /// Operating periods with interest only, before repayment starts.
     #[serde(default)]
-    pub grace_periods: u32,
+    pub grace_periods: i64,
     pub interest_during_construction: InterestDuringConstruction,
     pub repayment: DebtRepayment,
 }
@@ -246,7 +246,7 @@ pub struct ModelResults {
 pub const TOLL_ROAD_25Y: &str = include_str!("toll_road_25y.json");
 
 /// At most 100 years of periods.
-const MAX_YEARS: u32 = 100;
+const MAX_YEARS: i64 = 100;
 
 impl ModelInput {
     /// Every field that is out of range, named (field codes as in domain::validation).
@@ -257,18 +257,20 @@ impl ModelInput {
         if ![1, 2, 12].contains(&self.periods_per_year) {
             v.add("periods_per_year", "periods_per_year");
         }
-        let total = u64::from(self.construction_periods) + u64::from(self.operation_periods);
-        if self.operation_periods == 0 || total > u64::from(MAX_YEARS * self.periods_per_year.clamp(1, 12)) {
+        // Counts are signed so that a negative one is named here rather than refused as malformed.
+        let per_year = self.periods_per_year.clamp(1, 12);
+        let total = self.construction_periods.saturating_add(self.operation_periods);
+        if self.operation_periods < 1 || total > MAX_YEARS * per_year {
             v.add("operation_periods", "model_length");
         }
-        if self.construction_periods == 0 || self.construction_periods > 20 * self.periods_per_year.clamp(1, 12) {
+        if self.construction_periods < 1 || self.construction_periods > 20 * per_year {
             v.add("construction_periods", "model_length");
         }
         if self.capex <= zero || self.capex > Decimal::from(1_000_000_000_000_000_i64) {
             v.add("capex", "model_amount");
         }
         let phasing_sum: Decimal = self.capex_phasing.iter().fold(zero, |a, s| a.saturating_add(*s));
-        if self.capex_phasing.len() != self.construction_periods as usize
+        if i64::try_from(self.capex_phasing.len()) != Ok(self.construction_periods)
             || phasing_sum != one
             || self.capex_phasing.iter().any(|s| *s < zero)
         {
@@ -308,7 +310,9 @@ impl ModelInput {
         if let Some(a) = &self.availability {
             amount(&mut v, "availability.annual_payment", a.annual_payment);
             share(&mut v, "availability.indexed_share", a.indexed_share);
-            if a.deductions.len() > self.operation_periods as usize || a.deductions.iter().any(|d| *d < zero) {
+            if i64::try_from(a.deductions.len()).map_or(true, |len| len > self.operation_periods)
+                || a.deductions.iter().any(|d| *d < zero)
+            {
                 v.add("availability.deductions", "deductions");
             }
         }
@@ -317,7 +321,7 @@ impl ModelInput {
         share(&mut v, "concession_fee_share", self.concession_fee_share);
         if let Some(t) = &self.tax {
             share(&mut v, "tax.rate", t.rate);
-            if t.depreciation_periods == 0 || t.depreciation_periods > self.operation_periods {
+            if t.depreciation_periods < 1 || t.depreciation_periods > self.operation_periods {
                 v.add("tax.depreciation_periods", "depreciation_periods");
             }
         }
@@ -326,8 +330,9 @@ impl ModelInput {
         if f.rate < zero || f.rate > Decimal::ONE {
             v.add("financing.rate", "rate_range");
         }
-        if f.tenor_periods == 0
-            || u64::from(f.tenor_periods) + u64::from(f.grace_periods) > u64::from(self.operation_periods)
+        if f.tenor_periods < 1
+            || f.grace_periods < 0
+            || f.tenor_periods.saturating_add(f.grace_periods) > self.operation_periods
         {
             v.add("financing.tenor_periods", "tenor");
         }
@@ -342,10 +347,13 @@ impl ModelInput {
 
 /// Runs the model. Call `validate` first: out-of-range inputs give an error here, not a panic.
 pub fn evaluate(input: &ModelInput) -> Result<ModelResults, FinanceError> {
-    let m = input.periods_per_year;
+    let count = |v: i64| usize::try_from(v).map_err(|_| FinanceError::Domain("a negative number of periods"));
+    let m = u32::try_from(input.periods_per_year).map_err(|_| FinanceError::Domain("periods per year"))?;
     let md = Decimal::from(m);
-    let c = input.construction_periods as usize;
-    let n = c + input.operation_periods as usize;
+    let c = count(input.construction_periods)?;
+    let n = c + count(input.operation_periods)?;
+    let grace = count(input.financing.grace_periods)?;
+    let tenor = count(input.financing.tenor_periods)?;
     let cpi_step = add(Decimal::ONE, periodic_from_annual(input.cpi, m)?)?;
     let debt_rate = div(input.financing.rate, md)?;
     let zero = Decimal::ZERO;
@@ -361,7 +369,7 @@ pub fn evaluate(input: &ModelInput) -> Result<ModelResults, FinanceError> {
     let mut government = vec![zero; n + 1];
     let mut capex = vec![zero; n + 1];
     for t in 1..=c {
-        capex[t] = mul(input.capex, input.capex_phasing[t - 1])?;
+        capex[t] = mul(input.capex, input.capex_phasing.get(t - 1).copied().unwrap_or(zero))?;
     }
     for t in c + 1..=n {
         let j = t - c - 1;
@@ -408,8 +416,8 @@ pub fn evaluate(input: &ModelInput) -> Result<ModelResults, FinanceError> {
         };
     }
     let debt_at_cod = balance[c];
-    let first_repayment = c + 1 + f.grace_periods as usize;
-    let last_repayment = first_repayment + f.tenor_periods as usize - 1;
+    let first_repayment = c + 1 + grace;
+    let last_repayment = (first_repayment + tenor).saturating_sub(1).min(n);
 
     // Operation: tax depends on interest, and sculpted debt service on CFADS after tax, so
     // iterate to a fixed point (a single pass without tax or sculpting).
@@ -468,17 +476,21 @@ pub fn evaluate(input: &ModelInput) -> Result<ModelResults, FinanceError> {
             }
         })
         .collect::<Result<_, _>>()?;
-    let llcr_at = |t: usize| -> Result<Option<Decimal>, FinanceError> {
-        if balance[t] <= zero || t >= last_repayment {
-            return Ok(None);
-        }
-        let tail: Vec<Decimal> = std::iter::once(zero)
-            .chain(cfads[t + 1..=last_repayment].iter().copied())
-            .collect();
-        Ok(Some(div(npv(debt_rate, &tail)?, balance[t])?))
-    };
+    // LLCR_t = PV at the debt rate of CFADS from t+1 to the last repayment / balance at t; the
+    // present values come backwards in one pass.
+    let one_period = div(Decimal::ONE, add(Decimal::ONE, debt_rate)?)?;
+    let mut tail_value = vec![zero; n + 1];
+    for t in (c..last_repayment).rev() {
+        tail_value[t] = mul(add(tail_value[t + 1], cfads[t + 1])?, one_period)?;
+    }
     let llcr: Vec<Option<Decimal>> = (0..=n)
-        .map(|t| if t >= c { llcr_at(t) } else { Ok(None) })
+        .map(|t| {
+            if t >= c && t < last_repayment && balance[t] > zero {
+                div(tail_value[t], balance[t]).map(Some)
+            } else {
+                Ok(None)
+            }
+        })
         .collect::<Result<_, _>>()?;
     let plcr_at_cod = if debt_at_cod > zero {
         let tail: Vec<Decimal> = std::iter::once(zero).chain(cfads[c + 1..=n].iter().copied()).collect();
@@ -622,10 +634,10 @@ fn schedule_debt(
     principal: &mut [Decimal],
     service: &mut [Decimal],
 ) -> Result<(), FinanceError> {
-    let c = input.construction_periods as usize;
+    let c = usize::try_from(input.construction_periods).map_err(|_| FinanceError::Domain("periods"))?;
     let n = balance.len() - 1;
     let debt = balance[c];
-    let tenor = input.financing.tenor_periods;
+    let tenor = u32::try_from(input.financing.tenor_periods).map_err(|_| FinanceError::Domain("tenor"))?;
     let annuity = -super::annuity::pmt(rate, tenor, debt, Decimal::ZERO, super::annuity::Timing::Arrears)?;
     // Sculpting: debt service in proportion to CFADS over the tenor, scaled so that its present
     // value at the debt rate repays exactly the debt at COD.
@@ -682,7 +694,7 @@ fn profit_tax(
     let mut losses = Decimal::ZERO;
     let mut out = vec![Decimal::ZERO; n + 1];
     for t in c + 1..=n {
-        let depreciating = t - c <= tax.depreciation_periods as usize;
+        let depreciating = i64::try_from(t - c).is_ok_and(|k| k <= tax.depreciation_periods);
         let mut profit = sub(ebitda[t], interest[t])?;
         if depreciating {
             profit = sub(profit, depreciation)?;

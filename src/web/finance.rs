@@ -1,0 +1,135 @@
+//! Financial calculations over HTTP, open to anyone: a cash-flow series' NPV, every IRR, MIRR
+//! and paybacks, and the whole PPP project model. Every figure is an exact decimal string.
+
+use rocket::serde::json::Json;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::domain::finance::FinanceError;
+use crate::domain::finance::cashflow::{Irr, discounted_payback, irr, mirr, npv, payback};
+use crate::domain::finance::model::{ModelInput, ModelResults, evaluate as run_model};
+use crate::domain::validation::Violations;
+use crate::web::api_error::ApiError;
+use crate::web::json::ApiJson;
+
+/// At most this many flows (100 years of monthly periods).
+pub const MAX_FLOWS: usize = 1_201;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"flows": ["-1000", "300", "400", "500"], "rate": "0.1", "finance_rate": "0.1", "reinvest_rate": "0.12"}))]
+pub struct CashflowRequest {
+    /// Flow 0 at the valuation date (not discounted), then one per period.
+    #[schema(value_type = Vec<String>)]
+    pub flows: Vec<Decimal>,
+    /// Discount rate per period, for the NPV and the discounted payback.
+    #[schema(value_type = Option<String>)]
+    pub rate: Option<Decimal>,
+    /// MIRR: the rate negative flows are financed at...
+    #[schema(value_type = Option<String>)]
+    pub finance_rate: Option<Decimal>,
+    /// ...and the rate positive flows are reinvested at.
+    #[schema(value_type = Option<String>)]
+    pub reinvest_rate: Option<Decimal>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CashflowResults {
+    /// Null without `rate`.
+    #[schema(value_type = Option<String>)]
+    pub npv: Option<Decimal>,
+    pub irr: Irr,
+    /// Null without both MIRR rates, or unless the flows have both signs.
+    #[schema(value_type = Option<String>)]
+    pub mirr: Option<Decimal>,
+    /// Periods until the cumulative flow turns non-negative, interpolated; null if never.
+    #[schema(value_type = Option<String>)]
+    pub payback: Option<Decimal>,
+    /// The same on discounted flows; null without `rate` or if never.
+    #[schema(value_type = Option<String>)]
+    pub discounted_payback: Option<Decimal>,
+}
+
+/// Rates per period in (-0.99, 10], as the IRR bracket.
+fn check_rate(v: &mut Violations, field: &str, rate: Option<Decimal>) {
+    if rate.is_some_and(|r| r <= Decimal::new(-99, 2) || r > Decimal::TEN) {
+        v.add(field, "rate_range");
+    }
+}
+
+fn check(request: &CashflowRequest) -> Result<(), Violations> {
+    let mut v = Violations::new();
+    if request.flows.is_empty() {
+        v.add("flows", "required");
+    } else if request.flows.len() > MAX_FLOWS {
+        v.add("flows", "too_many_flows");
+    }
+    let limit = Decimal::from(1_000_000_000_000_000_i64);
+    for (i, flow) in request.flows.iter().enumerate().take(MAX_FLOWS) {
+        if flow.abs() > limit {
+            v.add(format!("flows.{i}"), "model_amount");
+        }
+    }
+    check_rate(&mut v, "rate", request.rate);
+    check_rate(&mut v, "finance_rate", request.finance_rate);
+    check_rate(&mut v, "reinvest_rate", request.reinvest_rate);
+    v.into_result()
+}
+
+/// A computation that cannot be carried out exactly is the input's fault: 422 on `field`.
+fn refused(field: &str) -> impl Fn(FinanceError) -> ApiError + '_ {
+    move |e| match e {
+        FinanceError::Overflow => ApiError::field(field, "overflow"),
+        FinanceError::DivisionByZero | FinanceError::Domain(_) => ApiError::field(field, "not_computable"),
+    }
+}
+
+/// NPV, every IRR (`unique`, `multiple` with all of them, or `none`), MIRR and paybacks of a
+/// series. Numbers as JSON strings; plain JSON numbers are accepted too.
+#[utoipa::path(post, path = "/api/v1/finance/cashflows", tag = "finance", request_body = CashflowRequest,
+    responses((status = 200, description = "The figures", body = CashflowResults),
+        (status = 400, description = "Not JSON, or not this shape", body = crate::web::openapi::ErrorBody),
+        (status = 422, description = "Empty or too many flows, a rate out of range, an overflow", body = crate::web::openapi::ErrorBody)))]
+#[rocket::post("/finance/cashflows", data = "<body>")]
+pub fn cashflows(body: ApiJson<CashflowRequest>) -> Result<Json<CashflowResults>, ApiError> {
+    let request = body.0;
+    check(&request).map_err(|v| ApiError::validation(&v))?;
+    let flows = &request.flows;
+    let on_flows = refused("flows");
+    let mirr_value = match (request.finance_rate, request.reinvest_rate) {
+        (Some(f), Some(r)) => mirr(flows, f, r).map_err(&on_flows)?,
+        _ => None,
+    };
+    Ok(Json(CashflowResults {
+        npv: request
+            .rate
+            .map(|r| npv(r, flows))
+            .transpose()
+            .map_err(refused("rate"))?,
+        irr: irr(flows).map_err(&on_flows)?,
+        mirr: mirr_value,
+        payback: payback(flows).map_err(&on_flows)?,
+        discounted_payback: request
+            .rate
+            .map(|r| discounted_payback(flows, r))
+            .transpose()
+            .map_err(refused("rate"))?
+            .flatten(),
+    }))
+}
+
+/// The whole PPP project model: the period table and every metric (NPV, project and equity
+/// IRR with their uniqueness, MIRR, paybacks, DSCR, LLCR, PLCR) with its warnings.
+#[utoipa::path(post, path = "/api/v1/finance/evaluate", tag = "finance",
+    request_body(content = ModelInput, description = "The model; the example is the 25-year toll-road case of the reference vectors",
+        example = json!(serde_json::from_str::<serde_json::Value>(crate::domain::finance::model::TOLL_ROAD_25Y).unwrap_or_default())),
+    responses((status = 200, description = "The results", body = ModelResults),
+        (status = 400, description = "Not JSON, or not this shape", body = crate::web::openapi::ErrorBody),
+        (status = 422, description = "A field out of range, named; or figures too large to compute", body = crate::web::openapi::ErrorBody)))]
+#[rocket::post("/finance/evaluate", data = "<body>")]
+pub fn evaluate(body: ApiJson<ModelInput>) -> Result<Json<ModelResults>, ApiError> {
+    let input = body.0;
+    input.validate().map_err(|v| ApiError::validation(&v))?;
+    Ok(Json(run_model(&input).map_err(refused("model"))?))
+}
