@@ -20,6 +20,7 @@ use crate::clock::{Clock, ManualClock};
 use crate::domain::access::Identity;
 use crate::domain::account::NewAccount;
 use crate::domain::audit::AuditContext;
+use crate::domain::finance::appraisal::FinancialCase;
 use crate::domain::ids::OrgId;
 use crate::domain::organization::NewOrganization;
 use crate::domain::project::{Action, Appraisal, ProjectFields, ProponentAdvantage};
@@ -82,6 +83,13 @@ enum Step {
         by: String,
         project: String,
         appraisal: Appraisal,
+    },
+    /// A demo account saves a project's financial case (model and public-sector comparator).
+    SaveFinancialModel {
+        at: String,
+        by: String,
+        project: String,
+        case: Box<FinancialCase>,
     },
 }
 
@@ -271,6 +279,15 @@ impl Replay<'_> {
                 let id = self.project(project)?;
                 let ctx = AuditContext::person(&who, None);
                 services::projects::record_appraisal(self.db, clock, &ctx, &who, id, appraisal)
+                    .await
+                    .map_err(|e| describe(&e))?;
+            }
+            Step::SaveFinancialModel { at, by, project, case } => {
+                self.clock.set(self.now + parse_offset(at)?);
+                let who = self.identity(by).await?;
+                let id = self.project(project)?;
+                let ctx = AuditContext::person(&who, None);
+                services::financial_models::save(self.db, clock, &ctx, &who, id, case)
                     .await
                     .map_err(|e| describe(&e))?;
             }

@@ -369,3 +369,5 @@ invalid-target-dscr = Above 0 and at most 10.
 invalid-too-many-flows = At most 1,201 flows.
 invalid-overflow = The figures are too large to compute exactly.
 invalid-not-computable = These figures cannot be computed (a division by zero or a rate of -100 %).
+invalid-series-length = At most one value per model period, each at most 10^15.
+error-appraisal-closed = The appraisal is closed: the financial model can change only before approval.

@@ -81,9 +81,14 @@ impl Money {
 /// The rounding policy: half away from zero, to the currency's minor unit, keeping trailing zeros
 /// so that `1250000` shows as `1250000.00`.
 pub fn round_money(amount: Decimal, currency: Currency) -> Decimal {
-    let digits = currency.minor_unit_digits();
-    let mut rounded = amount.round_dp_with_strategy(digits, RoundingStrategy::MidpointAwayFromZero);
-    rounded.rescale(digits);
+    round_places(amount, currency.minor_unit_digits())
+}
+
+/// The same policy for a figure that is not money (a percentage, a ratio shown to the reader):
+/// half away from zero to `places`, trailing zeros kept. Never used before a covenant test.
+pub fn round_places(value: Decimal, places: u32) -> Decimal {
+    let mut rounded = value.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
+    rounded.rescale(places);
     rounded
 }
 

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod documents;
+pub mod financial_models;
 pub mod organizations;
 pub mod projects;
 

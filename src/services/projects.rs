@@ -246,7 +246,14 @@ async fn apply(
 ) -> Result<Stage, ServiceError> {
     let now = clock.now();
     let initiation = project.fields.initiation;
-    let next = match project::decide(who, project.stage, initiation, action, comment, &project.appraisal) {
+    // Approval takes value for money and affordability from the saved financial model when it
+    // has a public-sector case; the appraisal then records them with the model's version.
+    let from_model = match action {
+        Action::Approve => crate::services::financial_models::appraisal_figures(db, project).await?,
+        _ => None,
+    };
+    let appraisal = from_model.clone().unwrap_or_else(|| project.appraisal.clone());
+    let next = match project::decide(who, project.stage, initiation, action, comment, &appraisal) {
         Ok(next) => next,
         Err(Refusal::Forbidden) => return Err(ServiceError::Forbidden),
         Err(Refusal::InvalidTransition { stage, action }) => {
@@ -291,13 +298,19 @@ async fn apply(
         now,
     )
     .await?;
+    if let Some(appraisal) = &from_model {
+        projects::set_appraisal(tx, project.id, appraisal, now).await?;
+    }
     let actor = (Some(who.user_id.0), who.full_name.as_str());
     projects::add_transition(tx, project.id, actor, action, project.stage, next, comment, now).await?;
-    let payload = json!({
+    let mut payload = json!({
         "before": {"stage": project.stage.as_str()},
         "after": {"stage": next.as_str(), "registry_number": registry_number.or(project.registry_number.clone())},
         "comment": comment.trim(),
     });
+    if let Some(appraisal) = &from_model {
+        payload["appraisal_from_model"] = json!(appraisal);
+    }
     audit::append(tx, ctx, event(audit_action(action), project).payload(payload), now).await?;
     Ok(next)
 }

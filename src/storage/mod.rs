@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod blobs;
 pub mod documents;
+pub mod financial_models;
 pub mod organizations;
 pub mod projects;
 pub mod types;

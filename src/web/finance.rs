@@ -1,16 +1,23 @@
 //! Financial calculations over HTTP, open to anyone: a cash-flow series' NPV, every IRR, MIRR
 //! and paybacks, and the whole PPP project model. Every figure is an exact decimal string.
 
+use rocket::State;
 use rocket::serde::json::Json;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::finance::FinanceError;
+use crate::domain::finance::appraisal::{CaseResults, FinancialCase};
 use crate::domain::finance::cashflow::{Irr, discounted_payback, irr, mirr, npv, payback};
 use crate::domain::finance::model::{ModelInput, ModelResults, evaluate as run_model};
 use crate::domain::validation::Violations;
+use crate::services::ServiceError;
+use crate::services::financial_models::{self, EvaluatedCase};
+use crate::storage::Db;
+use crate::web::AppState;
 use crate::web::api_error::ApiError;
+use crate::web::auth::{Audit, Authorized, MaybeUser, ProjectStaff};
 use crate::web::json::ApiJson;
 
 /// At most this many flows (100 years of monthly periods).
@@ -132,4 +139,72 @@ pub fn evaluate(body: ApiJson<ModelInput>) -> Result<Json<ModelResults>, ApiErro
     let input = body.0;
     input.validate().map_err(|v| ApiError::validation(&v))?;
     Ok(Json(run_model(&input).map_err(refused("model"))?))
+}
+
+/// A project's saved financial case with its results.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SavedCaseView {
+    pub project_id: String,
+    pub version: i32,
+    pub saved_at: chrono::DateTime<chrono::Utc>,
+    pub saved_by: String,
+    pub case: FinancialCase,
+    pub results: CaseResults,
+}
+
+impl From<EvaluatedCase> for SavedCaseView {
+    fn from(e: EvaluatedCase) -> Self {
+        Self {
+            project_id: e.saved.project_id.to_string(),
+            version: e.saved.version,
+            saved_at: e.saved.saved_at,
+            saved_by: e.saved.saved_by.0.to_string(),
+            case: e.saved.case,
+            results: e.results,
+        }
+    }
+}
+
+fn project_id(id: &str) -> Result<i64, ApiError> {
+    id.parse()
+        .map_err(|_| ApiError::from(ServiceError::NotFound("project")))
+}
+
+/// The project's current financial case (or `?version=`), with every result.
+#[utoipa::path(get, operation_id = "financial_model_show", path = "/api/v1/projects/{id}/financial-model", tag = "finance",
+    params(("id" = String, Path, description = "Project id"), ("version" = Option<i32>, Query, description = "An earlier version")),
+    responses((status = 200, description = "The case and its results", body = SavedCaseView),
+        (status = 404, description = "No such project (or a draft of another municipality), or no model saved", body = crate::web::openapi::ErrorBody)))]
+#[rocket::get("/projects/<id>/financial-model?<version>")]
+pub async fn show_case(
+    who: MaybeUser,
+    id: &str,
+    version: Option<i32>,
+    db: &State<Db>,
+) -> Result<Json<SavedCaseView>, ApiError> {
+    let case = financial_models::current(db, who.0.as_ref(), project_id(id)?, version).await?;
+    Ok(Json(case.into()))
+}
+
+/// Saves a new version of the project's financial case (its municipality's officers and
+/// approvers, until approval); an audit event records the key results.
+#[utoipa::path(put, operation_id = "financial_model_save", path = "/api/v1/projects/{id}/financial-model", tag = "finance",
+    params(("id" = String, Path, description = "Project id")),
+    request_body = FinancialCase,
+    responses((status = 200, description = "The saved version and its results", body = SavedCaseView),
+        (status = 403, description = "Not the municipality's officer or approver", body = crate::web::openapi::ErrorBody),
+        (status = 409, description = "The project is approved or further along", body = crate::web::openapi::ErrorBody),
+        (status = 422, description = "A field out of range, named", body = crate::web::openapi::ErrorBody)),
+    security(("bearer" = [])))]
+#[rocket::put("/projects/<id>/financial-model", data = "<body>")]
+pub async fn save_case(
+    who: Authorized<ProjectStaff>,
+    id: &str,
+    body: ApiJson<FinancialCase>,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<Json<SavedCaseView>, ApiError> {
+    let saved = financial_models::save(db, &*app.clock, &audit.0, &who.0, project_id(id)?, &body.0).await?;
+    Ok(Json(saved.into()))
 }

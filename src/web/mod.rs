@@ -115,6 +115,8 @@ pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
                 projects::propose,
                 finance::cashflows,
                 finance::evaluate,
+                finance::show_case,
+                finance::save_case,
                 documents::upload,
                 documents::list,
                 documents::download,

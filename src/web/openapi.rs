@@ -71,6 +71,8 @@ pub struct ErrorDetail {
         crate::web::projects::transition,
         crate::web::finance::cashflows,
         crate::web::finance::evaluate,
+        crate::web::finance::show_case,
+        crate::web::finance::save_case,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth),

@@ -116,6 +116,18 @@ pub const ROUTES: &[RouteRule] = &[
         "computation only; nothing stored",
     ),
     rule(
+        "GET",
+        "/api/v1/projects/<id>/financial-model",
+        Access::Public,
+        "as the project: a draft's only to its municipality, proponent and reviewers",
+    ),
+    rule(
+        "PUT",
+        "/api/v1/projects/<id>/financial-model",
+        PROJECT_STAFF,
+        "own municipality only; until approval (409 after)",
+    ),
+    rule(
         "POST",
         "/api/v1/auth/token",
         Access::Public,

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::support::{DEMO_PASSWORD, TestApp, spawn, spawn_with_fixtures};
 
-async fn all_events(db: &Db) -> Vec<ppp_registry::domain::audit::Event> {
+pub(crate) async fn all_events(db: &Db) -> Vec<ppp_registry::domain::audit::Event> {
     let mut events = audit::list(
         db,
         &EventFilter::default(),
@@ -73,10 +73,10 @@ async fn api(app: &TestApp, method: &str, uri: &str, token: &str, body: Value) -
 #[rocket::async_test]
 async fn every_change_writes_exactly_one_event_with_its_actor() {
     let app = spawn_with_fixtures().await;
-    // The fixtures: 7 organisations and 13 accounts, each one event, by the system; then 34
+    // The fixtures: 7 organisations and 13 accounts, each one event, by the system; then 37
     // project steps, each by the demo account that took it.
     let fixtures = all_events(&app.db).await;
-    assert_eq!(fixtures.len(), 56);
+    assert_eq!(fixtures.len(), 59);
     assert!(fixtures[..20].iter().all(|e| e.actor.name == "system"));
     assert_eq!(fixtures[0].action, "organization.created");
     assert_eq!(fixtures[19].action, "account.created");
@@ -88,7 +88,7 @@ async fn every_change_writes_exactly_one_event_with_its_actor() {
 
     let admin = app.token("admin@demo.kg").await;
     let after_sign_in = all_events(&app.db).await;
-    let actions: Vec<&str> = after_sign_in[56..].iter().map(|e| e.action.as_str()).collect();
+    let actions: Vec<&str> = after_sign_in[59..].iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, vec!["account.signed_in", "token.issued"]);
 
     let before = event_count(&app.db).await;
@@ -181,7 +181,7 @@ async fn the_database_refuses_to_update_or_delete_events() {
     }
     assert!(matches!(
         audit::verify(&app.db).await.unwrap(),
-        Verdict::Intact { events: 56, .. }
+        Verdict::Intact { events: 59, .. }
     ));
 }
 
@@ -316,9 +316,9 @@ async fn readers_see_what_their_role_allows() {
     assert_eq!(status, Status::Ok);
     let items = page["items"].as_array().unwrap();
     assert!(!items.is_empty());
-    // Only Osh's records: its creation, its four accounts, the sixteen steps of its six
+    // Only Osh's records: its creation, its four accounts, the eighteen steps of its six
     // projects, the officer's own sign-in and token.
-    assert_eq!(items.len(), 23, "{page}");
+    assert_eq!(items.len(), 25, "{page}");
     assert!(!page.to_string().contains("Бишкек"), "nothing of Bishkek's");
     let newest = &items[0];
     assert_eq!(newest["action"], "token.issued");
@@ -437,22 +437,22 @@ async fn the_public_checkpoint_and_transparency_page() {
     let app = spawn_with_fixtures().await;
     let (status, checkpoint) = app.get_json("/api/v1/audit/checkpoint").await;
     assert_eq!(status, Status::Ok);
-    assert_eq!(checkpoint["events"], 56);
+    assert_eq!(checkpoint["events"], 59);
     assert_eq!(checkpoint["at"], "2026-11-28T06:00:00Z");
     let head = checkpoint["head"].as_str().unwrap().to_string();
     let (_, same) = app
-        .get_json(&format!("/api/v1/audit/consistency?events=56&head={head}"))
+        .get_json(&format!("/api/v1/audit/consistency?events=59&head={head}"))
         .await;
     assert_eq!(same["consistent"], true);
     let (_, earlier) = app
-        .get_json(&format!("/api/v1/audit/consistency?events=55&head={head}"))
+        .get_json(&format!("/api/v1/audit/consistency?events=58&head={head}"))
         .await;
     assert_eq!(
         earlier["consistent"], false,
-        "the head of 56 events is not the head of 55"
+        "the head of 59 events is not the head of 58"
     );
     let (_, beyond) = app
-        .get_json(&format!("/api/v1/audit/consistency?events=57&head={head}"))
+        .get_json(&format!("/api/v1/audit/consistency?events=60&head={head}"))
         .await;
     assert_eq!(beyond["consistent"], false);
     let (status, bad) = app.get_json("/api/v1/audit/consistency?events=x&head=abc").await;
@@ -461,18 +461,18 @@ async fn the_public_checkpoint_and_transparency_page() {
 
     let (status, html) = app.get_with("/transparency", ("Accept-Language", "en")).await;
     assert_eq!(status, Status::Ok);
-    assert!(html.contains(r#"<dd data-checkpoint="events">56</dd>"#));
+    assert!(html.contains(r#"<dd data-checkpoint="events">59</dd>"#));
     assert!(html.contains(&head));
     let (_, html) = app
         .get_with(
-            &format!("/transparency?events=56&head={head}"),
+            &format!("/transparency?events=59&head={head}"),
             ("Accept-Language", "en"),
         )
         .await;
     assert!(html.contains("The log extends the saved checkpoint"), "{html}");
     let (_, html) = app
         .get_with(
-            &format!("/transparency?events=56&head={}", "0".repeat(64)),
+            &format!("/transparency?events=59&head={}", "0".repeat(64)),
             ("Accept-Language", "en"),
         )
         .await;

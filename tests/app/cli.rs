@@ -101,7 +101,7 @@ fn migrate_and_load_fixtures_work_on_a_fresh_sqlite_file() {
     let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
     let output = run(&dir, &["migrate"], &[]);
     assert!(output.status.success(), "{}", stderr(&output));
-    assert_eq!(String::from_utf8_lossy(&output.stdout), "schema version 7 on sqlite\n");
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "schema version 8 on sqlite\n");
     assert!(
         dir.join("ppp-registry.sqlite3").exists(),
         "the default database file is created"
@@ -111,7 +111,7 @@ fn migrate_and_load_fixtures_work_on_a_fresh_sqlite_file() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(
         String::from_utf8_lossy(&output.stdout),
-        "fixtures: replayed 7 steps from 4 files; skipped 48 demo-only steps (demo mode is off)\n"
+        "fixtures: replayed 7 steps from 4 files; skipped 51 demo-only steps (demo mode is off)\n"
     );
     let output = run(&dir, &["load-fixtures", fixtures], &[]);
     assert_eq!(

@@ -161,3 +161,115 @@ async fn a_bad_model_gets_every_field_named_and_no_panic() {
     assert_eq!(status, Status::UnprocessableEntity, "{body}");
     assert!(body["error"]["fields"]["model"].is_array(), "{body}");
 }
+
+/// An availability-payment case for Osh's waste plant, with the municipality's comparator.
+fn waste_plant_case() -> Value {
+    let mut model: Value = serde_json::from_str(ppp_registry::domain::finance::model::TOLL_ROAD_25Y).unwrap();
+    model["user_pays"] = Value::Null;
+    model["opex"] = json!({"fixed": "3000000", "per_unit": "0"});
+    model["availability"] = json!({"annual_payment": "14000000", "indexed_share": "0.60", "deductions": []});
+    let by_year = |f: &dyn Fn(usize) -> i64| (0..=25).map(|t| f(t).to_string()).collect::<Vec<String>>();
+    json!({
+        "model": model,
+        "public_sector": {
+            "discount_rate": "0.10",
+            "raw_cost": by_year(&|t| match t { 1 => 31_000_000, 2 => 42_000_000, 3 => 31_000_000, 0 => 0, _ => 4_500_000 }),
+            "transferable_risk": by_year(&|t| if (1..=3).contains(&t) { 4_000_000 } else { 0 }),
+            "retained_risk": by_year(&|t| if t >= 4 { 100_000 } else { 0 }),
+            "contract_management": by_year(&|t| if t >= 1 { 250_000 } else { 0 }),
+            "budget": "1800000000",
+            "budget_growth": "0.05"
+        }
+    })
+}
+
+#[rocket::async_test]
+async fn a_projects_model_is_saved_in_versions_and_approval_takes_its_figures() {
+    use crate::projects::call;
+    let app = crate::support::spawn_with_fixtures().await;
+    let officer = app.token("officer.osh@demo.kg").await;
+    let approver = app.token("approver.osh@demo.kg").await;
+    let uri = "/api/v1/projects/5/financial-model"; // Osh waste sorting plant, submitted
+    assert_eq!(call(&app, "GET", uri, None, Value::Null).await.0, Status::NotFound);
+
+    let (status, saved) = call(&app, "PUT", uri, Some(&officer), waste_plant_case()).await;
+    assert_eq!(status, Status::Ok, "{saved}");
+    assert_eq!(saved["version"], 1);
+    assert_eq!(saved["results"]["model"]["project_irr"]["status"], "unique");
+    let vfm = saved["results"]["value_for_money"]["vfm_amount"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, second) = call(&app, "PUT", uri, Some(&approver), waste_plant_case()).await;
+    assert_eq!(second["version"], 2);
+
+    // Anyone reads a public project's model; older versions stay.
+    let (status, current) = call(&app, "GET", uri, None, Value::Null).await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(current["version"], 2);
+    assert_eq!(current["results"]["value_for_money"]["vfm_amount"], vfm.as_str());
+    let (_, first) = call(&app, "GET", &format!("{uri}?version=1"), None, Value::Null).await;
+    assert_eq!(first["version"], 1);
+
+    // Refusals change nothing.
+    let bishkek = app.token("officer.bishkek@demo.kg").await;
+    assert_eq!(
+        call(&app, "PUT", uri, Some(&bishkek), waste_plant_case()).await.0,
+        Status::Forbidden
+    );
+    let mut bad = waste_plant_case();
+    bad["model"]["financing"]["debt_share"] = json!("1.5");
+    bad["public_sector"]["budget"] = json!("0");
+    let (status, body) = call(&app, "PUT", uri, Some(&officer), bad).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    let fields: Vec<&String> = body["error"]["fields"].as_object().unwrap().keys().collect();
+    assert_eq!(fields, vec!["model.financing.debt_share", "public_sector.budget"]);
+    assert_eq!(call(&app, "GET", uri, None, Value::Null).await.1["version"], 2);
+
+    // Approval records value for money and affordability from model version 2.
+    let transition = |action: &str| json!({"action": action, "comment": "ok"});
+    let (status, _) = call(
+        &app,
+        "POST",
+        "/api/v1/projects/5/transitions",
+        Some(&approver),
+        transition("start_appraisal"),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    let appraisal = json!({"feasibility_study": "ТЭО мусоросортировочного завода (PDF)"});
+    let (status, _) = call(&app, "PUT", "/api/v1/projects/5/appraisal", Some(&approver), appraisal).await;
+    assert_eq!(status, Status::Ok);
+    let (status, approved) = call(
+        &app,
+        "POST",
+        "/api/v1/projects/5/transitions",
+        Some(&approver),
+        transition("approve"),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{approved}");
+    assert_eq!(approved["stage"], "approved");
+    assert_eq!(approved["appraisal"]["value_for_money_source"], "financial model v2");
+    let text = approved["appraisal"]["value_for_money"].as_str().unwrap();
+    assert!(text.starts_with("VfM ") && text.ends_with(" KGS)"), "{text}");
+    assert!(
+        approved["appraisal"]["affordability"]
+            .as_str()
+            .unwrap()
+            .starts_with("peak ")
+    );
+
+    // The appraisal is closed: the model no longer changes.
+    let (status, body) = call(&app, "PUT", uri, Some(&officer), waste_plant_case()).await;
+    assert_eq!(status, Status::Conflict, "{body}");
+    let events = crate::audit::all_events(&app.db).await;
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.action == "project.financial_model_saved")
+            .count(),
+        5,
+        "three by the fixtures, two here"
+    );
+}

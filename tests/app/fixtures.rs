@@ -19,7 +19,7 @@ async fn fixtures_replay_through_the_app_with_times_relative_to_loading() {
         LoadOutcome::Loaded {
             files: 4,
             steps: 7,
-            skipped: 48
+            skipped: 51
         }
     );
     // Outside demo mode no account with a known password exists.
@@ -47,7 +47,7 @@ async fn fixtures_load_only_into_an_empty_database() {
         first,
         LoadOutcome::Loaded {
             files: 4,
-            steps: 55,
+            steps: 58,
             skipped: 0
         }
     );

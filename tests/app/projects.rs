@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::support::{DEMO_PASSWORD, TestApp, csrf_token, sign_in_browser, spawn_with_fixtures};
 
-async fn call(app: &TestApp, method: &str, uri: &str, token: Option<&str>, body: Value) -> (Status, Value) {
+pub(crate) async fn call(app: &TestApp, method: &str, uri: &str, token: Option<&str>, body: Value) -> (Status, Value) {
     let mut request = match method {
         "GET" => app.client.get(uri.to_string()),
         "POST" => app.client.post(uri.to_string()),

@@ -3,6 +3,7 @@
 //! loop is bounded and every operation checked, so no input can panic or hang them.
 
 pub mod annuity;
+pub mod appraisal;
 pub mod cashflow;
 pub mod dated;
 pub mod exact;

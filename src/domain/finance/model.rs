@@ -572,7 +572,7 @@ pub fn evaluate(input: &ModelInput) -> Result<ModelResults, FinanceError> {
             periodic_from_annual(input.mirr_finance_rate, m)?,
             periodic_from_annual(input.mirr_reinvest_rate, m)?,
         )?
-        .map(|r| annual_rate(r, m))
+        .map(|r| annual_rate(r, i64::from(m)))
         .transpose()?,
         payback_years: years(payback(&project_cf)?)?,
         discounted_payback_years: years(discounted_payback(&project_cf, discount)?)?,
@@ -598,23 +598,23 @@ pub fn availability_payment(base: Decimal, indexed_share: Decimal, index: Decima
     )
 }
 
-/// The annual effective rate of a periodic one.
-fn annual_rate(periodic: Decimal, m: u32) -> Result<Decimal, FinanceError> {
+/// The annual effective rate of a rate per period, with `m` periods a year.
+pub fn annual_rate(periodic: Decimal, m: i64) -> Result<Decimal, FinanceError> {
     if m == 1 {
         return Ok(periodic);
     }
-    sub(powi(add(Decimal::ONE, periodic)?, i64::from(m))?, Decimal::ONE)
+    sub(powi(add(Decimal::ONE, periodic)?, m)?, Decimal::ONE)
 }
 
 fn annualise(found: Irr, m: u32) -> Result<Irr, FinanceError> {
     Ok(match found {
         Irr::Unique { value } => Irr::Unique {
-            value: annual_rate(value, m)?,
+            value: annual_rate(value, i64::from(m))?,
         },
         Irr::Multiple { values } => Irr::Multiple {
             values: values
                 .into_iter()
-                .map(|v| annual_rate(v, m))
+                .map(|v| annual_rate(v, i64::from(m)))
                 .collect::<Result<_, _>>()?,
         },
         Irr::None => Irr::None,
