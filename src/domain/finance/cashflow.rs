@@ -102,6 +102,22 @@ impl RateFunction for Series<'_> {
     fn exact(&self, r: Decimal) -> Result<(Decimal, Decimal), FinanceError> {
         scaled_npv(self.flows, r)
     }
+
+    fn exact_value(&self, r: Decimal) -> Result<Decimal, FinanceError> {
+        // Horner without the derivative: half the work of `exact`.
+        if r >= Decimal::ZERO {
+            let x = div(Decimal::ONE, add(Decimal::ONE, r)?)?;
+            self.flows
+                .iter()
+                .rev()
+                .try_fold(Decimal::ZERO, |acc, cf| add(mul(acc, x)?, *cf))
+        } else {
+            let y = add(Decimal::ONE, r)?;
+            self.flows
+                .iter()
+                .try_fold(Decimal::ZERO, |acc, cf| add(mul(acc, y)?, *cf))
+        }
+    }
 }
 
 /// Every IRR in (-0.99, 10] per period (see `roots`). With one sign change in the flows,

@@ -49,8 +49,9 @@ pub const LOWEST_RATE: Decimal = Decimal::from_parts(99, 0, 0, true, 2);
 pub const HIGHEST_RATE: Decimal = Decimal::TEN;
 const FINE_STEP: Decimal = Decimal::from_parts(5, 0, 0, false, 3);
 const COARSE_STEP: Decimal = Decimal::from_parts(1, 0, 0, false, 1);
-/// Polishing stops when a step or the bracket is below this, or after `MAX_POLISH` steps.
-const POLISH_TOLERANCE: Decimal = Decimal::from_parts(1, 0, 0, false, 26);
+/// Polishing stops when Newton's step or the bracket is below this (as the reference vectors'
+/// decimal28 polish does), or after `MAX_POLISH` steps.
+const POLISH_TOLERANCE: Decimal = Decimal::from_parts(1, 0, 0, false, 24);
 const MAX_POLISH: usize = 120;
 
 /// The scan: every 0.005 from -0.99 below 1, then every 0.1 up to 10 (489 points).
@@ -73,6 +74,10 @@ pub fn grid() -> Vec<Decimal> {
 pub trait RateFunction {
     fn approx(&self, r: f64) -> (f64, bool);
     fn exact(&self, r: Decimal) -> Result<(Decimal, Decimal), FinanceError>;
+    /// The value alone, where a cheaper evaluation exists.
+    fn exact_value(&self, r: Decimal) -> Result<Decimal, FinanceError> {
+        Ok(self.exact(r)?.0)
+    }
 }
 
 fn sign(value: Decimal) -> i8 {
@@ -137,7 +142,7 @@ fn locate(f: &impl RateFunction, low: Decimal, high: Decimal, low_sign: i8) -> R
             db.round_dp_with_strategy(24, RoundingStrategy::ToZero),
         );
         if da > low && db < high && da < db {
-            let (sa, sb) = (sign(f.exact(da)?.0), sign(f.exact(db)?.0));
+            let (sa, sb) = (sign(f.exact_value(da)?), sign(f.exact_value(db)?));
             if sa == 0 {
                 return Ok(da);
             }
@@ -167,18 +172,27 @@ fn polish(f: &impl RateFunction, mut lo: Decimal, mut hi: Decimal, lo_sign: i8) 
         } else {
             hi = r;
         }
-        let newton = if slope.is_zero() {
+        let step = if slope.is_zero() {
             None
         } else {
-            value.checked_div(slope).and_then(|d| r.checked_sub(d))
+            value.checked_div(slope)
         };
-        let next = match newton {
-            Some(n) if n > lo && n < hi => n,
+        let newton = step.and_then(|d| r.checked_sub(d));
+        if let (Some(step), Some(next)) = (step, newton)
+            && step.abs() < POLISH_TOLERANCE
+        {
+            // Converged: the step is below the tolerance (and inside the bracket by construction).
+            return Ok(if next >= lo.min(hi) && next <= lo.max(hi) {
+                next
+            } else {
+                r
+            });
+        }
+        r = match newton {
+            Some(n) if n > lo.min(hi) && n < lo.max(hi) => n,
             _ => (lo + hi) / Decimal::TWO,
         };
-        let step = (next - r).abs();
-        r = next;
-        if step < POLISH_TOLERANCE || hi - lo < POLISH_TOLERANCE {
+        if (hi - lo).abs() < POLISH_TOLERANCE {
             break;
         }
     }
