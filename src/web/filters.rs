@@ -12,11 +12,13 @@ use chrono_tz::Tz;
 use rocket_dyn_templates::tera::{self, Tera, Value};
 use rust_decimal::Decimal;
 
-use crate::domain::money::{Currency, round_money};
+use crate::domain::money::{Currency, round_money, round_places};
 use crate::i18n::Lang;
 
 pub fn register(tera: &mut Tera, zone: Tz) {
     tera.register_filter("money", money_filter);
+    tera.register_filter("places", places_filter);
+    tera.register_filter("percent", percent_filter);
     tera.register_filter("time", move |value: &Value, args: &HashMap<String, Value>| {
         time_filter(value, args, zone)
     });
@@ -50,6 +52,31 @@ fn money_filter(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Va
         None => Currency::default(),
     };
     Ok(Value::String(format_money(amount, currency, lang_arg(args))))
+}
+
+fn decimal_arg(value: &Value) -> tera::Result<Decimal> {
+    match value {
+        Value::String(s) => Decimal::from_str(s).ok(),
+        Value::Number(n) => Decimal::from_str(&n.to_string()).ok(),
+        _ => None,
+    }
+    .ok_or_else(|| tera::Error::msg(format!("not a decimal: {value}")))
+}
+
+/// `{{ ratio | places(n=4) }}`: a figure that is not money, rounded by the product's policy for
+/// display only (ratios are compared unrounded).
+fn places_filter(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
+    let places = args.get("n").and_then(Value::as_u64).unwrap_or(2).min(28) as u32;
+    Ok(Value::String(round_places(decimal_arg(value)?, places).to_string()))
+}
+
+/// `{{ rate | percent }}`: 0.139257 as `13.93 %`.
+fn percent_filter(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+    let hundred = Decimal::ONE_HUNDRED;
+    Ok(Value::String(format!(
+        "{} %",
+        round_places(decimal_arg(value)? * hundred, 2)
+    )))
 }
 
 /// `1 250 000,00 сом` (ru, ky) or `KGS 1,250,000.00` (en), rounded by the product's policy.

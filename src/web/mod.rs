@@ -15,6 +15,7 @@ mod documents;
 mod download;
 mod filters;
 mod finance;
+mod finance_pages;
 mod health;
 mod home;
 pub mod json;
@@ -85,6 +86,10 @@ pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
                 projects::create_form,
                 dashboard::page,
                 projects::inbox,
+                finance_pages::page,
+                finance_pages::save,
+                finance_pages::periods_csv,
+                finance_pages::periods_xlsx,
                 documents::upload_page,
             ],
         )

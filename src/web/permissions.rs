@@ -76,6 +76,30 @@ pub const ROUTES: &[RouteRule] = &[
         PROJECT_ACTORS,
         "`submit`: the author (officer, or the proponent's bidder); the rest: the municipality's approver; CSRF",
     ),
+    rule(
+        "GET",
+        "/projects/<id>/financial-model",
+        Access::Public,
+        "as the project; the form only to its municipality's officers and approvers, until approval",
+    ),
+    rule(
+        "POST",
+        "/projects/<id>/financial-model",
+        PROJECT_STAFF,
+        "own municipality, until approval; CSRF",
+    ),
+    rule(
+        "GET",
+        "/projects/<id>/financial-model/periods.csv",
+        Access::Public,
+        "as the project",
+    ),
+    rule(
+        "GET",
+        "/projects/<id>/financial-model/periods.xlsx",
+        Access::Public,
+        "as the project",
+    ),
     rule("GET", "/dashboard", Access::Public, "drafts as for the list"),
     rule(
         "POST",

@@ -273,3 +273,105 @@ async fn a_projects_model_is_saved_in_versions_and_approval_takes_its_figures() 
         "three by the fixtures, two here"
     );
 }
+
+#[rocket::async_test]
+async fn the_model_pages_show_results_charts_and_downloads() {
+    let app = crate::support::spawn_with_fixtures().await;
+    // Osh AFC (approved) carries a model from the fixtures: read-only, for anyone.
+    let (status, html) = app
+        .get_with("/projects/2/financial-model", ("Accept-Language", "en"))
+        .await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains(r#"data-metric="project_irr""#), "{html}");
+    assert_eq!(
+        html.matches(r#"role="img""#).count(),
+        3,
+        "cash flows, debt and DSCR, tornado"
+    );
+    assert!(html.contains("Period table"));
+    assert!(!html.contains("<form method=\"post\""), "no form after approval");
+
+    let csv = app.get("/projects/2/financial-model/periods.csv").await;
+    assert_eq!(csv.status(), Status::Ok);
+    let text = csv.into_string().await.unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(reader.headers().unwrap().get(13), Some("dscr"));
+    assert_eq!(reader.records().count(), 12, "periods 0 to 11");
+    let xlsx = app.get("/projects/2/financial-model/periods.xlsx").await;
+    assert_eq!(xlsx.status(), Status::Ok);
+    assert_eq!(&xlsx.into_bytes().await.unwrap()[..2], b"PK", "an Office Open XML zip");
+    assert_eq!(
+        app.get("/projects/6/financial-model/periods.csv").await.status(),
+        Status::NotFound,
+        "a draft"
+    );
+}
+
+#[rocket::async_test]
+async fn the_model_form_saves_or_names_each_bad_field() {
+    use crate::support::{DEMO_PASSWORD, csrf_token, sign_in_browser};
+    let app = crate::support::spawn_with_fixtures().await;
+    let browser = app.browser().await;
+    assert_eq!(
+        sign_in_browser(&browser, "officer.osh@demo.kg", DEMO_PASSWORD).await,
+        Status::SeeOther
+    );
+    // Osh waste plant (submitted): the form is offered, prefilled with an example.
+    let page = browser
+        .get("/projects/5/financial-model")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(page.contains(r#"name="f[model__capex]""#), "{page}");
+    let token = csrf_token(&browser).await;
+    let form = |capex: &str| {
+        format!(
+            "csrf_token={token}&f[model__periods_per_year]=1&f[model__construction_periods]=2&f[model__operation_periods]=20\
+             &f[model__capex]={capex}&f[model__capex_phasing]=0.5+0.5&f[model__cpi]=0.05\
+             &f[model__availability__annual_payment]=14000000&f[model__availability__indexed_share]=0.6\
+             &f[model__opex__fixed]=3000000&f[model__financing__debt_share]=0.6&f[model__financing__rate]=0.12\
+             &f[model__financing__tenor_periods]=15&f[model__financing__interest_during_construction]=capitalised\
+             &f[model__financing__repayment__kind]=annuity&f[model__discount_rate]=0.1&f[model__equity_discount_rate]=0.14\
+             &f[model__mirr_finance_rate]=0.12&f[model__mirr_reinvest_rate]=0.1"
+        )
+    };
+    let response = browser
+        .post("/projects/5/financial-model")
+        .header(ContentType::Form)
+        .body(form("сто+миллионов"))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::UnprocessableEntity);
+    let html = response.into_string().await.unwrap();
+    assert!(
+        html.contains("Enter a number.") || html.contains("Введите число."),
+        "{html}"
+    );
+    assert!(html.contains("сто миллионов"), "what was typed stays");
+    assert_eq!(
+        app.get_json("/api/v1/projects/5/financial-model").await.0,
+        Status::NotFound,
+        "nothing saved"
+    );
+
+    let response = browser
+        .post("/projects/5/financial-model")
+        .header(ContentType::Form)
+        .body(form("95+000+000,00"))
+        .dispatch()
+        .await;
+    let status = response.status();
+    let body = response.into_string().await.unwrap_or_default();
+    let errors: Vec<&str> = body
+        .lines()
+        .filter(|l| l.contains("field-errors") || l.contains("<label"))
+        .collect();
+    assert_eq!(status, Status::SeeOther, "{errors:#?}");
+    let (status, saved) = app.get_json("/api/v1/projects/5/financial-model").await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(saved["case"]["model"]["capex"], "95000000.00");
+    assert_eq!(saved["case"]["model"]["user_pays"], Value::Null);
+    assert_eq!(saved["results"]["model"]["periods"].as_array().unwrap().len(), 23);
+}

@@ -11,6 +11,7 @@ pub mod model;
 pub mod public_sector;
 pub mod rates;
 pub mod roots;
+pub mod sensitivity;
 #[cfg(test)]
 mod vectors;
 
