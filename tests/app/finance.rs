@@ -375,3 +375,78 @@ async fn the_model_form_saves_or_names_each_bad_field() {
     assert_eq!(saved["case"]["model"]["user_pays"], Value::Null);
     assert_eq!(saved["results"]["model"]["periods"].as_array().unwrap().len(), 23);
 }
+
+/// The form body for a case, every field as the form names it (`f[model__capex]`).
+fn form_body(token: &str, case: &Value) -> String {
+    fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
+        match value {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    let key = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}__{k}")
+                    };
+                    flatten(&key, v, out);
+                }
+            }
+            Value::Array(items) => out.push((
+                prefix.to_string(),
+                items
+                    .iter()
+                    .map(|i| i.as_str().unwrap_or_default().to_string())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )),
+            Value::String(s) => out.push((prefix.to_string(), s.clone())),
+            Value::Number(n) => out.push((prefix.to_string(), n.to_string())),
+            _ => {}
+        }
+    }
+    let mut pairs = Vec::new();
+    flatten("", case, &mut pairs);
+    let mut body = format!("csrf_token={token}");
+    for (k, v) in pairs {
+        body.push_str(&format!("&f[{k}]={}", v.replace(' ', "+")));
+    }
+    body
+}
+
+#[rocket::async_test]
+async fn the_25_year_case_entered_through_the_page_shows_the_reference_figures() {
+    use crate::support::{DEMO_PASSWORD, csrf_token, sign_in_browser};
+    let app = crate::support::spawn_with_fixtures().await;
+    let browser = app.browser().await;
+    assert_eq!(
+        sign_in_browser(&browser, "officer.osh@demo.kg", DEMO_PASSWORD).await,
+        Status::SeeOther
+    );
+    let token = csrf_token(&browser).await;
+    let model: Value = serde_json::from_str(ppp_registry::domain::finance::model::TOLL_ROAD_25Y).unwrap();
+    let response = browser
+        .post("/projects/5/financial-model")
+        .header(ContentType::Form)
+        .header(rocket::http::Header::new("Accept-Language", "en"))
+        .body(form_body(&token, &json!({"model": model})))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::SeeOther);
+    let html = browser
+        .get("/projects/5/financial-model")
+        .header(rocket::http::Header::new("Accept-Language", "en"))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    // The vectors' decimal28 figures, as the page rounds them for display.
+    for expected in [
+        "data-metric=\"project_npv\">KGS\u{a0}34,472,749.06<",
+        r#"data-metric="project_irr">13.93 %<"#,
+        r#"data-metric="equity_irr">20.78 %<"#,
+        r#"data-metric="min_dscr">1.1144 (period 4)<"#,
+        r#"data-metric="llcr_at_cod">2.1656 / 2.4676<"#,
+    ] {
+        assert!(html.contains(expected), "{expected} not in:\n{html}");
+    }
+}
