@@ -461,3 +461,7 @@ fm-warning-dscr-below-target = The debt is larger than the target DSCR allows.
 fm-warning-dscr-below-one = DSCR below 1.0: cash flow does not cover debt service in some periods.
 fm-warning-tax-not-converged = Tax and debt service did not settle; figures are approximate.
 project-financial-model = Financial model
+fm-scenarios = Scenarios
+fm-scenario-base = Base case
+fm-scenario-lenders-downside = Lenders' downside (demand −10 %, costs +10 %, one period late)
+fm-scenario-upside = Upside (demand +10 %)

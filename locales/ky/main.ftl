@@ -461,3 +461,7 @@ fm-warning-dscr-below-target = Карыз максаттуу DSCR уруксат
 fm-warning-dscr-below-one = DSCR 1,0дон төмөн: айрым мезгилдерде акча агымы карызды тейлөөнү жаппайт.
 fm-warning-tax-not-converged = Салык жана карызды тейлөө дал келген жок; көрсөткүчтөр болжолдуу.
 project-financial-model = Каржы модели
+fm-scenarios = Сценарийлер
+fm-scenario-base = Негизги
+fm-scenario-lenders-downside = Кредиторлордун стресс-сценарийи (суроо-талап −10 %, чыгымдар +10 %, бир мезгилге кечигүү)
+fm-scenario-upside = Оптимисттик (суроо-талап +10 %)

@@ -461,3 +461,7 @@ fm-warning-dscr-below-target = Долг больше, чем допускает 
 fm-warning-dscr-below-one = DSCR ниже 1,0: денежный поток не покрывает обслуживание долга в некоторых периодах.
 fm-warning-tax-not-converged = Налог и обслуживание долга не сошлись; показатели приблизительны.
 project-financial-model = Финансовая модель
+fm-scenarios = Сценарии
+fm-scenario-base = Базовый
+fm-scenario-lenders-downside = Стресс-сценарий кредиторов (спрос −10 %, расходы +10 %, задержка на период)
+fm-scenario-upside = Оптимистичный (спрос +10 %)

@@ -17,7 +17,7 @@ use serde_json::{Map, Value, json};
 use crate::domain::access::Role;
 use crate::domain::finance::appraisal::FinancialCase;
 use crate::domain::finance::model::{ModelResults, PeriodRow, TOLL_ROAD_25Y};
-use crate::domain::finance::sensitivity::{Output, demand_break_even, tornado};
+use crate::domain::finance::sensitivity::{Output, demand_break_even, scenarios, tornado};
 use crate::domain::project::Stage;
 use crate::domain::validation::Violations;
 use crate::services::financial_models::{self, EvaluatedCase};
@@ -353,6 +353,10 @@ fn results_view(ctx: &PageContext, evaluated: &EvaluatedCase) -> Value {
         "cash_bars": cash_bars, "cash_zero": cash_zero, "debt_bars": debt_bars, "dscr_line": dscr_line,
         "dscr_max": dscr_max, "covenant_y": covenant_y, "tornado": tornado_bars,
         "periods": periods,
+        "scenarios": scenarios(&evaluated.saved.case.model).ok().map(|all| all.into_iter().map(|s| json!({
+            "label": ctx.lang.text(&format!("fm-scenario-{}", s.name.replace('_', "-"))),
+            "project_npv": s.project_npv, "equity_irr": s.equity_irr.unique(), "min_dscr": s.min_dscr,
+        })).collect::<Vec<_>>()),
     })
 }
 

@@ -289,6 +289,10 @@ async fn the_model_pages_show_results_charts_and_downloads() {
         "cash flows, debt and DSCR, tornado"
     );
     assert!(html.contains("Period table"));
+    assert!(
+        html.contains("downside (demand −10 %, costs +10 %, one period late)"),
+        "the scenarios table"
+    );
     assert!(!html.contains("<form method=\"post\""), "no form after approval");
 
     let csv = app.get("/projects/2/financial-model/periods.csv").await;

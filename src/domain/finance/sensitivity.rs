@@ -150,6 +150,47 @@ pub fn tornado(input: &ModelInput, output: Output, swing: Decimal) -> Result<Tor
     Ok(Tornado { output, base, bars })
 }
 
+/// A coherent combination of flexes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Scenario {
+    /// `base`, `lenders_downside` or `upside`.
+    pub name: &'static str,
+    #[schema(value_type = String)]
+    pub project_npv: Decimal,
+    pub equity_irr: super::roots::Irr,
+    #[schema(value_type = Option<String>)]
+    pub min_dscr: Option<Decimal>,
+}
+
+/// The named scenarios: the base case; the lenders' downside (demand −10 %, operating costs
+/// +10 % and a construction delay of one period together); an upside (demand +10 %).
+pub fn scenarios(input: &ModelInput) -> Result<Vec<Scenario>, FinanceError> {
+    let down = Decimal::new(90, 2);
+    let up = Decimal::new(110, 2);
+    let downside = flexed(
+        &flexed(&flexed(input, Driver::Demand, down)?, Driver::Opex, up)?,
+        Driver::ConstructionDelay,
+        up,
+    )?;
+    let cases = [
+        ("base", input.clone()),
+        ("lenders_downside", downside),
+        ("upside", flexed(input, Driver::Demand, up)?),
+    ];
+    cases
+        .into_iter()
+        .map(|(name, case)| {
+            let r = evaluate(&case)?;
+            Ok(Scenario {
+                name,
+                project_npv: r.project_npv,
+                equity_irr: r.equity_irr,
+                min_dscr: r.min_dscr,
+            })
+        })
+        .collect()
+}
+
 /// The demand multiplier (0 to 1) at which the minimum DSCR falls to 1.0, by bisection; `None`
 /// when the DSCR stays at or above 1.0 even without demand, or is below 1.0 already at base.
 pub fn demand_break_even(input: &ModelInput) -> Result<Option<Decimal>, FinanceError> {
@@ -203,6 +244,16 @@ mod tests {
             .map(|b| (b.high.unwrap() - b.low.unwrap()).abs())
             .collect();
         assert!(ranges.windows(2).all(|w| w[0] >= w[1]), "widest first");
+    }
+
+    #[test]
+    fn the_lenders_downside_is_worse_than_base_and_the_upside_better() {
+        let all = scenarios(&toll_road()).unwrap();
+        let names: Vec<&str> = all.iter().map(|s| s.name).collect();
+        assert_eq!(names, vec!["base", "lenders_downside", "upside"]);
+        assert!(all[1].project_npv < all[0].project_npv && all[0].project_npv < all[2].project_npv);
+        assert!(all[1].min_dscr.unwrap() < all[0].min_dscr.unwrap());
+        assert_eq!(all[0].project_npv, evaluate(&toll_road()).unwrap().project_npv);
     }
 
     #[test]
