@@ -465,3 +465,6 @@ fm-scenarios = Scenarios
 fm-scenario-base = Base case
 fm-scenario-lenders-downside = Lenders' downside (demand −10 %, costs +10 %, one period late)
 fm-scenario-upside = Upside (demand +10 %)
+invalid-date = A date as YYYY-MM-DD, such as 2027-01-01.
+fm-model-start-date = Financial close (YYYY-MM-DD)
+fm-col-end = Period end

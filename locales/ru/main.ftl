@@ -465,3 +465,6 @@ fm-scenarios = Сценарии
 fm-scenario-base = Базовый
 fm-scenario-lenders-downside = Стресс-сценарий кредиторов (спрос −10 %, расходы +10 %, задержка на период)
 fm-scenario-upside = Оптимистичный (спрос +10 %)
+invalid-date = Дата в виде ГГГГ-ММ-ДД, например 2027-01-01.
+fm-model-start-date = Финансовое закрытие (ГГГГ-ММ-ДД)
+fm-col-end = Конец периода

@@ -36,12 +36,15 @@ enum Kind {
     /// Numbers separated by spaces or semicolons.
     List,
     Choice(&'static [&'static str]),
+    /// A date as YYYY-MM-DD.
+    Date,
 }
 
 /// The form's fields: their JSON path in the case, how they read, and their group. A section
 /// whose first field is blank is left out (no user-pays revenue, no tax, no comparator...).
 const FIELDS: &[(&str, Kind, &str)] = &[
     ("model.periods_per_year", Kind::Choice(&["1", "2", "12"]), "timeline"),
+    ("model.start_date", Kind::Date, "timeline"),
     ("model.construction_periods", Kind::Whole, "timeline"),
     ("model.operation_periods", Kind::Whole, "timeline"),
     ("model.capex", Kind::Number, "timeline"),
@@ -135,7 +138,8 @@ fn read_form(values: &HashMap<String, String>) -> Result<FinancialCase, Violatio
                 matches!(kind, Kind::List) && !path.ends_with("capex_phasing") && !path.ends_with("raw_cost")
                     || path.ends_with("grace_periods")
                     || path.ends_with("per_unit")
-                    || path.ends_with("concession_fee_share");
+                    || path.ends_with("concession_fee_share")
+                    || path.ends_with("start_date");
             if !optional {
                 v.add(*path, "required");
             }
@@ -150,6 +154,9 @@ fn read_form(values: &HashMap<String, String>) -> Result<FinancialCase, Violatio
                 .map(|s| parse_number(s).map(|d| json!(d.to_string())))
                 .collect::<Option<Vec<Value>>>()
                 .map(Value::Array),
+            Kind::Date => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .ok()
+                .map(|d| json!(d)),
             // A choice of numbers (periods a year) is a number in the JSON.
             Kind::Choice(allowed) => allowed
                 .contains(&text)

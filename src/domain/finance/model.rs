@@ -26,6 +26,10 @@ use crate::domain::validation::Violations;
 pub struct ModelInput {
     /// 1 (annual), 2 (semi-annual) or 12 (monthly).
     pub periods_per_year: i64,
+    /// Financial close (period 0); each period's end date follows from it.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub start_date: Option<chrono::NaiveDate>,
     pub construction_periods: i64,
     pub operation_periods: i64,
     /// Total capital cost (nominal), spent by `capex_phasing` over the construction periods.
@@ -163,6 +167,9 @@ pub struct Financing {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PeriodRow {
     pub period: u32,
+    /// The period's end, when the model has a start date.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub end_date: Option<chrono::NaiveDate>,
     #[schema(value_type = String)]
     pub demand: Decimal,
     #[schema(value_type = String)]
@@ -540,8 +547,13 @@ pub fn evaluate(input: &ModelInput) -> Result<ModelResults, FinanceError> {
     }
     let periods = (0..=n)
         .map(|t| {
+            let months = u32::try_from(t).ok().and_then(|t| t.checked_mul(12 / m));
             Ok(PeriodRow {
                 period: t as u32,
+                end_date: input
+                    .start_date
+                    .zip(months)
+                    .and_then(|(start, months)| start.checked_add_months(chrono::Months::new(months))),
                 demand: demand[t],
                 revenue: revenue[t],
                 opex: opex[t],
