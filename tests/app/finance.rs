@@ -129,7 +129,10 @@ async fn the_25_year_model_through_the_api_matches_the_reference() {
     );
     assert_eq!(body["min_dscr_period"], 4);
     assert_eq!(body["periods"].as_array().unwrap().len(), 26);
-    assert_eq!(body["periods"][25]["end_date"], "2052-01-01", "25 years after financial close");
+    assert_eq!(
+        body["periods"][25]["end_date"], "2052-01-01",
+        "25 years after financial close"
+    );
     assert_eq!(body["warnings"], json!([]));
 }
 
