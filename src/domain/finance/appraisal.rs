@@ -9,31 +9,15 @@ use serde::{Deserialize, Serialize};
 use super::FinanceError;
 use super::exact::add;
 use super::model::{ModelInput, ModelResults, evaluate};
-use super::public_sector::{Affordability, ComparatorInput, ValueForMoney, affordability, value_for_money};
+use super::public_sector::{Affordability, Comparator, ValueForMoney, affordability, value_for_money};
 use crate::domain::validation::Violations;
 
-/// The municipality's side of the case; every series is per model period (index 0 = financial
-/// close), at the comparator's discount rate.
+/// The municipality's side of the case: the comparator (series per model period, index 0 =
+/// financial close) and the budget its payments are measured against.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct PublicSectorCase {
-    /// Discount rate per period for both options (record whether real or nominal in the notes).
-    #[schema(value_type = String)]
-    pub discount_rate: Decimal,
-    #[schema(value_type = Vec<String>)]
-    pub raw_cost: Vec<Decimal>,
-    #[serde(default)]
-    #[schema(value_type = Vec<String>)]
-    pub competitive_neutrality: Vec<Decimal>,
-    #[serde(default)]
-    #[schema(value_type = Vec<String>)]
-    pub transferable_risk: Vec<Decimal>,
-    #[serde(default)]
-    #[schema(value_type = Vec<String>)]
-    pub retained_risk: Vec<Decimal>,
-    #[serde(default)]
-    #[schema(value_type = Vec<String>)]
-    pub contract_management: Vec<Decimal>,
+    #[serde(flatten)]
+    pub comparator: Comparator,
     /// The municipality's budget in the year of financial close, and its annual growth.
     #[schema(value_type = String)]
     pub budget: Decimal,
@@ -73,19 +57,20 @@ impl FinancialCase {
             )
             .unwrap_or(0)
                 + 1;
+            let c = &p.comparator;
             let series = [
-                ("raw_cost", &p.raw_cost),
-                ("competitive_neutrality", &p.competitive_neutrality),
-                ("transferable_risk", &p.transferable_risk),
-                ("retained_risk", &p.retained_risk),
-                ("contract_management", &p.contract_management),
+                ("raw_cost", &c.raw_cost),
+                ("competitive_neutrality", &c.competitive_neutrality),
+                ("transferable_risk", &c.transferable_risk),
+                ("retained_risk", &c.retained_risk),
+                ("contract_management", &c.contract_management),
             ];
             for (field, values) in series {
                 if values.len() > periods || values.iter().any(|x| x.abs() > Decimal::from(LIMIT)) {
                     v.add(format!("public_sector.{field}"), "series_length");
                 }
             }
-            if p.discount_rate <= Decimal::new(-99, 2) || p.discount_rate > Decimal::TEN {
+            if c.discount_rate <= Decimal::new(-99, 2) || c.discount_rate > Decimal::TEN {
                 v.add("public_sector.discount_rate", "rate_range");
             }
             if p.budget <= Decimal::ZERO || p.budget > Decimal::from(LIMIT) {
@@ -110,15 +95,7 @@ pub fn evaluate_case(case: &FinancialCase) -> Result<CaseResults, FinanceError> 
         });
     };
     let payments: Vec<Decimal> = model.periods.iter().map(|r| r.government_payment).collect();
-    let vfm = value_for_money(&ComparatorInput {
-        discount_rate: p.discount_rate,
-        raw_cost: p.raw_cost.clone(),
-        competitive_neutrality: p.competitive_neutrality.clone(),
-        transferable_risk: p.transferable_risk.clone(),
-        retained_risk: p.retained_risk.clone(),
-        ppp_payments: payments.clone(),
-        contract_management: p.contract_management.clone(),
-    })?;
+    let vfm = value_for_money(&p.comparator, &payments)?;
     // Payments by year: period t (t >= 1) falls in year ceil(t / periods_per_year).
     let per_year = usize::try_from(case.model.periods_per_year.max(1)).unwrap_or(1);
     let years = payments.len().div_ceil(per_year) + 1;
@@ -127,7 +104,7 @@ pub fn evaluate_case(case: &FinancialCase) -> Result<CaseResults, FinanceError> 
         let year = t.div_ceil(per_year);
         yearly[year] = add(yearly[year], *payment)?;
     }
-    let annual_rate = super::model::annual_rate(p.discount_rate, case.model.periods_per_year)?;
+    let annual_rate = super::model::annual_rate(p.comparator.discount_rate, case.model.periods_per_year)?;
     let fiscal = affordability(&yearly, p.budget, p.budget_growth, annual_rate)?;
     Ok(CaseResults {
         model,

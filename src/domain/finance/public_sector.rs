@@ -8,11 +8,11 @@ use super::FinanceError;
 use super::cashflow::npv;
 use super::exact::{add, div, mul, powi, sub};
 
-/// Cost streams per period (index 0 = the valuation date), at the same discount rate for both
-/// options; which rate (real or nominal, social or risk-adjusted) is the caller's recorded choice.
+/// The Public Sector Comparator and the PPP option's own costs to the municipality: streams per
+/// period (index 0 = the valuation date) at one discount rate for both options; which rate (real
+/// or nominal, social or risk-adjusted) is the caller's recorded choice.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ComparatorInput {
+pub struct Comparator {
     #[schema(value_type = String)]
     pub discount_rate: Decimal,
     /// The public sector's own delivery: capital, operating and maintenance costs, net of
@@ -31,10 +31,7 @@ pub struct ComparatorInput {
     #[serde(default)]
     #[schema(value_type = Vec<String>)]
     pub retained_risk: Vec<Decimal>,
-    /// The PPP option: the municipality's payments (availability payments, grants)...
-    #[schema(value_type = Vec<String>)]
-    pub ppp_payments: Vec<Decimal>,
-    /// ...and its cost of managing the contract.
+    /// The municipality's cost of managing the PPP contract.
     #[serde(default)]
     #[schema(value_type = Vec<String>)]
     pub contract_management: Vec<Decimal>,
@@ -64,9 +61,10 @@ pub struct ValueForMoney {
     pub vfm_share_of_psc: Decimal,
 }
 
-/// PSC = raw + competitive neutrality + transferable + retained risk; PPP = payments + contract
-/// management + retained risk (the same under both options).
-pub fn value_for_money(input: &ComparatorInput) -> Result<ValueForMoney, FinanceError> {
+/// PSC = raw + competitive neutrality + transferable + retained risk; PPP = the municipality's
+/// payments (availability payments, grants) + contract management + retained risk (the same
+/// under both options).
+pub fn value_for_money(input: &Comparator, ppp_payments: &[Decimal]) -> Result<ValueForMoney, FinanceError> {
     let pv = |flows: &[Decimal]| npv(input.discount_rate, flows);
     let pv_raw_psc = pv(&input.raw_cost)?;
     let pv_competitive_neutrality = pv(&input.competitive_neutrality)?;
@@ -76,7 +74,7 @@ pub fn value_for_money(input: &ComparatorInput) -> Result<ValueForMoney, Finance
         add(add(pv_raw_psc, pv_competitive_neutrality)?, pv_transferable_risk)?,
         pv_retained_risk,
     )?;
-    let pv_ppp_payments_and_contract_management = add(pv(&input.ppp_payments)?, pv(&input.contract_management)?)?;
+    let pv_ppp_payments_and_contract_management = add(pv(ppp_payments)?, pv(&input.contract_management)?)?;
     let pv_ppp_total = add(pv_ppp_payments_and_contract_management, pv_retained_risk)?;
     let vfm_amount = sub(pv_psc_total, pv_ppp_total)?;
     Ok(ValueForMoney {

@@ -391,7 +391,7 @@ fn debt_profiles_sculpted_and_equal_principal() {
 
 #[test]
 fn value_for_money_against_the_public_sector_comparator() {
-    use super::public_sector::{ComparatorInput, value_for_money};
+    use super::public_sector::{Comparator, value_for_money};
     let e = &cases("value_for_money")[0]["expected"];
     let by_year = |f: &dyn Fn(usize) -> Decimal| (0..=25).map(f).collect::<Vec<Decimal>>();
     let capex = |t: usize| match t {
@@ -408,22 +408,22 @@ fn value_for_money_against_the_public_sector_comparator() {
         }
     };
     let pct = |p: i64| Decimal::new(p, 2);
-    let input = ComparatorInput {
+    let input = Comparator {
         discount_rate: pct(4),
         raw_cost: by_year(&|t| capex(t) + operating(t)),
         competitive_neutrality: by_year(&|t| if t >= 4 { Decimal::from(500_000) } else { Decimal::ZERO }),
         transferable_risk: by_year(&|t| capex(t) * pct(12) + operating(t) * pct(5)),
         retained_risk: by_year(&|t| capex(t) * pct(2) + operating(t) * pct(1)),
-        ppp_payments: by_year(&|t| {
-            if t >= 4 {
-                Decimal::from(11_500_000)
-            } else {
-                Decimal::ZERO
-            }
-        }),
         contract_management: by_year(&|t| if t >= 1 { Decimal::from(300_000) } else { Decimal::ZERO }),
     };
-    let vfm = value_for_money(&input).unwrap();
+    let payments = by_year(&|t| {
+        if t >= 4 {
+            Decimal::from(11_500_000)
+        } else {
+            Decimal::ZERO
+        }
+    });
+    let vfm = value_for_money(&input, &payments).unwrap();
     assert_close(vfm.pv_raw_psc, d(&e["pv_raw_psc"]), MONEY, "raw");
     assert_close(
         vfm.pv_competitive_neutrality,
