@@ -468,3 +468,4 @@ fm-scenario-upside = Upside (demand +10 %)
 invalid-date = A date as YYYY-MM-DD, such as 2027-01-01.
 fm-model-start-date = Financial close (YYYY-MM-DD)
 fm-col-end = Period end
+invalid-swing-range = From 0.01 to 0.5 (±1 % to ±50 %).

@@ -11,6 +11,7 @@ use crate::domain::finance::FinanceError;
 use crate::domain::finance::appraisal::{CaseResults, FinancialCase};
 use crate::domain::finance::cashflow::{Irr, discounted_payback, irr, mirr, npv, payback};
 use crate::domain::finance::model::{ModelInput, ModelResults, evaluate as run_model};
+use crate::domain::finance::sensitivity::{Output, Scenario, Tornado, demand_break_even, scenarios, tornado};
 use crate::domain::validation::Violations;
 use crate::services::ServiceError;
 use crate::services::financial_models::{self, EvaluatedCase};
@@ -207,4 +208,56 @@ pub async fn save_case(
 ) -> Result<Json<SavedCaseView>, ApiError> {
     let saved = financial_models::save(db, &*app.clock, &audit.0, &who.0, project_id(id)?, &body.0).await?;
     Ok(Json(saved.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SensitivityRequest {
+    pub model: ModelInput,
+    /// The output the tornado ranks (default `project_npv`).
+    #[serde(default)]
+    pub output: Output,
+    /// The flex each way, as a share (default 0.10 = ±10 %), from 0.01 to 0.5.
+    #[schema(value_type = Option<String>)]
+    pub swing: Option<Decimal>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SensitivityResults {
+    pub tornado: Tornado,
+    pub scenarios: Vec<Scenario>,
+    /// The demand multiplier at which the minimum DSCR falls to 1.0; null when there is none.
+    #[schema(value_type = Option<String>)]
+    pub demand_break_even: Option<Decimal>,
+}
+
+/// Sensitivities of a model: a tornado of the chosen output over low/high flexes of capex, opex,
+/// demand, tariff, CPI, interest rate and a construction delay; the named scenarios; and the
+/// demand break-even for a minimum DSCR of 1.0.
+#[utoipa::path(post, path = "/api/v1/finance/sensitivity", tag = "finance", request_body = SensitivityRequest,
+    responses((status = 200, description = "Tornado, scenarios and break-even", body = SensitivityResults),
+        (status = 400, description = "Not JSON, or not this shape", body = crate::web::openapi::ErrorBody),
+        (status = 422, description = "A field out of range, named", body = crate::web::openapi::ErrorBody)))]
+#[rocket::post("/finance/sensitivity", data = "<body>")]
+pub fn sensitivity(body: ApiJson<SensitivityRequest>) -> Result<Json<SensitivityResults>, ApiError> {
+    let request = body.0;
+    let mut v = match request.model.validate() {
+        Ok(()) => Violations::new(),
+        Err(model) => {
+            let mut v = Violations::new();
+            v.merge_prefixed("model", model);
+            v
+        }
+    };
+    let swing = request.swing.unwrap_or(Decimal::new(10, 2));
+    if swing < Decimal::new(1, 2) || swing > Decimal::new(5, 1) {
+        v.add("swing", "swing_range");
+    }
+    v.into_result().map_err(|v| ApiError::validation(&v))?;
+    let on_model = refused("model");
+    Ok(Json(SensitivityResults {
+        tornado: tornado(&request.model, request.output, swing).map_err(&on_model)?,
+        scenarios: scenarios(&request.model).map_err(&on_model)?,
+        demand_break_even: demand_break_even(&request.model).map_err(&on_model)?,
+    }))
 }

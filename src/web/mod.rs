@@ -120,6 +120,7 @@ pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
                 projects::propose,
                 finance::cashflows,
                 finance::evaluate,
+                finance::sensitivity,
                 finance::show_case,
                 finance::save_case,
                 documents::upload,

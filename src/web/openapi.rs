@@ -71,6 +71,7 @@ pub struct ErrorDetail {
         crate::web::projects::transition,
         crate::web::finance::cashflows,
         crate::web::finance::evaluate,
+        crate::web::finance::sensitivity,
         crate::web::finance::show_case,
         crate::web::finance::save_case,
     ),

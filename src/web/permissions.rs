@@ -140,6 +140,12 @@ pub const ROUTES: &[RouteRule] = &[
         "computation only; nothing stored",
     ),
     rule(
+        "POST",
+        "/api/v1/finance/sensitivity",
+        Access::Public,
+        "computation only; nothing stored",
+    ),
+    rule(
         "GET",
         "/api/v1/projects/<id>/financial-model",
         Access::Public,

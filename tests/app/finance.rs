@@ -458,3 +458,48 @@ async fn the_25_year_case_entered_through_the_page_shows_the_reference_figures()
         assert!(html.contains(expected), "{expected} not in:\n{html}");
     }
 }
+
+#[rocket::async_test]
+async fn sensitivities_through_the_api() {
+    let app = spawn().await;
+    let model: Value = serde_json::from_str(ppp_registry::domain::finance::model::TOLL_ROAD_25Y).unwrap();
+    let body = json!({"model": model, "output": "min_dscr", "swing": "0.2"}).to_string();
+    let (status, out) = post(&app, "/api/v1/finance/sensitivity", &body).await;
+    assert_eq!(status, Status::Ok, "{out}");
+    assert_eq!(out["tornado"]["output"], "min_dscr");
+    assert!(
+        out["tornado"]["base"]
+            .as_str()
+            .unwrap()
+            .starts_with("1.11444303432918794")
+    );
+    assert_eq!(out["tornado"]["bars"].as_array().unwrap().len(), 7);
+    let names: Vec<&str> = out["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["base", "lenders_downside", "upside"]);
+    let break_even = number(&out["demand_break_even"]);
+    assert!(break_even > 0.5 && break_even < 1.0, "{break_even}");
+
+    let bad = json!({"model": {"periods_per_year": 3}, "swing": "2"}).to_string();
+    let (status, _) = post(&app, "/api/v1/finance/sensitivity", &bad).await;
+    assert_eq!(
+        status,
+        Status::BadRequest,
+        "a model missing its fields is not this shape"
+    );
+    let mut model: Value = serde_json::from_str(ppp_registry::domain::finance::model::TOLL_ROAD_25Y).unwrap();
+    model["periods_per_year"] = json!(3);
+    let (status, out) = post(
+        &app,
+        "/api/v1/finance/sensitivity",
+        &json!({"model": model, "swing": "2"}).to_string(),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    let fields: Vec<&String> = out["error"]["fields"].as_object().unwrap().keys().collect();
+    assert_eq!(fields, vec!["model.periods_per_year", "swing"]);
+}
