@@ -338,7 +338,7 @@ fn results_view(ctx: &PageContext, evaluated: &EvaluatedCase) -> Value {
                 .enumerate()
                 .map(|(i, b)| {
                     let at = |v: Option<Decimal>| {
-                        300.0 + (v.unwrap_or(base) - base).to_f64().unwrap_or(0.0) / spread * 200.0
+                        450.0 + (v.unwrap_or(base) - base).to_f64().unwrap_or(0.0) / spread * 220.0
                     };
                     let (a, z) = (at(b.low), at(b.high));
                     json!({"y": 10 + i * 26, "x": a.min(z), "w": (a - z).abs().max(1.0),
