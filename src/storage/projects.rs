@@ -37,36 +37,22 @@ pub struct Project {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A whole project row: the list's summary columns and the rest.
 #[derive(sqlx::FromRow)]
 struct ProjectRow {
-    id: i64,
-    municipality_id: i64,
-    registry_number: Option<String>,
-    stage: String,
-    title_ru: String,
-    title_ky: Option<String>,
-    title_en: Option<String>,
-    sector: String,
-    model: String,
-    initiation: String,
+    #[sqlx(flatten)]
+    summary: SummaryRow,
     description: String,
     objectives: String,
     address: String,
     latitude: Option<DbDecimal>,
     longitude: Option<DbDecimal>,
-    capital_cost: DbAmount,
-    currency: String,
-    term_years: i32,
-    payment_mechanism: String,
     risks: String,
     appraisal: String,
     responsible_officer_id: Option<i64>,
     return_reason: Option<String>,
-    proponent_id: Option<i64>,
     proponent_advantage: Option<String>,
-    completeness_due_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
 }
 
 const COLUMNS: &str = "id, municipality_id, registry_number, stage, title_ru, title_ky, title_en, sector, model, \
@@ -78,49 +64,44 @@ impl TryFrom<ProjectRow> for Project {
     type Error = StoreError;
 
     fn try_from(r: ProjectRow) -> Result<Self, StoreError> {
-        let bad = |what: &str| StoreError::Database(format!("project {}: bad {what}", r.id));
+        let s = ProjectSummary::try_from(r.summary)?;
+        let bad = |what: &str| StoreError::Database(format!("project {}: bad {what}", s.id));
         let risks: BTreeMap<String, RiskAllocation> = serde_json::from_str(&r.risks).map_err(|_| bad("risks"))?;
         let appraisal: Appraisal = serde_json::from_str(&r.appraisal).map_err(|_| bad("appraisal"))?;
+        let advantage = r
+            .proponent_advantage
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|_| bad("advantage"))?;
         Ok(Project {
-            id: r.id,
-            municipality_id: OrgId(r.municipality_id),
-            registry_number: r.registry_number,
-            stage: Stage::parse(&r.stage).ok_or_else(|| bad("stage"))?,
+            id: s.id,
+            municipality_id: s.municipality_id,
+            registry_number: s.registry_number,
+            stage: s.stage,
             fields: ProjectFields {
-                title: LocalizedText {
-                    ru: r.title_ru,
-                    ky: r.title_ky,
-                    en: r.title_en,
-                },
-                sector: Sector::parse(&r.sector).ok_or_else(|| bad("sector"))?,
-                model: PppModel::parse(&r.model).ok_or_else(|| bad("model"))?,
-                initiation: Initiation::parse(&r.initiation).ok_or_else(|| bad("initiation"))?,
+                title: s.title,
+                sector: s.sector,
+                model: s.model,
+                initiation: s.initiation,
                 description: r.description,
                 objectives: r.objectives,
                 address: r.address,
                 latitude: r.latitude.map(|d| d.0),
                 longitude: r.longitude.map(|d| d.0),
-                capital_cost: Money::new(
-                    r.capital_cost.0,
-                    r.currency.parse::<Currency>().map_err(|_| bad("currency"))?,
-                ),
-                term_years: u32::try_from(r.term_years).map_err(|_| bad("term"))?,
-                payment_mechanism: PaymentMechanism::parse(&r.payment_mechanism).ok_or_else(|| bad("payment"))?,
+                capital_cost: s.capital_cost,
+                term_years: s.term_years,
+                payment_mechanism: s.payment_mechanism,
                 risks,
             },
             appraisal,
             responsible_officer_id: r.responsible_officer_id.map(UserId),
             return_reason: r.return_reason,
-            proponent_id: r.proponent_id.map(OrgId),
-            advantage: r
-                .proponent_advantage
-                .as_deref()
-                .map(serde_json::from_str)
-                .transpose()
-                .map_err(|_| bad("advantage"))?,
-            completeness_due_at: r.completeness_due_at,
+            proponent_id: s.proponent_id,
+            advantage,
+            completeness_due_at: s.completeness_due_at,
             created_at: r.created_at,
-            updated_at: r.updated_at,
+            updated_at: s.updated_at,
         })
     }
 }
@@ -185,7 +166,7 @@ pub async fn insert(
             .fetch_one(&mut *conn)
             .await?
     });
-    index_search_words(tx, row.id, f, false).await?;
+    index_search_words(tx, row.summary.id, f, false).await?;
     row.try_into()
 }
 
