@@ -469,3 +469,5 @@ invalid-date = A date as YYYY-MM-DD, such as 2027-01-01.
 fm-model-start-date = Financial close (YYYY-MM-DD)
 fm-col-end = Period end
 invalid-swing-range = From 0.01 to 0.5 (±1 % to ±50 %).
+fm-no-payments = No payments from the municipal budget
+fm-peak-share = peak share of the budget

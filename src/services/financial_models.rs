@@ -125,13 +125,18 @@ pub async fn appraisal_figures(db: &Db, project: &Project) -> Result<Option<Appr
             currency.code()
         )),
         value_for_money_source: Some(source.clone()),
-        affordability: Some(format!(
-            "peak {} % of the budget (year {}); PV of payments {} {}",
-            percent(fiscal.peak_share),
-            fiscal.peak_period,
-            round_money(fiscal.pv_payments, currency),
-            currency.code()
-        )),
+        // A user-pays concession draws nothing from the budget: say so rather than "peak 0 %".
+        affordability: Some(if fiscal.peak_share > rust_decimal::Decimal::ZERO {
+            format!(
+                "peak {} % of the budget (year {}); PV of payments {} {}",
+                percent(fiscal.peak_share),
+                fiscal.peak_period,
+                round_money(fiscal.pv_payments, currency),
+                currency.code()
+            )
+        } else {
+            "no payments from the municipal budget".to_string()
+        }),
         affordability_source: Some(source),
     }))
 }

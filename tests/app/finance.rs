@@ -298,6 +298,16 @@ async fn the_model_pages_show_results_charts_and_downloads() {
         "the scenarios table"
     );
     assert!(!html.contains("<form method=\"post\""), "no form after approval");
+    assert!(
+        html.contains("No payments from the municipal budget"),
+        "a user-pays concession"
+    );
+    let (_, project) = app.get_json("/api/v1/projects/2").await;
+    assert_eq!(
+        project["appraisal"]["affordability"],
+        "no payments from the municipal budget"
+    );
+    assert_eq!(project["appraisal"]["value_for_money_source"], "financial model v1");
 
     let csv = app.get("/projects/2/financial-model/periods.csv").await;
     assert_eq!(csv.status(), Status::Ok);
