@@ -85,6 +85,14 @@ fn check(request: &CashflowRequest) -> Result<(), Violations> {
     v.into_result()
 }
 
+/// Runs a long computation on the blocking pool, so that a large model does not hold up the
+/// async workers serving everyone else.
+async fn off_the_workers<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
+    rocket::tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|_| ApiError::for_status(rocket::http::Status::InternalServerError))
+}
+
 /// A computation that cannot be carried out exactly is the input's fault: 422 on `field`.
 fn refused(field: &str) -> impl Fn(FinanceError) -> ApiError + '_ {
     move |e| match e {
@@ -136,10 +144,11 @@ pub fn cashflows(body: ApiJson<CashflowRequest>) -> Result<Json<CashflowResults>
         (status = 400, description = "Not JSON, or not this shape", body = crate::web::openapi::ErrorBody),
         (status = 422, description = "A field out of range, named; or figures too large to compute", body = crate::web::openapi::ErrorBody)))]
 #[rocket::post("/finance/evaluate", data = "<body>")]
-pub fn evaluate(body: ApiJson<ModelInput>) -> Result<Json<ModelResults>, ApiError> {
+pub async fn evaluate(body: ApiJson<ModelInput>) -> Result<Json<ModelResults>, ApiError> {
     let input = body.0;
     input.validate().map_err(|v| ApiError::validation(&v))?;
-    Ok(Json(run_model(&input).map_err(refused("model"))?))
+    let results = off_the_workers(move || run_model(&input)).await?;
+    Ok(Json(results.map_err(refused("model"))?))
 }
 
 /// A project's saved financial case with its results.
@@ -239,7 +248,7 @@ pub struct SensitivityResults {
         (status = 400, description = "Not JSON, or not this shape", body = crate::web::openapi::ErrorBody),
         (status = 422, description = "A field out of range, named", body = crate::web::openapi::ErrorBody)))]
 #[rocket::post("/finance/sensitivity", data = "<body>")]
-pub fn sensitivity(body: ApiJson<SensitivityRequest>) -> Result<Json<SensitivityResults>, ApiError> {
+pub async fn sensitivity(body: ApiJson<SensitivityRequest>) -> Result<Json<SensitivityResults>, ApiError> {
     let request = body.0;
     let mut v = match request.model.validate() {
         Ok(()) => Violations::new(),
@@ -254,10 +263,14 @@ pub fn sensitivity(body: ApiJson<SensitivityRequest>) -> Result<Json<Sensitivity
         v.add("swing", "swing_range");
     }
     v.into_result().map_err(|v| ApiError::validation(&v))?;
-    let on_model = refused("model");
-    Ok(Json(SensitivityResults {
-        tornado: tornado(&request.model, request.output, swing).map_err(&on_model)?,
-        scenarios: scenarios(&request.model).map_err(&on_model)?,
-        demand_break_even: demand_break_even(&request.model).map_err(&on_model)?,
-    }))
+    let (model, output) = (request.model, request.output);
+    let computed = off_the_workers(move || -> Result<SensitivityResults, FinanceError> {
+        Ok(SensitivityResults {
+            tornado: tornado(&model, output, swing)?,
+            scenarios: scenarios(&model)?,
+            demand_break_even: demand_break_even(&model)?,
+        })
+    })
+    .await?;
+    Ok(Json(computed.map_err(refused("model"))?))
 }

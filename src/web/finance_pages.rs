@@ -16,8 +16,8 @@ use serde_json::{Map, Value, json};
 
 use crate::domain::access::Role;
 use crate::domain::finance::appraisal::FinancialCase;
-use crate::domain::finance::model::{ModelResults, PeriodRow, TOLL_ROAD_25Y};
-use crate::domain::finance::sensitivity::{Output, demand_break_even, scenarios, tornado};
+use crate::domain::finance::model::{ModelInput, ModelResults, PeriodRow, TOLL_ROAD_25Y};
+use crate::domain::finance::sensitivity::{Output, Scenario, Tornado, demand_break_even, scenarios, tornado};
 use crate::domain::project::Stage;
 use crate::domain::validation::Violations;
 use crate::services::financial_models::{self, EvaluatedCase};
@@ -294,7 +294,23 @@ fn line(values: &[Option<Decimal>], width: f64, height: f64, max: f64) -> String
         .join(" ")
 }
 
-fn results_view(ctx: &PageContext, evaluated: &EvaluatedCase) -> Value {
+/// The sensitivities the results page shows: dozens of model runs, so computed off the async
+/// workers (see `render`).
+struct Sensitivities {
+    tornado: Option<Tornado>,
+    scenarios: Option<Vec<Scenario>>,
+    break_even: Option<Decimal>,
+}
+
+fn sensitivities(model: &ModelInput) -> Sensitivities {
+    Sensitivities {
+        tornado: tornado(model, Output::ProjectNpv, Decimal::new(10, 2)).ok(),
+        scenarios: scenarios(model).ok(),
+        break_even: demand_break_even(model).ok().flatten(),
+    }
+}
+
+fn results_view(ctx: &PageContext, evaluated: &EvaluatedCase, sens: Sensitivities) -> Value {
     let r = &evaluated.results.model;
     let periods = &r.periods;
     let (cash_bars, cash_zero) = bars(&periods.iter().map(|p| p.project_cf).collect::<Vec<_>>(), 560.0, 180.0);
@@ -317,7 +333,7 @@ fn results_view(ctx: &PageContext, evaluated: &EvaluatedCase) -> Value {
         dscr_max,
     );
     let covenant_y = 180.0 - 1.0 / dscr_max * 180.0;
-    let tornado = tornado(&evaluated.saved.case.model, Output::ProjectNpv, Decimal::new(10, 2)).ok();
+    let tornado = sens.tornado;
     let tornado_bars: Vec<Value> = tornado
         .as_ref()
         .map(|t| {
@@ -356,11 +372,11 @@ fn results_view(ctx: &PageContext, evaluated: &EvaluatedCase) -> Value {
     json!({
         "version": evaluated.saved.version, "saved_at": evaluated.saved.saved_at,
         "metrics": r, "vfm": evaluated.results.value_for_money, "affordability": evaluated.results.affordability,
-        "warnings": warnings, "break_even": demand_break_even(&evaluated.saved.case.model).ok().flatten(),
+        "warnings": warnings, "break_even": sens.break_even,
         "cash_bars": cash_bars, "cash_zero": cash_zero, "debt_bars": debt_bars, "dscr_line": dscr_line,
         "dscr_max": dscr_max, "covenant_y": covenant_y, "tornado": tornado_bars,
         "periods": periods,
-        "scenarios": scenarios(&evaluated.saved.case.model).ok().map(|all| all.into_iter().map(|s| json!({
+        "scenarios": sens.scenarios.map(|all| all.into_iter().map(|s| json!({
             "label": ctx.lang.text(&format!("fm-scenario-{}", s.name.replace('_', "-"))),
             "project_npv": s.project_npv, "equity_irr": s.equity_irr.unique(), "min_dscr": s.min_dscr,
         })).collect::<Vec<_>>()),
@@ -390,6 +406,14 @@ async fn render(
         Err(e) => return Err(e.into()),
     };
     let editable = may_edit(ctx, project.municipality_id, project.stage);
+    let sens = match &current {
+        Some(c) => {
+            let model = c.saved.case.model.clone();
+            let computed = rocket::tokio::task::spawn_blocking(move || sensitivities(&model)).await;
+            Some(computed.map_err(|_| PageError::new(Status::InternalServerError))?)
+        }
+        None => None,
+    };
     let values = values.unwrap_or_else(|| match &current {
         Some(c) => form_values(&c.saved.case),
         None => serde_json::from_str::<crate::domain::finance::model::ModelInput>(TOLL_ROAD_25Y)
@@ -404,7 +428,7 @@ async fn render(
     let page = json!({
         "project": {"id": project.id, "title": project.fields.title.get(ctx.lang), "registry_number": project.registry_number,
                     "currency": project.fields.capital_cost.currency.code()},
-        "results": current.as_ref().map(|c| results_view(ctx, c)),
+        "results": current.as_ref().zip(sens).map(|(c, sens)| results_view(ctx, c, sens)),
         "editable": editable,
         "groups": if editable { json!(form_groups(ctx, &values, errors)) } else { Value::Null },
         "has_errors": !errors.is_empty(),
