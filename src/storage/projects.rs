@@ -122,6 +122,30 @@ fn json_text<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "{}".into())
 }
 
+/// Binds a project's sixteen editable fields, in the order `insert` and `update_fields` both
+/// list their columns (a macro: the query types differ per engine and per statement).
+macro_rules! bind_fields {
+    ($query:expr, $f:expr) => {
+        $query
+            .bind($f.title.ru.trim())
+            .bind($f.title.ky.as_deref().map(str::trim).filter(|s| !s.is_empty()))
+            .bind($f.title.en.as_deref().map(str::trim).filter(|s| !s.is_empty()))
+            .bind($f.sector.as_str())
+            .bind($f.model.as_str())
+            .bind($f.initiation.as_str())
+            .bind($f.description.trim())
+            .bind($f.objectives.trim())
+            .bind($f.address.trim())
+            .bind($f.latitude.map(DbDecimal))
+            .bind($f.longitude.map(DbDecimal))
+            .bind(DbAmount($f.capital_cost.amount))
+            .bind($f.capital_cost.currency.code())
+            .bind($f.term_years as i32)
+            .bind($f.payment_mechanism.as_str())
+            .bind(json_text(&$f.risks))
+    };
+}
+
 /// Records a new draft; a private initiative names its proponent and advantage.
 pub async fn insert(
     tx: &mut Tx,
@@ -140,24 +164,7 @@ pub async fn insert(
     );
     let f = fields;
     let row: ProjectRow = on_tx!(tx, conn => {
-        sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(municipality.0)
-            .bind(f.title.ru.trim())
-            .bind(f.title.ky.as_deref().map(str::trim).filter(|s| !s.is_empty()))
-            .bind(f.title.en.as_deref().map(str::trim).filter(|s| !s.is_empty()))
-            .bind(f.sector.as_str())
-            .bind(f.model.as_str())
-            .bind(f.initiation.as_str())
-            .bind(f.description.trim())
-            .bind(f.objectives.trim())
-            .bind(f.address.trim())
-            .bind(f.latitude.map(DbDecimal))
-            .bind(f.longitude.map(DbDecimal))
-            .bind(DbAmount(f.capital_cost.amount))
-            .bind(f.capital_cost.currency.code())
-            .bind(f.term_years as i32)
-            .bind(f.payment_mechanism.as_str())
-            .bind(json_text(&f.risks))
+        bind_fields!(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(municipality.0), f)
             .bind(proponent.map_or(Some(filed_by.0), |_| None))
             .bind(now)
             .bind(search_text(f))
@@ -203,23 +210,7 @@ pub async fn update_fields(tx: &mut Tx, id: i64, fields: &ProjectFields, now: Da
                updated_at = $17, search_text = $19 WHERE id = $18";
     let f = fields;
     on_tx!(tx, conn => {
-        sqlx::query(sql)
-            .bind(f.title.ru.trim())
-            .bind(f.title.ky.as_deref().map(str::trim).filter(|s| !s.is_empty()))
-            .bind(f.title.en.as_deref().map(str::trim).filter(|s| !s.is_empty()))
-            .bind(f.sector.as_str())
-            .bind(f.model.as_str())
-            .bind(f.initiation.as_str())
-            .bind(f.description.trim())
-            .bind(f.objectives.trim())
-            .bind(f.address.trim())
-            .bind(f.latitude.map(DbDecimal))
-            .bind(f.longitude.map(DbDecimal))
-            .bind(DbAmount(f.capital_cost.amount))
-            .bind(f.capital_cost.currency.code())
-            .bind(f.term_years as i32)
-            .bind(f.payment_mechanism.as_str())
-            .bind(json_text(&f.risks))
+        bind_fields!(sqlx::query(sql), f)
             .bind(now)
             .bind(id)
             .bind(search_text(f))

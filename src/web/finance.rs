@@ -7,11 +7,11 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::finance::FinanceError;
 use crate::domain::finance::appraisal::{CaseResults, FinancialCase};
 use crate::domain::finance::cashflow::{Irr, discounted_payback, irr, mirr, npv, payback};
 use crate::domain::finance::model::{ModelInput, ModelResults, evaluate as run_model};
 use crate::domain::finance::sensitivity::{Output, Scenario, Tornado, demand_break_even, scenarios, tornado};
+use crate::domain::finance::{FinanceError, amount_in_range, rate_in_range};
 use crate::domain::validation::Violations;
 use crate::services::ServiceError;
 use crate::services::financial_models::{self, EvaluatedCase};
@@ -61,7 +61,7 @@ pub struct CashflowResults {
 
 /// Rates per period in (-0.99, 10], as the IRR bracket.
 fn check_rate(v: &mut Violations, field: &str, rate: Option<Decimal>) {
-    if rate.is_some_and(|r| r <= Decimal::new(-99, 2) || r > Decimal::TEN) {
+    if rate.is_some_and(|r| !rate_in_range(r)) {
         v.add(field, "rate_range");
     }
 }
@@ -73,9 +73,8 @@ fn check(request: &CashflowRequest) -> Result<(), Violations> {
     } else if request.flows.len() > MAX_FLOWS {
         v.add("flows", "too_many_flows");
     }
-    let limit = Decimal::from(1_000_000_000_000_000_i64);
     for (i, flow) in request.flows.iter().enumerate().take(MAX_FLOWS) {
-        if flow.abs() > limit {
+        if !amount_in_range(*flow) {
             v.add(format!("flows.{i}"), "model_amount");
         }
     }

@@ -6,10 +6,10 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::FinanceError;
 use super::exact::add;
 use super::model::{ModelInput, ModelResults, evaluate};
 use super::public_sector::{Affordability, Comparator, ValueForMoney, affordability, value_for_money};
+use super::{FinanceError, amount_in_range, rate_in_range};
 use crate::domain::validation::Violations;
 
 /// The municipality's side of the case: the comparator (series per model period, index 0 =
@@ -41,8 +41,6 @@ pub struct CaseResults {
     pub affordability: Option<Affordability>,
 }
 
-const LIMIT: i64 = 1_000_000_000_000_000;
-
 impl FinancialCase {
     pub fn validate(&self) -> Result<(), Violations> {
         let mut v = Violations::new();
@@ -66,17 +64,17 @@ impl FinancialCase {
                 ("contract_management", &c.contract_management),
             ];
             for (field, values) in series {
-                if values.len() > periods || values.iter().any(|x| x.abs() > Decimal::from(LIMIT)) {
+                if values.len() > periods || values.iter().any(|x| !amount_in_range(*x)) {
                     v.add(format!("public_sector.{field}"), "series_length");
                 }
             }
-            if c.discount_rate <= Decimal::new(-99, 2) || c.discount_rate > Decimal::TEN {
+            if !rate_in_range(c.discount_rate) {
                 v.add("public_sector.discount_rate", "rate_range");
             }
-            if p.budget <= Decimal::ZERO || p.budget > Decimal::from(LIMIT) {
+            if p.budget <= Decimal::ZERO || !amount_in_range(p.budget) {
                 v.add("public_sector.budget", "model_amount");
             }
-            if p.budget_growth <= Decimal::new(-99, 2) || p.budget_growth > Decimal::ONE {
+            if !rate_in_range(p.budget_growth) || p.budget_growth > Decimal::ONE {
                 v.add("public_sector.budget_growth", "rate_range");
             }
         }

@@ -15,6 +15,23 @@ pub mod sensitivity;
 #[cfg(test)]
 mod vectors;
 
+use rust_decimal::Decimal;
+
+/// The largest amount an input may carry (10^15, in any currency): far above any municipal
+/// project, and far enough below `Decimal::MAX` for products and sums over 100 years of periods.
+pub const MAX_AMOUNT: Decimal = Decimal::from_parts(2_764_472_320, 232_830, 0, false, 0);
+
+/// Whether an input amount is within `MAX_AMOUNT` either way.
+pub fn amount_in_range(amount: Decimal) -> bool {
+    amount.abs() <= MAX_AMOUNT
+}
+
+/// Whether a rate lies in the bracket every IRR is searched in, (-0.99, 10]: the same bound for
+/// every rate a user gives, so no discounting leaves the domain the root finder covers.
+pub fn rate_in_range(rate: Decimal) -> bool {
+    rate > roots::LOWEST_RATE && rate <= roots::HIGHEST_RATE
+}
+
 /// Why a figure could not be computed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FinanceError {
@@ -24,4 +41,17 @@ pub enum FinanceError {
     DivisionByZero,
     #[error("outside the domain: {0}")]
     Domain(&'static str),
+}
+
+#[cfg(test)]
+mod bounds_tests {
+    use super::*;
+
+    #[test]
+    fn the_input_bounds() {
+        assert_eq!(MAX_AMOUNT, Decimal::from(1_000_000_000_000_000_i64));
+        assert!(amount_in_range(-MAX_AMOUNT) && !amount_in_range(MAX_AMOUNT + Decimal::ONE));
+        assert!(!rate_in_range(Decimal::new(-99, 2)) && rate_in_range(Decimal::new(-98, 2)));
+        assert!(rate_in_range(Decimal::TEN) && !rate_in_range(Decimal::new(1001, 2)));
+    }
 }

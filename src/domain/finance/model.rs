@@ -14,10 +14,10 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::FinanceError;
 use super::cashflow::{Irr, discounted_payback, irr, mirr, npv, payback};
 use super::exact::{add, div, mul, powi, sub, sum};
 use super::rates::periodic_from_annual;
+use super::{FinanceError, amount_in_range, rate_in_range};
 use crate::domain::validation::Violations;
 
 /// Everything the model needs. Rates are annual; amounts at year-0 prices unless said.
@@ -273,7 +273,7 @@ impl ModelInput {
         if self.construction_periods < 1 || self.construction_periods > 20 * per_year {
             v.add("construction_periods", "model_length");
         }
-        if self.capex <= zero || self.capex > Decimal::from(1_000_000_000_000_000_i64) {
+        if self.capex <= zero || !amount_in_range(self.capex) {
             v.add("capex", "model_amount");
         }
         let phasing_sum: Decimal = self.capex_phasing.iter().fold(zero, |a, s| a.saturating_add(*s));
@@ -284,7 +284,7 @@ impl ModelInput {
             v.add("capex_phasing", "phasing");
         }
         let rate = |v: &mut Violations, field: &str, r: Decimal| {
-            if r <= Decimal::new(-99, 2) || r > Decimal::TEN {
+            if !rate_in_range(r) {
                 v.add(field, "rate_range");
             }
         };
@@ -294,7 +294,7 @@ impl ModelInput {
             }
         };
         let amount = |v: &mut Violations, field: &str, a: Decimal| {
-            if a < zero || a > Decimal::from(1_000_000_000_000_000_i64) {
+            if a < zero || !amount_in_range(a) {
                 v.add(field, "model_amount");
             }
         };
