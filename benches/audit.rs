@@ -1,5 +1,5 @@
 //! Audit log figures, each against its reference measured in the same run:
-//! - appends through `storage::audit::append` (one transaction each, as the app does) against a
+//! - appends through a `UnitOfWork` (one transaction each, as the app does) against a
 //!   plain single-row insert of the same columns, on SQLite and, when `PPP_BENCH_DATABASE_URL`
 //!   names a PostgreSQL database, on PostgreSQL;
 //! - verification of a log of 1,000,000 events (in memory, and read back from SQLite) against
@@ -13,7 +13,7 @@ use chrono::{TimeZone, Utc};
 use ppp_registry::domain::audit::{
     Actor, AuditContext, Event, GENESIS, NewEvent, Verdict, Verifier, chain, encode_into, from_hex, to_hex,
 };
-use ppp_registry::storage::{Db, Engine, audit};
+use ppp_registry::storage::{Db, Engine, UnitOfWork, audit};
 use ppp_registry::{on_pool, on_tx};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -82,16 +82,15 @@ async fn plain_inserts(db: &Db, n: u32) -> Duration {
     start.elapsed()
 }
 
-/// Appends through the app's function, one transaction each.
+/// Appends through the app's write path, one unit of work each (as a service records an event).
 async fn appends(db: &Db, n: u32) -> Duration {
     let ctx = AuditContext::system();
+    let clock = ppp_registry::clock::SystemClock;
     let start = Instant::now();
     for i in 0..n {
-        let mut tx = db.begin_write().await.expect("begin");
-        audit::append(&mut tx, &ctx, sample(i), Utc::now())
-            .await
-            .expect("append");
-        tx.commit().await.expect("commit");
+        let mut uow = UnitOfWork::begin(db, &clock, &ctx).await.expect("begin");
+        uow.record(sample(i));
+        uow.commit().await.expect("append");
     }
     start.elapsed()
 }
@@ -105,7 +104,7 @@ async fn compare_appends(label: &str, db: &Db) {
     let chained = appends(db, APPENDS).await;
     let (p, a) = (rate(APPENDS.into(), plain), rate(APPENDS.into(), chained));
     println!(
-        "append, {label}: {a:>8.0} events/s through audit::append vs {p:>8.0} rows/s plain insert = {:.0} %",
+        "append, {label}: {a:>8.0} events/s through a unit of work vs {p:>8.0} rows/s plain insert = {:.0} %",
         100.0 * a / p
     );
     match audit::verify(db).await.expect("verify") {

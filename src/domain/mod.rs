@@ -11,6 +11,7 @@ pub mod inn;
 pub mod localized;
 pub mod money;
 pub mod organization;
+pub mod policy;
 pub mod project;
 pub mod search;
 pub mod throttle;

@@ -383,6 +383,28 @@ pub fn decide(
     Ok(next)
 }
 
+/// The fields after an RFC 7396 merge patch (`null` removes, objects merge, anything else
+/// replaces); what does not read as fields afterwards is the error.
+pub fn merge_patch(fields: &ProjectFields, patch: &serde_json::Value) -> Result<ProjectFields, String> {
+    fn merge(target: &mut serde_json::Value, patch: &serde_json::Value) {
+        match (target, patch) {
+            (serde_json::Value::Object(t), serde_json::Value::Object(p)) => {
+                for (key, value) in p {
+                    if value.is_null() {
+                        t.remove(key);
+                    } else {
+                        merge(t.entry(key.clone()).or_insert(serde_json::Value::Null), value);
+                    }
+                }
+            }
+            (target, patch) => *target = patch.clone(),
+        }
+    }
+    let mut merged = serde_json::to_value(fields).map_err(|e| e.to_string())?;
+    merge(&mut merged, patch);
+    serde_json::from_value(merged).map_err(|e| e.to_string())
+}
+
 /// The registry number: `OSH-PPP-2026-001` (municipality code, year, sequence within the year).
 pub fn registry_number(code: &str, year: i32, sequence: i64) -> String {
     format!("{code}-PPP-{year}-{sequence:03}")

@@ -17,7 +17,8 @@ use crate::domain::validation::Violations;
 use crate::services::ServiceError;
 use crate::services::organizations::{duplicate_field, insert_checked};
 use crate::storage::users::{self, Account};
-use crate::storage::{Db, StoreError, Tx, audit, organizations};
+use crate::storage::{Db, StoreError, UnitOfWork, organizations};
+use crate::unit_of_work;
 
 /// Why a sign-in was refused.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +35,15 @@ pub enum SignInError {
     Store(#[from] StoreError),
 }
 
+impl From<ServiceError> for SignInError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Store(store) => SignInError::Store(store),
+            other => SignInError::Store(StoreError::Database(other.to_string())),
+        }
+    }
+}
+
 fn hashing_failed(e: credentials::CredentialError) -> ServiceError {
     ServiceError::Store(StoreError::Database(e.to_string()))
 }
@@ -42,20 +52,24 @@ fn account_event(action: &'static str, account: &Account) -> NewEvent {
     NewEvent::new(action, "account", account.id).organization(account.organization_id.0)
 }
 
+/// Hashes a new account's password (argon2, on the blocking pool) before any change begins.
+async fn hash_new_password(new: &NewAccount) -> Result<String, ServiceError> {
+    credentials::hash_password_blocking(new.password.clone())
+        .await
+        .map_err(hashing_failed)
+}
+
 async fn insert_account(
-    tx: &mut Tx,
-    clock: &dyn Clock,
-    ctx: &AuditContext,
+    uow: &mut UnitOfWork<'_>,
     organization: &Organization,
     new: &NewAccount,
+    password_hash: &str,
     status: OrganizationStatus,
     action: &'static str,
 ) -> Result<Account, ServiceError> {
     new.validate(organization.kind).map_err(ServiceError::Invalid)?;
-    let hash = credentials::hash_password_blocking(new.password.clone())
-        .await
-        .map_err(hashing_failed)?;
-    let account = match users::insert(tx, organization.id, new, &hash, status, clock.now()).await {
+    let now = uow.now();
+    let account = match users::insert(uow.tx(), organization.id, new, password_hash, status, now).await {
         Ok(account) => account,
         Err(StoreError::Conflict(c)) => return Err(ServiceError::Duplicate(duplicate_field(&c))),
         Err(e) => return Err(e.into()),
@@ -65,7 +79,7 @@ async fn insert_account(
         "email": account.email, "full_name": account.full_name, "organization_id": account.organization_id,
         "roles": roles, "chair": account.chair, "status": account.status.as_str(),
     }}));
-    audit::append(tx, ctx, event, clock.now()).await?;
+    uow.record(event);
     Ok(account)
 }
 
@@ -77,20 +91,15 @@ pub async fn create(
     organization: OrgId,
     new: &NewAccount,
 ) -> Result<Account, ServiceError> {
-    let org = organizations::find(db, organization).await?;
-    let mut tx = db.begin_write().await?;
-    let account = insert_account(
-        &mut tx,
-        clock,
-        ctx,
-        &org,
-        new,
-        OrganizationStatus::Active,
-        "account.created",
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(account)
+    // What can be refused without the database is, before the password is hashed.
+    let seen = organizations::find(db, organization).await?;
+    new.validate(seen.kind).map_err(ServiceError::Invalid)?;
+    let hash = hash_new_password(new).await?;
+    unit_of_work!(db, clock, ctx, |uow| {
+        let org = organizations::lock_shared(uow.tx(), organization).await?;
+        let active = OrganizationStatus::Active;
+        insert_account(&mut uow, &org, new, &hash, active, "account.created").await?
+    })
 }
 
 /// A company registers itself and its representative's bidder account; both stay pending until
@@ -114,27 +123,34 @@ pub async fn register_company(
         violations.merge_prefixed("account", v);
     }
     violations.into_result().map_err(ServiceError::Invalid)?;
-
-    let mut tx = db.begin_write().await?;
-    let pending = OrganizationStatus::Pending;
-    let org = match insert_checked(&mut tx, clock, ctx, company, pending, "organization.registered").await {
-        Err(ServiceError::Duplicate("inn")) => return Err(ServiceError::Duplicate("company.inn")),
-        other => other?,
-    };
     let bidder = NewAccount {
         roles: vec![Role::Bidder],
         chair: false,
         ..representative.clone()
     };
-    let account = match insert_account(&mut tx, clock, ctx, &org, &bidder, pending, "account.registered").await {
-        Err(ServiceError::Duplicate("email")) => return Err(ServiceError::Duplicate("account.email")),
-        other => other?,
-    };
-    tx.commit().await?;
-    Ok((org, account))
+    let hash = hash_new_password(&bidder).await?;
+    unit_of_work!(db, clock, ctx, |uow| {
+        let pending = OrganizationStatus::Pending;
+        let org = match insert_checked(&mut uow, company, pending, "organization.registered").await {
+            Err(ServiceError::Duplicate("inn")) => return Err(ServiceError::Duplicate("company.inn")),
+            other => other?,
+        };
+        let account = match insert_account(&mut uow, &org, &bidder, &hash, pending, "account.registered").await {
+            Err(ServiceError::Duplicate("email")) => return Err(ServiceError::Duplicate("account.email")),
+            other => other?,
+        };
+        (org, account)
+    })
 }
 
-/// Records a refused sign-in (and counts it, when it is a failure the throttle must see).
+/// The throttle's keys for an attempt: the (account, address) pair's and the address's.
+fn throttle_keys(email: &str, client_ip: Option<&str>) -> (String, Option<String>) {
+    let pair = format!("pair:{}|{}", email_key(email), client_ip.unwrap_or("-"));
+    (pair, client_ip.map(|ip| format!("address:{ip}")))
+}
+
+/// Records a refused sign-in as an audit event, and as one of the account's failures when the
+/// password was checked and wrong.
 async fn record_refusal(
     db: &Db,
     clock: &dyn Clock,
@@ -142,25 +158,25 @@ async fn record_refusal(
     email: &str,
     account: Option<&Account>,
     reason: &str,
-    counts: bool,
-) -> Result<(), StoreError> {
-    let now = clock.now();
-    let mut tx = db.begin_write().await?;
-    if counts {
-        users::add_sign_in_failure(&mut tx, email, ctx.client_address.as_deref(), now).await?;
-    }
+    failure: bool,
+) -> Result<(), ServiceError> {
     let event = match account {
         Some(account) => account_event("account.sign_in_failed", account),
         None => NewEvent::new("account.sign_in_failed", "sign_in", email_key(email)),
     }
     .payload(json!({"email": email_key(email), "reason": reason}));
-    audit::append(&mut tx, ctx, event, now).await?;
-    tx.commit().await
+    unit_of_work!(db, clock, ctx, |uow| {
+        if failure {
+            let now = uow.now();
+            users::add_sign_in_failure(uow.tx(), email, ctx.client_address.as_deref(), now).await?;
+        }
+        uow.record(event.clone());
+    })
 }
 
-/// Checks a sign-in: throttled first, then the password (argon2 off the async threads).
-/// Failures are counted in the database, so every app instance sees them; every outcome is an
-/// audit event.
+/// Checks a sign-in (see [`throttle`] for the rule): the attempt is counted first, atomically,
+/// then the password is checked (argon2 off the async threads) outside any transaction. Every
+/// outcome is an audit event, but for a throttled burst, which is one.
 pub async fn sign_in(
     db: &Db,
     clock: &dyn Clock,
@@ -168,22 +184,38 @@ pub async fn sign_in(
     password: &str,
     client_ip: Option<&str>,
 ) -> Result<Identity, SignInError> {
-    let now = clock.now();
     let anonymous = AuditContext::anonymous(client_ip.map(str::to_string));
-    let recent = users::recent_failures(db, email, client_ip, now - throttle::window()).await?;
+    let (pair_key, address_key) = throttle_keys(email, client_ip);
+    let (pair, address) = unit_of_work!(db, clock, &anonymous, |uow| {
+        uow.counters_only("sign-in throttle");
+        let now = uow.now();
+        let pair = users::count_attempt(uow.tx(), &pair_key, now, throttle::window()).await?;
+        let address = match &address_key {
+            Some(key) => Some(users::count_attempt(uow.tx(), key, now, throttle::window()).await?),
+            None => None,
+        };
+        (pair, address)
+    })?;
+    let now = clock.now();
     let found = users::find_for_sign_in(db, email).await?;
-    if let Some(wait) = throttle::refusal(recent, now) {
-        record_refusal(
-            db,
-            clock,
-            &anonymous,
-            email,
-            found.as_ref().map(|f| &f.0),
-            "throttled",
-            false,
-        )
-        .await?;
-        return Err(SignInError::Throttled(wait.num_seconds()));
+    let account = found.as_ref().map(|f| &f.0);
+    if let Some(refused) = throttle::judge(pair, address, now) {
+        if refused.first_of_burst {
+            record_refusal(db, clock, &anonymous, email, account, "throttled", false).await?;
+        }
+        return Err(SignInError::Throttled(refused.retry_after.num_seconds().max(1)));
+    }
+    let (failures, last_failure) = users::account_failures(db, email, now - throttle::window()).await?;
+    let known = match client_ip {
+        Some(ip) => users::is_known_address(db, email, ip).await?,
+        None => false,
+    };
+    if let Some(wait) = throttle::account_slowdown(failures, last_failure, known, now) {
+        // Audited once per address and window: on its first attempt.
+        if pair.attempts == 1 {
+            record_refusal(db, clock, &anonymous, email, account, "slowed_down", false).await?;
+        }
+        return Err(SignInError::Throttled(wait.num_seconds().max(1)));
     }
     let stored = found
         .as_ref()
@@ -206,20 +238,32 @@ pub async fn sign_in(
         return Err(SignInError::NotActive);
     };
     let ctx = AuditContext::person(&identity, client_ip.map(str::to_string));
-    let mut tx = db.begin_write().await?;
-    users::record_sign_in(&mut tx, account.id, now).await?;
-    users::clear_sign_in_failures(&mut tx, email).await?;
-    audit::append(&mut tx, &ctx, account_event("account.signed_in", &account), now).await?;
-    tx.commit().await?;
+    unit_of_work!(db, clock, &ctx, |uow| {
+        let now = uow.now();
+        users::record_sign_in(uow.tx(), account.id, now).await?;
+        // This address starts afresh; the others' counts stay as they are.
+        users::clear_attempts(uow.tx(), &pair_key).await?;
+        if let Some(key) = &address_key {
+            users::uncount_attempt(uow.tx(), key).await?;
+        }
+        users::clear_sign_in_failures(uow.tx(), email, client_ip).await?;
+        if let Some(ip) = client_ip {
+            users::remember_address(uow.tx(), email, ip, now).await?;
+        }
+        uow.record(account_event("account.signed_in", &account));
+    })?;
     Ok(identity)
 }
 
 /// Records that a browser session ended.
-pub async fn record_sign_out(db: &Db, clock: &dyn Clock, ctx: &AuditContext, who: &Identity) -> Result<(), StoreError> {
+pub async fn record_sign_out(
+    db: &Db,
+    clock: &dyn Clock,
+    ctx: &AuditContext,
+    who: &Identity,
+) -> Result<(), ServiceError> {
     let event = NewEvent::new("account.signed_out", "account", who.user_id).organization(who.organization_id.0);
-    let mut tx = db.begin_write().await?;
-    audit::append(&mut tx, ctx, event, clock.now()).await?;
-    tx.commit().await
+    unit_of_work!(db, clock, ctx, |uow| uow.record(event.clone()))
 }
 
 /// Issues a bearer token for `who`, valid for `lifetime`. The token is shown once; only its
@@ -230,17 +274,19 @@ pub async fn issue_token(
     ctx: &AuditContext,
     who: &Identity,
     lifetime: Duration,
-) -> Result<(String, DateTime<Utc>), StoreError> {
+) -> Result<(String, DateTime<Utc>), ServiceError> {
     let token = random_token();
-    let now = clock.now();
-    let expires_at = now + lifetime;
-    let mut tx = db.begin_write().await?;
-    let id = users::insert_token(&mut tx, who.user_id, &token_hash(&token), now, expires_at).await?;
-    let event = NewEvent::new("token.issued", "account", who.user_id)
-        .organization(who.organization_id.0)
-        .payload(json!({"token_id": id.to_string(), "expires_at": expires_at}));
-    audit::append(&mut tx, ctx, event, now).await?;
-    tx.commit().await?;
+    let hash = token_hash(&token);
+    let expires_at = unit_of_work!(db, clock, ctx, |uow| {
+        let now = uow.now();
+        let expires_at = now + lifetime;
+        let id = users::insert_token(uow.tx(), who.user_id, &hash, now, expires_at).await?;
+        let event = NewEvent::new("token.issued", "account", who.user_id)
+            .organization(who.organization_id.0)
+            .payload(json!({"token_id": id.to_string(), "expires_at": expires_at}));
+        uow.record(event);
+        expires_at
+    })?;
     Ok((token, expires_at))
 }
 
@@ -253,18 +299,25 @@ pub async fn identity_for_token(db: &Db, clock: &dyn Clock, token: &str) -> Resu
 }
 
 /// Revokes a token; whether it was live.
-pub async fn revoke_token(db: &Db, clock: &dyn Clock, ctx: &AuditContext, token: &str) -> Result<bool, StoreError> {
-    let now = clock.now();
-    let mut tx = db.begin_write().await?;
-    let Some((id, user)) = users::revoke_token(&mut tx, &token_hash(token), now).await? else {
-        return Ok(false);
-    };
-    let event = NewEvent::new("token.revoked", "account", user)
-        .organization(ctx.actor.organization_id.unwrap_or_default())
-        .payload(json!({"token_id": id.to_string()}));
-    audit::append(&mut tx, ctx, event, now).await?;
-    tx.commit().await?;
-    Ok(true)
+pub async fn revoke_token(db: &Db, clock: &dyn Clock, ctx: &AuditContext, token: &str) -> Result<bool, ServiceError> {
+    let hash = token_hash(token);
+    unit_of_work!(db, clock, ctx, |uow| {
+        let now = uow.now();
+        match users::revoke_token(uow.tx(), &hash, now).await? {
+            Some((id, user)) => {
+                let event = NewEvent::new("token.revoked", "account", user)
+                    .organization(ctx.actor.organization_id.unwrap_or_default())
+                    .payload(json!({"token_id": id.to_string()}));
+                uow.record(event);
+                true
+            }
+            // Nothing changed: nothing to record.
+            None => {
+                uow.counters_only("nothing revoked");
+                false
+            }
+        }
+    })
 }
 
 /// Activates or deactivates an account. An administrator cannot deactivate themselves (the
@@ -282,14 +335,15 @@ pub async fn set_status(
         v.add("status", "not_self");
         return Err(ServiceError::Invalid(v));
     }
-    let account = users::find(db, id).await?;
-    let mut tx = db.begin_write().await?;
-    let before = users::set_status(&mut tx, id, status, clock.now()).await?;
-    let event = account_event("account.status_changed", &account)
-        .payload(json!({"before": {"status": before}, "after": {"status": status.as_str()}}));
-    audit::append(&mut tx, ctx, event, clock.now()).await?;
-    tx.commit().await?;
-    Ok(users::find(db, id).await?)
+    unit_of_work!(db, clock, ctx, |uow| {
+        let now = uow.now();
+        let before = users::set_status(uow.tx(), id, status, now).await?;
+        let account = users::find(&mut uow, id).await?;
+        let event = account_event("account.status_changed", &account)
+            .payload(json!({"before": {"status": before}, "after": {"status": status.as_str()}}));
+        uow.record(event);
+        account
+    })
 }
 
 /// Sets a new password (at least 12 characters) and revokes the account's tokens.
@@ -303,15 +357,15 @@ pub async fn reset_password(
     let mut v = Violations::new();
     check_password(&mut v, "password", password);
     v.into_result().map_err(ServiceError::Invalid)?;
-    let account = users::find(db, id).await?;
     let hash = credentials::hash_password_blocking(password.to_string())
         .await
         .map_err(hashing_failed)?;
-    let mut tx = db.begin_write().await?;
-    let revoked = users::set_password(&mut tx, id, &hash, clock.now()).await?;
-    // Never the password, nor its hash: only that it changed.
-    let event = account_event("account.password_reset", &account).payload(json!({"tokens_revoked": revoked}));
-    audit::append(&mut tx, ctx, event, clock.now()).await?;
-    tx.commit().await?;
-    Ok(())
+    unit_of_work!(db, clock, ctx, |uow| {
+        let now = uow.now();
+        let revoked = users::set_password(uow.tx(), id, &hash, now).await?;
+        let account = users::find(&mut uow, id).await?;
+        // Never the password, nor its hash: only that it changed.
+        let event = account_event("account.password_reset", &account).payload(json!({"tokens_revoked": revoked}));
+        uow.record(event);
+    })
 }

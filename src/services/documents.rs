@@ -5,34 +5,22 @@
 use serde_json::json;
 
 use crate::clock::Clock;
-use crate::domain::access::{Identity, Role};
+use crate::domain::access::Identity;
 use crate::domain::audit::{AuditContext, NewEvent};
 use crate::domain::document::{DocumentVisibility, FileType, UploadMeta};
-use crate::services::ServiceError;
-use crate::services::projects::{may_read, read};
+use crate::domain::policy;
+use crate::services::projects::read;
+use crate::services::{ServiceError, permit};
 use crate::storage::blobs::BlobStore;
 use crate::storage::documents::{self, DocumentVersion};
-use crate::storage::projects::Project;
-use crate::storage::{Db, StoreError, audit};
-
-/// Who may upload: the municipality's officers and approvers, and a private initiative's
-/// proponent.
-fn may_upload(who: &Identity, project: &Project) -> bool {
-    (who.organization_id == project.municipality_id && who.has_any_role(&[Role::Officer, Role::Approver]))
-        || (Some(who.organization_id) == project.proponent_id && who.has_role(Role::Bidder))
-}
-
-/// Who may read an internal document: the municipality, the proponent and the reviewers.
-fn may_read_internal(who: Option<&Identity>, project: &Project) -> bool {
-    who.is_some_and(|w| {
-        w.organization_id == project.municipality_id
-            || Some(w.organization_id) == project.proponent_id
-            || w.has_role(Role::Reviewer)
-    })
-}
+use crate::storage::projects::{self, Project};
+use crate::storage::{Db, StoreError};
+use crate::unit_of_work;
 
 fn visible(who: Option<&Identity>, project: &Project, version: &DocumentVersion) -> bool {
-    may_read(who, project) && (version.visibility == DocumentVisibility::Public || may_read_internal(who, project))
+    let facts = project.facts();
+    policy::may_read_project(who, &facts)
+        && (version.visibility == DocumentVisibility::Public || policy::may_read_internal(who, &facts))
 }
 
 fn store_failed(e: std::io::Error) -> ServiceError {
@@ -52,10 +40,9 @@ pub async fn upload(
     content: &[u8],
     max_bytes: u64,
 ) -> Result<DocumentVersion, ServiceError> {
-    let project = read(db, Some(who), project_id).await?;
-    if !may_upload(who, &project) {
-        return Err(ServiceError::Forbidden);
-    }
+    // Refused early, before the content is stored; decided again under the project's lock.
+    let seen = read(db, Some(who), project_id).await?;
+    permit(policy::may_upload_document(who, &seen.facts()), "project")?;
     meta.validate().map_err(ServiceError::Invalid)?;
     if content.len() as u64 > max_bytes {
         return Err(ServiceError::TooLarge);
@@ -64,33 +51,36 @@ pub async fn upload(
     // Content first: it is addressed by its hash, so a failed transaction leaves at most an
     // unreferenced file, never a record without its content.
     let sha256 = blobs.put(content).await.map_err(store_failed)?;
-    let now = clock.now();
     let filename: String = filename.chars().filter(|c| !c.is_control()).take(200).collect();
-    let mut tx = db.begin_write().await?;
-    let version = documents::add_version(
-        &mut tx,
-        project.id,
-        meta.kind,
-        meta.title.trim(),
-        meta.visibility,
-        &sha256,
-        content.len() as i64,
-        file_type,
-        &filename,
-        who.user_id.0,
-        now,
-    )
-    .await?;
-    let event = NewEvent::new("document.uploaded", "project", project.id)
-        .organization(project.municipality_id.0)
-        .payload(json!({
-            "document_id": version.document_id, "version_id": version.id, "kind": meta.kind.as_str(),
-            "title": version.title, "version": version.version, "sha256": sha256, "size_bytes": content.len(),
-            "file_type": file_type.as_str(), "visibility": meta.visibility.as_str(),
-        }));
-    audit::append(&mut tx, ctx, event, now).await?;
-    tx.commit().await?;
-    Ok(version)
+    unit_of_work!(db, clock, ctx, |uow| {
+        // The project's lock also hands out the document's version numbers one at a time.
+        let project = projects::lock(uow.tx(), project_id).await?;
+        permit(policy::may_upload_document(who, &project.facts()), "project")?;
+        let now = uow.now();
+        let version = documents::add_version(
+            uow.tx(),
+            project.id,
+            meta.kind,
+            meta.title.trim(),
+            meta.visibility,
+            &sha256,
+            content.len() as i64,
+            file_type,
+            &filename,
+            who.user_id.0,
+            now,
+        )
+        .await?;
+        let event = NewEvent::new("document.uploaded", "project", project.id)
+            .organization(project.municipality_id.0)
+            .payload(json!({
+                "document_id": version.document_id, "version_id": version.id, "kind": meta.kind.as_str(),
+                "title": version.title, "version": version.version, "sha256": sha256, "size_bytes": content.len(),
+                "file_type": file_type.as_str(), "visibility": meta.visibility.as_str(),
+            }));
+        uow.record(event);
+        version
+    })
 }
 
 /// The project's document versions the reader may see.
@@ -125,9 +115,7 @@ pub async fn download(
         let event = NewEvent::new("document.downloaded", "project", project.id)
             .organization(project.municipality_id.0)
             .payload(json!({"version_id": version.id, "title": version.title, "sha256": version.sha256}));
-        let mut tx = db.begin_write().await?;
-        audit::append(&mut tx, ctx, event, clock.now()).await?;
-        tx.commit().await?;
+        unit_of_work!(db, clock, ctx, |uow| uow.record(event.clone()))?;
     }
     Ok((version, content))
 }

@@ -4,19 +4,21 @@
 use serde_json::json;
 
 use crate::clock::Clock;
-use crate::domain::access::{Identity, Role};
+use crate::domain::access::Identity;
 use crate::domain::audit::{AuditContext, NewEvent};
 use crate::domain::finance::appraisal::{CaseResults, FinancialCase, evaluate_case};
+use crate::domain::finance::public_sector::{Affordability, ValueForMoney};
 use crate::domain::finance::roots::Irr;
 use crate::domain::money::{round_money, round_places};
+use crate::domain::policy;
 use crate::domain::project::Appraisal;
-use crate::domain::project::Stage;
 use crate::domain::validation::Violations;
-use crate::services::ServiceError;
 use crate::services::projects::read;
+use crate::services::{ServiceError, permit};
 use crate::storage::financial_models::{self, SavedCase};
-use crate::storage::projects::Project;
-use crate::storage::{Db, audit};
+use crate::storage::projects::{self, Project};
+use crate::storage::{Db, StoreError};
+use crate::unit_of_work;
 
 /// A saved case with its results.
 #[derive(Debug, Clone)]
@@ -40,6 +42,8 @@ fn irr_text(irr: &Irr) -> serde_json::Value {
 }
 
 /// The municipality's officers and approvers save a new version, until the project is approved.
+/// The model runs before the change begins; the change locks the project, so the stage it
+/// checks and the version it takes cannot move underneath it.
 pub async fn save(
     db: &Db,
     clock: &dyn Clock,
@@ -48,38 +52,45 @@ pub async fn save(
     project_id: i64,
     case: &FinancialCase,
 ) -> Result<EvaluatedCase, ServiceError> {
-    let project = read(db, Some(who), project_id).await?;
-    if who.organization_id != project.municipality_id || !who.has_any_role(&[Role::Officer, Role::Approver]) {
-        return Err(ServiceError::Forbidden);
-    }
-    if !matches!(project.stage, Stage::Draft | Stage::Submitted | Stage::Appraisal) {
-        return Err(ServiceError::Conflict("error-appraisal-closed"));
-    }
-    let results = evaluate(case)?;
-    let now = clock.now();
-    let mut tx = db.begin_write().await?;
-    let version = financial_models::save(&mut tx, project.id, case, who.user_id, now).await?;
+    // Refuse early what the policy refuses anyway, before spending a model run on it.
+    let seen = read(db, Some(who), project_id).await?;
+    permit(policy::may_save_financial_model(who, &seen.facts()), "project")?;
+    let results = evaluate_blocking(case.clone()).await?;
     let m = &results.model;
-    let event = NewEvent::new("project.financial_model_saved", "project", project.id)
-        .organization(project.municipality_id.0)
-        .payload(json!({
-            "version": version, "project_npv": m.project_npv, "project_irr": irr_text(&m.project_irr),
-            "equity_irr": irr_text(&m.equity_irr), "min_dscr": m.min_dscr, "warnings": m.warnings,
-            "vfm_amount": results.value_for_money.as_ref().map(|v| v.vfm_amount),
-            "peak_share_of_budget": results.affordability.as_ref().map(|a| a.peak_share),
-        }));
-    audit::append(&mut tx, ctx, event, now).await?;
-    tx.commit().await?;
-    Ok(EvaluatedCase {
-        saved: SavedCase {
+    let payload = json!({
+        "project_npv": m.project_npv, "project_irr": irr_text(&m.project_irr),
+        "equity_irr": irr_text(&m.equity_irr), "min_dscr": m.min_dscr, "warnings": m.warnings,
+        "vfm_amount": results.value_for_money.as_ref().map(|v| v.vfm_amount),
+        "peak_share_of_budget": results.affordability.as_ref().map(|a| a.peak_share),
+    });
+    let saved = unit_of_work!(db, clock, ctx, |uow| {
+        let project = projects::lock(uow.tx(), project_id).await?;
+        permit(policy::may_save_financial_model(who, &project.facts()), "project")?;
+        let now = uow.now();
+        let version = financial_models::save(uow.tx(), project.id, case, who.user_id, now).await?;
+        let mut payload = payload.clone();
+        payload["version"] = json!(version);
+        uow.record(
+            NewEvent::new("project.financial_model_saved", "project", project.id)
+                .organization(project.municipality_id.0)
+                .payload(payload),
+        );
+        SavedCase {
             project_id: project.id,
             version,
             case: case.clone(),
             saved_by: who.user_id,
             saved_at: now,
-        },
-        results,
-    })
+        }
+    })?;
+    Ok(EvaluatedCase { saved, results })
+}
+
+/// Runs a model on the blocking pool: a large one takes long enough to hold up the async workers.
+async fn evaluate_blocking(case: FinancialCase) -> Result<CaseResults, ServiceError> {
+    rocket::tokio::task::spawn_blocking(move || evaluate(&case))
+        .await
+        .map_err(|e| ServiceError::Store(StoreError::Database(format!("model run failed: {e}"))))?
 }
 
 /// The newest saved version (or the one asked for) with its results.
@@ -97,46 +108,66 @@ pub async fn current(
     Ok(EvaluatedCase { saved, results })
 }
 
-/// The appraisal as approval records it from the newest saved model with a public-sector case:
-/// the feasibility study as entered, value for money and affordability from the model (with its
-/// version as their source). `None` when no such model is saved.
-pub async fn appraisal_figures(db: &Db, project: &Project) -> Result<Option<Appraisal>, ServiceError> {
-    let Some(saved) = financial_models::find(db, project.id, None).await? else {
-        return Ok(None);
+/// What approval takes from the newest saved model, computed before the approval's change
+/// begins: which version it was (`None` when none is saved) and, when it has a public-sector
+/// case, its value for money and affordability.
+#[derive(Debug, Clone)]
+pub struct ModelFigures {
+    pub version: Option<i32>,
+    figures: Option<(ValueForMoney, Affordability)>,
+}
+
+/// The newest saved model of the project, run (see [`ModelFigures`]).
+pub async fn appraisal_figures(db: &Db, project_id: i64) -> Result<ModelFigures, ServiceError> {
+    let Some(saved) = financial_models::find(db, project_id, None).await? else {
+        return Ok(ModelFigures {
+            version: None,
+            figures: None,
+        });
     };
+    let version = Some(saved.version);
     if saved.case.public_sector.is_none() {
-        return Ok(None);
+        return Ok(ModelFigures { version, figures: None });
     }
-    let results = evaluate(&saved.case)?;
-    let (Some(vfm), Some(fiscal)) = (results.value_for_money, results.affordability) else {
-        return Ok(None);
-    };
-    let currency = project.fields.capital_cost.currency;
-    let percent = |share: rust_decimal::Decimal| round_places(share * rust_decimal::Decimal::ONE_HUNDRED, 2);
-    let source = format!("financial model v{}", saved.version);
-    Ok(Some(Appraisal {
-        feasibility_study: project.appraisal.feasibility_study.clone(),
-        value_for_money: Some(format!(
-            "VfM {} {} ({} % of PSC {} {})",
-            round_money(vfm.vfm_amount, currency),
-            currency.code(),
-            percent(vfm.vfm_share_of_psc),
-            round_money(vfm.pv_psc_total, currency),
-            currency.code()
-        )),
-        value_for_money_source: Some(source.clone()),
-        // A user-pays concession draws nothing from the budget: say so rather than "peak 0 %".
-        affordability: Some(if fiscal.peak_share > rust_decimal::Decimal::ZERO {
-            format!(
-                "peak {} % of the budget (year {}); PV of payments {} {}",
-                percent(fiscal.peak_share),
-                fiscal.peak_period,
-                round_money(fiscal.pv_payments, currency),
+    let results = evaluate_blocking(saved.case).await?;
+    let figures = results.value_for_money.zip(results.affordability);
+    Ok(ModelFigures { version, figures })
+}
+
+impl ModelFigures {
+    /// The appraisal as approval records it: the feasibility study as entered, value for money
+    /// and affordability from the model (with its version as their source). `None` when the
+    /// model has no public-sector case.
+    pub fn appraisal(&self, project: &Project) -> Option<Appraisal> {
+        let (vfm, fiscal) = self.figures.as_ref()?;
+        let version = self.version?;
+        let currency = project.fields.capital_cost.currency;
+        let percent = |share: rust_decimal::Decimal| round_places(share * rust_decimal::Decimal::ONE_HUNDRED, 2);
+        let source = format!("financial model v{version}");
+        Some(Appraisal {
+            feasibility_study: project.appraisal.feasibility_study.clone(),
+            value_for_money: Some(format!(
+                "VfM {} {} ({} % of PSC {} {})",
+                round_money(vfm.vfm_amount, currency),
+                currency.code(),
+                percent(vfm.vfm_share_of_psc),
+                round_money(vfm.pv_psc_total, currency),
                 currency.code()
-            )
-        } else {
-            "no payments from the municipal budget".to_string()
-        }),
-        affordability_source: Some(source),
-    }))
+            )),
+            value_for_money_source: Some(source.clone()),
+            // A user-pays concession draws nothing from the budget: say so rather than "peak 0 %".
+            affordability: Some(if fiscal.peak_share > rust_decimal::Decimal::ZERO {
+                format!(
+                    "peak {} % of the budget (year {}); PV of payments {} {}",
+                    percent(fiscal.peak_share),
+                    fiscal.peak_period,
+                    round_money(fiscal.pv_payments, currency),
+                    currency.code()
+                )
+            } else {
+                "no payments from the municipal budget".to_string()
+            }),
+            affordability_source: Some(source),
+        })
+    }
 }

@@ -7,6 +7,7 @@ pub mod financial_models;
 pub mod organizations;
 pub mod projects;
 
+use crate::domain::policy::Decision;
 use crate::domain::validation::Violations;
 use crate::storage::StoreError;
 
@@ -32,6 +33,10 @@ pub enum ServiceError {
     /// The record's state forbids the change (e.g. only drafts can be edited); a message id.
     #[error("conflict: {0}")]
     Conflict(&'static str),
+    /// The request cannot be read as what it should be (a merge patch that does not give
+    /// fields of the right shape); what was wrong.
+    #[error("malformed request: {0}")]
+    Malformed(String),
     /// An upload whose content is not an accepted file type.
     #[error("unsupported file type")]
     UnsupportedMediaType,
@@ -48,5 +53,24 @@ impl From<StoreError> for ServiceError {
             StoreError::NotFound(what) => ServiceError::NotFound(what),
             other => ServiceError::Store(other),
         }
+    }
+}
+
+impl ServiceError {
+    /// Whether the operation lost a race the engine broke (a serialization failure or a
+    /// deadlock) and may simply run again.
+    pub fn is_contention(&self) -> bool {
+        matches!(self, ServiceError::Store(StoreError::Contention(_)))
+    }
+}
+
+/// The policy's decision as a service answer: `Ok` when allowed; `what` names the record a
+/// hidden one does not exist as.
+pub fn permit(decision: Decision, what: &'static str) -> Result<(), ServiceError> {
+    match decision {
+        Decision::Allowed => Ok(()),
+        Decision::Hidden => Err(ServiceError::NotFound(what)),
+        Decision::Forbidden => Err(ServiceError::Forbidden),
+        Decision::Closed(message) => Err(ServiceError::Conflict(message)),
     }
 }

@@ -1,5 +1,5 @@
 //! Creating organisations and changing their status; each change with its audit event, in one
-//! transaction.
+//! unit of work.
 
 use serde_json::json;
 
@@ -8,7 +8,8 @@ use crate::domain::audit::{AuditContext, NewEvent};
 use crate::domain::ids::OrgId;
 use crate::domain::organization::{NewOrganization, Organization, OrganizationStatus};
 use crate::services::ServiceError;
-use crate::storage::{Db, StoreError, Tx, audit, organizations};
+use crate::storage::{Db, StoreError, UnitOfWork, organizations};
+use crate::unit_of_work;
 
 /// Which unique field a conflicting insert collided with.
 pub(crate) fn duplicate_field(constraint: &str) -> &'static str {
@@ -36,15 +37,14 @@ pub(crate) fn created_payload(org: &Organization, new: &NewOrganization) -> serd
 /// Records an organisation in `status` inside the caller's transaction, after checking it, with
 /// its event (`action`).
 pub(crate) async fn insert_checked(
-    tx: &mut Tx,
-    clock: &dyn Clock,
-    ctx: &AuditContext,
+    uow: &mut UnitOfWork<'_>,
     new: &NewOrganization,
     status: OrganizationStatus,
     action: &'static str,
 ) -> Result<Organization, ServiceError> {
     new.validate().map_err(ServiceError::Invalid)?;
-    let org = match organizations::insert(tx, new, status, clock.now()).await {
+    let now = uow.now();
+    let org = match organizations::insert(uow.tx(), new, status, now).await {
         Ok(org) => org,
         Err(StoreError::Conflict(constraint)) => return Err(ServiceError::Duplicate(duplicate_field(&constraint))),
         Err(e) => return Err(e.into()),
@@ -52,7 +52,7 @@ pub(crate) async fn insert_checked(
     let event = NewEvent::new(action, "organization", org.id)
         .organization(org.id.0)
         .payload(created_payload(&org, new));
-    audit::append(tx, ctx, event, clock.now()).await?;
+    uow.record(event);
     Ok(org)
 }
 
@@ -63,18 +63,9 @@ pub async fn create(
     ctx: &AuditContext,
     new: &NewOrganization,
 ) -> Result<Organization, ServiceError> {
-    let mut tx = db.begin_write().await?;
-    let created = insert_checked(
-        &mut tx,
-        clock,
-        ctx,
-        new,
-        OrganizationStatus::Active,
-        "organization.created",
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(created)
+    unit_of_work!(db, clock, ctx, |uow| {
+        insert_checked(&mut uow, new, OrganizationStatus::Active, "organization.created").await?
+    })
 }
 
 /// Activates or deactivates an organisation.
@@ -85,12 +76,13 @@ pub async fn set_status(
     id: OrgId,
     status: OrganizationStatus,
 ) -> Result<Organization, ServiceError> {
-    let mut tx = db.begin_write().await?;
-    let (before, changed) = organizations::set_status(&mut tx, id, status, clock.now()).await?;
-    let event = NewEvent::new("organization.status_changed", "organization", id)
-        .organization(id.0)
-        .payload(json!({"before": {"status": before}, "after": {"status": status.as_str()}}));
-    audit::append(&mut tx, ctx, event, clock.now()).await?;
-    tx.commit().await?;
-    Ok(changed)
+    unit_of_work!(db, clock, ctx, |uow| {
+        let now = uow.now();
+        let (before, changed) = organizations::set_status(uow.tx(), id, status, now).await?;
+        let event = NewEvent::new("organization.status_changed", "organization", id)
+            .organization(id.0)
+            .payload(json!({"before": {"status": before}, "after": {"status": status.as_str()}}));
+        uow.record(event);
+        changed
+    })
 }

@@ -1,43 +1,26 @@
 //! Projects: filing, editing drafts, the appraisal record and lifecycle transitions. Each change
-//! writes its timeline entry and audit event in the same transaction.
+//! is one unit of work: it locks the project, asks the policy, writes, and records its event.
 
 use chrono::Datelike;
 use serde_json::json;
 
 use crate::clock::Clock;
-use crate::domain::access::{Identity, Role};
+use crate::domain::access::Identity;
 use crate::domain::audit::{AuditContext, NewEvent};
 use crate::domain::ids::OrgId;
+use crate::domain::organization::{Organization, OrganizationKind, OrganizationStatus};
+use crate::domain::policy;
 use crate::domain::project::{self, Action, Appraisal, Initiation, ProjectFields, ProponentAdvantage, Refusal, Stage};
 use crate::domain::validation::Violations;
-use crate::services::ServiceError;
+use crate::services::{ServiceError, financial_models, permit};
 use crate::storage::projects::{self, Project};
-use crate::storage::{Db, Tx, audit, organizations};
-
-/// Whether `who` may read the project: anything but a draft is public; a draft only to its
-/// municipality, its proponent (a private initiative) and the reviewers.
-pub fn may_read(who: Option<&Identity>, project: &Project) -> bool {
-    project.stage.is_public()
-        || who.is_some_and(|w| {
-            w.organization_id == project.municipality_id
-                || Some(w.organization_id) == project.proponent_id
-                || w.has_role(Role::Reviewer)
-        })
-}
-
-/// Whether `who` speaks for the project's author: the municipality's officers for a public
-/// project, the proponent's bidders for a private initiative.
-fn is_author(who: &Identity, project: &Project) -> bool {
-    match project.proponent_id {
-        Some(proponent) => who.organization_id == proponent && who.has_role(Role::Bidder),
-        None => who.organization_id == project.municipality_id && who.has_role(Role::Officer),
-    }
-}
+use crate::storage::{Db, StoreError, UnitOfWork, organizations};
+use crate::unit_of_work;
 
 /// The project if `who` may read it; otherwise it does not exist for them.
 pub async fn read(db: &Db, who: Option<&Identity>, id: i64) -> Result<Project, ServiceError> {
     let project = projects::find(db, id).await?;
-    if may_read(who, &project) {
+    if policy::may_read_project(who, &project.facts()) {
         Ok(project)
     } else {
         Err(ServiceError::NotFound("project"))
@@ -56,34 +39,15 @@ pub async fn create(
     who: &Identity,
     fields: &ProjectFields,
 ) -> Result<Project, ServiceError> {
-    if !who.has_role(Role::Officer) {
-        return Err(ServiceError::Forbidden);
-    }
+    permit(policy::may_file_project(who), "project")?;
     fields.validate().map_err(ServiceError::Invalid)?;
-    let mut tx = db.begin_write().await?;
-    let created = projects::insert(&mut tx, who.organization_id, fields, who.user_id, None, clock.now()).await?;
-    let payload = json!({"after": serde_json::to_value(fields).unwrap_or_default()});
-    audit::append(
-        &mut tx,
-        ctx,
-        event("project.created", &created).payload(payload),
-        clock.now(),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(created)
-}
-
-/// Checks that `who` may change the project at all: it must exist for them (404) and belong to
-/// their municipality or, for a private initiative, to their company (403).
-fn check_actor(who: &Identity, project: &Project) -> Result<(), ServiceError> {
-    if !may_read(Some(who), project) {
-        return Err(ServiceError::NotFound("project"));
-    }
-    if who.organization_id != project.municipality_id && Some(who.organization_id) != project.proponent_id {
-        return Err(ServiceError::Forbidden);
-    }
-    Ok(())
+    unit_of_work!(db, clock, ctx, |uow| {
+        let now = uow.now();
+        let created = projects::insert(uow.tx(), who.organization_id, fields, who.user_id, None, now).await?;
+        let payload = json!({"after": serde_json::to_value(fields).unwrap_or_default()});
+        uow.record(event("project.created", &created).payload(payload));
+        created
+    })
 }
 
 /// The top-level fields whose values differ, as `{"before": {...}, "after": {...}}`.
@@ -101,37 +65,40 @@ fn changes(before: &serde_json::Value, after: &serde_json::Value) -> serde_json:
     json!({"before": b, "after": a})
 }
 
-/// An officer of the municipality edits a draft (a returned project is a draft again).
+/// How an edit gives the new fields: all of them, or an RFC 7396 merge patch applied to the
+/// fields as they are when the change holds the project's lock.
+#[derive(Debug, Clone, Copy)]
+pub enum FieldsEdit<'a> {
+    Replace(&'a ProjectFields),
+    MergePatch(&'a serde_json::Value),
+}
+
+/// The author edits a draft (a returned project is a draft again).
 pub async fn update(
     db: &Db,
     clock: &dyn Clock,
     ctx: &AuditContext,
     who: &Identity,
     id: i64,
-    fields: &ProjectFields,
+    edit: FieldsEdit<'_>,
 ) -> Result<Project, ServiceError> {
-    let mut tx = db.begin_write().await?;
-    let project = projects::find_for_update(&mut tx, id).await?;
-    check_actor(who, &project)?;
-    if !is_author(who, &project) {
-        return Err(ServiceError::Forbidden);
-    }
-    if project.stage != Stage::Draft {
-        return Err(ServiceError::Conflict("error-only-drafts"));
-    }
-    fields.validate().map_err(ServiceError::Invalid)?;
-    projects::update_fields(&mut tx, id, fields, clock.now()).await?;
-    let before = serde_json::to_value(&project.fields).unwrap_or_default();
-    let after = serde_json::to_value(fields).unwrap_or_default();
-    audit::append(
-        &mut tx,
-        ctx,
-        event("project.updated", &project).payload(changes(&before, &after)),
-        clock.now(),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(projects::find(db, id).await?)
+    unit_of_work!(db, clock, ctx, |uow| {
+        let project = projects::lock(uow.tx(), id).await?;
+        permit(policy::may_edit_fields(who, &project.facts()), "project")?;
+        let fields = match edit {
+            FieldsEdit::Replace(fields) => fields.clone(),
+            FieldsEdit::MergePatch(patch) => {
+                project::merge_patch(&project.fields, patch).map_err(ServiceError::Malformed)?
+            }
+        };
+        fields.validate().map_err(ServiceError::Invalid)?;
+        let now = uow.now();
+        projects::update_fields(uow.tx(), id, &fields, now).await?;
+        let before = serde_json::to_value(&project.fields).unwrap_or_default();
+        let after = serde_json::to_value(&fields).unwrap_or_default();
+        uow.record(event("project.updated", &project).payload(changes(&before, &after)));
+        projects::find(&mut uow, id).await?
+    })
 }
 
 /// The appraisal record, kept by the municipality's officers and approvers while the project is
@@ -144,15 +111,20 @@ pub async fn record_appraisal(
     id: i64,
     appraisal: &Appraisal,
 ) -> Result<Project, ServiceError> {
-    let mut tx = db.begin_write().await?;
-    let project = projects::find_for_update(&mut tx, id).await?;
-    check_actor(who, &project)?;
-    if who.organization_id != project.municipality_id || !who.has_any_role(&[Role::Officer, Role::Approver]) {
-        return Err(ServiceError::Forbidden);
-    }
-    if !matches!(project.stage, Stage::Submitted | Stage::Appraisal) {
-        return Err(ServiceError::Conflict("error-appraisal-stage"));
-    }
+    unit_of_work!(db, clock, ctx, |uow| {
+        let project = projects::lock(uow.tx(), id).await?;
+        permit(policy::may_record_appraisal(who, &project.facts()), "project")?;
+        check_appraisal(appraisal)?;
+        let now = uow.now();
+        projects::set_appraisal(uow.tx(), id, appraisal, now).await?;
+        let before = serde_json::to_value(&project.appraisal).unwrap_or_default();
+        let after = serde_json::to_value(appraisal).unwrap_or_default();
+        uow.record(event("project.appraisal_recorded", &project).payload(changes(&before, &after)));
+        projects::find(&mut uow, id).await?
+    })
+}
+
+fn check_appraisal(appraisal: &Appraisal) -> Result<(), ServiceError> {
     let mut v = Violations::new();
     for (field, text) in [
         ("feasibility_study", &appraisal.feasibility_study),
@@ -165,20 +137,7 @@ pub async fn record_appraisal(
             v.add(field, "too_long");
         }
     }
-    v.into_result().map_err(ServiceError::Invalid)?;
-    projects::set_appraisal(&mut tx, id, appraisal, clock.now()).await?;
-    let before = serde_json::to_value(&project.appraisal).unwrap_or_default();
-    let after = serde_json::to_value(appraisal).unwrap_or_default();
-    let payload = changes(&before, &after);
-    audit::append(
-        &mut tx,
-        ctx,
-        event("project.appraisal_recorded", &project).payload(payload),
-        clock.now(),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(projects::find(db, id).await?)
+    v.into_result().map_err(ServiceError::Invalid)
 }
 
 fn audit_action(action: Action) -> &'static str {
@@ -193,7 +152,10 @@ fn audit_action(action: Action) -> &'static str {
 }
 
 /// Takes a lifecycle action: the pure rules decide, then the stage, registry number (at the
-/// first submission), timeline entry and audit event are written together.
+/// first submission), timeline entry and audit event are written together. An approval's
+/// figures come from the saved financial model, run before the change begins; if a newer
+/// model is saved meanwhile, the approval is refused (409) rather than record figures the
+/// approver did not see.
 #[allow(clippy::too_many_arguments)]
 pub async fn transition(
     db: &Db,
@@ -205,53 +167,50 @@ pub async fn transition(
     comment: &str,
     completeness_days: i64,
 ) -> Result<Project, ServiceError> {
-    let mut tx = db.begin_write().await?;
-    let project = projects::find_for_update(&mut tx, id).await?;
-    check_actor(who, &project)?;
-    // The municipality decides; the author (officer or proponent) submits.
-    if action != Action::Submit && who.organization_id != project.municipality_id {
-        return Err(ServiceError::Forbidden);
-    }
-    if action == Action::Submit && !is_author(who, &project) {
-        return Err(ServiceError::Forbidden);
-    }
-    apply(
-        db,
-        &mut tx,
-        clock,
-        ctx,
-        who,
-        &project,
-        action,
-        comment,
-        completeness_days,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(projects::find(db, id).await?)
-}
-
-/// Decides and records one transition inside the caller's transaction.
-#[allow(clippy::too_many_arguments)]
-async fn apply(
-    db: &Db,
-    tx: &mut Tx,
-    clock: &dyn Clock,
-    ctx: &AuditContext,
-    who: &Identity,
-    project: &Project,
-    action: Action,
-    comment: &str,
-    completeness_days: i64,
-) -> Result<Stage, ServiceError> {
-    let now = clock.now();
-    let initiation = project.fields.initiation;
-    // Approval takes value for money and affordability from the saved financial model when it
-    // has a public-sector case; the appraisal then records them with the model's version.
-    let from_model = match action {
-        Action::Approve => crate::services::financial_models::appraisal_figures(db, project).await?,
+    let figures = match action {
+        Action::Approve => Some(financial_models::appraisal_figures(db, id).await?),
         _ => None,
     };
+    unit_of_work!(db, clock, ctx, |uow| {
+        let project = projects::lock(uow.tx(), id).await?;
+        permit(policy::may_take(who, &project.facts(), action), "project")?;
+        if let Some(figures) = &figures {
+            let newest = crate::storage::financial_models::newest_version(uow.tx(), id).await?;
+            if newest != figures.version {
+                return Err(ServiceError::Conflict("error-model-changed"));
+            }
+        }
+        let from_model = figures.as_ref().and_then(|f| f.appraisal(&project));
+        let step = Step {
+            who,
+            action,
+            comment,
+            completeness_days,
+        };
+        apply(&mut uow, &project, &step, from_model).await?;
+        projects::find(&mut uow, id).await?
+    })
+}
+
+/// One lifecycle step as asked for.
+struct Step<'a> {
+    who: &'a Identity,
+    action: Action,
+    comment: &'a str,
+    completeness_days: i64,
+}
+
+/// Decides and records one transition inside the caller's unit of work. `from_model` is the
+/// appraisal an approval records from the saved financial model, if there is one.
+async fn apply(
+    uow: &mut UnitOfWork<'_>,
+    project: &Project,
+    step: &Step<'_>,
+    from_model: Option<Appraisal>,
+) -> Result<Stage, ServiceError> {
+    let (who, action, comment) = (step.who, step.action, step.comment);
+    let now = uow.now();
+    let initiation = project.fields.initiation;
     let appraisal = from_model.clone().unwrap_or_else(|| project.appraisal.clone());
     let next = match project::decide(who, project.stage, initiation, action, comment, &appraisal) {
         Ok(next) => next,
@@ -269,27 +228,29 @@ async fn apply(
         }
         Err(Refusal::PreconditionFailed(missing)) => return Err(ServiceError::PreconditionFailed(missing)),
     };
+    // Lock order: the project row (the caller's), then the registry counter; the audit head
+    // comes last, at commit.
     let registry_number = match (&project.registry_number, action) {
         (None, Action::Submit) => {
-            let municipality = organizations::find(db, project.municipality_id).await?;
+            let municipality = organizations::find(&mut *uow, project.municipality_id).await?;
             let code = municipality
                 .code
                 .unwrap_or_else(|| format!("M{}", project.municipality_id));
             let year = now.with_timezone(&chrono_tz::Asia::Bishkek).year();
-            let sequence = projects::next_registry_sequence(tx, project.municipality_id, year).await?;
+            let sequence = projects::next_registry_sequence(uow.tx(), project.municipality_id, year).await?;
             Some(project::registry_number(&code, year, sequence))
         }
         _ => None,
     };
     // A private initiative's completeness check is due some days after each submission.
     let due = match (action, project.proponent_id) {
-        (Action::Submit, Some(_)) => Some(now + chrono::Duration::days(completeness_days)),
+        (Action::Submit, Some(_)) => Some(now + chrono::Duration::days(step.completeness_days)),
         (_, Some(_)) if next == Stage::Submitted => project.completeness_due_at,
         _ => None,
     };
     let return_reason = (action == Action::Return).then(|| comment.trim());
     projects::set_stage(
-        tx,
+        uow.tx(),
         project.id,
         next,
         registry_number.as_deref(),
@@ -299,10 +260,10 @@ async fn apply(
     )
     .await?;
     if let Some(appraisal) = &from_model {
-        projects::set_appraisal(tx, project.id, appraisal, now).await?;
+        projects::set_appraisal(uow.tx(), project.id, appraisal, now).await?;
     }
     let actor = (Some(who.user_id.0), who.full_name.as_str());
-    projects::add_transition(tx, project.id, actor, action, project.stage, next, comment, now).await?;
+    projects::add_transition(uow.tx(), project.id, actor, action, project.stage, next, comment, now).await?;
     let mut payload = json!({
         "before": {"stage": project.stage.as_str()},
         "after": {"stage": next.as_str(), "registry_number": registry_number.or(project.registry_number.clone())},
@@ -311,8 +272,13 @@ async fn apply(
     if let Some(appraisal) = &from_model {
         payload["appraisal_from_model"] = json!(appraisal);
     }
-    audit::append(tx, ctx, event(audit_action(action), project).payload(payload), now).await?;
+    uow.record(event(audit_action(action), project).payload(payload));
     Ok(next)
+}
+
+/// Whether a proposal may be filed with this organisation: an active municipality.
+fn accepts_proposals(target: Option<&Organization>) -> bool {
+    target.is_some_and(|o| o.kind == OrganizationKind::Municipality && o.status == OrganizationStatus::Active)
 }
 
 /// A company files an unsolicited proposal with a municipality: recorded and submitted at once,
@@ -329,9 +295,7 @@ pub async fn file_private_initiative(
     advantage: &ProponentAdvantage,
     completeness_days: i64,
 ) -> Result<Project, ServiceError> {
-    if !who.has_role(Role::Bidder) {
-        return Err(ServiceError::Forbidden);
-    }
+    permit(policy::may_file_private_initiative(who), "project")?;
     let mut v = Violations::new();
     let fields = ProjectFields {
         initiation: Initiation::PrivateInitiative,
@@ -343,44 +307,34 @@ pub async fn file_private_initiative(
     if let Err(e) = advantage.validate() {
         v.merge(e);
     }
-    let target = organizations::find(db, municipality).await.ok();
-    if !target.as_ref().is_some_and(|o| {
-        o.kind == crate::domain::organization::OrganizationKind::Municipality
-            && o.status == crate::domain::organization::OrganizationStatus::Active
-    }) {
+    // Checked here so that every problem is reported at once, and again under a lock below.
+    if !accepts_proposals(organizations::find(db, municipality).await.ok().as_ref()) {
         v.add("municipality_id", "unknown_organization");
     }
     v.into_result().map_err(ServiceError::Invalid)?;
-    let mut tx = db.begin_write().await?;
-    let created = projects::insert(
-        &mut tx,
-        municipality,
-        &fields,
-        who.user_id,
-        Some((who.organization_id, advantage)),
-        clock.now(),
-    )
-    .await?;
-    let payload = json!({"after": serde_json::to_value(&fields).unwrap_or_default(), "advantage": advantage});
-    audit::append(
-        &mut tx,
-        ctx,
-        event("project.created", &created).payload(payload),
-        clock.now(),
-    )
-    .await?;
-    apply(
-        db,
-        &mut tx,
-        clock,
-        ctx,
-        who,
-        &created,
-        Action::Submit,
-        "",
-        completeness_days,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(projects::find(db, created.id).await?)
+    unit_of_work!(db, clock, ctx, |uow| {
+        // The municipality must be an active one, and stay so until this change commits.
+        let target = match organizations::lock_shared(uow.tx(), municipality).await {
+            Err(StoreError::NotFound(_)) => None,
+            other => Some(other?),
+        };
+        if !accepts_proposals(target.as_ref()) {
+            let mut v = Violations::new();
+            v.add("municipality_id", "unknown_organization");
+            return Err(ServiceError::Invalid(v));
+        }
+        let now = uow.now();
+        let proponent = Some((who.organization_id, advantage));
+        let created = projects::insert(uow.tx(), municipality, &fields, who.user_id, proponent, now).await?;
+        let payload = json!({"after": serde_json::to_value(&fields).unwrap_or_default(), "advantage": advantage});
+        uow.record(event("project.created", &created).payload(payload));
+        let step = Step {
+            who,
+            action: Action::Submit,
+            comment: "",
+            completeness_days,
+        };
+        apply(&mut uow, &created, &step, None).await?;
+        projects::find(&mut uow, created.id).await?
+    })
 }

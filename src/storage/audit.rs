@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::clock::Clock;
 use crate::domain::audit::{Actor, AuditContext, Event, GENESIS, NewEvent, Verdict, Verifier, chain, from_hex, to_hex};
 use crate::storage::{Db, StoreError, Tx};
 use crate::{on_pool, on_tx};
@@ -58,41 +59,59 @@ impl From<EventRow> for Event {
     }
 }
 
-/// Appends an event inside the caller's transaction: it takes the head row's lock (so appends
-/// are numbered and chained one at a time, across app instances) and chains the event to the
-/// head; a trigger on the insert moves the head. If the transaction fails, neither the change
-/// nor its event remains.
-pub async fn append(tx: &mut Tx, ctx: &AuditContext, new: NewEvent, now: DateTime<Utc>) -> Result<Event, StoreError> {
+/// Appends events inside the caller's transaction, in order: it takes the head row's lock (so
+/// appends are numbered and chained one at a time, across app instances), then reads the clock,
+/// so event times follow their sequence; a trigger on each insert moves the head. If the
+/// transaction fails, neither the change nor its events remain. Called by
+/// [`UnitOfWork::commit`](crate::storage::UnitOfWork::commit), last of all its locks.
+pub async fn append_all(
+    tx: &mut Tx,
+    ctx: &AuditContext,
+    events: Vec<NewEvent>,
+    clock: &dyn Clock,
+) -> Result<Vec<Event>, StoreError> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
     // A no-op update: it locks the head row on PostgreSQL until the transaction ends (SQLite's
     // write transactions are already exclusive) and reads it in the same round trip.
-    let (head_seq, prev): (i64, String) = on_tx!(tx, conn => {
+    let (head_seq, mut prev): (i64, String) = on_tx!(tx, conn => {
         sqlx::query_as("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
             .fetch_one(&mut *conn)
             .await?
     });
-    let seq = head_seq + 1;
-    let prev_link = from_hex(&prev).ok_or_else(|| StoreError::Database("audit head hash is malformed".into()))?;
-    let mut event = Event {
-        seq,
-        at: now,
-        actor: ctx.actor.clone(),
-        client_address: ctx.client_address.clone(),
-        action: new.action.to_string(),
-        entity_type: new.entity_type.to_string(),
-        entity_id: new.entity_id,
-        organization_id: new.organization_id,
-        confidential_org_id: new.confidential_org_id,
-        confidential_until: new.confidential_until,
-        payload: new.payload.to_string(),
-        prev_hash: prev,
-        hash: String::new(),
-    };
-    event.hash = to_hex(&chain(&prev_link, &event));
+    let now = clock.now();
+    let mut appended = Vec::with_capacity(events.len());
+    for (seq, new) in (head_seq + 1..).zip(events) {
+        let prev_link = from_hex(&prev).ok_or_else(|| StoreError::Database("audit head hash is malformed".into()))?;
+        let mut event = Event {
+            seq,
+            at: now,
+            actor: ctx.actor.clone(),
+            client_address: ctx.client_address.clone(),
+            action: new.action.to_string(),
+            entity_type: new.entity_type.to_string(),
+            entity_id: new.entity_id,
+            organization_id: new.organization_id,
+            confidential_org_id: new.confidential_org_id,
+            confidential_until: new.confidential_until,
+            payload: new.payload.to_string(),
+            prev_hash: prev,
+            hash: String::new(),
+        };
+        event.hash = to_hex(&chain(&prev_link, &event));
+        insert(tx, &event).await?;
+        prev = event.hash.clone();
+        appended.push(event);
+    }
+    Ok(appended)
+}
+
+async fn insert(tx: &mut Tx, e: &Event) -> Result<(), StoreError> {
     let sql = format!(
         "INSERT INTO audit_events ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
          $15, $16, $17)"
     );
-    let e = &event;
     on_tx!(tx, conn => {
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(e.seq)
@@ -116,7 +135,7 @@ pub async fn append(tx: &mut Tx, ctx: &AuditContext, new: NewEvent, now: DateTim
             .await?
             .rows_affected()
     });
-    Ok(event)
+    Ok(())
 }
 
 /// The head record: how many events the log says it has, and the newest link.

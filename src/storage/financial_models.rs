@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::finance::appraisal::FinancialCase;
 use crate::domain::ids::UserId;
-use crate::storage::{Db, StoreError, Tx};
-use crate::{on_pool, on_tx};
+use crate::storage::{Reader, StoreError, Tx};
+use crate::{on_reader, on_tx};
 
 /// One saved version.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +42,9 @@ impl TryFrom<Row> for SavedCase {
     }
 }
 
-/// Saves the next version (inside the caller's transaction, with its audit event).
+/// Saves the next version (inside the caller's transaction, with its audit event). The caller
+/// holds the project's row lock, so versions are handed out one at a time; the constraint
+/// `(project_id, version)` refuses a duplicate should that ever fail.
 pub async fn save(
     tx: &mut Tx,
     project_id: i64,
@@ -61,11 +63,23 @@ pub async fn save(
 }
 
 /// The newest version, or the one asked for.
-pub async fn find(db: &Db, project_id: i64, version: Option<i32>) -> Result<Option<SavedCase>, StoreError> {
+pub async fn find<'r>(
+    reader: impl Into<Reader<'r>>,
+    project_id: i64,
+    version: Option<i32>,
+) -> Result<Option<SavedCase>, StoreError> {
     let sql = "SELECT project_id, version, body, saved_by, saved_at FROM project_financial_models \
                WHERE project_id = $1 AND ($2 IS NULL OR version = $2) ORDER BY version DESC LIMIT 1";
-    let row: Option<Row> = on_pool!(db, pool => {
-        sqlx::query_as(sql).bind(project_id).bind(version).fetch_optional(pool).await?
+    let row: Option<Row> = on_reader!(reader.into(), conn => {
+        sqlx::query_as(sql).bind(project_id).bind(version).fetch_optional(conn).await?
     });
     row.map(SavedCase::try_from).transpose()
+}
+
+/// The newest saved version's number, `None` when none is saved.
+pub async fn newest_version(tx: &mut Tx, project_id: i64) -> Result<Option<i32>, StoreError> {
+    let sql = "SELECT MAX(version) FROM project_financial_models WHERE project_id = $1";
+    let version: Option<i32> =
+        on_tx!(tx, conn => sqlx::query_scalar(sql).bind(project_id).fetch_one(&mut *conn).await?);
+    Ok(version)
 }

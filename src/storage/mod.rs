@@ -10,7 +10,10 @@ pub mod financial_models;
 pub mod organizations;
 pub mod projects;
 pub mod types;
+pub mod unit_of_work;
 pub mod users;
+
+pub use unit_of_work::UnitOfWork;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -41,9 +44,19 @@ pub enum StoreError {
     Conflict(String),
     #[error("migration failed: {0}")]
     Migration(String),
+    /// The engine gave up on the transaction to keep it serialisable (a serialization failure
+    /// or a deadlock, or SQLite's lock wait ran out): the whole operation may run again.
+    #[error("the database was busy with a conflicting change: {0}")]
+    Contention(String),
+    /// A unit of work tried to commit a change without an audit event.
+    #[error("a change without an audit event was refused")]
+    Unaudited,
     #[error("database error: {0}")]
     Database(String),
 }
+
+/// PostgreSQL's serialization failure and deadlock; SQLite's busy, locked and stale-snapshot codes.
+const CONTENTION_CODES: [&str; 5] = ["40001", "40P01", "5", "6", "517"];
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
@@ -51,6 +64,9 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::RowNotFound => StoreError::NotFound("record"),
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
                 StoreError::Unavailable(e.to_string())
+            }
+            sqlx::Error::Database(ref db) if db.code().is_some_and(|c| CONTENTION_CODES.contains(&c.as_ref())) => {
+                StoreError::Contention(db.message().to_string())
             }
             sqlx::Error::Database(ref db) if db.is_unique_violation() || db.is_foreign_key_violation() => {
                 StoreError::Conflict(db.constraint().unwrap_or(db.message()).to_string())
@@ -128,7 +144,81 @@ macro_rules! on_tx {
     };
 }
 
+/// Where a read runs: on the pool (a reader outside any change) or inside a write transaction
+/// (what a change reads to decide, so that it never takes a second connection).
+pub enum Reader<'a> {
+    Pool(&'a Pool),
+    Tx(&'a mut Tx),
+}
+
+impl Reader<'_> {
+    /// The same reader again, for one more query.
+    pub fn again(&mut self) -> Reader<'_> {
+        match self {
+            Reader::Pool(pool) => Reader::Pool(pool),
+            Reader::Tx(tx) => Reader::Tx(tx),
+        }
+    }
+}
+
+impl<'a> From<&'a Db> for Reader<'a> {
+    fn from(db: &'a Db) -> Self {
+        Reader::Pool(&db.pool)
+    }
+}
+
+impl<'a> From<&'a mut Tx> for Reader<'a> {
+    fn from(tx: &'a mut Tx) -> Self {
+        Reader::Tx(tx)
+    }
+}
+
+impl<'a, 'u> From<&'a mut UnitOfWork<'u>> for Reader<'a> {
+    fn from(uow: &'a mut UnitOfWork<'u>) -> Self {
+        Reader::Tx(uow.tx())
+    }
+}
+
+/// Runs `$body` with `$conn` bound to a [`Reader`]'s executor, whichever engine and whichever
+/// kind it is (the body is compiled four times and may use `$conn` once).
+#[macro_export]
+macro_rules! on_reader {
+    ($reader:expr, $conn:ident => $body:expr) => {
+        match $reader {
+            $crate::storage::Reader::Pool($crate::storage::Pool::Sqlite($conn)) => $body,
+            $crate::storage::Reader::Pool($crate::storage::Pool::Postgres($conn)) => $body,
+            $crate::storage::Reader::Tx($crate::storage::Tx::Sqlite(tx)) => {
+                let $conn = &mut **tx;
+                $body
+            }
+            $crate::storage::Reader::Tx($crate::storage::Tx::Postgres(tx)) => {
+                let $conn = &mut **tx;
+                $body
+            }
+        }
+    };
+}
+
 impl Tx {
+    /// The clause that makes a read lock the rows it returns until the transaction ends, with a
+    /// leading space: `FOR UPDATE` on PostgreSQL; nothing on SQLite, whose write transactions
+    /// (`BEGIN IMMEDIATE`) already exclude every other writer.
+    pub fn for_update(&self) -> &'static str {
+        match self {
+            Tx::Sqlite(_) => "",
+            Tx::Postgres(_) => " FOR UPDATE",
+        }
+    }
+
+    /// As [`Tx::for_update`], but a shared lock: others may read and refer to the rows, not
+    /// change them.
+    pub fn for_share(&self) -> &'static str {
+        match self {
+            Tx::Sqlite(_) => "",
+            Tx::Postgres(_) => " FOR SHARE",
+        }
+    }
+
     pub async fn commit(self) -> Result<(), StoreError> {
         match self {
             Tx::Sqlite(tx) => tx.commit().await?,
@@ -239,7 +329,8 @@ impl Db {
         migrator.iter().map(|m| m.version).max().unwrap_or(0)
     }
 
-    /// Begins a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`),
+    /// Begins a write transaction. Services write through a [`UnitOfWork`] instead, which
+    /// appends the audit events; this is for it, and for storage tests and benchmarks. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`),
     /// so a transaction that reads and then writes never fails with "database is locked".
     pub async fn begin_write(&self) -> Result<Tx, StoreError> {
         Ok(match &self.pool {

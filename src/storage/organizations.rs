@@ -8,8 +8,8 @@ use crate::domain::organization::{
     BeneficialOwner, CompanyProfile, NewOrganization, Organization, OrganizationKind, OrganizationStatus,
 };
 use crate::storage::types::DbDecimal;
-use crate::storage::{Db, StoreError, Tx};
-use crate::{on_pool, on_tx};
+use crate::storage::{Db, Reader, StoreError, Tx};
+use crate::{on_pool, on_reader, on_tx};
 
 #[derive(sqlx::FromRow)]
 struct OrganizationRow {
@@ -159,8 +159,9 @@ pub async fn set_status(
     status: OrganizationStatus,
     now: DateTime<Utc>,
 ) -> Result<(String, Organization), StoreError> {
+    let sql = format!("SELECT status FROM organizations WHERE id = $1{}", tx.for_update());
     let before: Option<String> = on_tx!(tx, conn => {
-        sqlx::query_scalar("SELECT status FROM organizations WHERE id = $1").bind(id.0).fetch_optional(&mut *conn).await?
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_optional(&mut *conn).await?
     });
     let before = before.ok_or(StoreError::NotFound("organization"))?;
     let sql = format!("UPDATE organizations SET status = $1, updated_at = $2 WHERE id = $3 RETURNING {COLUMNS}");
@@ -218,10 +219,22 @@ pub async fn list_public(
     rows.into_iter().map(Organization::try_from).collect()
 }
 
-pub async fn find(db: &Db, id: OrgId) -> Result<Organization, StoreError> {
+/// An organisation, read on the pool or inside a change.
+pub async fn find<'r>(reader: impl Into<Reader<'r>>, id: OrgId) -> Result<Organization, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM organizations WHERE id = $1");
-    let row: Option<OrganizationRow> = on_pool!(db, pool => {
-        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(id.0).fetch_optional(pool).await?
+    let row: Option<OrganizationRow> = on_reader!(reader.into(), conn => {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_optional(conn).await?
+    });
+    row.ok_or(StoreError::NotFound("organization"))?.try_into()
+}
+
+/// An organisation read inside a change, its row share-locked until the change ends: what the
+/// change decides on (its kind, whether it is active) cannot move underneath it, while other
+/// changes that only refer to it go on.
+pub async fn lock_shared(tx: &mut Tx, id: OrgId) -> Result<Organization, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM organizations WHERE id = $1{}", tx.for_share());
+    let row: Option<OrganizationRow> = on_tx!(tx, conn => {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_optional(&mut *conn).await?
     });
     row.ok_or(StoreError::NotFound("organization"))?.try_into()
 }

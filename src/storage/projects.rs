@@ -8,14 +8,15 @@ use serde::{Deserialize, Serialize};
 use crate::domain::ids::{OrgId, UserId};
 use crate::domain::localized::LocalizedText;
 use crate::domain::money::{Currency, Money};
+use crate::domain::policy::ProjectFacts;
 use crate::domain::project::{
     Action, Appraisal, Initiation, PaymentMechanism, PppModel, ProjectFields, ProponentAdvantage, RiskAllocation,
     Sector, Stage,
 };
 use crate::domain::search::{normalize, prefix_ranges, words};
 use crate::storage::types::{DbAmount, DbDecimal};
-use crate::storage::{Db, StoreError, Tx};
-use crate::{on_pool, on_tx};
+use crate::storage::{Db, Reader, StoreError, Tx};
+use crate::{on_pool, on_reader, on_tx};
 
 /// A project as recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +36,18 @@ pub struct Project {
     pub completeness_due_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl Project {
+    /// What the access policy decides on.
+    pub fn facts(&self) -> ProjectFacts {
+        ProjectFacts {
+            municipality: self.municipality_id,
+            proponent: self.proponent_id,
+            stage: self.stage,
+            initiation: self.fields.initiation,
+        }
+    }
 }
 
 /// A whole project row: the list's summary columns and the rest.
@@ -227,19 +240,20 @@ pub async fn set_appraisal(tx: &mut Tx, id: i64, appraisal: &Appraisal, now: Dat
     Ok(())
 }
 
-/// Reads a project inside a write transaction (so the decision and the change see one state).
-pub async fn find_for_update(tx: &mut Tx, id: i64) -> Result<Project, StoreError> {
-    let sql = format!("SELECT {COLUMNS} FROM projects WHERE id = $1");
+/// Reads a project inside a write transaction and locks its row until the transaction ends, so
+/// the decision and the change see one state and a concurrent change of it waits.
+pub async fn lock(tx: &mut Tx, id: i64) -> Result<Project, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM projects WHERE id = $1{}", tx.for_update());
     let row: Option<ProjectRow> = on_tx!(tx, conn => {
         sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *conn).await?
     });
     row.ok_or(StoreError::NotFound("project"))?.try_into()
 }
 
-pub async fn find(db: &Db, id: i64) -> Result<Project, StoreError> {
+/// A project, read on the pool or inside a change (after its writes, to answer with them).
+pub async fn find<'r>(reader: impl Into<Reader<'r>>, id: i64) -> Result<Project, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM projects WHERE id = $1");
-    let row: Option<ProjectRow> =
-        on_pool!(db, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(id).fetch_optional(pool).await?);
+    let row: Option<ProjectRow> = on_reader!(reader.into(), conn => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(conn).await?);
     row.ok_or(StoreError::NotFound("project"))?.try_into()
 }
 
@@ -505,13 +519,7 @@ impl std::fmt::Display for ProjectCursor {
     }
 }
 
-/// Whose drafts a reader sees besides the public projects: those of its municipality (or of
-/// the company that proposed them), or every municipality's (reviewers).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct DraftScope {
-    pub own: Option<OrgId>,
-    pub all: bool,
-}
+pub use crate::domain::policy::DraftScope;
 
 /// One page of the list: up to `limit` projects in `sort` order after `after`, public ones
 /// and the drafts in `scope`.
@@ -622,8 +630,7 @@ pub async fn count_public(db: &Db) -> Result<i64, StoreError> {
 pub async fn summary(
     db: &Db,
     municipality: Option<OrgId>,
-    drafts_of: Option<OrgId>,
-    all_drafts: bool,
+    scope: DraftScope,
     currency: Currency,
 ) -> Result<Vec<(Stage, i64, rust_decimal::Decimal)>, StoreError> {
     let sql = "SELECT stage, COUNT(*), SUM(capital_cost) FROM projects \
@@ -633,8 +640,8 @@ pub async fn summary(
         sqlx::query_as(sql)
             .bind(municipality.map(|m| m.0))
             .bind(currency.code())
-            .bind(i64::from(all_drafts))
-            .bind(drafts_of.map_or(-1, |o| o.0))
+            .bind(i64::from(scope.all))
+            .bind(scope.own.map_or(-1, |o| o.0))
             .fetch_all(pool)
             .await?
     });

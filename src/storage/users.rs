@@ -7,9 +7,9 @@ use crate::domain::account::{NewAccount, email_key};
 use crate::domain::ids::{OrgId, UserId};
 use crate::domain::localized::LocalizedText;
 use crate::domain::organization::{OrganizationKind, OrganizationStatus};
-use crate::domain::throttle::RecentFailures;
-use crate::storage::{Db, StoreError, Tx};
-use crate::{on_pool, on_tx};
+use crate::domain::throttle::Counted;
+use crate::storage::{Db, Reader, StoreError, Tx};
+use crate::{on_pool, on_reader, on_tx};
 
 /// An account as recorded (never with its password hash).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,9 +59,9 @@ impl UserRow {
     }
 }
 
-async fn roles_of(db: &Db, id: i64) -> Result<Vec<Role>, StoreError> {
+async fn roles_of(reader: Reader<'_>, id: i64) -> Result<Vec<Role>, StoreError> {
     let sql = "SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role";
-    let names: Vec<String> = on_pool!(db, pool => sqlx::query_scalar(sql).bind(id).fetch_all(pool).await?);
+    let names: Vec<String> = on_reader!(reader, conn => sqlx::query_scalar(sql).bind(id).fetch_all(conn).await?);
     let mut roles: Vec<Role> = names.iter().filter_map(|n| Role::parse(n)).collect();
     roles.sort();
     Ok(roles)
@@ -124,19 +124,22 @@ pub async fn find_for_sign_in(db: &Db, email: &str) -> Result<Option<(Account, S
     });
     match row {
         Some((user, hash)) => {
-            let roles = roles_of(db, user.id).await?;
+            let roles = roles_of(db.into(), user.id).await?;
             Ok(Some((user.into_account(roles)?, hash)))
         }
         None => Ok(None),
     }
 }
 
-pub async fn find(db: &Db, id: UserId) -> Result<Account, StoreError> {
+/// An account, read on the pool or inside a change.
+pub async fn find<'r>(reader: impl Into<Reader<'r>>, id: UserId) -> Result<Account, StoreError> {
+    let mut reader = reader.into();
     let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
-    let row: Option<UserRow> =
-        on_pool!(db, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(id.0).fetch_optional(pool).await?);
+    let row: Option<UserRow> = on_reader!(reader.again(), conn => {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_optional(conn).await?
+    });
     let row = row.ok_or(StoreError::NotFound("account"))?;
-    let roles = roles_of(db, row.id).await?;
+    let roles = roles_of(reader, row.id).await?;
     row.into_account(roles)
 }
 
@@ -160,7 +163,7 @@ pub async fn list(
     });
     let mut accounts = Vec::with_capacity(rows.len());
     for row in rows {
-        let roles = roles_of(db, row.id).await?;
+        let roles = roles_of(db.into(), row.id).await?;
         accounts.push(row.into_account(roles)?);
     }
     Ok(accounts)
@@ -192,7 +195,7 @@ pub async fn active_identity(db: &Db, id: UserId) -> Result<Option<Identity>, St
         .ok_or_else(|| StoreError::Database(format!("organization {}: bad kind", row.organization_id)))?;
     Ok(Some(Identity {
         user_id: UserId(row.id),
-        roles: roles_of(db, row.id).await?,
+        roles: roles_of(db.into(), row.id).await?,
         email: row.email,
         full_name: row.full_name,
         organization_id: OrgId(row.organization_id),
@@ -213,8 +216,9 @@ pub async fn set_status(
     status: OrganizationStatus,
     now: DateTime<Utc>,
 ) -> Result<String, StoreError> {
+    let sql = format!("SELECT status FROM users WHERE id = $1{}", tx.for_update());
     let before: Option<String> = on_tx!(tx, conn => {
-        sqlx::query_scalar("SELECT status FROM users WHERE id = $1").bind(id.0).fetch_optional(&mut *conn).await?
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_optional(&mut *conn).await?
     });
     let before = before.ok_or(StoreError::NotFound("account"))?;
     let sql = "UPDATE users SET status = $1, updated_at = $2 WHERE id = $3";
@@ -288,34 +292,71 @@ pub async fn add_sign_in_failure(
     Ok(())
 }
 
-/// Failed sign-ins after `since` for the account and for the client address.
-pub async fn recent_failures(
+/// The account's failed sign-ins after `since`, from every address: how many, and the latest.
+pub async fn account_failures(
     db: &Db,
     email: &str,
-    client_ip: Option<&str>,
     since: DateTime<Utc>,
-) -> Result<RecentFailures, StoreError> {
-    let sql = "SELECT COUNT(*), MIN(at) FROM sign_in_failures WHERE email_key = $1 AND at > $2";
-    let (by_account, first_account): (i64, Option<DateTime<Utc>>) =
+) -> Result<(i64, Option<DateTime<Utc>>), StoreError> {
+    let sql = "SELECT COUNT(*), MAX(at) FROM sign_in_failures WHERE email_key = $1 AND at > $2";
+    let row: (i64, Option<DateTime<Utc>>) =
         on_pool!(db, pool => sqlx::query_as(sql).bind(email_key(email)).bind(since).fetch_one(pool).await?);
-    let (by_address, first_address): (i64, Option<DateTime<Utc>>) = match client_ip {
-        Some(ip) => {
-            let sql = "SELECT COUNT(*), MIN(at) FROM sign_in_failures WHERE client_ip = $1 AND at > $2";
-            on_pool!(db, pool => sqlx::query_as(sql).bind(ip).bind(since).fetch_one(pool).await?)
-        }
-        None => (0, None),
-    };
-    Ok(RecentFailures {
-        by_account,
-        by_address,
-        first_by_account: first_account,
-        first_by_address: first_address,
-    })
+    Ok(row)
 }
 
-/// Forgets an account's failed sign-ins (after a successful one).
-pub async fn clear_sign_in_failures(tx: &mut Tx, email: &str) -> Result<(), StoreError> {
-    let sql = "DELETE FROM sign_in_failures WHERE email_key = $1";
-    on_tx!(tx, conn => sqlx::query(sql).bind(email_key(email)).execute(conn).await?.rows_affected());
+/// Forgets the account's failed sign-ins from one address (after a success from it); those
+/// from other addresses stay.
+pub async fn clear_sign_in_failures(tx: &mut Tx, email: &str, client_ip: Option<&str>) -> Result<(), StoreError> {
+    let sql = "DELETE FROM sign_in_failures WHERE email_key = $1 AND client_ip IS NOT DISTINCT FROM $2";
+    on_tx!(tx, conn => sqlx::query(sql).bind(email_key(email)).bind(client_ip).execute(conn).await?.rows_affected());
+    Ok(())
+}
+
+/// Counts an attempt under `key` and reads the count in the same statement: a window older
+/// than `window` starts again at `now`. Concurrent attempts on one key queue on its row.
+pub async fn count_attempt(
+    tx: &mut Tx,
+    key: &str,
+    now: DateTime<Utc>,
+    window: chrono::Duration,
+) -> Result<Counted, StoreError> {
+    let sql = "INSERT INTO sign_in_attempts (key, window_start, attempts) VALUES ($1, $2, 1) \
+               ON CONFLICT (key) DO UPDATE SET \
+               attempts = CASE WHEN sign_in_attempts.window_start <= $3 THEN 1 ELSE sign_in_attempts.attempts + 1 END, \
+               window_start = CASE WHEN sign_in_attempts.window_start <= $3 THEN $2 ELSE sign_in_attempts.window_start END \
+               RETURNING attempts, window_start";
+    let (attempts, window_start): (i64, DateTime<Utc>) = on_tx!(tx, conn => {
+        sqlx::query_as(sql).bind(key).bind(now).bind(now - window).fetch_one(conn).await?
+    });
+    Ok(Counted { attempts, window_start })
+}
+
+/// Takes one counted attempt back (a success need not count against its address).
+pub async fn uncount_attempt(tx: &mut Tx, key: &str) -> Result<(), StoreError> {
+    let sql = "UPDATE sign_in_attempts SET attempts = attempts - 1 WHERE key = $1 AND attempts > 0";
+    on_tx!(tx, conn => sqlx::query(sql).bind(key).execute(conn).await?.rows_affected());
+    Ok(())
+}
+
+/// Forgets a key's attempts.
+pub async fn clear_attempts(tx: &mut Tx, key: &str) -> Result<(), StoreError> {
+    let sql = "DELETE FROM sign_in_attempts WHERE key = $1";
+    on_tx!(tx, conn => sqlx::query(sql).bind(key).execute(conn).await?.rows_affected());
+    Ok(())
+}
+
+/// Whether the account has signed in from this address before.
+pub async fn is_known_address(db: &Db, email: &str, client_ip: &str) -> Result<bool, StoreError> {
+    let sql = "SELECT COUNT(*) FROM sign_in_addresses WHERE email_key = $1 AND client_ip = $2";
+    let n: i64 =
+        on_pool!(db, pool => sqlx::query_scalar(sql).bind(email_key(email)).bind(client_ip).fetch_one(pool).await?);
+    Ok(n > 0)
+}
+
+/// Remembers that the account signed in from this address.
+pub async fn remember_address(tx: &mut Tx, email: &str, client_ip: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let sql = "INSERT INTO sign_in_addresses (email_key, client_ip, last_at) VALUES ($1, $2, $3) \
+               ON CONFLICT (email_key, client_ip) DO UPDATE SET last_at = excluded.last_at";
+    on_tx!(tx, conn => sqlx::query(sql).bind(email_key(email)).bind(client_ip).bind(now).execute(conn).await?.rows_affected());
     Ok(())
 }

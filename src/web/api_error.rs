@@ -162,6 +162,10 @@ impl From<StoreError> for ApiError {
                 log::warn!("database unavailable: {reason}");
                 ApiError::for_status(Status::ServiceUnavailable)
             }
+            StoreError::Contention(reason) => {
+                log::warn!("contention outlasted every retry: {reason}");
+                ApiError::for_status(Status::ServiceUnavailable)
+            }
             StoreError::NotFound(_) => ApiError::not_found(),
             StoreError::Conflict(_) => ApiError::for_status(Status::Conflict),
             other => {
@@ -192,6 +196,11 @@ impl From<ServiceError> for ApiError {
                 Message::new("error-precondition-failed").arg("missing", missing.join(", ")),
             ),
             ServiceError::Conflict(message) => ApiError::new(Status::Conflict, "conflict", Message::new(message)),
+            ServiceError::Malformed(detail) => ApiError::new(
+                Status::BadRequest,
+                "bad_request",
+                Message::new("error-bad-json").arg("detail", detail),
+            ),
             ServiceError::UnsupportedMediaType => ApiError::for_status(Status::UnsupportedMediaType),
             ServiceError::TooLarge => ApiError::for_status(Status::PayloadTooLarge),
             ServiceError::Store(store) => store.into(),

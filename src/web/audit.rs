@@ -448,9 +448,7 @@ async fn record_export(
             "entity_type": filter.entity_type, "entity_id": filter.entity_id, "actor_id": filter.actor_id,
             "organization_id": filter.organization_id, "action": filter.action, "from": filter.from, "to": filter.to,
         }}));
-    let mut tx = db.begin_write().await?;
-    audit::append(&mut tx, ctx, event, app.clock.now()).await?;
-    tx.commit().await?;
+    crate::unit_of_work!(db, &*app.clock, ctx, |uow| uow.record(event.clone()))?;
     Ok(())
 }
 

@@ -10,10 +10,11 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::domain::access::{Identity, Role};
+use crate::domain::access::Identity;
 use crate::domain::ids::OrgId;
 use crate::domain::money::{Currency, Money};
 use crate::domain::organization::OrganizationKind;
+use crate::domain::policy::draft_scope;
 use crate::domain::project::Stage;
 use crate::storage::{Db, organizations, projects};
 use crate::web::api_error::ApiError;
@@ -34,17 +35,8 @@ pub struct Summary {
     pub stages: Vec<StageSummary>,
 }
 
-fn drafts_for(who: Option<&Identity>) -> (Option<OrgId>, bool) {
-    match who {
-        Some(w) if w.has_role(Role::Reviewer) => (None, true),
-        Some(w) => (Some(w.organization_id), false),
-        None => (None, false),
-    }
-}
-
 async fn summarize(db: &Db, who: Option<&Identity>, municipality: Option<OrgId>) -> Result<Summary, ApiError> {
-    let (drafts_of, all) = drafts_for(who);
-    let rows = projects::summary(db, municipality, drafts_of, all, Currency::Kgs).await?;
+    let rows = projects::summary(db, municipality, draft_scope(who), Currency::Kgs).await?;
     Ok(Summary {
         stages: rows
             .into_iter()

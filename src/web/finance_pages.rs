@@ -14,11 +14,9 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde_json::{Map, Value, json};
 
-use crate::domain::access::Role;
 use crate::domain::finance::appraisal::FinancialCase;
 use crate::domain::finance::model::{ModelInput, ModelResults, PeriodRow, TOLL_ROAD_25Y};
 use crate::domain::finance::sensitivity::{Output, Scenario, Tornado, demand_break_even, scenarios, tornado};
-use crate::domain::project::Stage;
 use crate::domain::validation::Violations;
 use crate::services::financial_models::{self, EvaluatedCase};
 use crate::services::{ServiceError, projects as project_service};
@@ -383,13 +381,6 @@ fn results_view(ctx: &PageContext, evaluated: &EvaluatedCase, sens: Sensitivitie
     })
 }
 
-fn may_edit(ctx: &PageContext, municipality: crate::domain::ids::OrgId, stage: Stage) -> bool {
-    ctx.user
-        .as_ref()
-        .is_some_and(|u| u.organization_id == municipality && u.has_any_role(&[Role::Officer, Role::Approver]))
-        && matches!(stage, Stage::Draft | Stage::Submitted | Stage::Appraisal)
-}
-
 async fn render(
     ctx: &PageContext,
     db: &Db,
@@ -405,7 +396,10 @@ async fn render(
         Err(ServiceError::NotFound(_)) => None,
         Err(e) => return Err(e.into()),
     };
-    let editable = may_edit(ctx, project.municipality_id, project.stage);
+    let editable = ctx
+        .user
+        .as_ref()
+        .is_some_and(|u| crate::domain::policy::may_save_financial_model(u, &project.facts()).is_allowed());
     let sens = match &current {
         Some(c) => {
             let model = c.saved.case.model.clone();

@@ -119,7 +119,7 @@ pub async fn show(
     app: &State<AppState>,
 ) -> Result<Json<OrganizationView>, ApiError> {
     let id: OrgId = id.parse().map_err(|_| ApiError::not_found())?;
-    let org = organizations::find(db, id).await?;
+    let org = organizations::find(db.inner(), id).await?;
     let public = organizations::PUBLIC_KINDS.contains(&org.kind) && org.status == OrganizationStatus::Active;
     let privileged = who.0.as_ref().is_some_and(|w| w.may_see_private_records_of(org.id));
     if !public && !privileged {

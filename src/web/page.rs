@@ -204,6 +204,10 @@ impl From<StoreError> for PageError {
                 log::warn!("database unavailable: {reason}");
                 PageError::new(Status::ServiceUnavailable)
             }
+            StoreError::Contention(reason) => {
+                log::warn!("contention outlasted every retry: {reason}");
+                PageError::new(Status::ServiceUnavailable)
+            }
             StoreError::NotFound(_) => PageError::new(Status::NotFound),
             StoreError::Conflict(_) => PageError::new(Status::Conflict),
             other => {
@@ -218,6 +222,7 @@ impl From<ServiceError> for PageError {
     fn from(e: ServiceError) -> Self {
         match e {
             ServiceError::Invalid(_) => PageError::new(Status::UnprocessableEntity),
+            ServiceError::Malformed(_) => PageError::new(Status::BadRequest),
             ServiceError::NotFound(_) => PageError::new(Status::NotFound),
             ServiceError::Duplicate(_) => PageError::new(Status::Conflict),
             ServiceError::Forbidden => PageError::new(Status::Forbidden),

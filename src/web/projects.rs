@@ -16,20 +16,20 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use crate::domain::access::{Identity, Role};
+use crate::domain::access::Role;
 use crate::domain::ids::OrgId;
 use crate::domain::localized::LocalizedText;
 use crate::domain::money::{Currency, Money};
 use crate::domain::organization::OrganizationKind;
+use crate::domain::policy::{self, draft_scope};
 use crate::domain::project::{
     Action, Appraisal, Initiation, PaymentMechanism, PppModel, ProjectFields, ProponentAdvantage, Sector, Stage,
-    actor_role, next_stage,
 };
 use crate::domain::validation::Violations;
 use crate::services::{ServiceError, projects as service};
 use crate::storage::Db;
 use crate::storage::projects::{
-    self, DraftScope, Project, ProjectCursor, ProjectFilter, ProjectSort, ProjectSummary, TimelineEntry,
+    self, Project, ProjectCursor, ProjectFilter, ProjectSort, ProjectSummary, TimelineEntry,
 };
 use crate::web::AppState;
 use crate::web::account::PageWithStatus;
@@ -212,18 +212,6 @@ fn parse_filter(q: &ProjectQuery) -> Result<(ProjectFilter, ProjectSort), Violat
     v.into_result().map(|()| (filter, sort))
 }
 
-/// Whose drafts a reader sees besides the public projects.
-fn draft_scope(who: Option<&Identity>) -> DraftScope {
-    match who {
-        Some(w) if w.has_role(Role::Reviewer) => DraftScope { own: None, all: true },
-        Some(w) => DraftScope {
-            own: Some(w.organization_id),
-            all: false,
-        },
-        None => DraftScope::default(),
-    }
-}
-
 /// The registry: every project that is not a draft, and the caller's own municipality's drafts.
 #[utoipa::path(get, operation_id = "projects_list", path = "/api/v1/projects", tag = "projects",
     params(("stage" = Option<String>, Query, description = "`draft`, `submitted`, `appraisal`, `approved`, ..."),
@@ -304,22 +292,6 @@ pub async fn show(who: MaybeUser, id: &str, db: &State<Db>) -> Result<Json<Proje
     Ok(Json(with_timeline(db, project).await?))
 }
 
-/// RFC 7396 merge patch: `patch` onto `target`.
-fn merge(target: &mut Value, patch: &Value) {
-    match (target, patch) {
-        (Value::Object(t), Value::Object(p)) => {
-            for (key, value) in p {
-                if value.is_null() {
-                    t.remove(key);
-                } else {
-                    merge(t.entry(key.clone()).or_insert(Value::Null), value);
-                }
-            }
-        }
-        (target, patch) => *target = patch.clone(),
-    }
-}
-
 /// Edits a draft with a JSON merge patch of its fields (officers of its municipality).
 #[utoipa::path(patch, path = "/api/v1/projects/{id}", tag = "projects",
     params(("id" = String, Path, description = "Project id")),
@@ -338,18 +310,8 @@ pub async fn patch(
     app: &State<AppState>,
     audit: Audit,
 ) -> Result<Json<ProjectView>, ApiError> {
-    let id = parse_id(id)?;
-    let current = service::read(db, Some(&who.0), id).await?;
-    let mut merged = serde_json::to_value(&current.fields).unwrap_or_default();
-    merge(&mut merged, &body.0);
-    let fields: ProjectFields = serde_json::from_value(merged).map_err(|e| {
-        ApiError::new(
-            Status::BadRequest,
-            "bad_request",
-            crate::web::api_error::Message::new("error-bad-json").arg("detail", e.to_string()),
-        )
-    })?;
-    let project = service::update(db, &*app.clock, &audit.0, &who.0, id, &fields).await?;
+    let edit = service::FieldsEdit::MergePatch(&body.0);
+    let project = service::update(db, &*app.clock, &audit.0, &who.0, parse_id(id)?, edit).await?;
     Ok(Json(with_timeline(db, project).await?))
 }
 
@@ -656,24 +618,15 @@ pub async fn page(
     let project = service::read(db, ctx.user.as_ref(), parse_id(id)?).await?;
     let timeline = projects::timeline(db, project.id).await?;
     let documents = crate::services::documents::list(db, ctx.user.as_ref(), project.id).await?;
-    let can_upload = ctx.user.as_ref().is_some_and(|w| {
-        (w.organization_id == project.municipality_id && w.has_any_role(&[Role::Officer, Role::Approver]))
-            || (Some(w.organization_id) == project.proponent_id && w.has_role(Role::Bidder))
-    });
+    let facts = project.facts();
+    let can_upload = ctx
+        .user
+        .as_ref()
+        .is_some_and(|w| policy::may_upload_document(w, &facts).is_allowed());
     let lang = ctx.lang;
-    let initiation = project.fields.initiation;
-    let speaks_for = |who: &Identity, a: Action| match (a, project.proponent_id) {
-        (Action::Submit, Some(proponent)) => who.organization_id == proponent,
-        _ => who.organization_id == project.municipality_id,
-    };
     let actions: Vec<Value> = match &ctx.user {
-        Some(who) => Action::ALL
+        Some(who) => policy::offered_actions(who, &facts)
             .iter()
-            .filter(|a| {
-                who.has_role(actor_role(**a, initiation))
-                    && speaks_for(who, **a)
-                    && next_stage(project.stage, **a).is_some()
-            })
             .map(|a| {
                 json!({"value": a.as_str(), "label": lang.text(&format!("action-{}", a.as_str().replace('_', "-"))),
                        "needs_reason": matches!(a, Action::Return | Action::Reject | Action::Cancel)})

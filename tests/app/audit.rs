@@ -512,11 +512,12 @@ async fn confidential_events_are_hidden_until_their_time() {
     event.confidential_org_id = Some(company);
     event.confidential_until = Some(opening);
     event.payload = json!({"receipt_sha256": "ab".repeat(32)});
-    let mut tx = app.db.begin_write().await.unwrap();
-    audit::append(&mut tx, &AuditContext::system(), event, crate::support::test_start())
+    let system = AuditContext::system();
+    let mut uow = ppp_registry::storage::UnitOfWork::begin(&app.db, &*app.clock, &system)
         .await
         .unwrap();
-    tx.commit().await.unwrap();
+    uow.record(event);
+    uow.commit().await.unwrap();
 
     let sealed = EventFilter {
         action: Some("bid.sealed".into()),

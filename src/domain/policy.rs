@@ -1,0 +1,332 @@
+//! Who may see and do what: the one policy that services, pages, lists and SQL filters all take
+//! their answer from. Each rule is a pure function of the person and the facts of the record;
+//! the routes' permission table (`web::permissions`) is a summary of these rules, not a copy.
+
+use crate::domain::access::{Identity, Role};
+use crate::domain::ids::OrgId;
+use crate::domain::project::{Action, Initiation, Stage, actor_role, next_stage};
+
+/// The answer to "may this person do this to this record?", with how a refusal shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allowed,
+    /// The record does not exist for this person (404): never confirm what they may not see.
+    Hidden,
+    /// They see the record but their role or organisation may not do this (403).
+    Forbidden,
+    /// The record's state does not allow it now (409); a message id.
+    Closed(&'static str),
+}
+
+impl Decision {
+    pub fn is_allowed(self) -> bool {
+        self == Decision::Allowed
+    }
+
+    /// This decision, unless it allows: then `next`.
+    fn and(self, next: impl FnOnce() -> Decision) -> Decision {
+        match self {
+            Decision::Allowed => next(),
+            refused => refused,
+        }
+    }
+}
+
+fn allowed_if(condition: bool, otherwise: Decision) -> Decision {
+    if condition { Decision::Allowed } else { otherwise }
+}
+
+/// The facts of a project that decide who may see or change it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProjectFacts {
+    pub municipality: OrgId,
+    /// The proposing company of a private initiative.
+    pub proponent: Option<OrgId>,
+    pub stage: Stage,
+    pub initiation: Initiation,
+}
+
+/// Whose drafts a reader sees besides every project that is not a draft: those of its own
+/// organisation (a municipality's, or the drafts a company proposed), or all (reviewers). The
+/// storage layer turns this into its SQL filter; [`may_read_project`] is the same rule for one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DraftScope {
+    pub own: Option<OrgId>,
+    pub all: bool,
+}
+
+impl DraftScope {
+    /// Whether a project with these facts is in scope.
+    pub fn covers(self, project: &ProjectFacts) -> bool {
+        project.stage.is_public()
+            || self.all
+            || self
+                .own
+                .is_some_and(|own| own == project.municipality || Some(own) == project.proponent)
+    }
+}
+
+pub fn draft_scope(who: Option<&Identity>) -> DraftScope {
+    match who {
+        Some(w) if w.has_role(Role::Reviewer) => DraftScope { own: None, all: true },
+        Some(w) => DraftScope {
+            own: Some(w.organization_id),
+            all: false,
+        },
+        None => DraftScope::default(),
+    }
+}
+
+/// Anything but a draft is public; a draft only to its municipality, its proponent and the
+/// reviewers.
+pub fn may_read_project(who: Option<&Identity>, project: &ProjectFacts) -> bool {
+    draft_scope(who).covers(project)
+}
+
+/// Internal documents of a project: its municipality, its proponent and the reviewers.
+pub fn may_read_internal(who: Option<&Identity>, project: &ProjectFacts) -> bool {
+    who.is_some_and(|w| {
+        w.organization_id == project.municipality
+            || Some(w.organization_id) == project.proponent
+            || w.has_role(Role::Reviewer)
+    })
+}
+
+/// The first gate of every change to a project: it must exist for them (404) and belong to
+/// their municipality or, for a private initiative, to their company (403).
+fn party_to(who: &Identity, project: &ProjectFacts) -> Decision {
+    allowed_if(may_read_project(Some(who), project), Decision::Hidden).and(|| {
+        allowed_if(
+            who.organization_id == project.municipality || Some(who.organization_id) == project.proponent,
+            Decision::Forbidden,
+        )
+    })
+}
+
+/// Whether `who` speaks for the project's author: the municipality's officers for a public
+/// project, the proponent's bidders for a private initiative.
+pub fn is_author(who: &Identity, project: &ProjectFacts) -> bool {
+    match project.proponent {
+        Some(proponent) => who.organization_id == proponent && who.has_role(Role::Bidder),
+        None => who.organization_id == project.municipality && who.has_role(Role::Officer),
+    }
+}
+
+/// The municipality's own staff who prepare a project: its officers and approvers.
+fn is_preparing_staff(who: &Identity, project: &ProjectFacts) -> bool {
+    who.organization_id == project.municipality && who.has_any_role(&[Role::Officer, Role::Approver])
+}
+
+/// Filing a project: officers, for their own municipality.
+pub fn may_file_project(who: &Identity) -> Decision {
+    allowed_if(who.has_role(Role::Officer), Decision::Forbidden)
+}
+
+/// Filing a private initiative: a company's bidders.
+pub fn may_file_private_initiative(who: &Identity) -> Decision {
+    allowed_if(who.has_role(Role::Bidder), Decision::Forbidden)
+}
+
+/// Editing the fields: the author, while the project is a draft.
+pub fn may_edit_fields(who: &Identity, project: &ProjectFacts) -> Decision {
+    party_to(who, project)
+        .and(|| allowed_if(is_author(who, project), Decision::Forbidden))
+        .and(|| allowed_if(project.stage == Stage::Draft, Decision::Closed("error-only-drafts")))
+}
+
+/// The appraisal record: the municipality's officers and approvers, while the project is
+/// submitted or in appraisal.
+pub fn may_record_appraisal(who: &Identity, project: &ProjectFacts) -> Decision {
+    party_to(who, project)
+        .and(|| allowed_if(is_preparing_staff(who, project), Decision::Forbidden))
+        .and(|| {
+            allowed_if(
+                matches!(project.stage, Stage::Submitted | Stage::Appraisal),
+                Decision::Closed("error-appraisal-stage"),
+            )
+        })
+}
+
+/// Saving a financial model: the municipality's officers and approvers, until approval.
+pub fn may_save_financial_model(who: &Identity, project: &ProjectFacts) -> Decision {
+    allowed_if(may_read_project(Some(who), project), Decision::Hidden)
+        .and(|| allowed_if(is_preparing_staff(who, project), Decision::Forbidden))
+        .and(|| {
+            allowed_if(
+                matches!(project.stage, Stage::Draft | Stage::Submitted | Stage::Appraisal),
+                Decision::Closed("error-appraisal-closed"),
+            )
+        })
+}
+
+/// Uploading documents: the municipality's officers and approvers, and a private initiative's
+/// proponent.
+pub fn may_upload_document(who: &Identity, project: &ProjectFacts) -> Decision {
+    allowed_if(may_read_project(Some(who), project), Decision::Hidden).and(|| {
+        allowed_if(
+            is_preparing_staff(who, project)
+                || (Some(who.organization_id) == project.proponent && who.has_role(Role::Bidder)),
+            Decision::Forbidden,
+        )
+    })
+}
+
+/// A lifecycle action, as far as who may take it: the author submits; the municipality's
+/// approvers decide. Whether the stage allows it, and with what reason and record, is
+/// [`crate::domain::project::decide`]'s to say.
+pub fn may_take(who: &Identity, project: &ProjectFacts, action: Action) -> Decision {
+    party_to(who, project).and(|| {
+        let speaks_for = match action {
+            Action::Submit => is_author(who, project),
+            _ => who.organization_id == project.municipality,
+        };
+        allowed_if(speaks_for, Decision::Forbidden)
+    })
+}
+
+/// The actions to offer `who` on a project's page: those they may take from its stage.
+pub fn offered_actions(who: &Identity, project: &ProjectFacts) -> Vec<Action> {
+    Action::ALL
+        .iter()
+        .copied()
+        .filter(|a| {
+            may_take(who, project, *a).is_allowed()
+                && who.has_role(actor_role(*a, project.initiation))
+                && next_stage(project.stage, *a).is_some()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ids::UserId;
+    use crate::domain::localized::LocalizedText;
+
+    fn person(org: i64, roles: &[Role]) -> Identity {
+        Identity {
+            user_id: UserId(1),
+            email: "a@b.kg".into(),
+            full_name: "A".into(),
+            organization_id: OrgId(org),
+            organization_kind: roles[0].organization_kind(),
+            organization_name: LocalizedText {
+                ru: "X".into(),
+                ky: None,
+                en: None,
+            },
+            roles: roles.to_vec(),
+            chair: false,
+        }
+    }
+
+    const OSH: i64 = 3;
+    const BISHKEK: i64 = 2;
+    const COMPANY: i64 = 7;
+
+    fn project(stage: Stage, proponent: Option<i64>) -> ProjectFacts {
+        ProjectFacts {
+            municipality: OrgId(OSH),
+            proponent: proponent.map(OrgId),
+            stage,
+            initiation: if proponent.is_some() {
+                Initiation::PrivateInitiative
+            } else {
+                Initiation::Public
+            },
+        }
+    }
+
+    #[test]
+    fn drafts_are_seen_by_their_municipality_proponent_and_reviewers_only() {
+        let draft = project(Stage::Draft, Some(COMPANY));
+        assert!(may_read_project(Some(&person(OSH, &[Role::Commission])), &draft));
+        assert!(may_read_project(Some(&person(COMPANY, &[Role::Bidder])), &draft));
+        assert!(may_read_project(Some(&person(1, &[Role::Reviewer])), &draft));
+        assert!(!may_read_project(Some(&person(BISHKEK, &[Role::Officer])), &draft));
+        assert!(!may_read_project(Some(&person(9, &[Role::Admin])), &draft));
+        assert!(!may_read_project(None, &draft));
+        assert!(may_read_project(None, &project(Stage::Submitted, None)));
+        // The list's SQL filter takes the same scope.
+        assert_eq!(draft_scope(None), DraftScope::default());
+        assert_eq!(
+            draft_scope(Some(&person(1, &[Role::Reviewer]))),
+            DraftScope { own: None, all: true }
+        );
+    }
+
+    #[test]
+    fn editing_refusals_say_hidden_forbidden_or_closed() {
+        let officer = person(OSH, &[Role::Officer]);
+        let approver = person(OSH, &[Role::Approver]);
+        let other = person(BISHKEK, &[Role::Officer]);
+        let draft = project(Stage::Draft, None);
+        assert_eq!(may_edit_fields(&officer, &draft), Decision::Allowed);
+        assert_eq!(may_edit_fields(&approver, &draft), Decision::Forbidden);
+        assert_eq!(may_edit_fields(&other, &draft), Decision::Hidden);
+        assert_eq!(
+            may_edit_fields(&other, &project(Stage::Submitted, None)),
+            Decision::Forbidden
+        );
+        assert_eq!(
+            may_edit_fields(&officer, &project(Stage::Submitted, None)),
+            Decision::Closed("error-only-drafts")
+        );
+        let initiative = project(Stage::Draft, Some(COMPANY));
+        assert_eq!(
+            may_edit_fields(&person(COMPANY, &[Role::Bidder]), &initiative),
+            Decision::Allowed
+        );
+        assert_eq!(may_edit_fields(&officer, &initiative), Decision::Forbidden);
+    }
+
+    #[test]
+    fn appraisal_models_and_uploads() {
+        let officer = person(OSH, &[Role::Officer]);
+        let bidder = person(COMPANY, &[Role::Bidder]);
+        let submitted = project(Stage::Submitted, Some(COMPANY));
+        assert_eq!(may_record_appraisal(&officer, &submitted), Decision::Allowed);
+        assert_eq!(may_record_appraisal(&bidder, &submitted), Decision::Forbidden);
+        assert_eq!(
+            may_record_appraisal(&officer, &project(Stage::Draft, None)),
+            Decision::Closed("error-appraisal-stage")
+        );
+        assert_eq!(
+            may_save_financial_model(&officer, &project(Stage::Approved, None)),
+            Decision::Closed("error-appraisal-closed")
+        );
+        assert_eq!(
+            may_save_financial_model(&person(BISHKEK, &[Role::Officer]), &submitted),
+            Decision::Forbidden
+        );
+        assert_eq!(may_upload_document(&bidder, &submitted), Decision::Allowed);
+        assert_eq!(
+            may_upload_document(&person(OSH, &[Role::Commission]), &submitted),
+            Decision::Forbidden
+        );
+        assert!(may_read_internal(Some(&bidder), &submitted));
+        assert!(!may_read_internal(
+            Some(&person(BISHKEK, &[Role::Approver])),
+            &submitted
+        ));
+    }
+
+    #[test]
+    fn the_author_submits_and_the_municipality_decides() {
+        let approver = person(OSH, &[Role::Approver]);
+        let bidder = person(COMPANY, &[Role::Bidder]);
+        let initiative = project(Stage::Draft, Some(COMPANY));
+        assert_eq!(may_take(&bidder, &initiative, Action::Submit), Decision::Allowed);
+        assert_eq!(may_take(&approver, &initiative, Action::Submit), Decision::Forbidden);
+        let submitted = project(Stage::Submitted, Some(COMPANY));
+        assert_eq!(may_take(&bidder, &submitted, Action::Reject), Decision::Forbidden);
+        assert_eq!(
+            offered_actions(&approver, &submitted),
+            vec![Action::StartAppraisal, Action::Return, Action::Reject, Action::Cancel]
+                .into_iter()
+                .filter(|a| next_stage(Stage::Submitted, *a).is_some())
+                .collect::<Vec<_>>()
+        );
+        assert!(offered_actions(&bidder, &submitted).is_empty());
+    }
+}

@@ -1,0 +1,123 @@
+//! The unit of work: the one handle through which services write. It is a write transaction that
+//! offers locking reads, collects the change's audit events and appends them last, just before
+//! commit, and refuses to commit a change that recorded none.
+//!
+//! One lock order everywhere, which is what keeps PostgreSQL free of deadlocks:
+//! entity rows (read with [`Tx::for_update`]), then counters (registry numbers, versions), then
+//! the audit head, which only [`UnitOfWork::commit`] takes. Events are stamped with the clock
+//! after the head is locked, so event times follow their sequence across app instances.
+//!
+//! Services run a unit of work through [`unit_of_work!`](crate::unit_of_work), which retries the
+//! whole operation when the engine reports a serialization failure or a deadlock; slow work
+//! (password hashing, model runs) belongs before it, never inside.
+
+use std::time::Duration;
+
+use crate::clock::Clock;
+use crate::domain::audit::{AuditContext, Event, NewEvent};
+use crate::storage::{Db, StoreError, Tx, audit};
+
+/// How many times an operation is tried again after contention before the error reaches the user.
+pub const MAX_RETRIES: u32 = 6;
+
+/// A write transaction with the audit events it will append.
+pub struct UnitOfWork<'a> {
+    tx: Tx,
+    clock: &'a dyn Clock,
+    ctx: &'a AuditContext,
+    events: Vec<NewEvent>,
+    /// Why this change may commit without an audit event (a counter, never a record).
+    unaudited: Option<&'static str>,
+}
+
+impl<'a> UnitOfWork<'a> {
+    /// Begins the transaction (on SQLite it takes the write lock at once).
+    pub async fn begin(db: &Db, clock: &'a dyn Clock, ctx: &'a AuditContext) -> Result<UnitOfWork<'a>, StoreError> {
+        Ok(UnitOfWork {
+            tx: db.begin_write().await?,
+            clock,
+            ctx,
+            events: Vec::new(),
+            unaudited: None,
+        })
+    }
+
+    /// The transaction, for the storage layer's reads and writes.
+    pub fn tx(&mut self) -> &mut Tx {
+        &mut self.tx
+    }
+
+    /// The clock's time, for the records' own timestamps (events get theirs at commit).
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    /// Adds an event to append when the change commits.
+    pub fn record(&mut self, event: NewEvent) {
+        self.events.push(event);
+    }
+
+    /// Allows this change to commit without an event, naming why: only for counters that are
+    /// not records (the sign-in throttle's), whose every consequence is audited elsewhere.
+    pub fn counters_only(&mut self, reason: &'static str) {
+        self.unaudited = Some(reason);
+    }
+
+    /// Appends the recorded events (locking the audit head, then reading the clock) and commits.
+    /// A change that recorded no event and is not counters-only is refused and rolled back.
+    pub async fn commit(mut self) -> Result<Vec<Event>, StoreError> {
+        if self.events.is_empty() && self.unaudited.is_none() {
+            return Err(StoreError::Unaudited);
+        }
+        let events = std::mem::take(&mut self.events);
+        let appended = audit::append_all(&mut self.tx, self.ctx, events, self.clock).await?;
+        self.tx.commit().await?;
+        Ok(appended)
+    }
+}
+
+/// Waits a little before another attempt: a random share of a window that doubles each time
+/// (2, 4, 8 … ms), so the contenders do not meet again at once.
+pub async fn back_off(attempt: u32) {
+    use rand::Rng;
+    let window_ms = 2_u64 << attempt.min(8);
+    let wait = rand::thread_rng().gen_range(window_ms / 2..=window_ms);
+    rocket::tokio::time::sleep(Duration::from_millis(wait)).await;
+}
+
+/// Runs `$body` in a fresh [`UnitOfWork`] bound to `$uow` and commits it; the body's `?`
+/// rolls back. On a serialization failure or a deadlock the whole operation (the body
+/// included) runs again, up to [`MAX_RETRIES`] times, so a user never sees one. The value is
+/// `Result<T, ServiceError>`.
+///
+/// ```ignore
+/// let project = unit_of_work!(db, clock, ctx, |uow| {
+///     let project = projects::lock(uow.tx(), id).await?;
+///     /* decide with the pure rules, write through uow.tx() */
+///     uow.record(NewEvent::new("project.updated", "project", id));
+///     project
+/// })?;
+/// ```
+#[macro_export]
+macro_rules! unit_of_work {
+    ($db:expr, $clock:expr, $ctx:expr, |$uow:ident| $body:expr) => {{
+        let mut attempt: u32 = 0;
+        loop {
+            let outcome: ::std::result::Result<_, $crate::services::ServiceError> = async {
+                #[allow(unused_mut)]
+                let mut $uow = $crate::storage::UnitOfWork::begin($db, $clock, $ctx).await?;
+                let value = $body;
+                $uow.commit().await?;
+                Ok(value)
+            }
+            .await;
+            match outcome {
+                Err(e) if e.is_contention() && attempt < $crate::storage::unit_of_work::MAX_RETRIES => {
+                    attempt += 1;
+                    $crate::storage::unit_of_work::back_off(attempt).await;
+                }
+                other => break other,
+            }
+        }
+    }};
+}
