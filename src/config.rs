@@ -184,7 +184,12 @@ impl Config {
     /// A configuration for tests: debug profile, a fixed secret key, quiet logs, the given
     /// database and upload directory.
     pub fn for_tests(database_url: &str, upload_dir: &std::path::Path) -> Self {
-        let figment = rocket::Config::figment()
+        Self::for_tests_with(database_url, upload_dir, &[])
+    }
+
+    /// As [`Config::for_tests`], with more settings (`("client_ip_header", "X-Real-IP")`).
+    pub fn for_tests_with(database_url: &str, upload_dir: &std::path::Path, settings: &[(&str, &str)]) -> Self {
+        let mut figment = rocket::Config::figment()
             .merge(("profile", "debug"))
             .merge(("log_level", "off"))
             .merge((
@@ -193,6 +198,9 @@ impl Config {
             ))
             .merge(("database_url", database_url))
             .merge(("upload_dir", upload_dir.display().to_string()));
+        for (key, value) in settings {
+            figment = figment.merge((*key, *value));
+        }
         // The test settings are all valid; a failure here is a bug in this function.
         Self::from_figment(figment).expect("test configuration is valid")
     }

@@ -371,6 +371,7 @@ invalid-overflow = The figures are too large to compute exactly.
 invalid-not-computable = These figures cannot be computed (a division by zero or a rate of -100 %).
 invalid-series-length = At most one value per model period, each at most 10^15.
 error-appraisal-closed = The appraisal is closed: the financial model can change only before approval.
+error-model-changed = A newer financial model was saved while you were approving; review its figures and approve again.
 fm-title = Financial model
 fm-version = Version
 fm-metrics = Key figures
