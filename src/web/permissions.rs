@@ -161,7 +161,7 @@ pub const ROUTES: &[RouteRule] = &[
         "POST",
         "/api/v1/auth/token",
         Access::Public,
-        "throttled: 429 after 5 failures in 15 minutes",
+        "throttled: 429 after 5 attempts in 15 minutes per (account, address) and per address",
     ),
     rule(
         "DELETE",

@@ -15,6 +15,7 @@ mod identity;
 mod matrix;
 mod pages;
 mod projects;
+mod schema;
 mod storage;
 mod support;
 mod throttle;

@@ -145,6 +145,7 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
 
     let callers = callers(&app).await;
     let mut failures = Vec::new();
+    let mut outcomes = Vec::new();
     for (method, path) in &mounted {
         let rule = permissions::rule_for(method.as_str(), path).unwrap();
         let id = if path.contains("/users/") {
@@ -172,6 +173,7 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
                     .body(format!("csrf_token={}", caller.csrf));
             }
             let status = request.dispatch().await.status();
+            outcomes.push(format!("{method} {path} {} {}", caller.label, status.code));
             let who = caller.role.map(identity);
             let expected_ok = rule.access.allows(who.as_ref());
             let ok = match (expected_ok, &caller.role) {
@@ -195,6 +197,27 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
         "{} mismatches:\n{}",
         failures.len(),
         failures.join("\n")
+    );
+    // And each answer exactly as recorded (the same on both engines).
+    let expected_file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/role-matrix.txt");
+    let actual = outcomes.join("\n") + "\n";
+    if std::env::var("PPP_WRITE_ROLE_MATRIX").is_ok_and(|v| v == "1") {
+        std::fs::write(expected_file, &actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(expected_file).unwrap_or_default();
+    let differences: Vec<String> = expected
+        .lines()
+        .zip(actual.lines())
+        .filter(|(e, a)| e != a)
+        .map(|(e, a)| format!("expected {e}\n     got {a}"))
+        .collect();
+    assert!(
+        differences.is_empty() && expected.lines().count() == actual.lines().count(),
+        "the role matrix differs from tests/data/role-matrix.txt ({} vs {} lines; rewrite it with \
+         PPP_WRITE_ROLE_MATRIX=1 once the change is intended):\n{}",
+        expected.lines().count(),
+        actual.lines().count(),
+        differences.join("\n")
     );
 }
 
