@@ -197,6 +197,40 @@ pub fn offered_actions(who: &Identity, project: &ProjectFacts) -> Vec<Action> {
         .collect()
 }
 
+/// Who may read the audit log: reviewers and administrators (everything), municipal officers
+/// and approvers (their own municipality's records).
+pub const AUDIT_READERS: &[Role] = &[Role::Reviewer, Role::Admin, Role::Officer, Role::Approver];
+
+/// Who may run the log's full verification.
+pub const AUDITORS: &[Role] = &[Role::Reviewer, Role::Admin];
+
+/// Which audit events a reader sees; the storage layer turns it into its SQL filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditScope {
+    /// Reviewers: everything, confidential events included.
+    Everything,
+    /// Administrators: everything but other parties' confidential events.
+    AllOrganizations { viewer_org: i64 },
+    /// Municipal staff: events about their own organisation's records.
+    Organization { viewer_org: i64 },
+}
+
+/// The audit events `who` sees; `None` when they may not read the log at all.
+pub fn audit_scope(who: Option<&Identity>) -> Option<AuditScope> {
+    let who = who.filter(|w| w.has_any_role(AUDIT_READERS))?;
+    Some(if who.has_role(Role::Reviewer) {
+        AuditScope::Everything
+    } else if who.has_role(Role::Admin) {
+        AuditScope::AllOrganizations {
+            viewer_org: who.organization_id.0,
+        }
+    } else {
+        AuditScope::Organization {
+            viewer_org: who.organization_id.0,
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -328,5 +362,23 @@ mod tests {
                 .collect::<Vec<_>>()
         );
         assert!(offered_actions(&bidder, &submitted).is_empty());
+    }
+
+    #[test]
+    fn the_audit_log_is_scoped_by_role() {
+        assert_eq!(
+            audit_scope(Some(&person(1, &[Role::Reviewer]))),
+            Some(AuditScope::Everything)
+        );
+        assert_eq!(
+            audit_scope(Some(&person(9, &[Role::Admin]))),
+            Some(AuditScope::AllOrganizations { viewer_org: 9 })
+        );
+        assert_eq!(
+            audit_scope(Some(&person(OSH, &[Role::Approver]))),
+            Some(AuditScope::Organization { viewer_org: OSH })
+        );
+        assert_eq!(audit_scope(Some(&person(COMPANY, &[Role::Bidder]))), None);
+        assert_eq!(audit_scope(None), None);
     }
 }

@@ -195,16 +195,7 @@ pub async fn extends(db: &Db, events: i64, checkpoint_head: &str) -> Result<bool
     Ok(matches!(verifier.finish(None), Verdict::Intact { events: n, head } if n == events && head == checkpoint_head))
 }
 
-/// Which events a reader may see.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Visibility {
-    /// Reviewers: everything, confidential events included.
-    Everything,
-    /// Administrators: everything but other parties' confidential events.
-    AllOrganizations { viewer_org: i64 },
-    /// Municipal staff: events about their own organisation's records.
-    Organization { viewer_org: i64 },
-}
+pub use crate::domain::policy::AuditScope as Visibility;
 
 /// Filters of the event list (all optional).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

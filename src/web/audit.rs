@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 
 use crate::domain::access::{Identity, Role};
 use crate::domain::audit::{AuditContext, Event, NewEvent, Verdict, from_hex};
+use crate::domain::policy;
 use crate::domain::validation::Violations;
 use crate::storage::Db;
 use crate::storage::audit::{self, EventFilter, Visibility};
@@ -27,28 +28,21 @@ use crate::web::paging::{ListPage, check_limit};
 pub struct AuditReaders;
 
 impl Policy for AuditReaders {
-    const ROLES: &'static [Role] = &[Role::Reviewer, Role::Admin, Role::Officer, Role::Approver];
+    const ROLES: &'static [Role] = policy::AUDIT_READERS;
 }
 
 /// Who may run the full verification: reviewers and administrators.
 pub struct Auditors;
 
 impl Policy for Auditors {
-    const ROLES: &'static [Role] = &[Role::Reviewer, Role::Admin];
+    const ROLES: &'static [Role] = policy::AUDITORS;
 }
 
 fn visibility_of(who: &Identity) -> Visibility {
-    if who.has_role(Role::Reviewer) {
-        Visibility::Everything
-    } else if who.has_role(Role::Admin) {
-        Visibility::AllOrganizations {
-            viewer_org: who.organization_id.0,
-        }
-    } else {
-        Visibility::Organization {
-            viewer_org: who.organization_id.0,
-        }
-    }
+    // The route's guard admitted only audit readers; the fallback is the narrowest scope.
+    policy::audit_scope(Some(who)).unwrap_or(Visibility::Organization {
+        viewer_org: who.organization_id.0,
+    })
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use std::collections::BTreeMap;
 
-use crate::domain::access::{Identity, Role};
+use crate::domain::access::Identity;
 use crate::domain::validation::Violations;
 use crate::i18n::Lang;
 use crate::services::ServiceError;
@@ -78,20 +78,17 @@ impl<'r> FromRequest<'r> for PageContext {
 }
 
 /// Pages in the main navigation: path, message id, and the roles that see it (none: everyone).
-const NAVIGATION: [(&str, &str, &[Role]); 9] = [
-    ("/", "nav-home", &[]),
-    ("/projects", "nav-projects", &[]),
-    ("/dashboard", "nav-dashboard", &[]),
-    ("/inbox", "nav-inbox", &[Role::Officer, Role::Approver]),
-    ("/organizations", "nav-organizations", &[]),
-    (
-        "/audit",
-        "nav-audit",
-        &[Role::Reviewer, Role::Admin, Role::Officer, Role::Approver],
-    ),
-    ("/transparency", "nav-transparency", &[]),
-    ("/admin/organizations", "nav-admin-organizations", &[Role::Admin]),
-    ("/admin/users", "nav-admin-users", &[Role::Admin]),
+/// The header's links; each shows to whoever the permission table lets open it.
+const NAVIGATION: [(&str, &str); 9] = [
+    ("/", "nav-home"),
+    ("/projects", "nav-projects"),
+    ("/dashboard", "nav-dashboard"),
+    ("/inbox", "nav-inbox"),
+    ("/organizations", "nav-organizations"),
+    ("/audit", "nav-audit"),
+    ("/transparency", "nav-transparency"),
+    ("/admin/organizations", "nav-admin-organizations"),
+    ("/admin/users", "nav-admin-users"),
 ];
 
 impl PageContext {
@@ -136,8 +133,10 @@ impl PageContext {
                 .collect(),
             nav: NAVIGATION
                 .iter()
-                .filter(|&&(_, _, roles)| roles.is_empty() || self.user.as_ref().is_some_and(|u| u.has_any_role(roles)))
-                .map(|&(href, key, _)| NavLink {
+                .filter(|&&(href, _)| {
+                    crate::web::permissions::rule_for("GET", href).is_some_and(|r| r.access.allows(self.user.as_ref()))
+                })
+                .map(|&(href, key)| NavLink {
                     href,
                     label: self.lang.text(key),
                     current: href == path_only,

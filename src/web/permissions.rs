@@ -30,8 +30,8 @@ const OFFICERS: Access = Access::AnyOf(&[Role::Officer]);
 const BIDDERS: Access = Access::AnyOf(&[Role::Bidder]);
 const PROJECT_STAFF: Access = Access::AnyOf(&[Role::Officer, Role::Approver]);
 const PROJECT_ACTORS: Access = Access::AnyOf(&[Role::Officer, Role::Approver, Role::Bidder]);
-const AUDIT_READERS: Access = Access::AnyOf(&[Role::Reviewer, Role::Admin, Role::Officer, Role::Approver]);
-const AUDITORS: Access = Access::AnyOf(&[Role::Reviewer, Role::Admin]);
+const AUDIT_READERS: Access = Access::AnyOf(crate::domain::policy::AUDIT_READERS);
+const AUDITORS: Access = Access::AnyOf(crate::domain::policy::AUDITORS);
 const AUDIT_SCOPE: &str = "officers and approvers see their municipality's events; sealed-bid events only to the bidder and reviewers until opening";
 const CSRF: &str = "form needs its CSRF token (403 without)";
 

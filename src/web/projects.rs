@@ -582,7 +582,7 @@ pub async fn list_page(ctx: PageContext, params: ProjectQuery, db: &State<Db>) -
             .map(|m| json!({"value": m.id.to_string(), "label": m.name.get(ctx.lang)}))
             .collect();
     let who = ctx.user.as_ref();
-    let can_file = who.is_some_and(|u| u.has_role(Role::Officer));
+    let can_file = who.is_some_and(|u| policy::may_file_project(u).is_allowed());
     let own_municipality = who
         .filter(|u| u.has_any_role(&[Role::Officer, Role::Approver]))
         .map(|u| u.organization_id.to_string());
@@ -668,7 +668,7 @@ pub async fn page(
             "documents": documents,
             "can_upload": can_upload,
             "document_kinds": options(crate::domain::document::DocumentKind::ALL, crate::domain::document::DocumentKind::as_str, "document-kind", &ctx),
-            "history": ctx.user.as_ref().is_some_and(|u| u.has_any_role(&[Role::Reviewer, Role::Admin, Role::Officer, Role::Approver])),
+            "history": policy::audit_scope(ctx.user.as_ref()).is_some(),
         }),
     ))
 }
