@@ -14,3 +14,14 @@ CREATE TABLE sign_in_addresses (
     last_at       TEXT    NOT NULL,
     PRIMARY KEY (email_key, client_ip)
 );
+
+-- Expired counters are purged by their window's start.
+CREATE INDEX sign_in_attempts_window ON sign_in_attempts (window_start);
+
+-- The per-account slow-down against guessing from many addresses: an address the owner never
+-- signed in from may try only when it wins the gate (a conditional upsert), one at a time.
+CREATE TABLE sign_in_gates (
+    email_key        TEXT        PRIMARY KEY,
+    next_allowed_at  TEXT NOT NULL,
+    refusals         INTEGER NOT NULL DEFAULT 0
+);

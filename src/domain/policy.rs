@@ -4,7 +4,22 @@
 
 use crate::domain::access::{Identity, Role};
 use crate::domain::ids::OrgId;
+use crate::domain::organization::{OrganizationKind, OrganizationStatus};
 use crate::domain::project::{Action, Initiation, Stage, actor_role, next_stage};
+
+/// The roles each kind of route admits at all (the routes' guards and the permission table
+/// take them from here); which record they may act on is decided by the functions below.
+pub const ADMINISTRATORS: &[Role] = &[Role::Admin];
+/// Filing projects: a municipality's officers.
+pub const PROJECT_FILERS: &[Role] = &[Role::Officer];
+/// Filing private initiatives: companies' bidders.
+pub const PROPOSERS: &[Role] = &[Role::Bidder];
+/// A municipality's staff who prepare projects: officers and approvers.
+pub const PROJECT_STAFF: &[Role] = &[Role::Officer, Role::Approver];
+/// Authors of projects: officers, and bidders for their private initiatives.
+pub const PROJECT_AUTHORS: &[Role] = &[Role::Officer, Role::Bidder];
+/// Whoever takes a lifecycle action: authors submit, approvers decide.
+pub const PROJECT_ACTORS: &[Role] = &[Role::Officer, Role::Approver, Role::Bidder];
 
 /// The answer to "may this person do this to this record?", with how a refusal shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,17 +129,17 @@ pub fn is_author(who: &Identity, project: &ProjectFacts) -> bool {
 
 /// The municipality's own staff who prepare a project: its officers and approvers.
 fn is_preparing_staff(who: &Identity, project: &ProjectFacts) -> bool {
-    who.organization_id == project.municipality && who.has_any_role(&[Role::Officer, Role::Approver])
+    who.organization_id == project.municipality && who.has_any_role(PROJECT_STAFF)
 }
 
 /// Filing a project: officers, for their own municipality.
 pub fn may_file_project(who: &Identity) -> Decision {
-    allowed_if(who.has_role(Role::Officer), Decision::Forbidden)
+    allowed_if(who.has_any_role(PROJECT_FILERS), Decision::Forbidden)
 }
 
 /// Filing a private initiative: a company's bidders.
 pub fn may_file_private_initiative(who: &Identity) -> Decision {
-    allowed_if(who.has_role(Role::Bidder), Decision::Forbidden)
+    allowed_if(who.has_any_role(PROPOSERS), Decision::Forbidden)
 }
 
 /// Editing the fields: the author, while the project is a draft.
@@ -195,6 +210,26 @@ pub fn offered_actions(who: &Identity, project: &ProjectFacts) -> Vec<Action> {
                 && next_stage(project.stage, *a).is_some()
         })
         .collect()
+}
+
+/// The kinds of organisation anyone may see (when active): the public bodies.
+pub const PUBLIC_KINDS: [OrganizationKind; 2] = [OrganizationKind::Municipality, OrganizationKind::Antimonopoly];
+
+/// An organisation is public when it is an active public body; otherwise, and for its private
+/// details (a company's profile, its beneficial owners), only its members, the reviewers and the
+/// administrators see it.
+pub fn may_read_organization(
+    who: Option<&Identity>,
+    id: OrgId,
+    kind: OrganizationKind,
+    status: OrganizationStatus,
+) -> bool {
+    (PUBLIC_KINDS.contains(&kind) && status == OrganizationStatus::Active) || may_read_private_details(who, id)
+}
+
+/// An organisation's private details: its members, the reviewers and the administrators.
+pub fn may_read_private_details(who: Option<&Identity>, id: OrgId) -> bool {
+    who.is_some_and(|w| w.may_see_private_records_of(id))
 }
 
 /// Who may read the audit log: reviewers and administrators (everything), municipal officers

@@ -6,9 +6,12 @@
 //!   is refused until that window ends. Failures from one address never slow the owner anywhere
 //!   else, and a success from one address leaves the other addresses' counts as they are;
 //! - against guessing from many addresses, failures of one account across all addresses slow
-//!   down addresses the owner never signed in from: from the 20th failure inside the window,
-//!   each further attempt from such an address waits 2^(failures − 20) seconds (at most the
-//!   window) after the last failure. Addresses the owner signed in from before are never slowed.
+//!   down addresses the owner never signed in from: from the 20th failure inside the window, such
+//!   addresses share one gate per account that lets an attempt through only every 2^(failures −
+//!   20) seconds (at most the window); refusals at the gate do not count against the address.
+//!   Addresses the owner signed in from before are never slowed, and their own attempts do not
+//!   count against their address either (an office behind one NAT cannot lock its own staff out);
+//! - IPv6 addresses count by their /64 network, which one subscriber usually holds whole.
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -56,23 +59,39 @@ pub fn judge(pair: Counted, address: Option<Counted>, now: DateTime<Utc>) -> Opt
     })
 }
 
-/// How long an address the owner never signed in from must still wait, given the account's
-/// failures across all addresses in the window and the latest of them.
-pub fn account_slowdown(
-    failures: i64,
-    last_failure: Option<DateTime<Utc>>,
-    known_address: bool,
-    now: DateTime<Utc>,
-) -> Option<Duration> {
+/// The gap the account's gate keeps between attempts from addresses the owner never signed in
+/// from, given the account's failures across all addresses in the window; `None` below the
+/// threshold or for a known address.
+pub fn account_slowdown(failures: i64, known_address: bool) -> Option<Duration> {
     if known_address || failures < ACCOUNT_SLOWDOWN_FROM {
         return None;
     }
     let exponent = u32::try_from(failures - ACCOUNT_SLOWDOWN_FROM)
         .unwrap_or(u32::MAX)
         .min(10);
-    let gap = Duration::seconds(1_i64 << exponent).min(window());
-    let wait = last_failure.map_or(gap, |last| last + gap - now);
-    (wait > Duration::zero()).then_some(wait)
+    Some(Duration::seconds(1_i64 << exponent).min(window()))
+}
+
+/// The address as the throttle counts it: IPv4 as it is, IPv6 by its /64 network.
+pub fn address_key(ip: &str) -> String {
+    match ip.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let network = u128::from(v6) & !((1_u128 << 64) - 1);
+                format!("{}/64", std::net::Ipv6Addr::from(network))
+            }
+        },
+        Ok(std::net::IpAddr::V4(v4)) => v4.to_string(),
+        Err(_) => ip.chars().filter(|c| !c.is_control()).take(64).collect(),
+    }
+}
+
+/// Whether an email could name an account at all; anything else is refused before the
+/// database is asked (and never becomes a counter key or an audit record).
+pub fn plausible_email(email: &str) -> bool {
+    let email = email.trim();
+    (3..=254).contains(&email.len()) && email.contains('@') && !email.chars().any(char::is_control)
 }
 
 #[cfg(test)]
@@ -123,15 +142,26 @@ mod tests {
 
     #[test]
     fn failures_from_many_addresses_slow_unknown_addresses_only() {
-        let last = Some(now() - Duration::seconds(1));
-        assert_eq!(account_slowdown(19, last, false, now()), None);
-        // The 20th failure: one second after the last; the 23rd: eight.
-        assert_eq!(account_slowdown(20, last, false, now()), None);
-        assert_eq!(account_slowdown(23, last, false, now()), Some(Duration::seconds(7)));
-        assert_eq!(account_slowdown(500, last, true, now()), None);
-        assert_eq!(
-            account_slowdown(500, Some(now()), false, now()),
-            Some(Duration::minutes(15))
-        );
+        assert_eq!(account_slowdown(19, false), None);
+        assert_eq!(account_slowdown(20, false), Some(Duration::seconds(1)));
+        assert_eq!(account_slowdown(23, false), Some(Duration::seconds(8)));
+        assert_eq!(account_slowdown(500, true), None);
+        assert_eq!(account_slowdown(500, false), Some(Duration::minutes(15)));
+    }
+
+    #[test]
+    fn ipv6_counts_by_its_network() {
+        assert_eq!(address_key("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), "2001:db8:1:2::/64");
+        assert_eq!(address_key("2001:db8:1:2::1"), address_key("2001:db8:1:2:ffff::9"));
+        assert_eq!(address_key("::ffff:203.0.113.7"), "203.0.113.7");
+        assert_eq!(address_key("203.0.113.7"), "203.0.113.7");
+    }
+
+    #[test]
+    fn implausible_emails_are_refused_before_the_database() {
+        assert!(plausible_email("chair.osh@demo.kg"));
+        assert!(!plausible_email("no-at-sign"));
+        assert!(!plausible_email("nul\u{0}@demo.kg"));
+        assert!(!plausible_email(&format!("{}@demo.kg", "a".repeat(300))));
     }
 }

@@ -39,6 +39,8 @@ impl From<ServiceError> for SignInError {
     fn from(e: ServiceError) -> Self {
         match e {
             ServiceError::Store(store) => SignInError::Store(store),
+            ServiceError::NotFound(what) => SignInError::Store(StoreError::NotFound(what)),
+            // The sign-in's own steps refuse nothing else; should one, it is a fault.
             other => SignInError::Store(StoreError::Database(other.to_string())),
         }
     }
@@ -144,18 +146,20 @@ pub async fn register_company(
 }
 
 /// The throttle's keys for an attempt: the (account, address) pair's and the address's.
-fn throttle_keys(email: &str, client_ip: Option<&str>) -> (String, Option<String>) {
-    let pair = format!("pair:{}|{}", email_key(email), client_ip.unwrap_or("-"));
-    (pair, client_ip.map(|ip| format!("address:{ip}")))
+fn throttle_keys(email: &str, address: Option<&str>) -> (String, Option<String>) {
+    let pair = format!("pair:{}|{}", email_key(email), address.unwrap_or("-"));
+    (pair, address.map(|a| format!("address:{a}")))
 }
 
 /// Records a refused sign-in as an audit event, and as one of the account's failures when the
 /// password was checked and wrong.
+#[allow(clippy::too_many_arguments)]
 async fn record_refusal(
     db: &Db,
     clock: &dyn Clock,
     ctx: &AuditContext,
     email: &str,
+    address: Option<&str>,
     account: Option<&Account>,
     reason: &str,
     failure: bool,
@@ -168,15 +172,38 @@ async fn record_refusal(
     unit_of_work!(db, clock, ctx, |uow| {
         if failure {
             let now = uow.now();
-            users::add_sign_in_failure(uow.tx(), email, ctx.client_address.as_deref(), now).await?;
+            users::add_sign_in_failure(uow.tx(), email, address, now).await?;
         }
         uow.record(event.clone());
     })
 }
 
-/// Checks a sign-in (see [`throttle`] for the rule): the attempt is counted first, atomically,
-/// then the password is checked (argon2 off the async threads) outside any transaction. Every
-/// outcome is an audit event, but for a throttled burst, which is one.
+/// Counts an attempt under its keys in one unit of work: the pair always, the address unless
+/// the owner signed in from it before.
+async fn count_attempt(
+    db: &Db,
+    clock: &dyn Clock,
+    ctx: &AuditContext,
+    pair_key: &str,
+    address_key: Option<&str>,
+) -> Result<(throttle::Counted, Option<throttle::Counted>), ServiceError> {
+    unit_of_work!(db, clock, ctx, |uow| {
+        uow.counters_only("sign-in throttle");
+        let now = uow.now();
+        let pair = users::count_attempt(uow.tx(), pair_key, now, throttle::window()).await?;
+        let address = match address_key {
+            Some(key) => Some(users::count_attempt(uow.tx(), key, now, throttle::window()).await?),
+            None => None,
+        };
+        (pair, address)
+    })
+}
+
+/// Checks a sign-in (see [`throttle`] for the rule): the account's gate for unknown addresses,
+/// then the attempt is counted, atomically; only then is the password checked (argon2 off the
+/// async threads), outside any transaction, and a success commits only if the account's
+/// password and status are still those checked. Every outcome is an audit event, but for a
+/// throttled burst, which is one.
 pub async fn sign_in(
     db: &Db,
     clock: &dyn Clock,
@@ -185,42 +212,54 @@ pub async fn sign_in(
     client_ip: Option<&str>,
 ) -> Result<Identity, SignInError> {
     let anonymous = AuditContext::anonymous(client_ip.map(str::to_string));
-    let (pair_key, address_key) = throttle_keys(email, client_ip);
-    let (pair, address) = unit_of_work!(db, clock, &anonymous, |uow| {
-        uow.counters_only("sign-in throttle");
-        let now = uow.now();
-        let pair = users::count_attempt(uow.tx(), &pair_key, now, throttle::window()).await?;
-        let address = match &address_key {
-            Some(key) => Some(users::count_attempt(uow.tx(), key, now, throttle::window()).await?),
-            None => None,
-        };
-        (pair, address)
-    })?;
-    let now = clock.now();
+    let address = client_ip.map(throttle::address_key);
+    let address = address.as_deref();
+    if !throttle::plausible_email(email) {
+        // Counted against the address alone; it names no account and is no record.
+        if let Some(address) = address {
+            let key = format!("address:{address}");
+            let (counted, _) = count_attempt(db, clock, &anonymous, &key, None).await?;
+            if let Some(refused) = throttle::judge(counted, None, clock.now()) {
+                return Err(SignInError::Throttled(refused.retry_after.num_seconds().max(1)));
+            }
+        }
+        return Err(SignInError::BadCredentials);
+    }
     let found = users::find_for_sign_in(db, email).await?;
     let account = found.as_ref().map(|f| &f.0);
-    if let Some(refused) = throttle::judge(pair, address, now) {
-        if refused.first_of_burst {
-            record_refusal(db, clock, &anonymous, email, account, "throttled", false).await?;
-        }
-        return Err(SignInError::Throttled(refused.retry_after.num_seconds().max(1)));
-    }
-    let (failures, last_failure) = users::account_failures(db, email, now - throttle::window()).await?;
-    let known = match client_ip {
-        Some(ip) => users::is_known_address(db, email, ip).await?,
+    let known = match address {
+        Some(a) => users::is_known_address(db, email, a).await?,
         None => false,
     };
-    if let Some(wait) = throttle::account_slowdown(failures, last_failure, known, now) {
-        // Audited once per address and window: on its first attempt.
-        if pair.attempts == 1 {
-            record_refusal(db, clock, &anonymous, email, account, "slowed_down", false).await?;
+    let since = clock.now() - throttle::window();
+    let (failures, _) = users::account_failures(db, email, since).await?;
+    if let Some(gap) = throttle::account_slowdown(failures, known) {
+        let gate = unit_of_work!(db, clock, &anonymous, |uow| {
+            uow.counters_only("sign-in throttle");
+            let now = uow.now();
+            users::pass_gate(uow.tx(), email, now, gap).await?
+        })?;
+        if let Err((opens_at, refusals)) = gate {
+            if refusals == 1 {
+                record_refusal(db, clock, &anonymous, email, address, account, "slowed_down", false).await?;
+            }
+            let wait = (opens_at - clock.now()).num_seconds().max(1);
+            return Err(SignInError::Throttled(wait));
         }
-        return Err(SignInError::Throttled(wait.num_seconds().max(1)));
+    }
+    let (pair_key, address_key) = throttle_keys(email, address);
+    let address_key = address_key.filter(|_| !known);
+    let (pair, counted_address) = count_attempt(db, clock, &anonymous, &pair_key, address_key.as_deref()).await?;
+    if let Some(refused) = throttle::judge(pair, counted_address, clock.now()) {
+        if refused.first_of_burst {
+            record_refusal(db, clock, &anonymous, email, address, account, "throttled", false).await?;
+        }
+        return Err(SignInError::Throttled(refused.retry_after.num_seconds().max(1)));
     }
     let stored = found
         .as_ref()
         .map_or(decoy_hash().to_string(), |(_, hash)| hash.clone());
-    let matches = credentials::verify_password_blocking(password.to_string(), stored).await;
+    let matches = credentials::verify_password_blocking(password.to_string(), stored.clone()).await;
     let account = match (found, matches) {
         (Some((account, _)), true) => account,
         (found, _) => {
@@ -229,29 +268,52 @@ pub async fn sign_in(
             } else {
                 "unknown_email"
             };
-            record_refusal(db, clock, &anonymous, email, found.as_ref().map(|f| &f.0), reason, true).await?;
+            let account = found.as_ref().map(|f| &f.0);
+            record_refusal(db, clock, &anonymous, email, address, account, reason, true).await?;
             return Err(SignInError::BadCredentials);
         }
     };
     let Some(identity) = users::active_identity(db, account.id).await? else {
-        record_refusal(db, clock, &anonymous, email, Some(&account), "not_active", false).await?;
+        record_refusal(
+            db,
+            clock,
+            &anonymous,
+            email,
+            address,
+            Some(&account),
+            "not_active",
+            false,
+        )
+        .await?;
         return Err(SignInError::NotActive);
     };
     let ctx = AuditContext::person(&identity, client_ip.map(str::to_string));
-    unit_of_work!(db, clock, &ctx, |uow| {
-        let now = uow.now();
-        users::record_sign_in(uow.tx(), account.id, now).await?;
-        // This address starts afresh; the others' counts stay as they are.
-        users::clear_attempts(uow.tx(), &pair_key).await?;
-        if let Some(key) = &address_key {
-            users::uncount_attempt(uow.tx(), key).await?;
+    let committed = unit_of_work!(db, clock, &ctx, |uow| {
+        // The password or the account may have changed while argon2 ran: then nothing happens.
+        let (hash, status) = users::lock_credentials(uow.tx(), account.id).await?;
+        if hash != stored || status != OrganizationStatus::Active.as_str() {
+            uow.counters_only("sign-in overtaken by a change of the account");
+            false
+        } else {
+            let now = uow.now();
+            users::record_sign_in(uow.tx(), account.id, now).await?;
+            // This attempt is taken back; the other addresses' counts stay as they are.
+            users::uncount_attempt(uow.tx(), &pair_key).await?;
+            if let Some(key) = &address_key {
+                users::uncount_attempt(uow.tx(), key).await?;
+            }
+            users::clear_sign_in_failures(uow.tx(), email, address).await?;
+            if let Some(address) = address {
+                users::remember_address(uow.tx(), email, address, now).await?;
+            }
+            users::purge_expired_throttle(uow.tx(), now - throttle::window()).await?;
+            uow.record(account_event("account.signed_in", &account));
+            true
         }
-        users::clear_sign_in_failures(uow.tx(), email, client_ip).await?;
-        if let Some(ip) = client_ip {
-            users::remember_address(uow.tx(), email, ip, now).await?;
-        }
-        uow.record(account_event("account.signed_in", &account));
     })?;
+    if !committed {
+        return Err(SignInError::BadCredentials);
+    }
     Ok(identity)
 }
 

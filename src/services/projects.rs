@@ -168,7 +168,12 @@ pub async fn transition(
     completeness_days: i64,
 ) -> Result<Project, ServiceError> {
     let figures = match action {
-        Action::Approve => Some(financial_models::appraisal_figures(db, id).await?),
+        Action::Approve => {
+            // Refused first, before a model runs for someone who may not approve it.
+            let seen = read(db, Some(who), id).await?;
+            permit(policy::may_take(who, &seen.facts(), action), "project")?;
+            Some(financial_models::appraisal_figures(db, id).await?)
+        }
         _ => None,
     };
     unit_of_work!(db, clock, ctx, |uow| {

@@ -45,7 +45,7 @@ pub enum StoreError {
     #[error("migration failed: {0}")]
     Migration(String),
     /// The engine gave up on the transaction to keep it serialisable (a serialization failure
-    /// or a deadlock, or SQLite's lock wait ran out): the whole operation may run again.
+    /// or a deadlock): the whole operation may run again.
     #[error("the database was busy with a conflicting change: {0}")]
     Contention(String),
     /// A unit of work tried to commit a change without an audit event.
@@ -55,8 +55,12 @@ pub enum StoreError {
     Database(String),
 }
 
-/// PostgreSQL's serialization failure and deadlock; SQLite's busy, locked and stale-snapshot codes.
-const CONTENTION_CODES: [&str; 5] = ["40001", "40P01", "5", "6", "517"];
+/// PostgreSQL's serialization failure and deadlock: the whole operation may simply run again.
+const CONTENTION_CODES: [&str; 2] = ["40001", "40P01"];
+
+/// SQLite's busy, locked and stale-snapshot codes: its busy timeout has already waited, so
+/// these are not retried but answered as unavailable.
+const SQLITE_BUSY_CODES: [&str; 3] = ["5", "6", "517"];
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
@@ -67,6 +71,9 @@ impl From<sqlx::Error> for StoreError {
             }
             sqlx::Error::Database(ref db) if db.code().is_some_and(|c| CONTENTION_CODES.contains(&c.as_ref())) => {
                 StoreError::Contention(db.message().to_string())
+            }
+            sqlx::Error::Database(ref db) if db.code().is_some_and(|c| SQLITE_BUSY_CODES.contains(&c.as_ref())) => {
+                StoreError::Unavailable(db.message().to_string())
             }
             sqlx::Error::Database(ref db) if db.is_unique_violation() || db.is_foreign_key_violation() => {
                 StoreError::Conflict(db.constraint().unwrap_or(db.message()).to_string())

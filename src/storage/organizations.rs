@@ -191,7 +191,7 @@ pub async fn first_of_kind(db: &Db, kind: OrganizationKind) -> Result<Option<Org
 
 /// The kinds of organisation whose records are public: the public partners and the authority.
 /// Companies are not listed publicly; they appear in the records they take part in.
-pub const PUBLIC_KINDS: [OrganizationKind; 2] = [OrganizationKind::Municipality, OrganizationKind::Antimonopoly];
+pub use crate::domain::policy::PUBLIC_KINDS;
 
 /// Up to `limit` active public bodies (of `kind`, if given) in id order, after the cursor `after`.
 pub async fn list_public(

@@ -360,3 +360,53 @@ pub async fn remember_address(tx: &mut Tx, email: &str, client_ip: &str, now: Da
     on_tx!(tx, conn => sqlx::query(sql).bind(email_key(email)).bind(client_ip).bind(now).execute(conn).await?.rows_affected());
     Ok(())
 }
+
+/// Tries the account's gate for addresses the owner never signed in from: `Ok(())` when this
+/// attempt wins it (the gate then closes for `gap`), or when it is refused the time it opens
+/// again and how many were refused since it last let one through. One statement decides, so
+/// parallel attempts cannot all win.
+pub async fn pass_gate(
+    tx: &mut Tx,
+    email: &str,
+    now: DateTime<Utc>,
+    gap: chrono::Duration,
+) -> Result<Result<(), (DateTime<Utc>, i64)>, StoreError> {
+    let key = email_key(email);
+    let sql = "INSERT INTO sign_in_gates (email_key, next_allowed_at, refusals) VALUES ($1, $2, 0) \
+               ON CONFLICT (email_key) DO UPDATE SET next_allowed_at = $2, refusals = 0 \
+               WHERE sign_in_gates.next_allowed_at <= $3 RETURNING email_key";
+    let won: Option<String> = on_tx!(tx, conn => {
+        sqlx::query_scalar(sql).bind(&key).bind(now + gap).bind(now).fetch_optional(&mut *conn).await?
+    });
+    if won.is_some() {
+        return Ok(Ok(()));
+    }
+    let sql =
+        "UPDATE sign_in_gates SET refusals = refusals + 1 WHERE email_key = $1 RETURNING next_allowed_at, refusals";
+    let refused: (DateTime<Utc>, i64) = on_tx!(tx, conn => sqlx::query_as(sql).bind(&key).fetch_one(&mut *conn).await?);
+    Ok(Err(refused))
+}
+
+/// Forgets counters, failures and gates whose window ended before `before`.
+pub async fn purge_expired_throttle(tx: &mut Tx, before: DateTime<Utc>) -> Result<(), StoreError> {
+    for sql in [
+        "DELETE FROM sign_in_attempts WHERE window_start <= $1",
+        "DELETE FROM sign_in_failures WHERE at <= $1",
+        "DELETE FROM sign_in_gates WHERE next_allowed_at <= $1",
+    ] {
+        on_tx!(tx, conn => sqlx::query(sql).bind(before).execute(&mut *conn).await?.rows_affected());
+    }
+    Ok(())
+}
+
+/// The account's password hash and status, its row locked until the change ends: a sign-in
+/// commits only if neither moved since the password was checked.
+pub async fn lock_credentials(tx: &mut Tx, id: UserId) -> Result<(String, String), StoreError> {
+    let sql = format!(
+        "SELECT password_hash, status FROM users WHERE id = $1{}",
+        tx.for_update()
+    );
+    let row: Option<(String, String)> =
+        on_tx!(tx, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_optional(&mut *conn).await?);
+    row.ok_or(StoreError::NotFound("account"))
+}

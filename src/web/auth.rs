@@ -12,6 +12,7 @@ use crate::credentials::{random_token, same_secret};
 use crate::domain::access::{Identity, Role};
 use crate::domain::audit::AuditContext;
 use crate::domain::ids::UserId;
+use crate::domain::policy;
 use crate::services::accounts;
 use crate::storage::{Db, users};
 use crate::web::AppState;
@@ -202,7 +203,7 @@ impl<'r, P: Policy> FromRequest<'r> for Authorized<P> {
 pub struct Admins;
 
 impl Policy for Admins {
-    const ROLES: &'static [Role] = &[Role::Admin];
+    const ROLES: &'static [Role] = policy::ADMINISTRATORS;
 }
 
 pub type Admin = Authorized<Admins>;
@@ -211,7 +212,7 @@ pub type Admin = Authorized<Admins>;
 pub struct Officers;
 
 impl Policy for Officers {
-    const ROLES: &'static [Role] = &[Role::Officer];
+    const ROLES: &'static [Role] = policy::PROJECT_FILERS;
 }
 
 pub type Officer = Authorized<Officers>;
@@ -220,7 +221,7 @@ pub type Officer = Authorized<Officers>;
 pub struct Bidders;
 
 impl Policy for Bidders {
-    const ROLES: &'static [Role] = &[Role::Bidder];
+    const ROLES: &'static [Role] = policy::PROPOSERS;
 }
 
 /// Who may act on a project at all: its authors (municipal officers, or a proponent's bidders)
@@ -228,21 +229,21 @@ impl Policy for Bidders {
 pub struct ProjectActors;
 
 impl Policy for ProjectActors {
-    const ROLES: &'static [Role] = &[Role::Officer, Role::Approver, Role::Bidder];
+    const ROLES: &'static [Role] = policy::PROJECT_ACTORS;
 }
 
 /// Authors of projects: municipal officers, and companies' bidders for private initiatives.
 pub struct ProjectAuthors;
 
 impl Policy for ProjectAuthors {
-    const ROLES: &'static [Role] = &[Role::Officer, Role::Bidder];
+    const ROLES: &'static [Role] = policy::PROJECT_AUTHORS;
 }
 
 /// A municipality's project staff: officers and approvers (the action decides which).
 pub struct ProjectStaff;
 
 impl Policy for ProjectStaff {
-    const ROLES: &'static [Role] = &[Role::Officer, Role::Approver];
+    const ROLES: &'static [Role] = policy::PROJECT_STAFF;
 }
 
 fn csrf_cookie(value: String, secure: bool) -> Cookie<'static> {

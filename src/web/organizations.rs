@@ -7,7 +7,8 @@ use rocket_dyn_templates::Template;
 use serde_json::json;
 
 use crate::domain::ids::OrgId;
-use crate::domain::organization::{Organization, OrganizationKind, OrganizationStatus};
+use crate::domain::organization::{Organization, OrganizationKind};
+use crate::domain::policy;
 use crate::storage::{Db, organizations};
 use crate::web::AppState;
 use crate::web::api_error::ApiError;
@@ -120,11 +121,10 @@ pub async fn show(
 ) -> Result<Json<OrganizationView>, ApiError> {
     let id: OrgId = id.parse().map_err(|_| ApiError::not_found())?;
     let org = organizations::find(db.inner(), id).await?;
-    let public = organizations::PUBLIC_KINDS.contains(&org.kind) && org.status == OrganizationStatus::Active;
-    let privileged = who.0.as_ref().is_some_and(|w| w.may_see_private_records_of(org.id));
-    if !public && !privileged {
+    if !policy::may_read_organization(who.0.as_ref(), org.id, org.kind, org.status) {
         return Err(ApiError::not_found());
     }
+    let privileged = policy::may_read_private_details(who.0.as_ref(), org.id);
     let profile = if privileged {
         organizations::company_profile(db, org.id).await?
     } else {

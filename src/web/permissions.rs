@@ -3,7 +3,8 @@
 //! against it for every role and for anonymous callers (a route missing here fails that test),
 //! and the README shows it (a test checks the README's copy is current).
 
-use crate::domain::access::{Access, Role};
+use crate::domain::access::Access;
+use crate::domain::policy;
 
 /// One route and its rule.
 #[derive(Debug, Clone, Copy)]
@@ -25,13 +26,13 @@ const fn rule(method: &'static str, path: &'static str, access: Access, note: &'
     }
 }
 
-const ADMIN: Access = Access::AnyOf(&[Role::Admin]);
-const OFFICERS: Access = Access::AnyOf(&[Role::Officer]);
-const BIDDERS: Access = Access::AnyOf(&[Role::Bidder]);
-const PROJECT_STAFF: Access = Access::AnyOf(&[Role::Officer, Role::Approver]);
-const PROJECT_ACTORS: Access = Access::AnyOf(&[Role::Officer, Role::Approver, Role::Bidder]);
-const AUDIT_READERS: Access = Access::AnyOf(crate::domain::policy::AUDIT_READERS);
-const AUDITORS: Access = Access::AnyOf(crate::domain::policy::AUDITORS);
+const ADMIN: Access = Access::AnyOf(policy::ADMINISTRATORS);
+const OFFICERS: Access = Access::AnyOf(policy::PROJECT_FILERS);
+const BIDDERS: Access = Access::AnyOf(policy::PROPOSERS);
+const PROJECT_STAFF: Access = Access::AnyOf(policy::PROJECT_STAFF);
+const PROJECT_ACTORS: Access = Access::AnyOf(policy::PROJECT_ACTORS);
+const AUDIT_READERS: Access = Access::AnyOf(policy::AUDIT_READERS);
+const AUDITORS: Access = Access::AnyOf(policy::AUDITORS);
 const AUDIT_SCOPE: &str = "officers and approvers see their municipality's events; sealed-bid events only to the bidder and reviewers until opening";
 const CSRF: &str = "form needs its CSRF token (403 without)";
 

@@ -713,6 +713,7 @@ pub async fn transition_form(
         Err(ServiceError::Invalid(_)) => Ok(Flash::error(back, "invalid-reason-required")),
         Err(ServiceError::PreconditionFailed(_)) => Ok(Flash::error(back, "project-appraisal-incomplete")),
         Err(ServiceError::InvalidTransition { .. }) => Ok(Flash::error(back, "project-transition-invalid")),
+        Err(ServiceError::Conflict(message)) => Ok(Flash::error(back, message)),
         Err(e) => Err(e.into()),
     }
 }

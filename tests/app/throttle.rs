@@ -145,20 +145,53 @@ async fn guessing_from_many_addresses_slows_new_addresses_but_not_the_owners() {
             );
         }
     }
-    // A new address now waits a second after the last failure ...
-    assert_eq!(
-        attempt(&client, "203.0.113.6", OWNER, "another guess").await,
-        (Status::TooManyRequests, Some(1))
-    );
-    // ... while the office, where the owner signed in before, is never slowed.
-    assert_eq!(
-        attempt(&client, "192.0.2.10", OWNER, DEMO_PASSWORD).await.0,
-        Status::Created
-    );
-    // After the wait a new address may try again.
-    app.clock.advance(Duration::seconds(1));
+    // New addresses now pass the account's gate one at a time: the first at once ...
     assert_eq!(
         attempt(&client, "203.0.113.6", OWNER, "another guess").await.0,
         Status::Unauthorized
     );
+    // ... the next a second later (2^0 seconds after 20 failures), the gate's refusals counting
+    // against no address.
+    for _ in 0..6 {
+        assert_eq!(
+            attempt(&client, "203.0.113.7", OWNER, "another guess").await,
+            (Status::TooManyRequests, Some(1))
+        );
+    }
+    // The office, where the owner signed in before, is never slowed.
+    assert_eq!(
+        attempt(&client, "192.0.2.10", OWNER, DEMO_PASSWORD).await.0,
+        Status::Created
+    );
+    app.clock.advance(Duration::seconds(1));
+    assert_eq!(
+        attempt(&client, "203.0.113.7", OWNER, "another guess").await.0,
+        Status::Unauthorized,
+        "six refusals at the gate did not use up the address's five attempts"
+    );
+    // One audit event for the slowed-down burst.
+    let slowed: Vec<String> = events(&app, "account.sign_in_failed")
+        .await
+        .into_iter()
+        .filter(|p| p.contains("\"slowed_down\""))
+        .collect();
+    assert_eq!(slowed.len(), 1, "{slowed:?}");
+}
+
+#[rocket::async_test]
+async fn an_email_no_account_could_have_is_refused_before_the_database() {
+    let app = spawn_with_fixtures().await;
+    let client = behind_proxy(&app).await;
+    for email in [
+        "nul\u{0}@demo.kg",
+        "no-at-sign",
+        &format!("{}@demo.kg", "a".repeat(300)),
+    ] {
+        assert_eq!(
+            attempt(&client, "203.0.113.50", email, DEMO_PASSWORD).await.0,
+            Status::Unauthorized,
+            "{email:?}"
+        );
+    }
+    assert!(events(&app, "account.sign_in_failed").await.is_empty());
 }
