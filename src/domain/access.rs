@@ -112,25 +112,31 @@ impl Access {
     }
 }
 
+/// A person of organisation `org` holding `roles`, for the rules' unit tests.
+#[cfg(test)]
+pub(crate) fn test_person(org: i64, roles: &[Role]) -> Identity {
+    Identity {
+        user_id: UserId(1),
+        email: "a@b.kg".into(),
+        full_name: "A".into(),
+        organization_id: OrgId(org),
+        organization_kind: roles[0].organization_kind(),
+        organization_name: LocalizedText {
+            ru: "X".into(),
+            ky: None,
+            en: None,
+        },
+        roles: roles.to_vec(),
+        chair: false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn person(org: i64, roles: &[Role]) -> Identity {
-        Identity {
-            user_id: UserId(1),
-            email: "a@b.kg".into(),
-            full_name: "A".into(),
-            organization_id: OrgId(org),
-            organization_kind: roles[0].organization_kind(),
-            organization_name: LocalizedText {
-                ru: "X".into(),
-                ky: None,
-                en: None,
-            },
-            roles: roles.to_vec(),
-            chair: false,
-        }
+        test_person(org, roles)
     }
 
     #[test]

@@ -269,24 +269,9 @@ pub fn audit_scope(who: Option<&Identity>) -> Option<AuditScope> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::ids::UserId;
-    use crate::domain::localized::LocalizedText;
 
     fn person(org: i64, roles: &[Role]) -> Identity {
-        Identity {
-            user_id: UserId(1),
-            email: "a@b.kg".into(),
-            full_name: "A".into(),
-            organization_id: OrgId(org),
-            organization_kind: roles[0].organization_kind(),
-            organization_name: LocalizedText {
-                ru: "X".into(),
-                ky: None,
-                en: None,
-            },
-            roles: roles.to_vec(),
-            chair: false,
-        }
+        crate::domain::access::test_person(org, roles)
     }
 
     const OSH: i64 = 3;

@@ -196,11 +196,7 @@ async fn private_initiatives_filed_while_submissions_run_never_deadlock() {
     let app = spawn_with_fixtures().await;
     let officer = app.token("officer.osh@demo.kg").await;
     let bidder = app.token("bidder1@demo.kg").await;
-    let osh = organizations::find_by_code(&app.db, "OSH")
-        .await
-        .unwrap()
-        .id
-        .to_string();
+    let osh = osh_id(&app).await;
     let mut drafts = Vec::new();
     for n in 0..12 {
         drafts.push(create_draft(&app.client, &officer, &format!("Школа № {n}")).await);
@@ -229,6 +225,11 @@ async fn private_initiatives_filed_while_submissions_run_never_deadlock() {
     let expected: BTreeSet<String> = (5..29).map(|n| format!("OSH-PPP-2026-{n:03}")).collect();
     assert_eq!(numbers, expected, "24 numbers, none twice, none skipped");
     assert!(intact(&audit::verify(&app.db).await.unwrap()));
+}
+
+async fn osh_id(app: &TestApp) -> String {
+    let osh = organizations::find_by_code(&app.db, "OSH").await.unwrap();
+    osh.id.to_string()
 }
 
 /// A second app instance on the test's database, with its own pool and the system clock.
@@ -264,11 +265,7 @@ async fn sixty_four_mixed_writers_through_two_instances_leave_an_intact_log() {
         token(&second, "officer.bishkek@demo.kg").await,
     ];
     let bidder = token(&first, "bidder2@demo.kg").await;
-    let osh = organizations::find_by_code(&app.db, "OSH")
-        .await
-        .unwrap()
-        .id
-        .to_string();
+    let osh = osh_id(&app).await;
     let mut drafts = Vec::new();
     for n in 0..32 {
         let client = if n % 2 == 0 { &first } else { &second };
