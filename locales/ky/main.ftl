@@ -82,6 +82,8 @@ invalid-public-kind = Уруксат берилген маанилер: municipa
 
 sign-in = Кирүү
 sign-out = Чыгуу
+sign-out-everywhere = Бардык түзмөктөрдөн чыгуу
+sign-out-everywhere-hint = Бул эсептин бардык түзмөктөрдөгү жана браузерлердеги сеанстарын, ушул сеансты кошо, аяктайт.
 register = Компанияны каттоо
 nav-admin-organizations = Уюмдар (адм.)
 nav-admin-users = Колдонуучулар (адм.)

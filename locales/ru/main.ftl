@@ -82,6 +82,8 @@ invalid-public-kind = Допустимые значения: municipality, antim
 
 sign-in = Войти
 sign-out = Выйти
+sign-out-everywhere = Выйти на всех устройствах
+sign-out-everywhere-hint = Завершает все сеансы этой учётной записи на всех устройствах и в браузерах, включая этот.
 register = Регистрация компании
 nav-admin-organizations = Организации (адм.)
 nav-admin-users = Пользователи (адм.)

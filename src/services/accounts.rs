@@ -17,7 +17,7 @@ use crate::domain::validation::Violations;
 use crate::services::ServiceError;
 use crate::services::organizations::{duplicate_field, insert_checked};
 use crate::storage::users::{self, Account};
-use crate::storage::{Db, StoreError, UnitOfWork, organizations};
+use crate::storage::{Db, StoreError, UnitOfWork, organizations, sessions};
 use crate::unit_of_work;
 
 /// Why a sign-in was refused.
@@ -204,12 +204,16 @@ async fn count_attempt(
 /// async threads), outside any transaction, and a success commits only if the account's
 /// password and status are still those checked. Every outcome is an audit event, but for a
 /// throttled burst, which is one.
+///
+/// A browser sign-in passes `new_session`, the hash of the session secret its cookie will
+/// carry: the session is recorded in the same change as the sign-in.
 pub async fn sign_in(
     db: &Db,
     clock: &dyn Clock,
     email: &str,
     password: &str,
     client_ip: Option<&str>,
+    new_session: Option<&str>,
 ) -> Result<Identity, SignInError> {
     let anonymous = AuditContext::anonymous(client_ip.map(str::to_string));
     let address = client_ip.map(throttle::address_key);
@@ -307,6 +311,10 @@ pub async fn sign_in(
                 users::remember_address(uow.tx(), email, address, now).await?;
             }
             users::purge_expired_throttle(uow.tx(), now - throttle::window()).await?;
+            if let Some(session) = new_session {
+                sessions::insert(uow.tx(), session, account.id, now).await?;
+                sessions::purge(uow.tx(), now - SESSIONS_KEPT).await?;
+            }
             uow.record(account_event("account.signed_in", &account));
             true
         }
@@ -317,15 +325,66 @@ pub async fn sign_in(
     Ok(identity)
 }
 
-/// Records that a browser session ended.
+/// How long ended and idle sessions are kept before they are purged (far beyond any idle limit).
+const SESSIONS_KEPT: Duration = Duration::days(7);
+
+/// Ends a browser session (the one whose secret hashes to `session`).
 pub async fn record_sign_out(
     db: &Db,
     clock: &dyn Clock,
     ctx: &AuditContext,
     who: &Identity,
+    session: Option<&str>,
 ) -> Result<(), ServiceError> {
     let event = NewEvent::new("account.signed_out", "account", who.user_id).organization(who.organization_id.0);
-    unit_of_work!(db, clock, ctx, |uow| uow.record(event.clone()))
+    unit_of_work!(db, clock, ctx, |uow| {
+        if let Some(session) = session {
+            let now = uow.now();
+            sessions::end(uow.tx(), session, now).await?;
+        }
+        uow.record(event.clone());
+    })
+}
+
+/// Ends every browser session of `who`, on every device; how many were live.
+pub async fn sign_out_everywhere(
+    db: &Db,
+    clock: &dyn Clock,
+    ctx: &AuditContext,
+    who: &Identity,
+) -> Result<u64, ServiceError> {
+    unit_of_work!(db, clock, ctx, |uow| {
+        let now = uow.now();
+        let ended = sessions::end_all(uow.tx(), who.user_id, now).await?;
+        let event = NewEvent::new("account.signed_out_everywhere", "account", who.user_id)
+            .organization(who.organization_id.0)
+            .payload(json!({"sessions_ended": ended}));
+        uow.record(event);
+        ended
+    })
+}
+
+/// The live session whose secret hashes to `session`: whose, if it has not ended, gone idle
+/// (`idle`) or outlived `lifetime`. Its last use is noted at most once a minute.
+pub async fn session_owner(
+    db: &Db,
+    clock: &dyn Clock,
+    session: &str,
+    idle: Duration,
+    lifetime: Duration,
+) -> Result<Option<UserId>, ServiceError> {
+    let now = clock.now();
+    let Some(live) = sessions::find_live(db, session, now - idle, now - lifetime).await? else {
+        return Ok(None);
+    };
+    if now - live.seen_at >= Duration::minutes(1) {
+        let system = AuditContext::system();
+        unit_of_work!(db, clock, &system, |uow| {
+            uow.counters_only("session last seen");
+            sessions::touch(uow.tx(), session, now).await?;
+        })?;
+    }
+    Ok(Some(live.user))
 }
 
 /// Issues a bearer token for `who`, valid for `lifetime`. The token is shown once; only its
@@ -400,9 +459,15 @@ pub async fn set_status(
     unit_of_work!(db, clock, ctx, |uow| {
         let now = uow.now();
         let before = users::set_status(uow.tx(), id, status, now).await?;
+        // A deactivated account's sessions end with it.
+        let ended = match status {
+            OrganizationStatus::Active => 0,
+            _ => sessions::end_all(uow.tx(), id, now).await?,
+        };
         let account = users::find(&mut uow, id).await?;
-        let event = account_event("account.status_changed", &account)
-            .payload(json!({"before": {"status": before}, "after": {"status": status.as_str()}}));
+        let event = account_event("account.status_changed", &account).payload(json!({
+            "before": {"status": before}, "after": {"status": status.as_str()}, "sessions_ended": ended,
+        }));
         uow.record(event);
         account
     })
@@ -425,9 +490,11 @@ pub async fn reset_password(
     unit_of_work!(db, clock, ctx, |uow| {
         let now = uow.now();
         let revoked = users::set_password(uow.tx(), id, &hash, now).await?;
+        let ended = sessions::end_all(uow.tx(), id, now).await?;
         let account = users::find(&mut uow, id).await?;
         // Never the password, nor its hash: only that it changed.
-        let event = account_event("account.password_reset", &account).payload(json!({"tokens_revoked": revoked}));
+        let event = account_event("account.password_reset", &account)
+            .payload(json!({"tokens_revoked": revoked, "sessions_ended": ended}));
         uow.record(event);
     })
 }

@@ -9,6 +9,7 @@ pub mod documents;
 pub mod financial_models;
 pub mod organizations;
 pub mod projects;
+pub mod sessions;
 pub mod types;
 pub mod unit_of_work;
 pub mod users;

@@ -11,7 +11,9 @@ use serde_json::json;
 use crate::services::accounts::{self, SignInError};
 use crate::storage::Db;
 use crate::web::AppState;
-use crate::web::auth::{Audit, CsrfForm, MaybeUser, SignedIn, end_session, secure_cookies, start_session};
+use crate::web::auth::{
+    Audit, CsrfForm, MaybeUser, SignedIn, end_session, new_session, secure_cookies, session_hash, start_session,
+};
 use crate::web::lang::local_path;
 use crate::web::page::{PageContext, PageError};
 
@@ -89,9 +91,11 @@ pub async fn sign_in(
     if form.email.trim().is_empty() || form.password.is_empty() {
         return Ok(refuse(Status::UnprocessableEntity, "sign-in-missing", None));
     }
-    match accounts::sign_in(db, &*app.clock, &form.email, &form.password, client.ip.as_deref()).await {
-        Ok(identity) => {
-            start_session(cookies, client.secure_cookies, identity.user_id, app.clock.now());
+    let (secret, session) = new_session();
+    let ip = client.ip.as_deref();
+    match accounts::sign_in(db, &*app.clock, &form.email, &form.password, ip, Some(&session)).await {
+        Ok(_) => {
+            start_session(cookies, client.secure_cookies, secret);
             let target = if next == "/" { "/account".to_string() } else { next };
             Ok(Either::Left(Redirect::to(target)))
         }
@@ -120,10 +124,28 @@ pub async fn sign_out(
     app: &State<AppState>,
 ) -> Result<Redirect, PageError> {
     if let Some(identity) = &who.0 {
-        accounts::record_sign_out(db, &*app.clock, &audit.0, identity).await?;
+        let session = session_hash(cookies);
+        accounts::record_sign_out(db, &*app.clock, &audit.0, identity, session.as_deref()).await?;
     }
     end_session(cookies, client.secure_cookies);
     Ok(Redirect::to("/"))
+}
+
+/// Ends every session of the signed-in account, this browser's included.
+#[rocket::post("/sign-out-everywhere", data = "<_form>")]
+pub async fn sign_out_everywhere(
+    // Checked for its CSRF token before the handler runs.
+    _form: CsrfForm<CsrfOnly>,
+    cookies: &CookieJar<'_>,
+    client: ClientAddress,
+    who: SignedIn,
+    audit: Audit,
+    db: &State<Db>,
+    app: &State<AppState>,
+) -> Result<Redirect, PageError> {
+    accounts::sign_out_everywhere(db, &*app.clock, &audit.0, &who.0).await?;
+    end_session(cookies, client.secure_cookies);
+    Ok(Redirect::to("/sign-in"))
 }
 
 #[rocket::get("/account")]

@@ -73,30 +73,38 @@ pub async fn issue(
     client: ClientAddress,
 ) -> Result<(Status, Created<TokenResponse>), ApiError> {
     let request = body.0;
-    let identity =
-        match accounts::sign_in(db, &*app.clock, &request.email, &request.password, client.ip.as_deref()).await {
-            Ok(identity) => identity,
-            Err(SignInError::BadCredentials) => {
-                return Err(ApiError::new(
-                    Status::Unauthorized,
-                    "unauthenticated",
-                    Message::new("error-bad-credentials"),
-                ));
-            }
-            Err(SignInError::NotActive) => {
-                return Err(ApiError::new(
-                    Status::Forbidden,
-                    "forbidden",
-                    Message::new("error-account-inactive"),
-                ));
-            }
-            Err(SignInError::Throttled(seconds)) => {
-                let mut error = ApiError::for_status(Status::TooManyRequests);
-                error.retry_after = Some(seconds);
-                return Err(error);
-            }
-            Err(SignInError::Store(e)) => return Err(e.into()),
-        };
+    let identity = match accounts::sign_in(
+        db,
+        &*app.clock,
+        &request.email,
+        &request.password,
+        client.ip.as_deref(),
+        None,
+    )
+    .await
+    {
+        Ok(identity) => identity,
+        Err(SignInError::BadCredentials) => {
+            return Err(ApiError::new(
+                Status::Unauthorized,
+                "unauthenticated",
+                Message::new("error-bad-credentials"),
+            ));
+        }
+        Err(SignInError::NotActive) => {
+            return Err(ApiError::new(
+                Status::Forbidden,
+                "forbidden",
+                Message::new("error-account-inactive"),
+            ));
+        }
+        Err(SignInError::Throttled(seconds)) => {
+            let mut error = ApiError::for_status(Status::TooManyRequests);
+            error.retry_after = Some(seconds);
+            return Err(error);
+        }
+        Err(SignInError::Store(e)) => return Err(e.into()),
+    };
     let ctx = AuditContext::person(&identity, client.ip.clone());
     let (token, expires_at) =
         accounts::issue_token(db, &*app.clock, &ctx, &identity, app.config.token_lifetime).await?;
@@ -140,6 +148,35 @@ pub async fn revoke(
     };
     let revoked = accounts::revoke_token(db, &*app.clock, &audit.0, &token).await?;
     Ok(Json(Revoked { revoked }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionsEnded {
+    /// How many browser sessions were live and are now ended.
+    pub sessions_ended: u64,
+}
+
+/// Ends every browser session of the caller's account, on every device (API tokens stay: each
+/// is revoked on its own).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/me/sessions",
+    tag = "auth",
+    responses(
+        (status = 200, description = "Every browser session of the account has ended", body = SessionsEnded),
+        (status = 401, description = "No valid credentials", body = crate::web::openapi::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[rocket::delete("/me/sessions")]
+pub async fn end_sessions(
+    who: SignedIn,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<Json<SessionsEnded>, ApiError> {
+    let sessions_ended = accounts::sign_out_everywhere(db, &*app.clock, &audit.0, &who.0).await?;
+    Ok(Json(SessionsEnded { sessions_ended }))
 }
 
 /// Who this token (or session) belongs to.

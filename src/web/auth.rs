@@ -4,14 +4,12 @@
 
 use std::marker::PhantomData;
 
-use chrono::{DateTime, Utc};
-use rocket::http::{Cookie, CookieJar, SameSite, Status};
+use rocket::http::{Cookie, CookieJar, Method, SameSite, Status};
 use rocket::request::{FromRequest, Outcome, Request};
 
-use crate::credentials::{random_token, same_secret};
+use crate::credentials::{random_token, same_secret, token_hash};
 use crate::domain::access::{Identity, Role};
 use crate::domain::audit::AuditContext;
-use crate::domain::ids::UserId;
 use crate::domain::policy;
 use crate::services::accounts;
 use crate::storage::{Db, users};
@@ -21,30 +19,32 @@ pub const SESSION_COOKIE: &str = "session";
 pub const CSRF_COOKIE: &str = "csrf";
 /// The form field every state-changing HTML form carries.
 pub const CSRF_FIELD: &str = "csrf_token";
+/// The header a JSON API write authenticated by a browser session must carry its CSRF token in.
+pub const CSRF_HEADER: &str = "X-CSRF-Token";
 
-/// The browser session: who, since when, last seen when. Kept in a private (encrypted and
-/// signed) cookie, so any app instance with the same secret key can read it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Session {
-    user: UserId,
-    signed_in_at: i64,
-    seen_at: i64,
+/// The browser session's secret as its cookie carries it (64 hex digits), if well-formed. The
+/// session itself lives on the server (`storage::sessions`), under the secret's SHA-256.
+fn session_secret(cookies: &CookieJar<'_>) -> Option<String> {
+    let secret = cookies.get_private(SESSION_COOKIE)?.value().to_string();
+    (secret.len() == 64 && secret.bytes().all(|b| b.is_ascii_hexdigit())).then_some(secret)
 }
 
-impl Session {
-    fn encode(self) -> String {
-        format!("{}:{}:{}", self.user.0, self.signed_in_at, self.seen_at)
-    }
+/// The CSRF token of a signed-in browser: derived from its session's secret, so it works with
+/// that session only and changes with every sign-in.
+fn session_csrf(secret: &str) -> String {
+    token_hash(&format!("csrf:{secret}"))
+}
 
-    fn decode(text: &str) -> Option<Session> {
-        let mut parts = text.split(':').map(|p| p.parse::<i64>().ok());
-        let (user, signed_in_at, seen_at) = (parts.next()??, parts.next()??, parts.next()??);
-        Some(Session {
-            user: UserId(user),
-            signed_in_at,
-            seen_at,
-        })
-    }
+/// The hash under which the server keeps this browser's session, if it has one.
+pub fn session_hash(cookies: &CookieJar<'_>) -> Option<String> {
+    session_secret(cookies).map(|s| token_hash(&s))
+}
+
+/// A new session's secret (for the cookie) and its hash (for the server).
+pub fn new_session() -> (String, String) {
+    let secret = random_token();
+    let hash = token_hash(&secret);
+    (secret, hash)
 }
 
 fn session_cookie(value: String, secure: bool) -> Cookie<'static> {
@@ -61,14 +61,10 @@ pub fn secure_cookies(req: &Request<'_>) -> bool {
     req.rocket().config().profile != rocket::Config::DEBUG_PROFILE
 }
 
-/// Starts a browser session for `user` and rotates the CSRF token.
-pub fn start_session(cookies: &CookieJar<'_>, secure: bool, user: UserId, now: DateTime<Utc>) {
-    let session = Session {
-        user,
-        signed_in_at: now.timestamp(),
-        seen_at: now.timestamp(),
-    };
-    cookies.add_private(session_cookie(session.encode(), secure));
+/// Gives the browser the secret of the session the sign-in recorded, and rotates the
+/// anonymous CSRF token.
+pub fn start_session(cookies: &CookieJar<'_>, secure: bool, secret: String) {
+    cookies.add_private(session_cookie(secret, secure));
     cookies.add_private(csrf_cookie(random_token(), secure));
 }
 
@@ -116,28 +112,37 @@ async fn resolve_uncached(req: &Request<'_>) -> Result<Resolved, crate::storage:
         });
     }
     let cookies = req.cookies();
-    let Some(session) = cookies
-        .get_private(SESSION_COOKIE)
-        .and_then(|c| Session::decode(c.value()))
-    else {
+    let Some(secret) = session_secret(cookies) else {
         return Ok(Resolved::Anonymous);
     };
-    let now = app.clock.now().timestamp();
-    let idle = now - session.seen_at >= app.config.session_idle.num_seconds();
-    let too_old = now - session.signed_in_at >= app.config.session_absolute.num_seconds();
-    if idle || too_old {
-        cookies.remove_private(Cookie::build(SESSION_COOKIE).path("/"));
-        return Ok(Resolved::Anonymous);
-    }
-    match users::active_identity(db, session.user).await? {
-        Some(identity) => {
-            let refreshed = Session {
-                seen_at: now,
-                ..session
-            };
-            cookies.add_private(session_cookie(refreshed.encode(), secure_cookies(req)));
-            Ok(Resolved::User(identity))
+    // The JSON API takes a browser session for a write only with the session's CSRF token in
+    // a header: a cross-site form or fetch cannot send one.
+    let write = !matches!(req.method(), Method::Get | Method::Head | Method::Options);
+    if write && req.uri().path().as_str().starts_with("/api/") {
+        let sent = req.headers().get_one(CSRF_HEADER).unwrap_or("");
+        if sent.is_empty() || !same_secret(&session_csrf(&secret), sent) {
+            return Ok(Resolved::Anonymous);
         }
+    }
+    let config = &app.config;
+    let owner = accounts::session_owner(
+        db,
+        &*app.clock,
+        &token_hash(&secret),
+        config.session_idle,
+        config.session_absolute,
+    )
+    .await
+    .map_err(|e| match e {
+        crate::services::ServiceError::Store(store) => store,
+        other => crate::storage::StoreError::Database(other.to_string()),
+    })?;
+    let identity = match owner {
+        Some(user) => users::active_identity(db, user).await?,
+        None => None,
+    };
+    match identity {
+        Some(identity) => Ok(Resolved::User(identity)),
         None => {
             cookies.remove_private(Cookie::build(SESSION_COOKIE).path("/"));
             Ok(Resolved::Anonymous)
@@ -264,6 +269,9 @@ impl<'r> FromRequest<'r> for CsrfToken {
     type Error = std::convert::Infallible;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        if let Some(secret) = live_session_secret(req).await {
+            return Outcome::Success(CsrfToken(session_csrf(&secret)));
+        }
         let cookies = req.cookies();
         if let Some(existing) = cookies.get_private(CSRF_COOKIE) {
             return Outcome::Success(CsrfToken(existing.value().to_string()));
@@ -274,9 +282,20 @@ impl<'r> FromRequest<'r> for CsrfToken {
     }
 }
 
-/// Whether a submitted form's token matches the browser's; checked first by every HTML POST.
-pub fn csrf_ok(cookies: &CookieJar<'_>, submitted: &str) -> bool {
-    match cookies.get_private(CSRF_COOKIE) {
+/// The secret of the browser's session when it is live (an ended or expired one is dropped
+/// while the request is resolved, and its forms fall back to the anonymous token).
+async fn live_session_secret(req: &Request<'_>) -> Option<String> {
+    let signed_in = matches!(resolve(req).await, Resolved::User(_)) && !req.headers().contains("Authorization");
+    if signed_in { session_secret(req.cookies()) } else { None }
+}
+
+/// Whether a submitted form's token matches the browser's (its live session's, once signed
+/// in); checked first by every HTML POST.
+async fn csrf_ok(req: &Request<'_>, submitted: &str) -> bool {
+    if let Some(secret) = live_session_secret(req).await {
+        return !submitted.is_empty() && same_secret(&session_csrf(&secret), submitted);
+    }
+    match req.cookies().get_private(CSRF_COOKIE) {
         Some(expected) => !submitted.is_empty() && same_secret(expected.value(), submitted),
         None => false,
     }
@@ -340,7 +359,7 @@ where
         match <rocket::form::Form<T> as rocket::data::FromData<'r>>::from_data(req, data).await {
             O::Success(form) => {
                 let form = form.into_inner();
-                if csrf_ok(req.cookies(), form.csrf_token()) {
+                if csrf_ok(req, form.csrf_token()).await {
                     O::Success(CsrfForm(form))
                 } else {
                     O::Error((Status::Forbidden, ()))
@@ -357,14 +376,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sessions_round_trip_and_reject_garbage() {
-        let s = Session {
-            user: UserId(7),
-            signed_in_at: 100,
-            seen_at: 160,
-        };
-        assert_eq!(Session::decode(&s.encode()), Some(s));
-        assert_eq!(Session::decode("7:100"), None);
-        assert_eq!(Session::decode("x:1:2"), None);
+    fn a_sessions_csrf_token_is_its_own() {
+        let (a, _) = new_session();
+        let (b, _) = new_session();
+        assert_eq!(session_csrf(&a), session_csrf(&a));
+        assert_ne!(session_csrf(&a), session_csrf(&b));
+        assert_ne!(
+            session_csrf(&a),
+            token_hash(&a),
+            "the token does not reveal the session's hash"
+        );
     }
 }

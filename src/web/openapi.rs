@@ -45,6 +45,7 @@ pub struct ErrorDetail {
         crate::web::api_auth::issue,
         crate::web::api_auth::revoke,
         crate::web::api_auth::me,
+        crate::web::api_auth::end_sessions,
         crate::web::admin::list_organizations,
         crate::web::admin::create_organization,
         crate::web::admin::set_organization_status,

@@ -16,6 +16,7 @@ mod matrix;
 mod pages;
 mod projects;
 mod schema;
+mod sessions;
 mod storage;
 mod support;
 mod throttle;

@@ -92,9 +92,14 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
         .map(|r| (r.method, r.uri.path().to_string()))
         .collect();
     mounted.sort_by_key(|(method, path)| {
-        // Routes that end the caller's session or token go last.
-        let ends_credentials = path == "/sign-out" || *method == Method::Delete;
-        (ends_credentials, path.clone(), method.as_str())
+        // Routes that end the caller's sessions go last (each signs the browser in afresh
+        // first), and the one that revokes the caller's token after them.
+        let rank = match (method, path.as_str()) {
+            (Method::Delete, "/api/v1/auth/token") => 2,
+            (Method::Delete, _) | (_, "/sign-out" | "/sign-out-everywhere") => 1,
+            _ => 0,
+        };
+        (rank, path.clone(), method.as_str())
     });
     let missing: Vec<String> = mounted
         .iter()
@@ -161,6 +166,14 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
         let uri = path.replace("<id>", &id).replace("<code>", "en");
         let api = path.starts_with("/api/");
         for caller in &callers {
+            let mut csrf = caller.csrf.clone();
+            if caller.role.is_some() && (path == "/sign-out" || path == "/sign-out-everywhere") {
+                assert_eq!(
+                    sign_in_browser(&caller.browser, caller.label, DEMO_PASSWORD).await,
+                    Status::SeeOther
+                );
+                csrf = csrf_token(&caller.browser).await;
+            }
             let mut request = caller.browser.req(*method, uri.clone());
             if api {
                 request = request.header(ContentType::JSON).body("{}");
@@ -168,9 +181,7 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
                     request = request.header(Header::new("Authorization", format!("Bearer {token}")));
                 }
             } else if *method == Method::Post {
-                request = request
-                    .header(ContentType::Form)
-                    .body(format!("csrf_token={}", caller.csrf));
+                request = request.header(ContentType::Form).body(format!("csrf_token={csrf}"));
             }
             let status = request.dispatch().await.status();
             outcomes.push(format!("{method} {path} {} {}", caller.label, status.code));
