@@ -72,6 +72,11 @@ error-unavailable = The database cannot be reached; try again later.
 
 invalid-required = This field is required.
 invalid-too-long = The value is too long.
+invalid-fixed-by-route = Fixed by how the project was filed: a private initiative is filed through /api/v1/proposals.
+invalid-unknown-field = This field is not part of the request: nothing was changed.
+invalid-object-expected = An object is expected here (fields by name, not a list).
+invalid-control-character = Control characters (such as NUL) are not allowed; only line breaks and tabs.
+invalid-wrong-type = The value has the wrong type or form for this field.
 invalid-municipality-code = Code: 2 to 10 capital Latin letters, such as OSH.
 invalid-only-municipality = Only municipalities have a code.
 invalid-inn-format = An INN has 14 digits.

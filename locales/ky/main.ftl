@@ -72,6 +72,11 @@ error-unavailable = Маалыматтар базасы жеткиликсиз; 
 
 invalid-required = Милдеттүү талаа.
 invalid-too-long = Маани өтө узун.
+invalid-fixed-by-route = Долбоордун берилүү жолу менен аныкталат: жеке демилге /api/v1/proposals аркылуу берилет.
+invalid-unknown-field = Суроодо мындай талаа жок: эч нерсе өзгөргөн жок.
+invalid-object-expected = Бул жерде объект күтүлөт (тизме эмес, аты менен талаалар).
+invalid-control-character = Башкаруучу белгилерге (мисалы, NUL) жол берилбейт; саптын которулушу жана табуляция гана.
+invalid-wrong-type = Маани бул талаа үчүн туура эмес түрдө же формада.
 invalid-municipality-code = Код: 2ден 10го чейин латын баш тамгасы, мисалы OSH.
 invalid-only-municipality = Код муниципалитеттер үчүн гана көрсөтүлөт.
 invalid-inn-format = ИНН 14 цифрадан турат.

@@ -72,6 +72,11 @@ error-unavailable = База данных недоступна; повторит
 
 invalid-required = Обязательное поле.
 invalid-too-long = Слишком длинное значение.
+invalid-fixed-by-route = Определяется способом подачи проекта: частная инициатива подаётся через /api/v1/proposals.
+invalid-unknown-field = Такого поля в запросе нет: ничего не изменено.
+invalid-object-expected = Здесь ожидается объект (поля по именам, а не список).
+invalid-control-character = Управляющие символы (например, NUL) не допускаются; только переводы строк и табуляция.
+invalid-wrong-type = Значение не того типа или вида для этого поля.
 invalid-municipality-code = Код: от 2 до 10 заглавных латинских букв, например OSH.
 invalid-only-municipality = Код указывается только для муниципалитетов.
 invalid-inn-format = ИНН состоит из 14 цифр.

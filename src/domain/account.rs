@@ -50,6 +50,9 @@ impl NewAccount {
     /// themselves).
     pub fn validate(&self, kind: OrganizationKind) -> Result<(), Violations> {
         let mut v = Violations::new();
+        v.text("email", &self.email);
+        v.text("full_name", &self.full_name);
+        v.text("password", &self.password);
         if !is_email(&self.email) {
             v.add("email", "email");
         }

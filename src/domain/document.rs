@@ -71,6 +71,7 @@ pub struct UploadMeta {
 impl UploadMeta {
     pub fn validate(&self) -> Result<(), Violations> {
         let mut v = Violations::new();
+        v.text("title", &self.title);
         let chars = self.title.trim().chars().count();
         if chars == 0 {
             v.add("title", "required");

@@ -14,5 +14,6 @@ pub mod organization;
 pub mod policy;
 pub mod project;
 pub mod search;
+pub mod strict_json;
 pub mod throttle;
 pub mod validation;

@@ -110,7 +110,7 @@ pub struct CompanyProfile {
 }
 
 /// What is needed to create an organisation.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NewOrganization {
     pub kind: OrganizationKind,
     pub name: LocalizedText,
@@ -131,6 +131,7 @@ impl NewOrganization {
     /// Checks the fields; a violation names the field and the rule (`required`, `too_long`, ...).
     pub fn validate(&self) -> Result<(), Violations> {
         let mut v = Violations::new();
+        v.texts_of(self);
         if self.name.ru.trim().is_empty() {
             v.add("name.ru", "required");
         }

@@ -175,6 +175,7 @@ impl ProjectFields {
     /// Checks the fields; each violation names its field.
     pub fn validate(&self) -> Result<(), Violations> {
         let mut v = Violations::new();
+        v.texts_of(self);
         if self.title.ru.trim().is_empty() {
             v.add("title.ru", "required");
         }
@@ -384,8 +385,15 @@ pub fn decide(
 }
 
 /// The fields after an RFC 7396 merge patch (`null` removes, objects merge, anything else
-/// replaces); what does not read as fields afterwards is the error.
-pub fn merge_patch(fields: &ProjectFields, patch: &serde_json::Value) -> Result<ProjectFields, String> {
+/// replaces), read strictly: a patch that is not an object, or names a field that is not one of
+/// the editable fields (`stage`, `registry_number`...), is refused, naming it.
+pub fn merge_patch(
+    fields: &ProjectFields,
+    patch: &serde_json::Value,
+) -> Result<ProjectFields, crate::domain::strict_json::StrictError> {
+    if !patch.is_object() {
+        return crate::domain::strict_json::from_value::<ProjectFields>(patch.clone());
+    }
     fn merge(target: &mut serde_json::Value, patch: &serde_json::Value) {
         match (target, patch) {
             (serde_json::Value::Object(t), serde_json::Value::Object(p)) => {
@@ -400,9 +408,9 @@ pub fn merge_patch(fields: &ProjectFields, patch: &serde_json::Value) -> Result<
             (target, patch) => *target = patch.clone(),
         }
     }
-    let mut merged = serde_json::to_value(fields).map_err(|e| e.to_string())?;
+    let mut merged = serde_json::to_value(fields).map_err(serde::de::Error::custom)?;
     merge(&mut merged, patch);
-    serde_json::from_value(merged).map_err(|e| e.to_string())
+    crate::domain::strict_json::from_value(merged)
 }
 
 /// The registry number: `OSH-PPP-2026-001` (municipality code, year, sequence within the year).

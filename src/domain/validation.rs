@@ -43,6 +43,45 @@ impl Violations {
         }
     }
 
+    /// Refuses control characters (NUL and the like; line breaks and tabs are text) in `text`:
+    /// neither engine should store them, and PostgreSQL cannot.
+    pub fn text(&mut self, field: impl Into<String>, text: &str) {
+        if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+            self.add(field, "control_character");
+        }
+    }
+
+    /// [`Violations::text`] for every string of a record, named by its path (`title.ru`).
+    pub fn texts_of<T: serde::Serialize>(&mut self, record: &T) {
+        fn walk(v: &mut Violations, path: &str, value: &serde_json::Value) {
+            let join = |key: &str| {
+                if path.is_empty() {
+                    key.to_string()
+                } else {
+                    format!("{path}.{key}")
+                }
+            };
+            match value {
+                serde_json::Value::String(s) => v.text(path.to_string(), s),
+                serde_json::Value::Array(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        walk(v, &join(&i.to_string()), item);
+                    }
+                }
+                serde_json::Value::Object(map) => {
+                    for (key, item) in map {
+                        v.text(join(key), key);
+                        walk(v, &join(key), item);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Ok(value) = serde_json::to_value(record) {
+            walk(self, "", &value);
+        }
+    }
+
     /// `Ok(())` when nothing was violated.
     pub fn into_result(self) -> Result<(), Violations> {
         if self.is_empty() { Ok(()) } else { Err(self) }

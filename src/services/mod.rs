@@ -33,10 +33,6 @@ pub enum ServiceError {
     /// The record's state forbids the change (e.g. only drafts can be edited); a message id.
     #[error("conflict: {0}")]
     Conflict(&'static str),
-    /// The request cannot be read as what it should be (a merge patch that does not give
-    /// fields of the right shape); what was wrong.
-    #[error("malformed request: {0}")]
-    Malformed(String),
     /// An upload whose content is not an accepted file type.
     #[error("unsupported file type")]
     UnsupportedMediaType,

@@ -40,6 +40,8 @@ pub async fn create(
     fields: &ProjectFields,
 ) -> Result<Project, ServiceError> {
     permit(policy::may_file_project(who), "project")?;
+    // A municipality's own project; private initiatives come through their own route.
+    fixed_initiation(fields, Initiation::Public)?;
     fields.validate().map_err(ServiceError::Invalid)?;
     unit_of_work!(db, clock, ctx, |uow| {
         let now = uow.now();
@@ -65,6 +67,17 @@ fn changes(before: &serde_json::Value, after: &serde_json::Value) -> serde_json:
     json!({"before": b, "after": a})
 }
 
+/// The initiation is fixed by the route that created the project (a private initiative has a
+/// proponent, a public project none): a request that would change it is refused, not ignored.
+fn fixed_initiation(fields: &ProjectFields, fixed: Initiation) -> Result<(), ServiceError> {
+    if fields.initiation == fixed {
+        return Ok(());
+    }
+    let mut v = Violations::new();
+    v.add("initiation", "fixed_by_route");
+    Err(ServiceError::Invalid(v))
+}
+
 /// How an edit gives the new fields: all of them, or an RFC 7396 merge patch applied to the
 /// fields as they are when the change holds the project's lock.
 #[derive(Debug, Clone, Copy)]
@@ -88,9 +101,10 @@ pub async fn update(
         let fields = match edit {
             FieldsEdit::Replace(fields) => fields.clone(),
             FieldsEdit::MergePatch(patch) => {
-                project::merge_patch(&project.fields, patch).map_err(ServiceError::Malformed)?
+                project::merge_patch(&project.fields, patch).map_err(|e| ServiceError::Invalid(e.violations()))?
             }
         };
+        fixed_initiation(&fields, project.fields.initiation)?;
         fields.validate().map_err(ServiceError::Invalid)?;
         let now = uow.now();
         projects::update_fields(uow.tx(), id, &fields, now).await?;
@@ -136,6 +150,7 @@ fn check_appraisal(appraisal: &Appraisal) -> Result<(), ServiceError> {
         if text.as_ref().is_some_and(|t| t.chars().count() > 2_000) {
             v.add(field, "too_long");
         }
+        v.text(field, text.as_deref().unwrap_or(""));
     }
     v.into_result().map_err(ServiceError::Invalid)
 }

@@ -196,11 +196,6 @@ impl From<ServiceError> for ApiError {
                 Message::new("error-precondition-failed").arg("missing", missing.join(", ")),
             ),
             ServiceError::Conflict(message) => ApiError::new(Status::Conflict, "conflict", Message::new(message)),
-            ServiceError::Malformed(detail) => ApiError::new(
-                Status::BadRequest,
-                "bad_request",
-                Message::new("error-bad-json").arg("detail", detail),
-            ),
             ServiceError::UnsupportedMediaType => ApiError::for_status(Status::UnsupportedMediaType),
             ServiceError::TooLarge => ApiError::for_status(Status::PayloadTooLarge),
             ServiceError::Store(store) => store.into(),

@@ -1,5 +1,7 @@
-//! JSON request bodies: a body that is not JSON, or has a field of the wrong type, is a 400
-//! `bad_request` that says what is wrong (api.md); too large is a 413.
+//! JSON request bodies: a body that is not JSON is a 400 `bad_request` that says what is wrong
+//! (api.md); too large is a 413; JSON that does not read strictly as the type
+//! ([`crate::domain::strict_json`]: unknown fields, arrays for objects, control characters, wrong
+//! types, missing fields) is a 422 naming each field.
 
 use rocket::data::{Data, FromData, Outcome};
 use rocket::http::Status;
@@ -7,6 +9,7 @@ use rocket::request::Request;
 use rocket::serde::json::Json;
 use serde::de::DeserializeOwned;
 
+use crate::domain::strict_json;
 use crate::web::api_error::{ApiError, Message};
 
 /// A JSON body of type `T`.
@@ -18,8 +21,16 @@ impl<'r, T: DeserializeOwned + Send + 'static> FromData<'r> for ApiJson<T> {
 
     async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> Outcome<'r, Self> {
         use rocket::serde::json::Error;
-        match Json::<T>::from_data(req, data).await {
-            Outcome::Success(Json(value)) => Outcome::Success(ApiJson(value)),
+        match Json::<serde_json::Value>::from_data(req, data).await {
+            Outcome::Success(Json(value)) => match strict_json::from_value::<T>(value) {
+                Ok(read) => Outcome::Success(ApiJson(read)),
+                Err(e) => {
+                    let api_error = ApiError::validation(&e.violations());
+                    let status = api_error.status;
+                    req.local_cache(|| Some(api_error.clone()));
+                    Outcome::Error((status, api_error))
+                }
+            },
             Outcome::Forward(f) => Outcome::Forward(f),
             Outcome::Error((_, error)) => {
                 let api_error = match error {

@@ -221,7 +221,6 @@ impl From<ServiceError> for PageError {
     fn from(e: ServiceError) -> Self {
         match e {
             ServiceError::Invalid(_) => PageError::new(Status::UnprocessableEntity),
-            ServiceError::Malformed(_) => PageError::new(Status::BadRequest),
             ServiceError::NotFound(_) => PageError::new(Status::NotFound),
             ServiceError::Duplicate(_) => PageError::new(Status::Conflict),
             ServiceError::Forbidden => PageError::new(Status::Forbidden),

@@ -157,9 +157,14 @@ async fn registrations_with_bad_input_change_nothing() {
     let mut wrong_type = registration("00303202010055", "a@jagreen.kg");
     wrong_type["company"]["inn"] = json!(303202010055u64);
     let (status, body) = call(&app, "POST", "/api/v1/registrations", None, wrong_type).await;
-    assert_eq!(status, Status::BadRequest);
-    assert!(
-        body["error"]["message"].as_str().unwrap().contains("invalid type"),
+    assert_eq!(
+        status,
+        Status::UnprocessableEntity,
+        "JSON of the wrong type names its field"
+    );
+    assert_eq!(
+        body["error"]["fields"]["company.inn"],
+        json!(["The value has the wrong type or form for this field."]),
         "{body}"
     );
 

@@ -90,8 +90,11 @@ async fn bad_cash_flows_are_named() {
     .await;
     assert_eq!(status, Status::UnprocessableEntity, "{body}");
     assert!(body["error"]["fields"]["flows.1"].is_array(), "{body}");
-    let (status, _) = post(&app, "/api/v1/finance/cashflows", r#"{"flows": "-1,2"}"#).await;
-    assert_eq!(status, Status::BadRequest);
+    let (status, body) = post(&app, "/api/v1/finance/cashflows", r#"{"flows": "-1,2"}"#).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(body["error"]["fields"]["flows"].is_array(), "{body}");
+    let (status, _) = post(&app, "/api/v1/finance/cashflows", r#"{"flows": ["-1", "2"]"#).await;
+    assert_eq!(status, Status::BadRequest, "not JSON at all");
 }
 
 #[rocket::async_test]
@@ -498,8 +501,8 @@ async fn sensitivities_through_the_api() {
     let (status, _) = post(&app, "/api/v1/finance/sensitivity", &bad).await;
     assert_eq!(
         status,
-        Status::BadRequest,
-        "a model missing its fields is not this shape"
+        Status::UnprocessableEntity,
+        "a model missing its fields names them"
     );
     let mut model: Value = serde_json::from_str(ppp_registry::domain::finance::model::TOLL_ROAD_25Y).unwrap();
     model["periods_per_year"] = json!(3);

@@ -18,5 +18,6 @@ mod projects;
 mod schema;
 mod sessions;
 mod storage;
+mod strict_input;
 mod support;
 mod throttle;

@@ -1,0 +1,402 @@
+//! Reads a request's JSON strictly, whatever type it is read into: a struct only from an object
+//! (never positionally from an array), no field the type does not know (an unknown key is the
+//! one a type's visitor skips), and no control character in any string but newline, carriage
+//! return and tab. An error names the field by its path (`fields.title.ru`, `flows.3`).
+//!
+//! It wraps serde_json's `Value` deserializer, so scalars read exactly as serde_json reads them.
+//! Limits: keys gathered by `#[serde(flatten)]` and the contents of externally tagged enum
+//! variants are read by serde's own buffers, not checked here (the types of this API have no
+//! such enums; the three flattened ones are checked by their own validation).
+
+use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+use crate::domain::validation::Violations;
+
+/// Why a body does not read as its type, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StrictError {
+    /// The field's path; empty for the body itself.
+    pub path: Vec<String>,
+    pub kind: StrictErrorKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StrictErrorKind {
+    /// A key the type does not have.
+    UnknownField,
+    /// An array (or anything else) where an object belongs.
+    ObjectExpected,
+    /// A string with a control character.
+    ControlCharacter,
+    /// A required field is missing.
+    Missing(String),
+    /// Anything else serde says: a wrong type, a bad value.
+    Invalid(String),
+}
+
+impl StrictError {
+    fn at(mut self, segment: String) -> Self {
+        self.path.insert(0, segment);
+        self
+    }
+
+    /// The path as one field name, as the API's field errors name fields: `a.b.2.c`.
+    pub fn field(&self) -> String {
+        self.path.join(".")
+    }
+}
+
+impl std::fmt::Display for StrictError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {:?}", self.field(), self.kind)
+    }
+}
+
+impl std::error::Error for StrictError {}
+
+impl de::Error for StrictError {
+    fn custom<T: std::fmt::Display>(msg: T) -> Self {
+        StrictError {
+            path: Vec::new(),
+            kind: StrictErrorKind::Invalid(msg.to_string()),
+        }
+    }
+
+    fn missing_field(field: &'static str) -> Self {
+        StrictError {
+            path: Vec::new(),
+            kind: StrictErrorKind::Missing(field.to_string()),
+        }
+    }
+}
+
+fn from_json(e: serde_json::Error) -> StrictError {
+    de::Error::custom(e)
+}
+
+impl StrictError {
+    /// The error as the field message of a refused request.
+    pub fn violations(&self) -> Violations {
+        let mut field = self.field();
+        let code = match &self.kind {
+            StrictErrorKind::UnknownField => "unknown_field",
+            StrictErrorKind::ObjectExpected => "object_expected",
+            StrictErrorKind::ControlCharacter => "control_character",
+            StrictErrorKind::Missing(name) => {
+                field = if field.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{field}.{name}")
+                };
+                "required"
+            }
+            StrictErrorKind::Invalid(_) => "wrong_type",
+        };
+        let mut v = Violations::new();
+        v.add(if field.is_empty() { "body".to_string() } else { field }, code);
+        v
+    }
+}
+
+/// Reads `T` from `value` strictly.
+pub fn from_value<T: de::DeserializeOwned>(value: Value) -> Result<T, StrictError> {
+    T::deserialize(Strict(value))
+}
+
+fn check_text(text: &str) -> Result<(), StrictError> {
+    if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        Err(StrictError {
+            path: Vec::new(),
+            kind: StrictErrorKind::ControlCharacter,
+        })
+    } else {
+        Ok(())
+    }
+}
+
+struct Strict(Value);
+
+/// Scalars read as serde_json reads them, after the string check.
+macro_rules! as_json {
+    ($($method:ident),* $(,)?) => {
+        $(fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, StrictError> {
+            if let Value::String(s) = &self.0 {
+                check_text(s)?;
+            }
+            self.0.$method(visitor).map_err(from_json)
+        })*
+    };
+}
+
+impl<'de> Deserializer<'de> for Strict {
+    type Error = StrictError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, StrictError> {
+        match self.0 {
+            Value::Array(items) => visitor.visit_seq(Items {
+                items: items.into_iter(),
+                index: 0,
+            }),
+            Value::Object(map) => visitor.visit_map(Fields::new(map)),
+            Value::String(s) => {
+                check_text(&s)?;
+                visitor.visit_string(s)
+            }
+            other => other.deserialize_any(visitor).map_err(from_json),
+        }
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, StrictError> {
+        match self.0 {
+            Value::Object(map) => visitor.visit_map(Fields::new(map)),
+            _ => Err(StrictError {
+                path: Vec::new(),
+                kind: StrictErrorKind::ObjectExpected,
+            }),
+        }
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, StrictError> {
+        match self.0 {
+            Value::Object(map) => visitor.visit_map(Fields::new(map)),
+            _ => Err(StrictError {
+                path: Vec::new(),
+                kind: StrictErrorKind::ObjectExpected,
+            }),
+        }
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, StrictError> {
+        match self.0 {
+            Value::Array(items) => visitor.visit_seq(Items {
+                items: items.into_iter(),
+                index: 0,
+            }),
+            other => other.deserialize_seq(visitor).map_err(from_json),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, StrictError> {
+        match self.0 {
+            Value::Null => visitor.visit_none(),
+            other => visitor.visit_some(Strict(other)),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, StrictError> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, StrictError> {
+        if let Value::String(s) = &self.0 {
+            check_text(s)?;
+        }
+        self.0.deserialize_enum(name, variants, visitor).map_err(from_json)
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, StrictError> {
+        // Only a field the type does not know is skipped: refuse it (the caller adds its name).
+        let _ = visitor;
+        Err(StrictError {
+            path: Vec::new(),
+            kind: StrictErrorKind::UnknownField,
+        })
+    }
+
+    as_json!(
+        deserialize_bool,
+        deserialize_i8,
+        deserialize_i16,
+        deserialize_i32,
+        deserialize_i64,
+        deserialize_i128,
+        deserialize_u8,
+        deserialize_u16,
+        deserialize_u32,
+        deserialize_u64,
+        deserialize_u128,
+        deserialize_f32,
+        deserialize_f64,
+        deserialize_char,
+        deserialize_str,
+        deserialize_string,
+        deserialize_bytes,
+        deserialize_byte_buf,
+        deserialize_unit,
+        deserialize_identifier,
+    );
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value, StrictError> {
+        self.0.deserialize_unit_struct(name, visitor).map_err(from_json)
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, StrictError> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, StrictError> {
+        self.deserialize_seq(visitor)
+    }
+}
+
+/// An object's entries, each value read strictly and its errors named by its key.
+struct Fields {
+    entries: serde_json::map::IntoIter,
+    current: Option<(String, Value)>,
+}
+
+impl Fields {
+    fn new(map: Map<String, Value>) -> Self {
+        Fields {
+            entries: map.into_iter(),
+            current: None,
+        }
+    }
+}
+
+impl<'de> MapAccess<'de> for Fields {
+    type Error = StrictError;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, StrictError> {
+        let Some((key, value)) = self.entries.next() else {
+            return Ok(None);
+        };
+        check_text(&key).map_err(|e| e.at(key.clone()))?;
+        let read = seed
+            .deserialize(key.clone().into_deserializer())
+            .map_err(|e: de::value::Error| de::Error::custom(e));
+        let read: Result<K::Value, StrictError> = read;
+        self.current = Some((key.clone(), value));
+        read.map(Some).map_err(|e| e.at(key))
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, StrictError> {
+        let (key, value) = self
+            .current
+            .take()
+            .ok_or_else(|| <StrictError as de::Error>::custom("a value without its key"))?;
+        seed.deserialize(Strict(value)).map_err(|e| e.at(key))
+    }
+}
+
+/// An array's items, each read strictly and its errors named by its index.
+struct Items {
+    items: std::vec::IntoIter<Value>,
+    index: usize,
+}
+
+impl<'de> SeqAccess<'de> for Items {
+    type Error = StrictError;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, StrictError> {
+        let Some(item) = self.items.next() else {
+            return Ok(None);
+        };
+        let index = self.index;
+        self.index += 1;
+        seed.deserialize(Strict(item))
+            .map(Some)
+            .map_err(|e| e.at(index.to_string()))
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.items.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+    use serde_json::json;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Inner {
+        ru: String,
+        en: Option<String>,
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Outer {
+        title: Inner,
+        #[serde(default)]
+        flows: Vec<i64>,
+        term: Option<u32>,
+    }
+
+    fn read(value: Value) -> Result<Outer, (String, StrictErrorKind)> {
+        from_value::<Outer>(value).map_err(|e| (e.field(), e.kind))
+    }
+
+    #[test]
+    fn objects_read_as_before() {
+        let ok = read(json!({"title": {"ru": "Парк", "en": null}, "flows": [1, -2], "term": 12})).unwrap();
+        assert_eq!(ok.title.ru, "Парк");
+        assert_eq!((ok.flows, ok.term), (vec![1, -2], Some(12)));
+        assert_eq!(
+            read(json!({"title": {"ru": "строка\nвторая\tтаб"}})).unwrap().term,
+            None
+        );
+    }
+
+    #[test]
+    fn unknown_fields_are_named_wherever_they_are() {
+        assert_eq!(
+            read(json!({"title": {"ru": "x"}, "stage": "approved"})),
+            Err(("stage".into(), StrictErrorKind::UnknownField))
+        );
+        assert_eq!(
+            read(json!({"title": {"ru": "x", "zz": {}}})),
+            Err(("title.zz".into(), StrictErrorKind::UnknownField))
+        );
+    }
+
+    #[test]
+    fn structs_never_read_from_arrays() {
+        assert_eq!(read(json!([])), Err((String::new(), StrictErrorKind::ObjectExpected)));
+        assert_eq!(
+            read(json!({"title": ["ru", "en"]})),
+            Err(("title".into(), StrictErrorKind::ObjectExpected))
+        );
+    }
+
+    #[test]
+    fn control_characters_are_refused_with_their_field() {
+        assert_eq!(
+            read(json!({"title": {"ru": "a\u{0}b"}})),
+            Err(("title.ru".into(), StrictErrorKind::ControlCharacter))
+        );
+        assert_eq!(
+            read(json!({"title": {"ru": "a"}, "flows": [1, "x"]})).map_err(|e| e.0),
+            Err("flows.1".into())
+        );
+    }
+
+    #[test]
+    fn missing_fields_are_named() {
+        assert_eq!(
+            read(json!({"title": {}})),
+            Err(("title".into(), StrictErrorKind::Missing("ru".into())))
+        );
+    }
+}

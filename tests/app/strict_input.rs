@@ -1,0 +1,163 @@
+//! Hostile JSON: bodies read strictly into their types, or refused with a 422 naming the field,
+//! changing nothing; a body that is not JSON at all is a 400.
+
+use rocket::http::Status;
+use serde_json::{Value, json};
+
+use crate::projects::call;
+use crate::support::{TestApp, spawn_with_fixtures};
+
+/// A submitted Osh project (an appraisal may be recorded on it) and the officer's token.
+async fn submitted_project(app: &TestApp) -> (String, String) {
+    let officer = app.token("officer.osh@demo.kg").await;
+    let fields = json!({
+        "title": {"ru": "Реконструкция котельной № 3", "en": "Boiler house 3"},
+        "sector": "energy", "model": "dbfo", "payment_mechanism": "availability",
+        "capital_cost": {"amount": "41000000.00", "currency": "KGS"}, "term_years": 12
+    });
+    let (status, created) = call(app, "POST", "/api/v1/projects", Some(&officer), fields).await;
+    assert_eq!(status, Status::Created, "{created}");
+    let id = created["id"].as_str().unwrap().to_string();
+    (id, officer)
+}
+
+fn field_codes(body: &Value) -> Vec<String> {
+    body["error"]["fields"]
+        .as_object()
+        .map(|f| f.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+#[rocket::async_test]
+async fn an_appraisal_is_never_read_from_an_array_or_unknown_fields() {
+    let app = spawn_with_fixtures().await;
+    let (id, officer) = submitted_project(&app).await;
+    let uri = format!("/api/v1/projects/{id}/transitions");
+    assert_eq!(
+        call(&app, "POST", &uri, Some(&officer), json!({"action": "submit"}))
+            .await
+            .0,
+        Status::Ok
+    );
+    let uri = format!("/api/v1/projects/{id}/appraisal");
+    let appraisal = json!({"feasibility_study": "ТЭО котельной", "value_for_money": "VfM 7 %"});
+    assert_eq!(
+        call(&app, "PUT", &uri, Some(&officer), appraisal.clone()).await.0,
+        Status::Ok
+    );
+    let (_, before) = call(&app, "GET", &format!("/api/v1/projects/{id}"), None, Value::Null).await;
+
+    let (status, body) = call(&app, "PUT", &uri, Some(&officer), json!([])).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert_eq!(
+        body["error"]["fields"]["body"],
+        json!(["An object is expected here (fields by name, not a list)."])
+    );
+    let (status, body) = call(&app, "PUT", &uri, Some(&officer), json!({"zz": {}})).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert_eq!(
+        body["error"]["fields"]["zz"],
+        json!(["This field is not part of the request: nothing was changed."])
+    );
+    let (_, after) = call(&app, "GET", &format!("/api/v1/projects/{id}"), None, Value::Null).await;
+    assert_eq!(after["appraisal"], before["appraisal"]);
+    assert_eq!(after["appraisal"]["feasibility_study"], "ТЭО котельной");
+    assert_eq!(after["updated_at"], before["updated_at"]);
+}
+
+#[rocket::async_test]
+async fn credentials_are_never_read_positionally() {
+    let app = spawn_with_fixtures().await;
+    let (status, body) = call(
+        &app,
+        "POST",
+        "/api/v1/auth/token",
+        None,
+        json!(["officer.osh@demo.kg", "demo-password"]),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert_eq!(field_codes(&body), vec!["body"]);
+}
+
+#[rocket::async_test]
+async fn a_patch_of_fields_the_author_may_not_set_is_refused_and_changes_nothing() {
+    let app = spawn_with_fixtures().await;
+    let (id, officer) = submitted_project(&app).await;
+    let uri = format!("/api/v1/projects/{id}");
+    let (_, before) = call(&app, "GET", &uri, Some(&officer), Value::Null).await;
+    for (field, value) in [
+        ("stage", json!("approved")),
+        ("municipality_id", json!("1")),
+        ("registry_number", json!("OSH-PPP-2026-999")),
+    ] {
+        let mut patch = json!({"term_years": 20});
+        patch[field] = value;
+        let (status, body) = call(&app, "PATCH", &uri, Some(&officer), patch).await;
+        assert_eq!(status, Status::UnprocessableEntity, "{field}: {body}");
+        assert_eq!(field_codes(&body), vec![field.to_string()]);
+    }
+    let (status, body) = call(&app, "PATCH", &uri, Some(&officer), json!({"initiation": "private"})).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert_eq!(field_codes(&body), vec!["initiation"]);
+    let (_, after) = call(&app, "GET", &uri, Some(&officer), Value::Null).await;
+    assert_eq!(after, before, "nothing changed");
+
+    // Nor can a project be filed as a private initiative without its proponent.
+    let fields = json!({
+        "title": {"ru": "Мнимая частная инициатива"}, "sector": "energy", "model": "dbfo",
+        "initiation": "private", "payment_mechanism": "availability",
+        "capital_cost": {"amount": "1000.00", "currency": "KGS"}, "term_years": 5
+    });
+    let (status, body) = call(&app, "POST", "/api/v1/projects", Some(&officer), fields).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert_eq!(field_codes(&body), vec!["initiation"]);
+}
+
+#[rocket::async_test]
+async fn a_nul_in_any_text_is_a_422_naming_the_field_on_both_engines() {
+    let app = spawn_with_fixtures().await;
+    let officer = app.token("officer.osh@demo.kg").await;
+    let fields = json!({
+        "title": {"ru": "Парк\u{0}Навои"}, "sector": "energy", "model": "dbfo",
+        "payment_mechanism": "availability", "capital_cost": {"amount": "1000.00", "currency": "KGS"},
+        "term_years": 5
+    });
+    let (status, body) = call(&app, "POST", "/api/v1/projects", Some(&officer), fields).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert_eq!(
+        body["error"]["fields"]["title.ru"],
+        json!(["Control characters (such as NUL) are not allowed; only line breaks and tabs."])
+    );
+    // Anonymous routes too: a registration.
+    let registration = json!({
+        "company": {"name": {"ru": "ОсОО\u{0}"}, "inn": "01204200910999"},
+        "account": {"email": "a@b.kg", "full_name": "Тест", "password": "long enough password"}
+    });
+    let (status, body) = call(&app, "POST", "/api/v1/registrations", None, registration).await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    assert!(body["error"]["fields"]["company.name.ru"].is_array(), "{body}");
+}
+
+#[rocket::async_test]
+async fn a_nul_in_a_form_is_a_field_error_not_a_server_error() {
+    let app = spawn_with_fixtures().await;
+    let browser = app.browser().await;
+    let token = crate::support::csrf_token(&browser).await;
+    let form = "name_ru=%D0%9E%D1%81%D0%9E%D0%9E%00&inn=01204200910999&registration_number=1&legal_address=%D0%9E%D1%88\
+                &company_email=a@b.kg&director=%D0%A2%D0%B5%D1%81%D1%82&full_name=%D0%A2%D0%B5%D1%81%D1%82\
+                &email=new@b.kg&password=long+enough+password";
+    let response = browser
+        .post("/register")
+        .header(rocket::http::ContentType::Form)
+        .body(format!("csrf_token={token}&{form}"))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::UnprocessableEntity);
+    let count = ppp_registry::storage::organizations::count_all(&app.db).await.unwrap();
+    let fresh = spawn_with_fixtures().await;
+    let baseline = ppp_registry::storage::organizations::count_all(&fresh.db)
+        .await
+        .unwrap();
+    assert_eq!(count, baseline, "nothing was registered");
+}
