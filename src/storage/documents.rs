@@ -63,7 +63,7 @@ impl TryFrom<VersionRow> for DocumentVersion {
     }
 }
 
-const SELECT: &str = "SELECT v.id, v.document_id, d.project_id, d.kind, d.title, d.visibility, v.version, v.sha256, \
+const SELECT: &str = "SELECT v.id, v.document_id, d.project_id, d.kind, d.title, v.visibility, v.version, v.sha256, \
     v.size_bytes, v.file_type, v.filename, v.uploaded_at FROM document_versions v JOIN documents d ON d.id = v.document_id";
 
 /// The new version of the named document (created on its first upload).
@@ -103,11 +103,12 @@ pub async fn add_version(
     };
     let id: i64 = on_tx!(tx, conn => {
         sqlx::query_scalar(
-            "INSERT INTO document_versions (document_id, version, sha256, size_bytes, file_type, filename, uploaded_by, uploaded_at) \
-             SELECT $1, COALESCE(MAX(version), 0) + 1, $2, $3, $4, $5, $6, $7 FROM document_versions WHERE document_id = $1 \
-             RETURNING id",
+            "INSERT INTO document_versions (document_id, version, sha256, size_bytes, file_type, filename, uploaded_by, uploaded_at, \
+             visibility) SELECT $1, COALESCE(MAX(version), 0) + 1, $2, $3, $4, $5, $6, $7, $8 FROM document_versions \
+             WHERE document_id = $1 RETURNING id",
         )
         .bind(document_id).bind(sha256).bind(size).bind(file_type.as_str()).bind(filename).bind(uploaded_by).bind(now)
+        .bind(visibility.as_str())
         .fetch_one(&mut *conn).await?
     });
     let sql = format!("{SELECT} WHERE v.id = $1");

@@ -154,3 +154,71 @@ async fn internal_documents_stay_inside_and_their_downloads_are_audited() {
         Status::Forbidden
     );
 }
+
+#[rocket::async_test]
+async fn each_version_keeps_its_own_visibility() {
+    let app = spawn_with_fixtures().await;
+    let officer = app.token("officer.osh@demo.kg").await;
+    let title = "Проект концессионного соглашения";
+    let internal = json!({"kind": "other", "title": title, "visibility": "internal"});
+    let public = json!({"kind": "other", "title": title, "visibility": "public"});
+    let (status, first) = upload(
+        &app,
+        &officer,
+        "2",
+        internal.clone(),
+        "draft-v1.pdf",
+        b"%PDF-1.7 internal draft",
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{first}");
+    let (_, second) = upload(
+        &app,
+        &officer,
+        "2",
+        public,
+        "redacted-v2.pdf",
+        b"%PDF-1.7 redacted for publication",
+    )
+    .await;
+    let (_, third) = upload(
+        &app,
+        &officer,
+        "2",
+        internal,
+        "draft-v3.pdf",
+        b"%PDF-1.7 next internal draft",
+    )
+    .await;
+    let id = |v: &Value| v["id"].as_str().unwrap().to_string();
+    let client = &app.client;
+    let anonymous = |uri: String| async move { client.get(uri).dispatch().await.status() };
+    // Publishing the redacted version did not publish the draft before it, and the next
+    // internal draft did not withdraw the published one.
+    assert_eq!(
+        anonymous(format!("/api/v1/documents/{}", id(&first))).await,
+        Status::NotFound
+    );
+    assert_eq!(
+        anonymous(format!("/api/v1/documents/{}", id(&second))).await,
+        Status::Ok
+    );
+    assert_eq!(
+        anonymous(format!("/api/v1/documents/{}", id(&third))).await,
+        Status::NotFound
+    );
+    let (_, listed) = app.get_json("/api/v1/projects/2/documents").await;
+    let versions: Vec<(String, String)> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["title"] == title)
+        .map(|d| {
+            (
+                d["id"].as_str().unwrap().to_string(),
+                d["visibility"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(versions, vec![(id(&second), "public".to_string())]);
+}
