@@ -375,6 +375,7 @@ invalid-tenor = At least 1, and with the grace periods within the operating peri
 invalid-target-dscr = Above 0 and at most 10.
 invalid-too-many-flows = At most 1,201 flows.
 invalid-overflow = The figures are too large to compute exactly.
+invalid-too-costly = This model is too large to compute here: at most 40,000 period-evaluations a request (a 30-year monthly model's sensitivities fit).
 invalid-not-computable = These figures cannot be computed (a division by zero or a rate of -100 %).
 invalid-series-length = At most one value per model period, each at most 10^15.
 error-appraisal-closed = The appraisal is closed: the financial model can change only before approval.

@@ -83,6 +83,7 @@ pub async fn save(
             saved_at: now,
         }
     })?;
+    remember(saved.project_id, saved.version, &results);
     Ok(EvaluatedCase { saved, results })
 }
 
@@ -104,8 +105,40 @@ pub async fn current(
     let saved = financial_models::find(db, project.id, version)
         .await?
         .ok_or(ServiceError::NotFound("financial_model"))?;
-    let results = evaluate(&saved.case)?;
+    let results = results_of(&saved).await?;
     Ok(EvaluatedCase { saved, results })
+}
+
+/// Results of saved versions, which never change: each is computed once (at its save, or at
+/// its first reading after a restart) and then read from here, not recomputed on every view.
+static SAVED_RESULTS: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<(i64, i32), CaseResults>>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// Saved versions' results kept at most (a 30-year monthly model's are about 200 KiB).
+const RESULTS_KEPT: usize = 256;
+
+fn remember(project_id: i64, version: i32, results: &CaseResults) {
+    let mut kept = SAVED_RESULTS.lock().unwrap_or_else(|p| p.into_inner());
+    if kept.len() >= RESULTS_KEPT {
+        kept.clear();
+    }
+    kept.insert((project_id, version), results.clone());
+}
+
+/// A saved version's results: remembered, or computed on the blocking pool and remembered.
+async fn results_of(saved: &SavedCase) -> Result<CaseResults, ServiceError> {
+    let key = (saved.project_id, saved.version);
+    let known = SAVED_RESULTS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&key)
+        .cloned();
+    if let Some(results) = known {
+        return Ok(results);
+    }
+    let results = evaluate_blocking(saved.case.clone()).await?;
+    remember(key.0, key.1, &results);
+    Ok(results)
 }
 
 /// What approval takes from the newest saved model, computed before the approval's change

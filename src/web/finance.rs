@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use crate::domain::finance::appraisal::{CaseResults, FinancialCase};
 use crate::domain::finance::cashflow::{Irr, discounted_payback, irr, mirr, npv, payback};
+use crate::domain::finance::cost;
 use crate::domain::finance::model::{ModelInput, ModelResults, evaluate as run_model};
 use crate::domain::finance::sensitivity::{Output, Scenario, Tornado, demand_break_even, scenarios, tornado};
 use crate::domain::finance::{FinanceError, amount_in_range, rate_in_range};
@@ -19,6 +20,7 @@ use crate::storage::Db;
 use crate::web::AppState;
 use crate::web::api_error::ApiError;
 use crate::web::auth::{Audit, Authorized, MaybeUser, ProjectStaff};
+use crate::web::compute::ComputeTicket;
 use crate::web::json::ApiJson;
 
 /// At most this many flows (100 years of monthly periods).
@@ -84,12 +86,13 @@ fn check(request: &CashflowRequest) -> Result<(), Violations> {
     v.into_result()
 }
 
-/// Runs a long computation on the blocking pool, so that a large model does not hold up the
-/// async workers serving everyone else.
-async fn off_the_workers<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
-    rocket::tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|_| ApiError::for_status(rocket::http::Status::InternalServerError))
+/// A model whose run would cost more than a public request may: 422 on `field`.
+fn within_bound(field: &str, ok: bool) -> Result<(), ApiError> {
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::field(field, "too_costly"))
+    }
 }
 
 /// A computation that cannot be carried out exactly is the input's fault: 422 on `field`.
@@ -107,16 +110,24 @@ fn refused(field: &str) -> impl Fn(FinanceError) -> ApiError + '_ {
         (status = 400, description = "Not JSON, or not this shape", body = crate::web::openapi::ErrorBody),
         (status = 422, description = "Empty or too many flows, a rate out of range, an overflow", body = crate::web::openapi::ErrorBody)))]
 #[rocket::post("/finance/cashflows", data = "<body>")]
-pub fn cashflows(body: ApiJson<CashflowRequest>) -> Result<Json<CashflowResults>, ApiError> {
+pub async fn cashflows(
+    _admitted: ComputeTicket,
+    body: ApiJson<CashflowRequest>,
+    app: &State<AppState>,
+) -> Result<Json<CashflowResults>, ApiError> {
     let request = body.0;
     check(&request).map_err(|v| ApiError::validation(&v))?;
+    app.compute.run(move || cashflow_figures(&request)).await?.map(Json)
+}
+
+fn cashflow_figures(request: &CashflowRequest) -> Result<CashflowResults, ApiError> {
     let flows = &request.flows;
     let on_flows = refused("flows");
     let mirr_value = match (request.finance_rate, request.reinvest_rate) {
         (Some(f), Some(r)) => mirr(flows, f, r).map_err(&on_flows)?,
         _ => None,
     };
-    Ok(Json(CashflowResults {
+    Ok(CashflowResults {
         npv: request
             .rate
             .map(|r| npv(r, flows))
@@ -131,7 +142,7 @@ pub fn cashflows(body: ApiJson<CashflowRequest>) -> Result<Json<CashflowResults>
             .transpose()
             .map_err(refused("rate"))?
             .flatten(),
-    }))
+    })
 }
 
 /// The whole PPP project model: the period table and every metric (NPV, project and equity
@@ -143,10 +154,15 @@ pub fn cashflows(body: ApiJson<CashflowRequest>) -> Result<Json<CashflowResults>
         (status = 400, description = "Not JSON, or not this shape", body = crate::web::openapi::ErrorBody),
         (status = 422, description = "A field out of range, named; or figures too large to compute", body = crate::web::openapi::ErrorBody)))]
 #[rocket::post("/finance/evaluate", data = "<body>")]
-pub async fn evaluate(body: ApiJson<ModelInput>) -> Result<Json<ModelResults>, ApiError> {
+pub async fn evaluate(
+    _admitted: ComputeTicket,
+    body: ApiJson<ModelInput>,
+    app: &State<AppState>,
+) -> Result<Json<ModelResults>, ApiError> {
     let input = body.0;
     input.validate().map_err(|v| ApiError::validation(&v))?;
-    let results = off_the_workers(move || run_model(&input)).await?;
+    within_bound("model", cost::evaluation_within_bound(&input))?;
+    let results = app.compute.run(move || run_model(&input)).await?;
     Ok(Json(results.map_err(refused("model"))?))
 }
 
@@ -247,7 +263,11 @@ pub struct SensitivityResults {
         (status = 400, description = "Not JSON, or not this shape", body = crate::web::openapi::ErrorBody),
         (status = 422, description = "A field out of range, named", body = crate::web::openapi::ErrorBody)))]
 #[rocket::post("/finance/sensitivity", data = "<body>")]
-pub async fn sensitivity(body: ApiJson<SensitivityRequest>) -> Result<Json<SensitivityResults>, ApiError> {
+pub async fn sensitivity(
+    _admitted: ComputeTicket,
+    body: ApiJson<SensitivityRequest>,
+    app: &State<AppState>,
+) -> Result<Json<SensitivityResults>, ApiError> {
     let request = body.0;
     let mut v = match request.model.validate() {
         Ok(()) => Violations::new(),
@@ -262,14 +282,17 @@ pub async fn sensitivity(body: ApiJson<SensitivityRequest>) -> Result<Json<Sensi
         v.add("swing", "swing_range");
     }
     v.into_result().map_err(|v| ApiError::validation(&v))?;
+    within_bound("model", cost::sensitivity_within_bound(&request.model))?;
     let (model, output) = (request.model, request.output);
-    let computed = off_the_workers(move || -> Result<SensitivityResults, FinanceError> {
-        Ok(SensitivityResults {
-            tornado: tornado(&model, output, swing)?,
-            scenarios: scenarios(&model)?,
-            demand_break_even: demand_break_even(&model)?,
+    let computed = app
+        .compute
+        .run(move || -> Result<SensitivityResults, FinanceError> {
+            Ok(SensitivityResults {
+                tornado: tornado(&model, output, swing)?,
+                scenarios: scenarios(&model)?,
+                demand_break_even: demand_break_even(&model)?,
+            })
         })
-    })
-    .await?;
+        .await?;
     Ok(Json(computed.map_err(refused("model"))?))
 }

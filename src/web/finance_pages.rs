@@ -381,9 +381,11 @@ fn results_view(ctx: &PageContext, evaluated: &EvaluatedCase, sens: Sensitivitie
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn render(
     ctx: &PageContext,
     db: &Db,
+    app: &AppState,
     id: i64,
     values: Option<HashMap<String, String>>,
     errors: &Violations,
@@ -403,8 +405,8 @@ async fn render(
     let sens = match &current {
         Some(c) => {
             let model = c.saved.case.model.clone();
-            let computed = rocket::tokio::task::spawn_blocking(move || sensitivities(&model)).await;
-            Some(computed.map_err(|_| PageError::new(Status::InternalServerError))?)
+            let computed = app.compute.run(move || sensitivities(&model)).await;
+            Some(computed.map_err(|e| PageError::new(e.status))?)
         }
         None => None,
     };
@@ -441,12 +443,13 @@ pub async fn page(
     id: &str,
     flash: Option<FlashMessage<'_>>,
     db: &State<Db>,
+    app: &State<AppState>,
 ) -> Result<(Status, Template), PageError> {
     let id = id.parse().map_err(|_| PageError::new(Status::NotFound))?;
     let flash = flash
         .filter(|f| f.message().starts_with("fm-"))
         .map(|f| ctx.lang.text(f.message()));
-    render(&ctx, db, id, None, &Violations::new(), flash, Status::Ok).await
+    render(&ctx, db, app, id, None, &Violations::new(), flash, Status::Ok).await
 }
 
 #[rocket::post("/projects/<id>/financial-model", data = "<form>")]
@@ -474,7 +477,7 @@ pub async fn save(
         ))),
         // What was typed stays, each field with its message; nothing was saved.
         Err(ServiceError::Invalid(v)) => {
-            let page = render(&ctx, db, id, Some(form.f), &v, None, Status::UnprocessableEntity).await?;
+            let page = render(&ctx, db, app, id, Some(form.f), &v, None, Status::UnprocessableEntity).await?;
             Ok(Err(page))
         }
         Err(e) => Err(e.into()),

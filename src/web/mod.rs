@@ -10,6 +10,7 @@ mod assets;
 mod audit;
 pub mod auth;
 mod catchers;
+pub mod compute;
 mod dashboard;
 mod documents;
 mod download;
@@ -42,6 +43,8 @@ pub struct AppState {
     pub config: AppConfig,
     pub clock: SharedClock,
     pub blobs: std::sync::Arc<dyn crate::storage::blobs::BlobStore>,
+    /// Admission to the public computations.
+    pub compute: compute::ComputeGate,
 }
 
 pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
@@ -52,6 +55,7 @@ pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
             blobs: std::sync::Arc::new(crate::storage::blobs::LocalDirectory::new(&config.app.upload_dir)),
             config: config.app,
             clock,
+            compute: compute::ComputeGate::for_this_machine(),
         })
         .attach(Template::custom(move |engines| {
             filters::register(&mut engines.tera, zone)

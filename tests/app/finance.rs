@@ -516,3 +516,67 @@ async fn sensitivities_through_the_api() {
     let fields: Vec<&String> = out["error"]["fields"].as_object().unwrap().keys().collect();
     assert_eq!(fields, vec!["model.periods_per_year", "swing"]);
 }
+
+#[rocket::async_test]
+async fn public_computation_is_bounded_before_any_work() {
+    let app = spawn().await;
+    // A century of monthly periods: one run is allowed, its sensitivities are not.
+    let mut century: Value = serde_json::from_str(ppp_registry::domain::finance::model::TOLL_ROAD_25Y).unwrap();
+    century["periods_per_year"] = json!(12);
+    century["construction_periods"] = json!(24);
+    century["operation_periods"] = json!(1_176);
+    let mut phasing = vec!["0.04"; 23];
+    phasing.push("0.08");
+    century["capex_phasing"] = json!(phasing);
+    let body = json!({"model": century, "output": "equity_irr"}).to_string();
+    let (status, refused) = post(&app, "/api/v1/finance/sensitivity", &body).await;
+    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    assert_eq!(
+        refused["error"]["fields"]
+            .as_object()
+            .map(|f| f.keys().cloned().collect::<Vec<_>>()),
+        Some(vec!["model".to_string()]),
+        "{refused}"
+    );
+    assert!(
+        refused["error"]["fields"]["model"][0]
+            .as_str()
+            .is_some_and(|m| m.contains("40 000")),
+        "{refused}"
+    );
+
+    // An anonymous address gets 30 computations a minute (the refused one above counted), then
+    // waits.
+    let flows = r#"{"flows": ["-1000", "300", "400", "500"]}"#;
+    for _ in 0..29 {
+        assert_eq!(post(&app, "/api/v1/finance/cashflows", flows).await.0, Status::Ok);
+    }
+    let response = app
+        .client
+        .post("/api/v1/finance/cashflows")
+        .header(ContentType::JSON)
+        .body(flows)
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::TooManyRequests);
+    let retry: u64 = response.headers().get_one("Retry-After").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+}
+
+#[rocket::async_test]
+async fn signed_in_callers_are_not_held_to_the_anonymous_allowance() {
+    let app = crate::support::spawn_with_fixtures().await;
+    let token = app.token("officer.osh@demo.kg").await;
+    let flows = r#"{"flows": ["-1000", "300", "400", "500"]}"#;
+    for _ in 0..35 {
+        let response = app
+            .client
+            .post("/api/v1/finance/cashflows")
+            .header(ContentType::JSON)
+            .header(rocket::http::Header::new("Authorization", format!("Bearer {token}")))
+            .body(flows)
+            .dispatch()
+            .await;
+        assert_eq!(response.status(), Status::Ok);
+    }
+}

@@ -5,6 +5,7 @@
 pub mod annuity;
 pub mod appraisal;
 pub mod cashflow;
+pub mod cost;
 pub mod dated;
 pub mod exact;
 pub mod model;
