@@ -72,6 +72,7 @@ error-unavailable = The database cannot be reached; try again later.
 
 invalid-required = This field is required.
 invalid-too-long = The value is too long.
+invalid-plain-decimal = Write the number plainly: digits, optionally a point and more digits (no exponent, no separators, at most 28 digits), best as a string.
 invalid-fixed-by-route = Fixed by how the project was filed: a private initiative is filed through /api/v1/proposals.
 invalid-unknown-field = This field is not part of the request: nothing was changed.
 invalid-object-expected = An object is expected here (fields by name, not a list).

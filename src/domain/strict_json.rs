@@ -29,6 +29,9 @@ pub enum StrictErrorKind {
     ObjectExpected,
     /// A string with a control character.
     ControlCharacter,
+    /// A decimal that is not written plainly (`1E-2`, `.5`, `1_000`), has more digits than can
+    /// be kept exactly (28), or is a JSON number that a binary float cannot carry exactly.
+    NotPlainDecimal,
     /// A required field is missing.
     Missing(String),
     /// Anything else serde says: a wrong type, a bad value.
@@ -83,6 +86,7 @@ impl StrictError {
             StrictErrorKind::UnknownField => "unknown_field",
             StrictErrorKind::ObjectExpected => "object_expected",
             StrictErrorKind::ControlCharacter => "control_character",
+            StrictErrorKind::NotPlainDecimal => "plain_decimal",
             StrictErrorKind::Missing(name) => {
                 field = if field.is_empty() {
                     name.clone()
@@ -115,6 +119,58 @@ fn check_text(text: &str) -> Result<(), StrictError> {
     }
 }
 
+/// Whether the visitor reads a `rust_decimal::Decimal` (it says so in what it expects): such a
+/// value must be written plainly and kept exactly, never rounded on the way in.
+fn reads_decimal<'de, V: Visitor<'de>>(visitor: &V) -> bool {
+    struct Expecting<'a, V>(&'a V);
+    impl<'de, V: Visitor<'de>> std::fmt::Display for Expecting<'_, V> {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            self.0.expecting(f)
+        }
+    }
+    Expecting(visitor).to_string().contains("Decimal")
+}
+
+/// Digits, an optional point followed by digits, an optional leading minus; at most 28 digits
+/// in all (what a Decimal keeps exactly).
+pub fn is_plain_decimal(text: &str) -> bool {
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let (whole, fraction) = match unsigned.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (unsigned, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    digits(whole) && fraction.is_none_or(digits) && whole.len() + fraction.map_or(0, str::len) <= 28
+}
+
+/// A JSON number a Decimal may be read from exactly: an integer, or a float whose shortest
+/// form has at most 15 significant digits and no exponent (beyond that, the binary float the
+/// parser made may already differ from what was sent).
+fn is_exact_number(number: &serde_json::Number) -> bool {
+    if number.is_i64() || number.is_u64() {
+        return true;
+    }
+    let text = number.to_string();
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    is_plain_decimal(&text) && digits.trim_start_matches('0').len() <= 15
+}
+
+fn check_decimal(value: &Value) -> Result<(), StrictError> {
+    let plain = match value {
+        Value::String(s) => is_plain_decimal(s),
+        Value::Number(n) => is_exact_number(n),
+        _ => true,
+    };
+    if plain {
+        Ok(())
+    } else {
+        Err(StrictError {
+            path: Vec::new(),
+            kind: StrictErrorKind::NotPlainDecimal,
+        })
+    }
+}
+
 struct Strict(Value);
 
 /// Scalars read as serde_json reads them, after the string check.
@@ -123,6 +179,9 @@ macro_rules! as_json {
         $(fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, StrictError> {
             if let Value::String(s) = &self.0 {
                 check_text(s)?;
+            }
+            if reads_decimal(&visitor) {
+                check_decimal(&self.0)?;
             }
             self.0.$method(visitor).map_err(from_json)
         })*
@@ -133,6 +192,9 @@ impl<'de> Deserializer<'de> for Strict {
     type Error = StrictError;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, StrictError> {
+        if reads_decimal(&visitor) {
+            check_decimal(&self.0)?;
+        }
         match self.0 {
             Value::Array(items) => visitor.visit_seq(Items {
                 items: items.into_iter(),
@@ -390,6 +452,33 @@ mod tests {
             read(json!({"title": {"ru": "a"}, "flows": [1, "x"]})).map_err(|e| e.0),
             Err("flows.1".into())
         );
+    }
+
+    #[test]
+    fn decimals_are_plain_and_exact_or_refused() {
+        #[derive(Debug, Deserialize)]
+        struct Amount {
+            #[allow(dead_code)]
+            amount: rust_decimal::Decimal,
+        }
+        let read = |v: Value| from_value::<Amount>(v).map(|_| ()).map_err(|e| (e.field(), e.kind));
+        for ok in [json!("1000.50"), json!("-0.5"), json!(1000), json!(12.25), json!("0")] {
+            assert_eq!(read(json!({"amount": ok})), Ok(()), "{ok}");
+        }
+        for bad in [
+            json!("1_000"),
+            json!(".5"),
+            json!("1E-2"),
+            json!("1000.0000000000000000000000000000001"),
+            json!(1000.0000000000001),
+            json!(" 5"),
+        ] {
+            assert_eq!(
+                read(json!({"amount": bad})),
+                Err(("amount".into(), StrictErrorKind::NotPlainDecimal)),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -161,3 +161,40 @@ async fn a_nul_in_a_form_is_a_field_error_not_a_server_error() {
         .unwrap();
     assert_eq!(count, baseline, "nothing was registered");
 }
+
+#[rocket::async_test]
+async fn amounts_are_plain_decimals_kept_exactly_or_refused() {
+    let app = spawn_with_fixtures().await;
+    let officer = app.token("officer.osh@demo.kg").await;
+    let project = |amount: Value| {
+        json!({
+            "title": {"ru": "Освещение бульвара Эркиндик"}, "sector": "energy", "model": "dbfo",
+            "payment_mechanism": "availability", "capital_cost": {"amount": amount, "currency": "KGS"},
+            "term_years": 10
+        })
+    };
+    for bad in [
+        json!("1000.0000000000000000000000000000001"),
+        json!(1000.0000000000001),
+        json!("1_000"),
+        json!(".5"),
+        json!("1E-2"),
+    ] {
+        let (status, body) = call(&app, "POST", "/api/v1/projects", Some(&officer), project(bad.clone())).await;
+        assert_eq!(status, Status::UnprocessableEntity, "{bad}: {body}");
+        assert_eq!(field_codes(&body), vec!["capital_cost.amount"], "{bad}");
+    }
+    let (status, created) = call(
+        &app,
+        "POST",
+        "/api/v1/projects",
+        Some(&officer),
+        project(json!("1000.50")),
+    )
+    .await;
+    assert_eq!(status, Status::Created);
+    assert_eq!(created["capital_cost"]["amount"], "1000.50");
+    let (status, created) = call(&app, "POST", "/api/v1/projects", Some(&officer), project(json!(2500))).await;
+    assert_eq!(status, Status::Created, "a plain JSON integer is exact");
+    assert_eq!(created["capital_cost"]["amount"], "2500.00");
+}
