@@ -138,3 +138,32 @@ async fn the_openapi_description_is_openapi_3_and_lists_every_api_route() {
     assert!(doc["components"]["schemas"]["Health"]["example"].is_object());
     assert!(doc["components"]["schemas"]["OrganizationView"]["example"].is_object());
 }
+
+/// Code lists are described by the codes on the wire, so a generated client reads them.
+#[rocket::async_test]
+async fn code_lists_in_the_openapi_description_are_the_wire_codes() {
+    let app = spawn().await;
+    let (_, doc) = app.get_json("/api/v1/openapi.json").await;
+    let codes = |schema: &str| doc["components"]["schemas"][schema]["enum"].clone();
+    assert_eq!(
+        codes("Stage"),
+        serde_json::json!(
+            ppp_registry::domain::project::Stage::ALL
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+        )
+    );
+    assert!(codes("Stage").as_array().unwrap().contains(&serde_json::json!("draft")));
+    assert!(
+        codes("PppModel")
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("bot"))
+    );
+    let risks = codes("RiskAllocation");
+    assert!(
+        risks.as_array().unwrap().contains(&serde_json::json!("privateParty")),
+        "{risks}"
+    );
+}
