@@ -1,0 +1,228 @@
+//! The JSON API of the registry: list, file, read, edit, appraise and move projects, and file
+//! private initiatives.
+
+use rocket::State;
+use rocket::http::Status;
+use rocket::serde::json::Json;
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::domain::ids::OrgId;
+use crate::domain::policy::draft_scope;
+use crate::domain::project::{Action, Appraisal, ProjectFields, ProponentAdvantage};
+use crate::services::projects as service;
+use crate::storage::Db;
+use crate::storage::projects::{self, ProjectCursor};
+use crate::web::AppState;
+use crate::web::api_auth::{Created, created_response};
+use crate::web::api_error::ApiError;
+use crate::web::auth::{Audit, Authorized, Bidders, MaybeUser, Officer, ProjectActors, ProjectAuthors, ProjectStaff};
+use crate::web::json::ApiJson;
+use crate::web::paging::{ListPage, check_limit, page_of};
+
+use super::query::*;
+use super::views::*;
+
+/// The registry: every project that is not a draft, and the caller's own municipality's drafts.
+#[utoipa::path(get, operation_id = "projects_list", path = "/api/v1/projects", tag = "projects",
+    params(("stage" = Option<String>, Query, description = "`draft`, `submitted`, `appraisal`, `approved`, ..."),
+        ("municipality" = Option<String>, Query, description = "Organisation id"),
+        ("sector" = Option<String>, Query, description = "`transport`, `street_lighting`, `waste`, ..."),
+        ("model" = Option<String>, Query, description = "`bot`, `dbfo`, `concession`, ..."),
+        ("initiation" = Option<String>, Query, description = "`public` or `private` (private initiatives)"),
+        ("min_value" = Option<String>, Query, description = "Lowest capital cost, in `currency`"),
+        ("max_value" = Option<String>, Query, description = "Highest capital cost, in `currency`"),
+        ("currency" = Option<String>, Query, description = "`KGS` (default) or `USD`, for the value range"),
+        ("q" = Option<String>, Query, description = "Words that begin words of the titles or description (ё = е, any case)"),
+        ("sort" = Option<String>, Query, description = "`oldest` (default), `newest`, `cost_asc` or `cost_desc` (by currency, then amount)"),
+        ("after" = Option<String>, Query, description = "Cursor (of the same `sort`)"),
+        ("limit" = Option<u32>, Query, description = "1 to 200, default 50")),
+    responses((status = 200, description = "One page", body = ListPage<ProjectSummaryView>),
+        (status = 422, description = "A parameter is invalid", body = crate::web::openapi::ErrorBody)))]
+#[rocket::get("/projects?<params..>")]
+pub async fn list(
+    who: MaybeUser,
+    params: ProjectQuery,
+    db: &State<Db>,
+) -> Result<Json<ListPage<ProjectSummaryView>>, ApiError> {
+    let (filter, sort) = parse_filter(&params).map_err(|v| ApiError::validation(&v))?;
+    let after = params
+        .after
+        .as_deref()
+        .map(|a| ProjectCursor::parse(sort, a).ok_or_else(|| ApiError::field("after", "cursor")))
+        .transpose()?;
+    let limit = check_limit(params.limit.as_deref())?;
+    let rows = projects::list(
+        db,
+        &filter,
+        draft_scope(who.0.as_ref()),
+        sort,
+        after.as_ref(),
+        limit + 1,
+    )
+    .await?;
+    Ok(Json(page_of(
+        rows,
+        limit,
+        |p| ProjectCursor::after(sort, p).to_string(),
+        ProjectSummaryView::from,
+    )))
+}
+
+/// Files a draft (officers, for their own municipality).
+#[utoipa::path(post, path = "/api/v1/projects", tag = "projects", request_body = ProjectFields,
+    responses((status = 201, description = "The new draft", body = ProjectView),
+        (status = 403, description = "Not an officer", body = crate::web::openapi::ErrorBody),
+        (status = 422, description = "Invalid fields", body = crate::web::openapi::ErrorBody)),
+    security(("bearer" = [])))]
+#[rocket::post("/projects", data = "<body>")]
+pub async fn create(
+    who: Officer,
+    body: ApiJson<ProjectFields>,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<(Status, Created<ProjectView>), ApiError> {
+    let project = service::create(db, &*app.clock, &audit.0, &who.0, &body.0).await?;
+    let location = format!("/api/v1/projects/{}", project.id);
+    Ok(created_response(with_timeline(db, project).await?, location))
+}
+
+/// One project with its timeline; a draft exists only for its municipality and reviewers.
+#[utoipa::path(get, operation_id = "projects_show", path = "/api/v1/projects/{id}", tag = "projects",
+    params(("id" = String, Path, description = "Project id")),
+    responses((status = 200, description = "The project", body = ProjectView),
+        (status = 404, description = "No such project, or a draft of another municipality", body = crate::web::openapi::ErrorBody)))]
+#[rocket::get("/projects/<id>")]
+pub async fn show(who: MaybeUser, id: &str, db: &State<Db>) -> Result<Json<ProjectView>, ApiError> {
+    let project = service::read(db, who.0.as_ref(), parse_id(id)?).await?;
+    Ok(Json(with_timeline(db, project).await?))
+}
+
+/// Edits a draft with a JSON merge patch of its fields (officers of its municipality).
+#[utoipa::path(patch, path = "/api/v1/projects/{id}", tag = "projects",
+    params(("id" = String, Path, description = "Project id")),
+    request_body(content = Object, description = "A JSON merge patch of the project's fields",
+        example = json!({"term_years": 12, "title": {"en": "Osh e-ticketing"}})),
+    responses((status = 200, description = "The edited draft", body = ProjectView),
+        (status = 409, description = "Only drafts can be edited", body = crate::web::openapi::ErrorBody),
+        (status = 422, description = "Invalid fields", body = crate::web::openapi::ErrorBody)),
+    security(("bearer" = [])))]
+#[rocket::patch("/projects/<id>", data = "<body>")]
+pub async fn patch(
+    who: Authorized<ProjectAuthors>,
+    id: &str,
+    body: ApiJson<Value>,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<Json<ProjectView>, ApiError> {
+    let edit = service::FieldsEdit::MergePatch(&body.0);
+    let project = service::update(db, &*app.clock, &audit.0, &who.0, parse_id(id)?, edit).await?;
+    Ok(Json(with_timeline(db, project).await?))
+}
+
+/// Records the appraisal: feasibility study, value for money and affordability with sources.
+#[utoipa::path(put, path = "/api/v1/projects/{id}/appraisal", tag = "projects", request_body = Appraisal,
+    params(("id" = String, Path, description = "Project id")),
+    responses((status = 200, description = "The project", body = ProjectView),
+        (status = 409, description = "Not submitted or in appraisal", body = crate::web::openapi::ErrorBody)),
+    security(("bearer" = [])))]
+#[rocket::put("/projects/<id>/appraisal", data = "<body>")]
+pub async fn appraisal(
+    who: Authorized<ProjectStaff>,
+    id: &str,
+    body: ApiJson<Appraisal>,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<Json<ProjectView>, ApiError> {
+    let project = service::record_appraisal(db, &*app.clock, &audit.0, &who.0, parse_id(id)?, &body.0).await?;
+    Ok(Json(with_timeline(db, project).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"action": "return", "comment": "Уточните тарифную модель и приложите ТЭО"}))]
+pub struct TransitionRequest {
+    /// `submit`, `start_appraisal`, `approve`, `return`, `reject` or `cancel`.
+    pub action: String,
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// Moves the project: 403 when the role may not, 409 when the stage does not allow it (or the
+/// appraisal is incomplete, naming each gap), 422 when a required reason is missing.
+#[utoipa::path(post, path = "/api/v1/projects/{id}/transitions", tag = "projects", request_body = TransitionRequest,
+    params(("id" = String, Path, description = "Project id")),
+    responses((status = 200, description = "The project after the transition", body = ProjectView),
+        (status = 403, description = "This role may not", body = crate::web::openapi::ErrorBody),
+        (status = 409, description = "`invalid_transition` or `precondition_failed`", body = crate::web::openapi::ErrorBody),
+        (status = 422, description = "A reason is required", body = crate::web::openapi::ErrorBody)),
+    security(("bearer" = [])))]
+#[rocket::post("/projects/<id>/transitions", data = "<body>")]
+pub async fn transition(
+    who: Authorized<ProjectActors>,
+    id: &str,
+    body: ApiJson<TransitionRequest>,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<Json<ProjectView>, ApiError> {
+    let id = parse_id(id)?;
+    let action = Action::parse(body.0.action.trim()).ok_or_else(|| ApiError::field("action", "code_value"))?;
+    let project = service::transition(
+        db,
+        &*app.clock,
+        &audit.0,
+        &who.0,
+        id,
+        action,
+        &body.0.comment,
+        app.config.completeness_check_days,
+    )
+    .await?;
+    Ok(Json(with_timeline(db, project).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"municipality_id": "4", "advantage": {"kind": "bonus", "percent": "5"},
+    "fields": {"title": {"ru": "Солнечная электростанция на крышах школ г. Ош"}, "sector": "energy", "model": "boot",
+    "payment_mechanism": "availability", "capital_cost": {"amount": "64000000.00", "currency": "KGS"}, "term_years": 15}}))]
+pub struct ProposalRequest {
+    #[schema(value_type = String)]
+    pub municipality_id: OrgId,
+    pub fields: ProjectFields,
+    pub advantage: ProponentAdvantage,
+}
+
+/// A company files an unsolicited proposal (private initiative) with a municipality. It is
+/// submitted at once; the municipality's completeness check is due in the configured days.
+#[utoipa::path(post, path = "/api/v1/proposals", tag = "projects", request_body = ProposalRequest,
+    responses((status = 201, description = "The proposal, submitted", body = ProjectView),
+        (status = 403, description = "Not a bidder", body = crate::web::openapi::ErrorBody),
+        (status = 422, description = "Invalid fields", body = crate::web::openapi::ErrorBody)),
+    security(("bearer" = [])))]
+#[rocket::post("/proposals", data = "<body>")]
+pub async fn propose(
+    who: Authorized<Bidders>,
+    body: ApiJson<ProposalRequest>,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<(Status, Created<ProjectView>), ApiError> {
+    let request = body.0;
+    let project = service::file_private_initiative(
+        db,
+        &*app.clock,
+        &audit.0,
+        &who.0,
+        request.municipality_id,
+        &request.fields,
+        &request.advantage,
+        app.config.completeness_check_days,
+    )
+    .await?;
+    let location = format!("/api/v1/projects/{}", project.id);
+    Ok(created_response(with_timeline(db, project).await?, location))
+}
