@@ -235,6 +235,7 @@ impl Replay<'_> {
                     *action,
                     comment,
                     crate::config::DEFAULT_COMPLETENESS_CHECK_DAYS,
+                    None,
                 )
                 .await
                 .map_err(|e| describe(&e))?;

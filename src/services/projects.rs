@@ -169,8 +169,8 @@ fn audit_action(action: Action) -> &'static str {
 /// Takes a lifecycle action: the pure rules decide, then the stage, registry number (at the
 /// first submission), timeline entry and audit event are written together. An approval's
 /// figures come from the saved financial model, run before the change begins; if a newer
-/// model is saved meanwhile, the approval is refused (409) rather than record figures the
-/// approver did not see.
+/// model is saved meanwhile, or `reviewed_model` (the version the approver saw) is not the
+/// newest, the approval is refused (409) rather than record figures the approver did not see.
 #[allow(clippy::too_many_arguments)]
 pub async fn transition(
     db: &Db,
@@ -181,13 +181,20 @@ pub async fn transition(
     action: Action,
     comment: &str,
     completeness_days: i64,
+    reviewed_model: Option<i32>,
 ) -> Result<Project, ServiceError> {
     let figures = match action {
         Action::Approve => {
             // Refused first, before a model runs for someone who may not approve it.
             let seen = read(db, Some(who), id).await?;
             permit(policy::may_take(who, &seen.facts(), action), "project")?;
-            Some(financial_models::appraisal_figures(db, id).await?)
+            let figures = financial_models::appraisal_figures(db, id).await?;
+            // The approver names the model version they reviewed: a newer one is not approved
+            // unseen.
+            if reviewed_model.is_some_and(|v| figures.version != Some(v)) {
+                return Err(ServiceError::Conflict("error-model-changed"));
+            }
+            Some(figures)
         }
         _ => None,
     };

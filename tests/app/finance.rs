@@ -247,12 +247,23 @@ async fn a_projects_model_is_saved_in_versions_and_approval_takes_its_figures() 
     let appraisal = json!({"feasibility_study": "ТЭО мусоросортировочного завода (PDF)"});
     let (status, _) = call(&app, "PUT", "/api/v1/projects/5/appraisal", Some(&approver), appraisal).await;
     assert_eq!(status, Status::Ok);
+    // An approver who reviewed version 1 does not approve version 2 unseen.
+    let (status, body) = call(
+        &app,
+        "POST",
+        "/api/v1/projects/5/transitions",
+        Some(&approver),
+        json!({"action": "approve", "model_version": 1}),
+    )
+    .await;
+    assert_eq!(status, Status::Conflict, "{body}");
+    assert_eq!(body["error"]["code"], "conflict");
     let (status, approved) = call(
         &app,
         "POST",
         "/api/v1/projects/5/transitions",
         Some(&approver),
-        transition("approve"),
+        json!({"action": "approve", "model_version": 2}),
     )
     .await;
     assert_eq!(status, Status::Ok, "{approved}");

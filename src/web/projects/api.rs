@@ -149,6 +149,10 @@ pub struct TransitionRequest {
     pub action: String,
     #[serde(default)]
     pub comment: String,
+    /// `approve`: the financial model version the approver reviewed; refused (409
+    /// `error-model-changed`) if a newer one has been saved since.
+    #[serde(default)]
+    pub model_version: Option<i32>,
 }
 
 /// Moves the project: 403 when the role may not, 409 when the stage does not allow it (or the
@@ -157,7 +161,7 @@ pub struct TransitionRequest {
     params(("id" = String, Path, description = "Project id")),
     responses((status = 200, description = "The project after the transition", body = ProjectView),
         (status = 403, description = "This role may not", body = crate::web::openapi::ErrorBody),
-        (status = 409, description = "`invalid_transition` or `precondition_failed`", body = crate::web::openapi::ErrorBody),
+        (status = 409, description = "`invalid_transition`, `precondition_failed`, or `conflict` when the model changed since the approver reviewed it", body = crate::web::openapi::ErrorBody),
         (status = 422, description = "A reason is required", body = crate::web::openapi::ErrorBody)),
     security(("bearer" = [])))]
 #[rocket::post("/projects/<id>/transitions", data = "<body>")]
@@ -180,6 +184,7 @@ pub async fn transition(
         action,
         &body.0.comment,
         app.config.completeness_check_days,
+        body.0.model_version,
     )
     .await?;
     Ok(Json(with_timeline(db, project).await?))

@@ -139,6 +139,10 @@ pub async fn page(
     let project = service::read(db, ctx.user.as_ref(), parse_id(id)?).await?;
     let timeline = projects::timeline(db, project.id).await?;
     let documents = crate::services::documents::list(db, ctx.user.as_ref(), project.id).await?;
+    // The approval form names the model version the approver sees here.
+    let model_version = crate::storage::financial_models::find(db.inner(), project.id, None)
+        .await?
+        .map(|m| m.version);
     let facts = project.facts();
     let can_upload = ctx
         .user
@@ -185,6 +189,7 @@ pub async fn page(
             "missing": project.appraisal.missing(),
             "timeline": timeline,
             "actions": actions,
+            "model_version": model_version,
             "flash": flash,
             "documents": documents,
             "can_upload": can_upload,
@@ -202,6 +207,8 @@ pub struct TransitionForm {
     action: String,
     #[field(default = String::new())]
     comment: String,
+    /// The financial model version the page showed, for an approval.
+    model_version: Option<i32>,
 }
 
 #[rocket::post("/projects/<id>/transitions", data = "<form>")]
@@ -227,6 +234,7 @@ pub async fn transition_form(
         action,
         &form.comment,
         app.config.completeness_check_days,
+        form.model_version,
     )
     .await
     {
