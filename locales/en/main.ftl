@@ -88,6 +88,7 @@ invalid-public-kind = Allowed values: municipality, antimonopoly.
 
 sign-in = Sign in
 sign-out = Sign out
+account-sessions = Sessions
 sign-out-everywhere = Sign out everywhere
 sign-out-everywhere-hint = Ends every session of this account, on every device and browser, this one included.
 register = Register a company

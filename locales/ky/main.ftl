@@ -88,6 +88,7 @@ invalid-public-kind = Уруксат берилген маанилер: municipa
 
 sign-in = Кирүү
 sign-out = Чыгуу
+account-sessions = Сеанстар
 sign-out-everywhere = Бардык түзмөктөрдөн чыгуу
 sign-out-everywhere-hint = Бул эсептин бардык түзмөктөрдөгү жана браузерлердеги сеанстарын, ушул сеансты кошо, аяктайт.
 register = Компанияны каттоо

@@ -88,6 +88,7 @@ invalid-public-kind = Допустимые значения: municipality, antim
 
 sign-in = Войти
 sign-out = Выйти
+account-sessions = Сеансы
 sign-out-everywhere = Выйти на всех устройствах
 sign-out-everywhere-hint = Завершает все сеансы этой учётной записи на всех устройствах и в браузерах, включая этот.
 register = Регистрация компании
