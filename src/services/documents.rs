@@ -27,6 +27,34 @@ fn store_failed(e: std::io::Error) -> ServiceError {
     ServiceError::Store(StoreError::Database(format!("blob store: {e}")))
 }
 
+/// An upload's content: small ones in memory, large ones spooled to a file (never read whole).
+#[derive(Debug, Clone, Copy)]
+pub enum Content<'a> {
+    Bytes(&'a [u8]),
+    /// The spooled file, its size, and its first bytes (enough to tell its type).
+    File {
+        path: &'a std::path::Path,
+        size: u64,
+        head: &'a [u8],
+    },
+}
+
+impl Content<'_> {
+    fn size(&self) -> u64 {
+        match self {
+            Content::Bytes(bytes) => bytes.len() as u64,
+            Content::File { size, .. } => *size,
+        }
+    }
+
+    fn head(&self) -> &[u8] {
+        match self {
+            Content::Bytes(bytes) => bytes,
+            Content::File { head, .. } => head,
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 pub async fn upload(
     db: &Db,
@@ -37,20 +65,25 @@ pub async fn upload(
     project_id: i64,
     meta: &UploadMeta,
     filename: &str,
-    content: &[u8],
+    content: Content<'_>,
     max_bytes: u64,
 ) -> Result<DocumentVersion, ServiceError> {
     // Refused early, before the content is stored; decided again under the project's lock.
     let seen = read(db, Some(who), project_id).await?;
     permit(policy::may_upload_document(who, &seen.facts()), "project")?;
     meta.validate().map_err(ServiceError::Invalid)?;
-    if content.len() as u64 > max_bytes {
+    let size = content.size();
+    if size > max_bytes {
         return Err(ServiceError::TooLarge);
     }
-    let file_type = FileType::detect(content).ok_or(ServiceError::UnsupportedMediaType)?;
+    let file_type = FileType::detect(content.head()).ok_or(ServiceError::UnsupportedMediaType)?;
     // Content first: it is addressed by its hash, so a failed transaction leaves at most an
     // unreferenced file, never a record without its content.
-    let sha256 = blobs.put(content).await.map_err(store_failed)?;
+    let sha256 = match content {
+        Content::Bytes(bytes) => blobs.put(bytes).await,
+        Content::File { path, .. } => blobs.put_file(path).await,
+    }
+    .map_err(store_failed)?;
     let filename: String = filename.chars().filter(|c| !c.is_control()).take(200).collect();
     unit_of_work!(db, clock, ctx, |uow| {
         // The project's lock also hands out the document's version numbers one at a time.
@@ -64,7 +97,7 @@ pub async fn upload(
             meta.title.trim(),
             meta.visibility,
             &sha256,
-            content.len() as i64,
+            i64::try_from(size).unwrap_or(i64::MAX),
             file_type,
             &filename,
             who.user_id.0,
@@ -75,7 +108,7 @@ pub async fn upload(
             .organization(project.municipality_id.0)
             .payload(json!({
                 "document_id": version.document_id, "version_id": version.id, "kind": meta.kind.as_str(),
-                "title": version.title, "version": version.version, "sha256": sha256, "size_bytes": content.len(),
+                "title": version.title, "version": version.version, "sha256": sha256, "size_bytes": size,
                 "file_type": file_type.as_str(), "visibility": meta.visibility.as_str(),
             }));
         uow.record(event);

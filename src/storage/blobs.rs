@@ -12,6 +12,9 @@ use sha2::{Digest, Sha256};
 pub trait BlobStore: Send + Sync + 'static {
     /// Stores `content` unless the same content is already stored; its SHA-256 (hex).
     async fn put(&self, content: &[u8]) -> std::io::Result<String>;
+    /// Stores the file at `path` (an upload spooled to disk) the same way, reading it in chunks:
+    /// never the whole file in memory.
+    async fn put_file(&self, path: &Path) -> std::io::Result<String>;
     /// The content stored under `sha256`.
     async fn get(&self, sha256: &str) -> std::io::Result<Vec<u8>>;
 }
@@ -59,6 +62,32 @@ impl BlobStore for LocalDirectory {
         Ok(sha256)
     }
 
+    async fn put_file(&self, source: &Path) -> std::io::Result<String> {
+        use rocket::tokio::io::AsyncReadExt;
+        let mut hasher = Sha256::new();
+        let mut file = fs::File::open(source).await?;
+        let mut chunk = vec![0_u8; 64 * 1024];
+        loop {
+            let read = file.read(&mut chunk).await?;
+            if read == 0 {
+                break;
+            }
+            hasher.update(&chunk[..read]);
+        }
+        let sha256 = hex(&hasher.finalize());
+        let path = self.path_of(&sha256)?;
+        if fs::try_exists(&path).await? {
+            return Ok(sha256);
+        }
+        let dir = path.parent().unwrap_or(&self.root).to_path_buf();
+        fs::create_dir_all(&dir).await?;
+        // Copied (the spool may be on another file system) under a temporary name, then renamed.
+        let temporary = dir.join(format!(".{sha256}.{}.part", std::process::id()));
+        fs::copy(source, &temporary).await?;
+        fs::rename(&temporary, &path).await?;
+        Ok(sha256)
+    }
+
     async fn get(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
         fs::read(self.path_of(sha256)?).await
     }
@@ -78,6 +107,13 @@ mod tests {
         assert_eq!(first, hex(&Sha256::digest(b"%PDF-1.7 feasibility")));
         assert_eq!(store.get(&first).await.unwrap(), b"%PDF-1.7 feasibility");
         assert!(store.get("../../etc/passwd").await.is_err());
+        // A spooled file is stored under the same hash, read in chunks.
+        let spooled = root.join("upload.tmp");
+        let large: Vec<u8> = (0..200_000_u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&spooled, &large).unwrap();
+        let from_file = store.put_file(&spooled).await.unwrap();
+        assert_eq!(from_file, store.put(&large).await.unwrap());
+        assert_eq!(store.get(&from_file).await.unwrap(), large);
         std::fs::remove_dir_all(root).unwrap();
     }
 }

@@ -37,14 +37,52 @@ pub struct UploadDoc {
     file: Vec<u8>,
 }
 
-async fn read_all(file: &TempFile<'_>) -> Result<Vec<u8>, ServiceError> {
-    let mut content = Vec::with_capacity(file.len() as usize);
-    let mut reader = file.open().await.map_err(|_| ServiceError::TooLarge)?;
-    reader
-        .read_to_end(&mut content)
-        .await
-        .map_err(|_| ServiceError::TooLarge)?;
-    Ok(content)
+/// Bytes enough to tell every accepted type by its content (zip-based office files included).
+const HEAD_BYTES: u64 = 64 * 1024;
+
+/// What the service needs of an upload without reading it whole: a spooled file's path, size
+/// and head; a small upload kept in memory is read as it is.
+struct Received {
+    bytes: Vec<u8>,
+    spooled: Option<(std::path::PathBuf, u64)>,
+}
+
+impl Received {
+    async fn of(file: &TempFile<'_>) -> Result<Self, ServiceError> {
+        let mut reader = file.open().await.map_err(|_| ServiceError::TooLarge)?;
+        let mut bytes = Vec::new();
+        match file.path() {
+            Some(path) => {
+                (&mut reader)
+                    .take(HEAD_BYTES)
+                    .read_to_end(&mut bytes)
+                    .await
+                    .map_err(|_| ServiceError::TooLarge)?;
+                Ok(Received {
+                    bytes,
+                    spooled: Some((path.to_path_buf(), file.len())),
+                })
+            }
+            None => {
+                reader
+                    .read_to_end(&mut bytes)
+                    .await
+                    .map_err(|_| ServiceError::TooLarge)?;
+                Ok(Received { bytes, spooled: None })
+            }
+        }
+    }
+
+    fn content(&self) -> service::Content<'_> {
+        match &self.spooled {
+            Some((path, size)) => service::Content::File {
+                path,
+                size: *size,
+                head: &self.bytes,
+            },
+            None => service::Content::Bytes(&self.bytes),
+        }
+    }
 }
 
 fn file_name(file: &TempFile<'_>) -> String {
@@ -83,7 +121,7 @@ pub async fn upload(
             Message::new("error-bad-json").arg("detail", e.to_string()),
         )
     })?;
-    let content = read_all(&upload.file).await?;
+    let received = Received::of(&upload.file).await?;
     let version = service::upload(
         db,
         &*app.blobs,
@@ -93,7 +131,7 @@ pub async fn upload(
         id,
         &meta,
         &file_name(&upload.file),
-        &content,
+        received.content(),
         app.config.max_upload_bytes,
     )
     .await?;
@@ -211,7 +249,7 @@ pub async fn upload_page(
         title: form.title.clone(),
         visibility,
     };
-    let content = read_all(&form.file).await?;
+    let received = Received::of(&form.file).await?;
     let outcome = service::upload(
         db,
         &*app.blobs,
@@ -221,7 +259,7 @@ pub async fn upload_page(
         id,
         &meta,
         &file_name(&form.file),
-        &content,
+        received.content(),
         app.config.max_upload_bytes,
     )
     .await;

@@ -222,3 +222,21 @@ async fn each_version_keeps_its_own_visibility() {
         .collect();
     assert_eq!(versions, vec![(id(&second), "public".to_string())]);
 }
+
+#[rocket::async_test]
+async fn a_large_upload_is_stored_whole_from_its_spooled_file() {
+    let app = spawn_with_fixtures().await;
+    let officer = app.token("officer.osh@demo.kg").await;
+    let mut content = b"%PDF-1.7\n".to_vec();
+    content.extend((0..3 * 1024 * 1024_u32).map(|i| (i % 251) as u8));
+    let meta = json!({"kind": "feasibility_study", "title": "ТЭО с приложениями", "visibility": "public"});
+    let (status, version) = upload(&app, &officer, "2", meta, "teo-full.pdf", &content).await;
+    assert_eq!(status, Status::Created, "{version}");
+    assert_eq!(version["size_bytes"], content.len());
+    assert_eq!(version["file_type"], "pdf");
+    let response = app
+        .get(&format!("/api/v1/documents/{}", version["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(response.status(), Status::Ok);
+    assert_eq!(response.into_bytes().await.unwrap(), content);
+}

@@ -142,7 +142,7 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
         2,
         &meta,
         "teo.pdf",
-        b"%PDF-1.7 feasibility study",
+        ppp_registry::services::documents::Content::Bytes(b"%PDF-1.7 feasibility study"),
         1 << 20,
     )
     .await
