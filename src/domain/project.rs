@@ -273,7 +273,7 @@ impl Appraisal {
 
 /// The advantage a private initiative's proponent keeps in the tender (domain.md section 2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ProponentAdvantage {
     None,
     /// The proponent's total score is multiplied by (1 + percent ÷ 100).

@@ -4,11 +4,11 @@
 //! return and tab. An error names the field by its path (`fields.title.ru`, `flows.3`).
 //!
 //! It wraps serde_json's `Value` deserializer, so scalars read exactly as serde_json reads them.
-//! Limits: keys gathered by `#[serde(flatten)]` and the contents of externally tagged enum
-//! variants are read by serde's own buffers, not checked here (the types of this API have no
-//! such enums; the three flattened ones are checked by their own validation).
+//! Limits: keys gathered by `#[serde(flatten)]` and the contents of tagged enum variants are
+//! read by serde's own buffers, not checked here; those types carry `deny_unknown_fields`
+//! (their unknown keys are refused by serde itself, named by the enclosing field).
 
-use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use crate::domain::validation::Violations;
@@ -63,6 +63,13 @@ impl de::Error for StrictError {
         StrictError {
             path: Vec::new(),
             kind: StrictErrorKind::Invalid(msg.to_string()),
+        }
+    }
+
+    fn unknown_field(_field: &str, _expected: &'static [&'static str]) -> Self {
+        StrictError {
+            path: Vec::new(),
+            kind: StrictErrorKind::UnknownField,
         }
     }
 
@@ -344,10 +351,7 @@ impl<'de> MapAccess<'de> for Fields {
             return Ok(None);
         };
         check_text(&key).map_err(|e| e.at(key.clone()))?;
-        let read = seed
-            .deserialize(key.clone().into_deserializer())
-            .map_err(|e: de::value::Error| de::Error::custom(e));
-        let read: Result<K::Value, StrictError> = read;
+        let read = seed.deserialize(de::value::StringDeserializer::<StrictError>::new(key.clone()));
         self.current = Some((key.clone(), value));
         read.map(Some).map_err(|e| e.at(key))
     }

@@ -379,10 +379,14 @@ pub async fn session_owner(
     };
     if now - live.seen_at >= Duration::minutes(1) {
         let system = AuditContext::system();
-        unit_of_work!(db, clock, &system, |uow| {
+        let touched = unit_of_work!(db, clock, &system, |uow| {
             uow.counters_only("session last seen");
             sessions::touch(uow.tx(), session, now).await?;
-        })?;
+        });
+        // The lookup proved the session live; a busy database must not sign its user out.
+        if let Err(e) = touched {
+            log::warn!("session last-seen not recorded: {e}");
+        }
     }
     Ok(Some(live.user))
 }

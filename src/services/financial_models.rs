@@ -15,9 +15,9 @@ use crate::domain::project::Appraisal;
 use crate::domain::validation::Violations;
 use crate::services::projects::read;
 use crate::services::{ServiceError, permit};
+use crate::storage::Db;
 use crate::storage::financial_models::{self, SavedCase};
 use crate::storage::projects::{self, Project};
-use crate::storage::{Db, StoreError};
 use crate::unit_of_work;
 
 /// A saved case with its results.
@@ -83,15 +83,14 @@ pub async fn save(
             saved_at: now,
         }
     })?;
-    remember(saved.project_id, saved.version, &results);
+    remember(&saved, &results);
     Ok(EvaluatedCase { saved, results })
 }
 
-/// Runs a model on the blocking pool: a large one takes long enough to hold up the async workers.
+/// Runs a model in a computation slot: a large one takes long enough to hold up the async
+/// workers.
 async fn evaluate_blocking(case: FinancialCase) -> Result<CaseResults, ServiceError> {
-    rocket::tokio::task::spawn_blocking(move || evaluate(&case))
-        .await
-        .map_err(|e| ServiceError::Store(StoreError::Database(format!("model run failed: {e}"))))?
+    crate::services::compute::in_slot(move || evaluate(&case)).await?
 }
 
 /// The newest saved version (or the one asked for) with its results.
@@ -111,18 +110,26 @@ pub async fn current(
 
 /// Results of saved versions, which never change: each is computed once (at its save, or at
 /// its first reading after a restart) and then read from here, not recomputed on every view.
-static SAVED_RESULTS: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<(i64, i32), CaseResults>>> =
-    std::sync::LazyLock::new(Default::default);
+/// Keyed by project and version, and kept with the case they are the results of: a hit counts
+/// only for the same case (another database in the same process, a restored one, reuses ids).
+type Kept = std::collections::HashMap<(i64, i32), (FinancialCase, CaseResults)>;
+
+static SAVED_RESULTS: std::sync::LazyLock<std::sync::Mutex<Kept>> = std::sync::LazyLock::new(Default::default);
 
 /// Saved versions' results kept at most (a 30-year monthly model's are about 200 KiB).
 const RESULTS_KEPT: usize = 256;
 
-fn remember(project_id: i64, version: i32, results: &CaseResults) {
+fn remember(saved: &SavedCase, results: &CaseResults) {
     let mut kept = SAVED_RESULTS.lock().unwrap_or_else(|p| p.into_inner());
     if kept.len() >= RESULTS_KEPT {
-        kept.clear();
+        // Forget the oldest versions first (their keys sort first within a project).
+        let mut keys: Vec<(i64, i32)> = kept.keys().copied().collect();
+        keys.sort_by_key(|(project, version)| (*version, *project));
+        for key in keys.into_iter().take(RESULTS_KEPT / 4) {
+            kept.remove(&key);
+        }
     }
-    kept.insert((project_id, version), results.clone());
+    kept.insert((saved.project_id, saved.version), (saved.case.clone(), results.clone()));
 }
 
 /// A saved version's results: remembered, or computed on the blocking pool and remembered.
@@ -132,12 +139,13 @@ async fn results_of(saved: &SavedCase) -> Result<CaseResults, ServiceError> {
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .get(&key)
-        .cloned();
+        .filter(|(case, _)| *case == saved.case)
+        .map(|(_, results)| results.clone());
     if let Some(results) = known {
         return Ok(results);
     }
     let results = evaluate_blocking(saved.case.clone()).await?;
-    remember(key.0, key.1, &results);
+    remember(saved, &results);
     Ok(results)
 }
 

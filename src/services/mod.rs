@@ -2,6 +2,7 @@
 //! injected clock, and is what both the web routes and the fixture loader call.
 
 pub mod accounts;
+pub mod compute;
 pub mod documents;
 pub mod financial_models;
 pub mod organizations;
@@ -36,6 +37,9 @@ pub enum ServiceError {
     /// An upload whose content is not an accepted file type.
     #[error("unsupported file type")]
     UnsupportedMediaType,
+    /// Every computation slot stayed taken while this one waited: retry shortly (503).
+    #[error("busy")]
+    Busy,
     /// An upload over the size limit.
     #[error("too large")]
     TooLarge,

@@ -191,7 +191,8 @@ pub async fn transition(
             let figures = financial_models::appraisal_figures(db, id).await?;
             // The approver names the model version they reviewed: a newer one is not approved
             // unseen.
-            if reviewed_model.is_some_and(|v| figures.version != Some(v)) {
+            // `0` says no model was shown.
+            if reviewed_model.is_some_and(|v| figures.version.unwrap_or(0) != v) {
                 return Err(ServiceError::Conflict("error-model-changed"));
             }
             Some(figures)

@@ -56,7 +56,7 @@ impl BlobStore for LocalDirectory {
         let dir = path.parent().unwrap_or(&self.root).to_path_buf();
         fs::create_dir_all(&dir).await?;
         // Written under a temporary name and renamed: a reader never sees half a file.
-        let temporary = dir.join(format!(".{sha256}.{}.part", std::process::id()));
+        let temporary = dir.join(format!(".{sha256}.{}.part", crate::credentials::random_token()));
         fs::write(&temporary, content).await?;
         fs::rename(&temporary, &path).await?;
         Ok(sha256)
@@ -82,7 +82,7 @@ impl BlobStore for LocalDirectory {
         let dir = path.parent().unwrap_or(&self.root).to_path_buf();
         fs::create_dir_all(&dir).await?;
         // Copied (the spool may be on another file system) under a temporary name, then renamed.
-        let temporary = dir.join(format!(".{sha256}.{}.part", std::process::id()));
+        let temporary = dir.join(format!(".{sha256}.{}.part", crate::credentials::random_token()));
         fs::copy(source, &temporary).await?;
         fs::rename(&temporary, &path).await?;
         Ok(sha256)

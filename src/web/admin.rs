@@ -60,6 +60,7 @@ fn parse_org_id(id: &str) -> Result<OrgId, ServiceError> {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(example = json!({"organization_id": "3", "email": "member2.osh@osh.gov.kg", "full_name": "Асанов Талант",
     "password": "a long passphrase", "roles": ["commission"], "chair": false}))]
 pub struct AccountRequest {

@@ -198,6 +198,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::Conflict(message) => ApiError::new(Status::Conflict, "conflict", Message::new(message)),
             ServiceError::UnsupportedMediaType => ApiError::for_status(Status::UnsupportedMediaType),
             ServiceError::TooLarge => ApiError::for_status(Status::PayloadTooLarge),
+            ServiceError::Busy => ApiError::for_status(Status::ServiceUnavailable),
             ServiceError::Store(store) => store.into(),
         }
     }

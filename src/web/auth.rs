@@ -118,7 +118,13 @@ async fn resolve_uncached(req: &Request<'_>) -> Result<Resolved, crate::storage:
     // The JSON API takes a browser session for a write only with the session's CSRF token in
     // a header: a cross-site form or fetch cannot send one.
     let write = !matches!(req.method(), Method::Get | Method::Head | Method::Options);
-    if write && req.uri().path().as_str().starts_with("/api/") {
+    // Decided by the route that serves the request (mounted under /api), not the path's raw
+    // text, which `//api/...` or `/%61pi/...` would slip past.
+    let api = match req.route() {
+        Some(route) => route.uri.base().starts_with("/api"),
+        None => req.uri().path().segments().next() == Some("api"),
+    };
+    if write && api {
         let sent = req.headers().get_one(CSRF_HEADER).unwrap_or("");
         if sent.is_empty() || !same_secret(&session_csrf(&secret), sent) {
             return Ok(Resolved::Anonymous);

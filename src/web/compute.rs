@@ -1,7 +1,7 @@
-//! Admission to the public computations (the finance API and the model pages): at most a few
-//! run at once, on the blocking pool, so the async workers keep serving everyone else; an
-//! anonymous address may start only so many a minute. The limits are per app instance, in
-//! memory: a computation writes nothing, and several instances each keep their own share.
+//! Admission to the public computations (the finance API and the model pages): they run in the
+//! computation slots ([`crate::services::compute`]); an anonymous address may start only so many
+//! a minute. The limits are per app instance, in memory: a computation writes nothing, and
+//! several instances each keep their own share.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
-use rocket::tokio::sync::Semaphore;
 
 use crate::web::AppState;
 use crate::web::api_error::ApiError;
@@ -17,23 +16,17 @@ use crate::web::auth::MaybeUser;
 
 /// Computations an anonymous address may start in a minute.
 pub const ANONYMOUS_PER_MINUTE: u32 = 30;
-/// How long a computation waits for a free slot before the answer is "busy, retry" (503).
-const SLOT_WAIT: Duration = Duration::from_secs(10);
 /// Addresses remembered at most; older windows are dropped first.
 const ADDRESSES_KEPT: usize = 10_000;
 
-/// The slots and the anonymous addresses' counts.
+/// The anonymous addresses' counts (the slots are [`crate::services::compute`]'s).
 pub struct ComputeGate {
-    slots: Semaphore,
     anonymous: Mutex<HashMap<String, (Instant, u32)>>,
 }
 
 impl ComputeGate {
-    /// One slot per core but one, which stays with the async workers (at least one slot).
     pub fn for_this_machine() -> Self {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         ComputeGate {
-            slots: Semaphore::new(cores.saturating_sub(1).max(1)),
             anonymous: Mutex::new(HashMap::new()),
         }
     }
@@ -45,6 +38,10 @@ impl ComputeGate {
         let window = Duration::from_secs(60);
         if counts.len() >= ADDRESSES_KEPT {
             counts.retain(|_, (start, _)| now.duration_since(*start) < window);
+            // Still full of live windows: newcomers share one allowance until some expire.
+            if counts.len() >= ADDRESSES_KEPT && !counts.contains_key(address) {
+                return self.admit_shared(&mut counts, now, window);
+            }
         }
         let entry = counts.entry(address.to_string()).or_insert((now, 0));
         if now.duration_since(entry.0) >= window {
@@ -57,22 +54,28 @@ impl ComputeGate {
         Ok(())
     }
 
-    /// Runs `work` on the blocking pool once a slot is free.
-    pub async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
-        let slot = rocket::tokio::time::timeout(SLOT_WAIT, self.slots.acquire())
-            .await
-            .map_err(|_| busy())?
-            .map_err(|_| busy())?;
-        let done = rocket::tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|_| ApiError::for_status(Status::InternalServerError));
-        drop(slot);
-        done
+    /// The allowance newcomers share while the table of addresses is full.
+    fn admit_shared(
+        &self,
+        counts: &mut HashMap<String, (Instant, u32)>,
+        now: Instant,
+        window: Duration,
+    ) -> Result<(), Duration> {
+        let shared = counts.entry("*".to_string()).or_insert((now, 0));
+        if now.duration_since(shared.0) >= window {
+            *shared = (now, 0);
+        }
+        if shared.1 >= ANONYMOUS_PER_MINUTE {
+            return Err(window.saturating_sub(now.duration_since(shared.0)));
+        }
+        shared.1 += 1;
+        Ok(())
     }
-}
 
-fn busy() -> ApiError {
-    ApiError::for_status(Status::ServiceUnavailable)
+    /// Runs `work` on the blocking pool once a computation slot is free (503 when none frees up).
+    pub async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
+        Ok(crate::services::compute::in_slot(work).await?)
+    }
 }
 
 /// A caller admitted to start a computation: signed in, or an anonymous address within its
@@ -91,7 +94,11 @@ impl<'r> FromRequest<'r> for ComputeTicket {
         if signed_in {
             return Outcome::Success(ComputeTicket);
         }
-        let address = req.client_ip().map_or_else(|| "-".to_string(), |ip| ip.to_string());
+        // IPv6 by its /64 network, as the sign-in throttle counts it.
+        let address = req.client_ip().map_or_else(
+            || "-".to_string(),
+            |ip| crate::domain::throttle::address_key(&ip.to_string()),
+        );
         match app.compute.admit_anonymous(&address, Instant::now()) {
             Ok(()) => Outcome::Success(ComputeTicket),
             Err(wait) => {

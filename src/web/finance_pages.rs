@@ -403,6 +403,8 @@ async fn render(
         .as_ref()
         .is_some_and(|u| crate::domain::policy::may_save_financial_model(u, &project.facts()).is_allowed());
     let sens = match &current {
+        // Sensitivities above the public bound are not run for a page view.
+        Some(c) if !crate::domain::finance::cost::sensitivity_within_bound(&c.saved.case.model) => None,
         Some(c) => {
             let model = c.saved.case.model.clone();
             let computed = app.compute.run(move || sensitivities(&model)).await;

@@ -226,6 +226,7 @@ impl From<ServiceError> for PageError {
             ServiceError::Forbidden => PageError::new(Status::Forbidden),
             ServiceError::UnsupportedMediaType => PageError::new(Status::UnsupportedMediaType),
             ServiceError::TooLarge => PageError::new(Status::PayloadTooLarge),
+            ServiceError::Busy => PageError::new(Status::ServiceUnavailable),
             ServiceError::InvalidTransition { .. }
             | ServiceError::PreconditionFailed(_)
             | ServiceError::Conflict(_) => PageError::new(Status::Conflict),

@@ -30,6 +30,7 @@ use crate::web::page::{PageContext, PageError};
 use crate::web::views::{AccountView, OrganizationView};
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CompanyRegistration {
     pub name: LocalizedText,
     pub inn: String,

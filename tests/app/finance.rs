@@ -258,6 +258,17 @@ async fn a_projects_model_is_saved_in_versions_and_approval_takes_its_figures() 
     .await;
     assert_eq!(status, Status::Conflict, "{body}");
     assert_eq!(body["error"]["code"], "conflict");
+    // Nor one who saw no model at all.
+    let none_seen = json!({"action": "approve", "model_version": 0});
+    let (status, _) = call(
+        &app,
+        "POST",
+        "/api/v1/projects/5/transitions",
+        Some(&approver),
+        none_seen,
+    )
+    .await;
+    assert_eq!(status, Status::Conflict);
     let (status, approved) = call(
         &app,
         "POST",

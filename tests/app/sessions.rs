@@ -186,6 +186,20 @@ async fn the_api_takes_a_session_for_a_write_only_with_its_csrf_header() {
         .dispatch()
         .await;
     assert_eq!(no_header.status(), Status::Unauthorized);
+    // However the path is written, it is the API's route that decides.
+    for path in ["//api/v1/projects", "/%61pi/v1/projects"] {
+        let sneaky = officer
+            .post(path)
+            .header(ContentType::JSON)
+            .body(project.to_string())
+            .dispatch()
+            .await;
+        assert!(
+            [Status::Unauthorized, Status::NotFound].contains(&sneaky.status()),
+            "{path}: {}",
+            sneaky.status()
+        );
+    }
     // Reads need no token.
     assert_eq!(officer.get("/api/v1/me").dispatch().await.status(), Status::Ok);
     let token = csrf_token(&officer).await;

@@ -198,3 +198,28 @@ async fn amounts_are_plain_decimals_kept_exactly_or_refused() {
     assert_eq!(status, Status::Created, "a plain JSON integer is exact");
     assert_eq!(created["capital_cost"]["amount"], "2500.00");
 }
+
+#[rocket::async_test]
+async fn unknown_fields_are_named_in_models_and_flattened_records_too() {
+    let app = spawn_with_fixtures().await;
+    let mut model: Value = serde_json::from_str(ppp_registry::domain::finance::model::TOLL_ROAD_25Y).unwrap();
+    model["zz"] = json!(1);
+    let (status, body) = call(&app, "POST", "/api/v1/finance/evaluate", None, model).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert_eq!(
+        body["error"]["fields"]["zz"],
+        json!(["This field is not part of the request: nothing was changed."])
+    );
+    let registration = json!({
+        "company": {"name": {"ru": "ОсОО Тест"}, "inn": "01204200910999", "registration_number": "1",
+                    "legal_address": "Ош", "email": "a@b.kg", "director": "Тест", "beneficial_owner": []},
+        "account": {"email": "a@b.kg", "full_name": "Тест", "password": "long enough password"}
+    });
+    let (status, body) = call(&app, "POST", "/api/v1/registrations", None, registration).await;
+    assert_eq!(
+        status,
+        Status::UnprocessableEntity,
+        "a misspelt flattened field is refused: {body}"
+    );
+    assert_eq!(field_codes(&body), vec!["company"]);
+}

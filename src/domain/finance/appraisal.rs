@@ -15,6 +15,7 @@ use crate::domain::validation::Violations;
 /// The municipality's side of the case: the comparator (series per model period, index 0 =
 /// financial close) and the budget its payments are measured against.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PublicSectorCase {
     #[serde(flatten)]
     pub comparator: Comparator,

@@ -149,8 +149,8 @@ pub struct TransitionRequest {
     pub action: String,
     #[serde(default)]
     pub comment: String,
-    /// `approve`: the financial model version the approver reviewed; refused (409
-    /// `error-model-changed`) if a newer one has been saved since.
+    /// `approve`: the financial model version the approver reviewed (`0`: none was shown);
+    /// refused (409 `error-model-changed`) if the newest saved version is another.
     #[serde(default)]
     pub model_version: Option<i32>,
 }
