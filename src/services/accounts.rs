@@ -145,6 +145,14 @@ pub async fn register_company(
     })
 }
 
+/// A browser's sign-in: the hash of the new session's secret, and of the session the browser
+/// presented, if any.
+#[derive(Debug, Clone, Copy)]
+pub struct BrowserSession<'a> {
+    pub new: &'a str,
+    pub previous: Option<&'a str>,
+}
+
 /// The throttle's keys for an attempt: the (account, address) pair's and the address's.
 fn throttle_keys(email: &str, address: Option<&str>) -> (String, Option<String>) {
     let pair = format!("pair:{}|{}", email_key(email), address.unwrap_or("-"));
@@ -205,15 +213,15 @@ async fn count_attempt(
 /// password and status are still those checked. Every outcome is an audit event, but for a
 /// throttled burst, which is one.
 ///
-/// A browser sign-in passes `new_session`, the hash of the session secret its cookie will
-/// carry: the session is recorded in the same change as the sign-in.
+/// A browser sign-in passes its [`BrowserSession`]: the new session is recorded, and the one
+/// the browser presented ended, in the same change as the sign-in.
 pub async fn sign_in(
     db: &Db,
     clock: &dyn Clock,
     email: &str,
     password: &str,
     client_ip: Option<&str>,
-    new_session: Option<&str>,
+    browser: Option<BrowserSession<'_>>,
 ) -> Result<Identity, SignInError> {
     let anonymous = AuditContext::anonymous(client_ip.map(str::to_string));
     let address = client_ip.map(throttle::address_key);
@@ -311,8 +319,12 @@ pub async fn sign_in(
                 users::remember_address(uow.tx(), email, address, now).await?;
             }
             users::purge_expired_throttle(uow.tx(), now - throttle::window()).await?;
-            if let Some(session) = new_session {
-                sessions::insert(uow.tx(), session, account.id, now).await?;
+            if let Some(browser) = &browser {
+                // The session the browser had (whoever's) ends: a copy of its cookie is worthless.
+                if let Some(previous) = browser.previous {
+                    sessions::end(uow.tx(), previous, now).await?;
+                }
+                sessions::insert(uow.tx(), browser.new, account.id, now).await?;
                 sessions::purge(uow.tx(), now - SESSIONS_KEPT).await?;
             }
             uow.record(account_event("account.signed_in", &account));

@@ -8,7 +8,7 @@ use crate::domain::audit::{AuditContext, NewEvent};
 use crate::domain::ids::OrgId;
 use crate::domain::organization::{NewOrganization, Organization, OrganizationStatus};
 use crate::services::ServiceError;
-use crate::storage::{Db, StoreError, UnitOfWork, organizations};
+use crate::storage::{Db, StoreError, UnitOfWork, organizations, sessions};
 use crate::unit_of_work;
 
 /// Which unique field a conflicting insert collided with.
@@ -79,9 +79,16 @@ pub async fn set_status(
     unit_of_work!(db, clock, ctx, |uow| {
         let now = uow.now();
         let (before, changed) = organizations::set_status(uow.tx(), id, status, now).await?;
+        // Its people's sessions end with it (they would otherwise return on reactivation).
+        let ended = match status {
+            OrganizationStatus::Active => 0,
+            _ => sessions::end_all_of_organization(uow.tx(), id, now).await?,
+        };
         let event = NewEvent::new("organization.status_changed", "organization", id)
             .organization(id.0)
-            .payload(json!({"before": {"status": before}, "after": {"status": status.as_str()}}));
+            .payload(json!({
+                "before": {"status": before}, "after": {"status": status.as_str()}, "sessions_ended": ended,
+            }));
         uow.record(event);
         changed
     })

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::ids::UserId;
+use crate::domain::ids::{OrgId, UserId};
 use crate::storage::{Db, StoreError, Tx};
 use crate::{on_pool, on_tx};
 
@@ -58,6 +58,15 @@ pub async fn end(tx: &mut Tx, id_hash: &str, now: DateTime<Utc>) -> Result<bool,
 pub async fn end_all(tx: &mut Tx, user: UserId, now: DateTime<Utc>) -> Result<u64, StoreError> {
     let sql = "UPDATE sessions SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL";
     let ended = on_tx!(tx, conn => sqlx::query(sql).bind(now).bind(user.0).execute(&mut *conn).await?.rows_affected());
+    Ok(ended)
+}
+
+/// Ends every live session of an organisation's accounts; how many.
+pub async fn end_all_of_organization(tx: &mut Tx, organization: OrgId, now: DateTime<Utc>) -> Result<u64, StoreError> {
+    let sql = "UPDATE sessions SET ended_at = $1 WHERE ended_at IS NULL \
+               AND user_id IN (SELECT id FROM users WHERE organization_id = $2)";
+    let ended =
+        on_tx!(tx, conn => sqlx::query(sql).bind(now).bind(organization.0).execute(&mut *conn).await?.rows_affected());
     Ok(ended)
 }
 

@@ -92,8 +92,13 @@ pub async fn sign_in(
         return Ok(refuse(Status::UnprocessableEntity, "sign-in-missing", None));
     }
     let (secret, session) = new_session();
+    let previous = session_hash(cookies);
+    let browser = accounts::BrowserSession {
+        new: &session,
+        previous: previous.as_deref(),
+    };
     let ip = client.ip.as_deref();
-    match accounts::sign_in(db, &*app.clock, &form.email, &form.password, ip, Some(&session)).await {
+    match accounts::sign_in(db, &*app.clock, &form.email, &form.password, ip, Some(browser)).await {
         Ok(_) => {
             start_session(cookies, client.secure_cookies, secret);
             let target = if next == "/" { "/account".to_string() } else { next };

@@ -212,3 +212,44 @@ async fn the_api_takes_a_session_for_a_write_only_with_its_csrf_header() {
         .await;
     assert_eq!(created.status(), Status::Created);
 }
+
+#[rocket::async_test]
+async fn signing_in_again_ends_the_session_the_browser_had() {
+    let app = spawn_with_fixtures().await;
+    let (browser, old) = signed_in(&app, "officer.osh@demo.kg").await;
+    assert_eq!(
+        sign_in_browser(&browser, "officer.osh@demo.kg", DEMO_PASSWORD).await,
+        Status::SeeOther
+    );
+    assert_eq!(browser.get("/account").dispatch().await.status(), Status::Ok);
+    assert_ne!(with_copied_cookie(&app, &old, "/account").await, Status::Ok);
+}
+
+#[rocket::async_test]
+async fn deactivating_an_organisation_ends_its_peoples_sessions_for_good() {
+    let app = spawn_with_fixtures().await;
+    let (_, member) = signed_in(&app, "bidder2@demo.kg").await;
+    let company = ppp_registry::storage::users::find_for_sign_in(&app.db, "bidder2@demo.kg")
+        .await
+        .unwrap()
+        .unwrap()
+        .0
+        .organization_id;
+    let admin = app.token("admin@demo.kg").await;
+    for status in ["inactive", "active"] {
+        let response = app
+            .client
+            .post(format!("/api/v1/admin/organizations/{company}/status"))
+            .header(ContentType::JSON)
+            .header(Header::new("Authorization", format!("Bearer {admin}")))
+            .body(json!({"status": status}).to_string())
+            .dispatch()
+            .await;
+        assert_eq!(response.status(), Status::Ok, "{status}");
+    }
+    assert_ne!(
+        with_copied_cookie(&app, &member, "/account").await,
+        Status::Ok,
+        "reactivation does not bring the session back"
+    );
+}
