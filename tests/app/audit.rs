@@ -138,7 +138,7 @@ async fn every_change_writes_exactly_one_event_with_its_actor() {
     assert_eq!(last.action, "organization.status_changed");
     assert_eq!(
         serde_json::from_str::<Value>(&last.payload).unwrap(),
-        json!({"before": {"status": "active"}, "after": {"status": "inactive"}})
+        json!({"before": {"status": "active"}, "after": {"status": "inactive"}, "sessions_ended": 0})
     );
 }
 
