@@ -77,7 +77,7 @@ pub struct ErrorDetail {
         crate::web::finance::save_case,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &StandardRefusals),
     tags(
         (name = "system", description = "Health and description of the service"),
         (name = "organizations", description = "Municipalities, the antimonopoly authority, company registration"),
@@ -100,6 +100,69 @@ impl utoipa::Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// Adds to every operation the refusals any route can answer that its own annotation leaves
+/// out: an invalid `Authorization` (401), a body that is not JSON (400), too large (413), a field
+/// or parameter refused (422), throttled (429), a failure (500), busy or unreachable (503); and
+/// 403 where the route needs a role, 404 where the path names a record.
+struct StandardRefusals;
+
+impl utoipa::Modify for StandardRefusals {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let refusal = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("ErrorBody")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let names_a_record = path.contains('{');
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+                let has_body = operation.request_body.is_some();
+                let responses = &mut operation.responses.responses;
+                let mut add = |code: &str, description: &str| {
+                    responses
+                        .entry(code.to_string())
+                        .or_insert_with(|| refusal(description));
+                };
+                add("401", "Credentials are required, or those presented are not valid");
+                add("422", "A parameter or field is refused; each is named");
+                add("429", "Too many requests; `Retry-After` says when to retry");
+                add("500", "An internal failure");
+                add(
+                    "503",
+                    "Busy or the database is unreachable; `Retry-After` says when to retry",
+                );
+                if has_body {
+                    add("400", "The body is not JSON (or not a form)");
+                    add("413", "The body is too large");
+                }
+                if secured {
+                    add("403", "This role or organisation may not");
+                }
+                if names_a_record {
+                    add("404", "No such record, or not visible to the caller");
+                }
+            }
+        }
     }
 }
 

@@ -139,6 +139,31 @@ async fn the_openapi_description_is_openapi_3_and_lists_every_api_route() {
     assert!(doc["components"]["schemas"]["OrganizationView"]["example"].is_object());
 }
 
+/// Every operation documents the refusals any route can answer (schemathesis checks the
+/// answers against them).
+#[rocket::async_test]
+async fn every_operation_documents_the_refusals_it_can_answer() {
+    let app = spawn().await;
+    let (_, doc) = app.get_json("/api/v1/openapi.json").await;
+    let mut missing = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for code in ["401", "422", "429", "500", "503"] {
+                if operation["responses"].get(code).is_none() {
+                    missing.push(format!("{method} {path} {code}"));
+                }
+            }
+            if operation.get("requestBody").is_some() && operation["responses"].get("400").is_none() {
+                missing.push(format!("{method} {path} 400"));
+            }
+            if path.contains('{') && operation["responses"].get("404").is_none() {
+                missing.push(format!("{method} {path} 404"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "{missing:?}");
+}
+
 /// Code lists are described by the codes on the wire, so a generated client reads them.
 #[rocket::async_test]
 async fn code_lists_in_the_openapi_description_are_the_wire_codes() {
