@@ -62,6 +62,7 @@ error-bad-request = The request is malformed.
 error-unauthenticated = Authentication is required.
 error-forbidden = This role may not do this.
 error-not-found = No such record.
+error-method-not-allowed = This address does not take this method; the Allow header lists those it takes.
 error-conflict = The record's state does not allow this.
 error-payload-too-large = The request body or file is over the size limit.
 error-unsupported-media-type = This content type is not accepted.

@@ -62,6 +62,7 @@ error-bad-request = Суроо-талап туура эмес түзүлгөн.
 error-unauthenticated = Аутентификация талап кылынат.
 error-forbidden = Бул роль бул аракетти аткара албайт.
 error-not-found = Жазуу табылган жок.
+error-method-not-allowed = Бул дарек мындай методду кабыл албайт; Allow башлыгы жол берилгендерин санайт.
 error-conflict = Жазуунун абалы бул аракетке жол бербейт.
 error-payload-too-large = Суроо-талаптын денеси же файл уруксат берилген өлчөмдөн ашат.
 error-unsupported-media-type = Бул мазмун түрү кабыл алынбайт.

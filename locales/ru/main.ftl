@@ -62,6 +62,7 @@ error-bad-request = Запрос составлен неверно.
 error-unauthenticated = Требуется аутентификация.
 error-forbidden = Эта роль не может выполнить это действие.
 error-not-found = Запись не найдена.
+error-method-not-allowed = Этот адрес не принимает такой метод; заголовок Allow перечисляет допустимые.
 error-conflict = Состояние записи не позволяет это действие.
 error-payload-too-large = Тело запроса или файл превышает допустимый размер.
 error-unsupported-media-type = Этот тип содержимого не принимается.

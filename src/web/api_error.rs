@@ -68,6 +68,7 @@ impl ApiError {
             401 => "unauthenticated",
             403 => "forbidden",
             404 => "not_found",
+            405 => "method_not_allowed",
             409 => "conflict",
             413 => "payload_too_large",
             415 => "unsupported_media_type",

@@ -14,10 +14,78 @@ pub fn html(status: Status, req: &Request<'_>) -> (Status, Template) {
 }
 
 #[rocket::catch(default)]
-pub fn json(status: Status, req: &Request<'_>) -> ApiError {
+pub fn json(status: Status, req: &Request<'_>) -> WithAllow {
     // A data guard that refused the body left its precise error here (web::json).
     match req.local_cache(|| None::<ApiError>) {
-        Some(error) if error.status == status => error.clone(),
-        _ => ApiError::for_status(status),
+        Some(error) if error.status == status => WithAllow(error.clone(), None),
+        _ if status == Status::NotFound && req.route().is_none() => match allowed_methods(req) {
+            Some(allow) => WithAllow(ApiError::for_status(Status::MethodNotAllowed), Some(allow)),
+            None => WithAllow(ApiError::for_status(status), None),
+        },
+        _ => WithAllow(ApiError::for_status(status), None),
+    }
+}
+
+/// An API error with, for a 405, the `Allow` header naming the methods the path takes.
+pub struct WithAllow(ApiError, Option<String>);
+
+impl<'r> rocket::response::Responder<'r, 'static> for WithAllow {
+    fn respond_to(self, req: &'r Request<'_>) -> rocket::response::Result<'static> {
+        let mut response = self.0.respond_to(req)?;
+        if let Some(methods) = self.1 {
+            response.set_header(rocket::http::Header::new("Allow", methods));
+        }
+        Ok(response)
+    }
+}
+
+/// The methods the request's path is served with, when no route answered its method (then the
+/// answer is 405 with `Allow`, not 404).
+fn allowed_methods(req: &Request<'_>) -> Option<String> {
+    let path = req.uri().path().as_str();
+    let mut methods: Vec<&str> = req
+        .rocket()
+        .routes()
+        .filter(|route| path_matches(route.uri.path(), path))
+        .map(|route| route.method.as_str())
+        .collect();
+    if methods.is_empty() {
+        return None;
+    }
+    if methods.contains(&"GET") {
+        methods.push("HEAD");
+    }
+    methods.sort_unstable();
+    methods.dedup();
+    Some(methods.join(", "))
+}
+
+/// Whether a route's path (`/api/v1/projects/<id>`, `<rest..>` taking the rest) matches a path.
+fn path_matches(pattern: &str, path: &str) -> bool {
+    let pattern: Vec<&str> = pattern.trim_matches('/').split('/').collect();
+    let path: Vec<&str> = path.trim_matches('/').split('/').collect();
+    for (i, segment) in pattern.iter().enumerate() {
+        if segment.starts_with('<') && segment.ends_with("..>") {
+            return path.len() >= i;
+        }
+        match path.get(i) {
+            Some(given) if segment.starts_with('<') || segment == given => {}
+            _ => return false,
+        }
+    }
+    pattern.len() == path.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_matches;
+
+    #[test]
+    fn route_paths_match_by_segment() {
+        assert!(path_matches("/api/v1/projects/<id>", "/api/v1/projects/17"));
+        assert!(!path_matches("/api/v1/projects/<id>", "/api/v1/projects/17/documents"));
+        assert!(path_matches("/api/v1/me", "/api/v1/me"));
+        assert!(path_matches("/static/<path..>", "/static/a/b.css"));
+        assert!(!path_matches("/api/v1/me", "/api/v1/me/sessions"));
     }
 }

@@ -192,3 +192,21 @@ async fn code_lists_in_the_openapi_description_are_the_wire_codes() {
         "{risks}"
     );
 }
+
+/// A path the API serves, asked with a method it does not take: 405 with `Allow`, not 404.
+#[rocket::async_test]
+async fn a_method_the_path_does_not_take_is_405_with_allow() {
+    let app = spawn().await;
+    let response = app.client.delete("/api/v1/projects").dispatch().await;
+    assert_eq!(response.status(), Status::MethodNotAllowed);
+    assert_eq!(response.headers().get_one("Allow"), Some("GET, HEAD, POST"));
+    let body: serde_json::Value = serde_json::from_str(&response.into_string().await.unwrap()).unwrap();
+    assert_eq!(body["error"]["code"], "method_not_allowed");
+    let response = app.client.put("/api/v1/me").dispatch().await;
+    assert_eq!(response.status(), Status::MethodNotAllowed);
+    assert_eq!(response.headers().get_one("Allow"), Some("GET, HEAD"));
+    assert_eq!(
+        app.client.get("/api/v1/nothing-here").dispatch().await.status(),
+        Status::NotFound
+    );
+}
