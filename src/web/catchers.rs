@@ -18,10 +18,14 @@ pub fn json(status: Status, req: &Request<'_>) -> WithAllow {
     // A data guard that refused the body left its precise error here (web::json).
     match req.local_cache(|| None::<ApiError>) {
         Some(error) if error.status == status => WithAllow(error.clone(), None),
-        _ if status == Status::NotFound && req.route().is_none() => match allowed_methods(req) {
-            Some(allow) => WithAllow(ApiError::for_status(Status::MethodNotAllowed), Some(allow)),
-            None => WithAllow(ApiError::for_status(status), None),
-        },
+        // No route took the method (404), or Rocket does not know the method at all (400, e.g.
+        // QUERY): when the path is served with others, say so.
+        _ if matches!(status, Status::NotFound | Status::BadRequest) && req.route().is_none() => {
+            match allowed_methods(req) {
+                Some(allow) => WithAllow(ApiError::for_status(Status::MethodNotAllowed), Some(allow)),
+                None => WithAllow(ApiError::for_status(status), None),
+            }
+        }
         _ => WithAllow(ApiError::for_status(status), None),
     }
 }
