@@ -47,10 +47,18 @@ impl<'r> rocket::response::Responder<'r, 'static> for WithAllow {
 /// answer is 405 with `Allow`, not 404).
 fn allowed_methods(req: &Request<'_>) -> Option<String> {
     let path = req.uri().path().as_str();
-    let mut methods: Vec<&str> = req
+    let matching: Vec<_> = req
         .rocket()
         .routes()
         .filter(|route| path_matches(route.uri.path(), path))
+        .collect();
+    // As Rocket routes: a static segment wins over a parameter (`/projects/export` is not
+    // `/projects/<id>`), so only the most specific matches count.
+    let dynamic = |route: &&rocket::Route| route.uri.path().matches('<').count();
+    let fewest = matching.iter().map(dynamic).min()?;
+    let mut methods: Vec<&str> = matching
+        .iter()
+        .filter(|route| dynamic(route) == fewest)
         .map(|route| route.method.as_str())
         .collect();
     if methods.is_empty() {
