@@ -13,7 +13,8 @@ use chrono::{TimeZone, Utc};
 use ppp_registry::domain::audit::{
     Actor, AuditContext, Event, GENESIS, NewEvent, Verdict, Verifier, chain, encode_into, from_hex, to_hex,
 };
-use ppp_registry::storage::{Db, Engine, UnitOfWork, audit};
+use ppp_registry::storage::unit_of_work::UnitOfWork;
+use ppp_registry::storage::{Db, Engine, audit};
 use ppp_registry::{on_pool, on_tx};
 use serde_json::json;
 use sha2::{Digest, Sha256};

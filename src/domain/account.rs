@@ -1,11 +1,10 @@
 //! Accounts: who may sign in, for which organisation, with which roles.
 
 use serde::Deserialize;
-use validator::ValidateEmail;
 
 use crate::domain::access::Role;
 use crate::domain::organization::OrganizationKind;
-use crate::domain::validation::Violations;
+use crate::domain::validation::{Violations, is_email};
 
 pub const MIN_PASSWORD_CHARS: usize = 12;
 const MAX_PASSWORD_CHARS: usize = 1024;
@@ -26,11 +25,6 @@ pub struct NewAccount {
 /// The key emails are compared by: trimmed and lower-cased.
 pub fn email_key(email: &str) -> String {
     email.trim().to_lowercase()
-}
-
-pub fn is_email(email: &str) -> bool {
-    let email = email.trim();
-    email.len() <= 254 && email.validate_email()
 }
 
 /// Checks a new password: at least 12 characters.

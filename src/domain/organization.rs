@@ -182,7 +182,7 @@ impl CompanyProfile {
             check_text(v, field, Some(value), true);
         }
         check_text(v, "company.phone", self.phone.as_ref(), false);
-        if !crate::domain::account::is_email(&self.email) {
+        if !crate::domain::validation::is_email(&self.email) {
             v.add("company.email", "email");
         }
         let mut total = Decimal::ZERO;

@@ -1,6 +1,6 @@
 //! Who may see and do what: the one policy that services, pages, lists and SQL filters all take
 //! their answer from. Each rule is a pure function of the person and the facts of the record;
-//! the routes' permission table (`web::permissions`) is a summary of these rules, not a copy.
+//! the routes' permission table (in the web layer's `permissions.rs`) is a summary of these rules, not a copy.
 
 use crate::domain::access::{Identity, Role};
 use crate::domain::ids::OrgId;

@@ -162,6 +162,11 @@ fn is_exact_number(number: &serde_json::Number) -> bool {
     is_plain_decimal(&text) && digits.trim_start_matches('0').len() <= 15
 }
 
+/// Only strings and numbers can be read as a Decimal: the visitor is asked about those alone.
+fn could_be_decimal(value: &Value) -> bool {
+    matches!(value, Value::String(_) | Value::Number(_))
+}
+
 fn check_decimal(value: &Value) -> Result<(), StrictError> {
     let plain = match value {
         Value::String(s) => is_plain_decimal(s),
@@ -187,7 +192,7 @@ macro_rules! as_json {
             if let Value::String(s) = &self.0 {
                 check_text(s)?;
             }
-            if reads_decimal(&visitor) {
+            if could_be_decimal(&self.0) && reads_decimal(&visitor) {
                 check_decimal(&self.0)?;
             }
             self.0.$method(visitor).map_err(from_json)
@@ -199,7 +204,7 @@ impl<'de> Deserializer<'de> for Strict {
     type Error = StrictError;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, StrictError> {
-        if reads_decimal(&visitor) {
+        if could_be_decimal(&self.0) && reads_decimal(&visitor) {
             check_decimal(&self.0)?;
         }
         match self.0 {

@@ -3,6 +3,15 @@
 
 use std::collections::BTreeMap;
 
+use validator::ValidateEmail;
+
+/// Whether the text is an email address (at most 254 bytes). Also what the sign-in asks before
+/// the database: an email no account could have is refused without a lookup.
+pub fn is_email(email: &str) -> bool {
+    let email = email.trim();
+    email.len() <= 254 && email.validate_email()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Violations {
     by_field: BTreeMap<String, Vec<&'static str>>,
@@ -85,5 +94,18 @@ impl Violations {
     /// `Ok(())` when nothing was violated.
     pub fn into_result(self) -> Result<(), Violations> {
         if self.is_empty() { Ok(()) } else { Err(self) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_email_addresses_pass() {
+        assert!(is_email("chair.osh@demo.kg"));
+        assert!(!is_email("no-at-sign"));
+        assert!(!is_email("nul\u{0}@demo.kg"));
+        assert!(!is_email(&format!("{}@demo.kg", "a".repeat(300))));
     }
 }

@@ -16,8 +16,9 @@ use crate::domain::throttle;
 use crate::domain::validation::Violations;
 use crate::services::ServiceError;
 use crate::services::organizations::{duplicate_field, insert_checked};
+use crate::storage::unit_of_work::UnitOfWork;
 use crate::storage::users::{self, Account};
-use crate::storage::{Db, StoreError, UnitOfWork, organizations, sessions};
+use crate::storage::{Db, StoreError, organizations, sessions};
 use crate::unit_of_work;
 
 /// Why a sign-in was refused.
@@ -226,7 +227,7 @@ pub async fn sign_in(
     let anonymous = AuditContext::anonymous(client_ip.map(str::to_string));
     let address = client_ip.map(throttle::address_key);
     let address = address.as_deref();
-    if !throttle::plausible_email(email) {
+    if !crate::domain::validation::is_email(email) {
         // Counted against the address alone; it names no account and is no record.
         if let Some(address) = address {
             let key = format!("address:{address}");

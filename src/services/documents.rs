@@ -9,8 +9,7 @@ use crate::domain::access::Identity;
 use crate::domain::audit::{AuditContext, NewEvent};
 use crate::domain::document::{DocumentVisibility, FileType, UploadMeta};
 use crate::domain::policy;
-use crate::services::projects::read;
-use crate::services::{ServiceError, permit};
+use crate::services::{ServiceError, permit, read_project};
 use crate::storage::blobs::BlobStore;
 use crate::storage::documents::{self, DocumentVersion};
 use crate::storage::projects::{self, Project};
@@ -69,7 +68,7 @@ pub async fn upload(
     max_bytes: u64,
 ) -> Result<DocumentVersion, ServiceError> {
     // Refused early, before the content is stored; decided again under the project's lock.
-    let seen = read(db, Some(who), project_id).await?;
+    let seen = read_project(db, Some(who), project_id).await?;
     permit(policy::may_upload_document(who, &seen.facts()), "project")?;
     meta.validate().map_err(ServiceError::Invalid)?;
     let size = content.size();
@@ -118,7 +117,7 @@ pub async fn upload(
 
 /// The project's document versions the reader may see.
 pub async fn list(db: &Db, who: Option<&Identity>, project_id: i64) -> Result<Vec<DocumentVersion>, ServiceError> {
-    let project = read(db, who, project_id).await?;
+    let project = read_project(db, who, project_id).await?;
     let all = documents::of_project(db, project.id).await?;
     Ok(all.into_iter().filter(|v| visible(who, &project, v)).collect())
 }
@@ -137,7 +136,7 @@ pub async fn download(
         .project_id
         .parse()
         .map_err(|_| ServiceError::NotFound("document"))?;
-    let project = read(db, who, project_id)
+    let project = read_project(db, who, project_id)
         .await
         .map_err(|_| ServiceError::NotFound("document"))?;
     if !visible(who, &project, &version) {

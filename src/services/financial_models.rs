@@ -13,8 +13,7 @@ use crate::domain::money::{round_money, round_places};
 use crate::domain::policy;
 use crate::domain::project::Appraisal;
 use crate::domain::validation::Violations;
-use crate::services::projects::read;
-use crate::services::{ServiceError, permit};
+use crate::services::{ServiceError, permit, read_project};
 use crate::storage::Db;
 use crate::storage::financial_models::{self, SavedCase};
 use crate::storage::projects::{self, Project};
@@ -53,7 +52,7 @@ pub async fn save(
     case: &FinancialCase,
 ) -> Result<EvaluatedCase, ServiceError> {
     // Refuse early what the policy refuses anyway, before spending a model run on it.
-    let seen = read(db, Some(who), project_id).await?;
+    let seen = read_project(db, Some(who), project_id).await?;
     permit(policy::may_save_financial_model(who, &seen.facts()), "project")?;
     let results = evaluate_blocking(case.clone()).await?;
     let m = &results.model;
@@ -100,7 +99,7 @@ pub async fn current(
     project_id: i64,
     version: Option<i32>,
 ) -> Result<EvaluatedCase, ServiceError> {
-    let project = read(db, who, project_id).await?;
+    let project = read_project(db, who, project_id).await?;
     let saved = financial_models::find(db, project.id, version)
         .await?
         .ok_or(ServiceError::NotFound("financial_model"))?;

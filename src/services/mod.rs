@@ -56,6 +56,21 @@ impl From<StoreError> for ServiceError {
     }
 }
 
+/// The project if `who` may read it; otherwise it does not exist for them. (Here, not in
+/// `projects`, because models and documents read projects too, and approval reads models.)
+pub async fn read_project(
+    db: &crate::storage::Db,
+    who: Option<&crate::domain::access::Identity>,
+    id: i64,
+) -> Result<crate::storage::projects::Project, ServiceError> {
+    let project = crate::storage::projects::find(db, id).await?;
+    if crate::domain::policy::may_read_project(who, &project.facts()) {
+        Ok(project)
+    } else {
+        Err(ServiceError::NotFound("project"))
+    }
+}
+
 impl ServiceError {
     /// Whether the operation lost a race the engine broke (a serialization failure or a
     /// deadlock) and may simply run again.
@@ -73,4 +88,41 @@ pub fn permit(decision: Decision, what: &'static str) -> Result<(), ServiceError
         Decision::Forbidden => Err(ServiceError::Forbidden),
         Decision::Closed(message) => Err(ServiceError::Conflict(message)),
     }
+}
+
+/// Runs `$body` in a fresh [`UnitOfWork`](crate::storage::unit_of_work::UnitOfWork) bound to `$uow` and commits it; the body's `?`
+/// rolls back. On a serialization failure or a deadlock the whole operation (the body
+/// included) runs again, up to [`MAX_RETRIES`](crate::storage::unit_of_work::MAX_RETRIES) times, so a user never sees one. The value is
+/// `Result<T, ServiceError>`.
+///
+/// ```ignore
+/// let project = unit_of_work!(db, clock, ctx, |uow| {
+///     let project = projects::lock(uow.tx(), id).await?;
+///     /* decide with the pure rules, write through uow.tx() */
+///     uow.record(NewEvent::new("project.updated", "project", id));
+///     project
+/// })?;
+/// ```
+#[macro_export]
+macro_rules! unit_of_work {
+    ($db:expr, $clock:expr, $ctx:expr, |$uow:ident| $body:expr) => {{
+        let mut attempt: u32 = 0;
+        loop {
+            let outcome: ::std::result::Result<_, $crate::services::ServiceError> = async {
+                #[allow(unused_mut)]
+                let mut $uow = $crate::storage::unit_of_work::UnitOfWork::begin($db, $clock, $ctx).await?;
+                let value = $body;
+                $uow.commit().await?;
+                Ok(value)
+            }
+            .await;
+            match outcome {
+                Err(e) if e.is_contention() && attempt < $crate::storage::unit_of_work::MAX_RETRIES => {
+                    attempt += 1;
+                    $crate::storage::unit_of_work::back_off(attempt).await;
+                }
+                other => break other,
+            }
+        }
+    }};
 }

@@ -14,18 +14,11 @@ use crate::domain::project::{self, Action, Appraisal, Initiation, ProjectFields,
 use crate::domain::validation::Violations;
 use crate::services::{ServiceError, financial_models, permit};
 use crate::storage::projects::{self, Project};
-use crate::storage::{Db, StoreError, UnitOfWork, organizations};
+use crate::storage::unit_of_work::UnitOfWork;
+use crate::storage::{Db, StoreError, organizations};
 use crate::unit_of_work;
 
-/// The project if `who` may read it; otherwise it does not exist for them.
-pub async fn read(db: &Db, who: Option<&Identity>, id: i64) -> Result<Project, ServiceError> {
-    let project = projects::find(db, id).await?;
-    if policy::may_read_project(who, &project.facts()) {
-        Ok(project)
-    } else {
-        Err(ServiceError::NotFound("project"))
-    }
-}
+pub use crate::services::read_project as read;
 
 fn event(action: &'static str, project: &Project) -> NewEvent {
     NewEvent::new(action, "project", project.id).organization(project.municipality_id.0)

@@ -63,7 +63,7 @@ impl From<EventRow> for Event {
 /// appends are numbered and chained one at a time, across app instances), then reads the clock,
 /// so event times follow their sequence; a trigger on each insert moves the head. If the
 /// transaction fails, neither the change nor its events remain. Called by
-/// [`UnitOfWork::commit`](crate::storage::UnitOfWork::commit), last of all its locks.
+/// [`UnitOfWork::commit`](crate::storage::unit_of_work::UnitOfWork::commit), last of all its locks.
 pub async fn append_all(
     tx: &mut Tx,
     ctx: &AuditContext,

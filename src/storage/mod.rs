@@ -14,8 +14,6 @@ pub mod types;
 pub mod unit_of_work;
 pub mod users;
 
-pub use unit_of_work::UnitOfWork;
-
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -181,12 +179,6 @@ impl<'a> From<&'a mut Tx> for Reader<'a> {
     }
 }
 
-impl<'a, 'u> From<&'a mut UnitOfWork<'u>> for Reader<'a> {
-    fn from(uow: &'a mut UnitOfWork<'u>) -> Self {
-        Reader::Tx(uow.tx())
-    }
-}
-
 /// Runs `$body` with `$conn` bound to a [`Reader`]'s executor, whichever engine and whichever
 /// kind it is (the body is compiled four times and may use `$conn` once).
 #[macro_export]
@@ -337,7 +329,7 @@ impl Db {
         migrator.iter().map(|m| m.version).max().unwrap_or(0)
     }
 
-    /// Begins a write transaction. Services write through a [`UnitOfWork`] instead, which
+    /// Begins a write transaction. Services write through a [`unit_of_work::UnitOfWork`] instead, which
     /// appends the audit events; this is for it, and for storage tests and benchmarks. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`),
     /// so a transaction that reads and then writes never fails with "database is locked".
     pub async fn begin_write(&self) -> Result<Tx, StoreError> {

@@ -7,15 +7,16 @@
 //! the audit head, which only [`UnitOfWork::commit`] takes. Events are stamped with the clock
 //! after the head is locked, so event times follow their sequence across app instances.
 //!
-//! Services run a unit of work through [`unit_of_work!`](crate::unit_of_work), which retries the
-//! whole operation when the engine reports a serialization failure or a deadlock; slow work
-//! (password hashing, model runs) belongs before it, never inside.
+//! Services run a unit of work through [`unit_of_work!`](crate::unit_of_work) (declared with
+//! the services, whose error it answers with), which retries the whole operation when the engine
+//! reports a serialization failure or a deadlock; slow work (password hashing, model runs)
+//! belongs before it, never inside.
 
 use std::time::Duration;
 
 use crate::clock::Clock;
 use crate::domain::audit::{AuditContext, Event, NewEvent};
-use crate::storage::{Db, StoreError, Tx, audit};
+use crate::storage::{Db, Reader, StoreError, Tx, audit};
 
 /// How many times an operation is tried again after contention before the error reaches the user.
 pub const MAX_RETRIES: u32 = 6;
@@ -76,6 +77,13 @@ impl<'a> UnitOfWork<'a> {
     }
 }
 
+/// What a change reads to decide, it reads through its own transaction.
+impl<'a, 'u> From<&'a mut UnitOfWork<'u>> for Reader<'a> {
+    fn from(uow: &'a mut UnitOfWork<'u>) -> Self {
+        Reader::Tx(uow.tx())
+    }
+}
+
 /// Waits a little before another attempt: a random share of a window that doubles each time
 /// (2, 4, 8 … ms), so the contenders do not meet again at once.
 pub async fn back_off(attempt: u32) {
@@ -83,41 +91,4 @@ pub async fn back_off(attempt: u32) {
     let window_ms = 2_u64 << attempt.min(8);
     let wait = rand::thread_rng().gen_range(window_ms / 2..=window_ms);
     rocket::tokio::time::sleep(Duration::from_millis(wait)).await;
-}
-
-/// Runs `$body` in a fresh [`UnitOfWork`] bound to `$uow` and commits it; the body's `?`
-/// rolls back. On a serialization failure or a deadlock the whole operation (the body
-/// included) runs again, up to [`MAX_RETRIES`] times, so a user never sees one. The value is
-/// `Result<T, ServiceError>`.
-///
-/// ```ignore
-/// let project = unit_of_work!(db, clock, ctx, |uow| {
-///     let project = projects::lock(uow.tx(), id).await?;
-///     /* decide with the pure rules, write through uow.tx() */
-///     uow.record(NewEvent::new("project.updated", "project", id));
-///     project
-/// })?;
-/// ```
-#[macro_export]
-macro_rules! unit_of_work {
-    ($db:expr, $clock:expr, $ctx:expr, |$uow:ident| $body:expr) => {{
-        let mut attempt: u32 = 0;
-        loop {
-            let outcome: ::std::result::Result<_, $crate::services::ServiceError> = async {
-                #[allow(unused_mut)]
-                let mut $uow = $crate::storage::UnitOfWork::begin($db, $clock, $ctx).await?;
-                let value = $body;
-                $uow.commit().await?;
-                Ok(value)
-            }
-            .await;
-            match outcome {
-                Err(e) if e.is_contention() && attempt < $crate::storage::unit_of_work::MAX_RETRIES => {
-                    attempt += 1;
-                    $crate::storage::unit_of_work::back_off(attempt).await;
-                }
-                other => break other,
-            }
-        }
-    }};
 }

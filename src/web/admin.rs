@@ -85,8 +85,8 @@ pub struct PasswordResetDone {
 #[utoipa::path(get, path = "/api/v1/admin/organizations", tag = "admin",
     params(("after" = Option<String>, Query, description = "Cursor"), ("limit" = Option<u32>, Query, description = "1 to 200")),
     responses((status = 200, description = "One page", body = ListPage<OrganizationView>),
-        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
-        (status = 403, description = "Not an administrator", body = crate::web::openapi::ErrorBody)),
+        (status = 401, description = "Not signed in", body = crate::web::api_error::ErrorBody),
+        (status = 403, description = "Not an administrator", body = crate::web::api_error::ErrorBody)),
     security(("bearer" = [])))]
 #[rocket::get("/admin/organizations?<after>&<limit>")]
 pub async fn list_organizations(
@@ -111,7 +111,7 @@ pub async fn list_organizations(
 /// Creates an active organisation of any kind (a company with its profile).
 #[utoipa::path(post, path = "/api/v1/admin/organizations", tag = "admin", request_body = NewOrganization,
     responses((status = 201, description = "Created", body = OrganizationView),
-        (status = 422, description = "Invalid or duplicate fields", body = crate::web::openapi::ErrorBody)),
+        (status = 422, description = "Invalid or duplicate fields", body = crate::web::api_error::ErrorBody)),
     security(("bearer" = [])))]
 #[rocket::post("/admin/organizations", data = "<body>")]
 pub async fn create_organization(
@@ -134,8 +134,8 @@ pub async fn create_organization(
 #[utoipa::path(post, path = "/api/v1/admin/organizations/{id}/status", tag = "admin", request_body = StatusChange,
     params(("id" = String, Path, description = "Organisation id")),
     responses((status = 200, description = "Changed", body = OrganizationView),
-        (status = 404, description = "No such organisation", body = crate::web::openapi::ErrorBody),
-        (status = 422, description = "Unknown status", body = crate::web::openapi::ErrorBody)),
+        (status = 404, description = "No such organisation", body = crate::web::api_error::ErrorBody),
+        (status = 422, description = "Unknown status", body = crate::web::api_error::ErrorBody)),
     security(("bearer" = [])))]
 #[rocket::post("/admin/organizations/<id>/status", data = "<body>")]
 pub async fn set_organization_status(
@@ -178,7 +178,7 @@ pub async fn list_users(
 /// Creates an active account; its roles must fit its organisation.
 #[utoipa::path(post, path = "/api/v1/admin/users", tag = "admin", request_body = AccountRequest,
     responses((status = 201, description = "Created", body = AccountView),
-        (status = 422, description = "Invalid or duplicate fields", body = crate::web::openapi::ErrorBody)),
+        (status = 422, description = "Invalid or duplicate fields", body = crate::web::api_error::ErrorBody)),
     security(("bearer" = [])))]
 #[rocket::post("/admin/users", data = "<body>")]
 pub async fn create_user(
@@ -200,7 +200,7 @@ pub async fn create_user(
 #[utoipa::path(post, path = "/api/v1/admin/users/{id}/status", tag = "admin", request_body = StatusChange,
     params(("id" = String, Path, description = "Account id")),
     responses((status = 200, description = "Changed", body = AccountView),
-        (status = 404, description = "No such account", body = crate::web::openapi::ErrorBody)),
+        (status = 404, description = "No such account", body = crate::web::api_error::ErrorBody)),
     security(("bearer" = [])))]
 #[rocket::post("/admin/users/<id>/status", data = "<body>")]
 pub async fn set_user_status(
@@ -224,7 +224,7 @@ pub async fn set_user_status(
 #[utoipa::path(post, path = "/api/v1/admin/users/{id}/password", tag = "admin", request_body = PasswordReset,
     params(("id" = String, Path, description = "Account id")),
     responses((status = 200, description = "Replaced", body = PasswordResetDone),
-        (status = 422, description = "Too short", body = crate::web::openapi::ErrorBody)),
+        (status = 422, description = "Too short", body = crate::web::api_error::ErrorBody)),
     security(("bearer" = [])))]
 #[rocket::post("/admin/users/<id>/password", data = "<body>")]
 pub async fn reset_password(

@@ -59,10 +59,10 @@ pub(crate) fn created_response<T>(body: T, location: String) -> (Status, Created
     request_body = TokenRequest,
     responses(
         (status = 201, description = "A new token", body = TokenResponse),
-        (status = 400, description = "Not JSON, or a field of the wrong type", body = crate::web::openapi::ErrorBody),
-        (status = 401, description = "Wrong email or password", body = crate::web::openapi::ErrorBody),
-        (status = 403, description = "The account or its organisation is not active", body = crate::web::openapi::ErrorBody),
-        (status = 429, description = "Too many failed attempts; see Retry-After", body = crate::web::openapi::ErrorBody),
+        (status = 400, description = "Not JSON, or a field of the wrong type", body = crate::web::api_error::ErrorBody),
+        (status = 401, description = "Wrong email or password", body = crate::web::api_error::ErrorBody),
+        (status = 403, description = "The account or its organisation is not active", body = crate::web::api_error::ErrorBody),
+        (status = 429, description = "Too many failed attempts; see Retry-After", body = crate::web::api_error::ErrorBody),
     )
 )]
 #[rocket::post("/auth/token", data = "<body>")]
@@ -130,7 +130,7 @@ pub struct Revoked {
     tag = "auth",
     responses(
         (status = 200, description = "The token no longer works", body = Revoked),
-        (status = 401, description = "No live token", body = crate::web::openapi::ErrorBody),
+        (status = 401, description = "No live token", body = crate::web::api_error::ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -164,7 +164,7 @@ pub struct SessionsEnded {
     tag = "auth",
     responses(
         (status = 200, description = "Every browser session of the account has ended", body = SessionsEnded),
-        (status = 401, description = "No valid credentials", body = crate::web::openapi::ErrorBody),
+        (status = 401, description = "No valid credentials", body = crate::web::api_error::ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -186,7 +186,7 @@ pub async fn end_sessions(
     tag = "auth",
     responses(
         (status = 200, description = "The signed-in user", body = UserView),
-        (status = 401, description = "No valid credentials", body = crate::web::openapi::ErrorBody),
+        (status = 401, description = "No valid credentials", body = crate::web::api_error::ErrorBody),
     ),
     security(("bearer" = []))
 )]

@@ -8,7 +8,9 @@ use std::io::Cursor;
 use rocket::http::{ContentType, Header, Status};
 use rocket::request::Request;
 use rocket::response::{self, Responder, Response};
+use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
 
 use crate::domain::validation::Violations;
 use crate::i18n::Lang;
@@ -203,6 +205,26 @@ impl From<ServiceError> for ApiError {
             ServiceError::Store(store) => store.into(),
         }
     }
+}
+
+/// The error body every refusal carries, as the OpenAPI description shows it (api.md).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"error": {"code": "validation_failed", "message": "Some fields are invalid.",
+    "fields": {"limit": ["A whole number from 1 to 200."]}}}))]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// `bad_request`, `unauthenticated`, `forbidden`, `not_found`, `conflict`, `invalid_transition`,
+    /// `deadline_passed`, `sealed`, `precondition_failed`, `payload_too_large`,
+    /// `unsupported_media_type`, `validation_failed`, `too_many_requests`, `internal`, `unavailable`.
+    pub code: String,
+    /// In the caller's language (Accept-Language, then Russian).
+    pub message: String,
+    /// Present only for 422: each field's messages.
+    pub fields: Option<BTreeMap<String, Vec<String>>>,
 }
 
 #[cfg(test)]

@@ -168,7 +168,7 @@ fn parse_query(
         ("limit" = Option<u32>, Query, description = "1 to 200, default 50"),
     ),
     responses((status = 200, description = "One page, newest first", body = ListPage<EventView>),
-        (status = 422, description = "A parameter is invalid", body = crate::web::openapi::ErrorBody)),
+        (status = 422, description = "A parameter is invalid", body = crate::web::api_error::ErrorBody)),
     security(("bearer" = [])))]
 #[rocket::get(
     "/audit/events?<entity_type>&<entity_id>&<actor_id>&<organization_id>&<action>&<from>&<to>&<after>&<limit>"
@@ -309,7 +309,7 @@ fn parse_checkpoint(events: Option<&str>, head: Option<&str>) -> Result<(i64, St
     params(("events" = i64, Query, description = "The checkpoint's event count"),
         ("head" = String, Query, description = "The checkpoint's head, 64 hex digits")),
     responses((status = 200, description = "The answer and today's checkpoint", body = Consistency),
-        (status = 422, description = "A malformed checkpoint", body = crate::web::openapi::ErrorBody)))]
+        (status = 422, description = "A malformed checkpoint", body = crate::web::api_error::ErrorBody)))]
 #[rocket::get("/audit/consistency?<events>&<head>")]
 pub async fn consistency(
     events: Option<&str>,
@@ -368,7 +368,7 @@ fn csv_row(e: &Event) -> Vec<u8> {
         ("from" = Option<String>, Query, description = "As for /audit/events"),
         ("to" = Option<String>, Query, description = "As for /audit/events")),
     responses((status = 200, description = "The file", content_type = "text/csv"),
-        (status = 422, description = "A parameter is invalid", body = crate::web::openapi::ErrorBody)),
+        (status = 422, description = "A parameter is invalid", body = crate::web::api_error::ErrorBody)),
     security(("bearer" = [])))]
 #[rocket::get("/audit/export?<format>&<entity_type>&<entity_id>&<actor_id>&<organization_id>&<action>&<from>&<to>")]
 #[allow(clippy::too_many_arguments)]

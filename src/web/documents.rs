@@ -101,8 +101,8 @@ fn parse_id(id: &str) -> Result<i64, ServiceError> {
     params(("id" = String, Path, description = "Project id")),
     request_body(content = UploadDoc, content_type = "multipart/form-data"),
     responses((status = 201, description = "The new version", body = DocumentVersion),
-        (status = 413, description = "Too large", body = crate::web::openapi::ErrorBody),
-        (status = 415, description = "Not an accepted file type", body = crate::web::openapi::ErrorBody)),
+        (status = 413, description = "Too large", body = crate::web::api_error::ErrorBody),
+        (status = 415, description = "Not an accepted file type", body = crate::web::api_error::ErrorBody)),
     security(("bearer" = [])))]
 #[rocket::post("/projects/<id>/documents", data = "<upload>")]
 pub async fn upload(
@@ -176,7 +176,7 @@ impl<'r> Responder<'r, 'static> for Download {
 #[utoipa::path(get, path = "/api/v1/documents/{id}", tag = "projects",
     params(("id" = String, Path, description = "Document version id")),
     responses((status = 200, description = "The file"),
-        (status = 404, description = "No such document, or not visible to the caller", body = crate::web::openapi::ErrorBody)))]
+        (status = 404, description = "No such document, or not visible to the caller", body = crate::web::api_error::ErrorBody)))]
 #[rocket::get("/documents/<id>")]
 pub async fn download(
     who: MaybeUser,

@@ -107,8 +107,8 @@ fn refused(field: &str) -> impl Fn(FinanceError) -> ApiError + '_ {
 /// series. Numbers as JSON strings; plain JSON numbers are accepted too.
 #[utoipa::path(post, path = "/api/v1/finance/cashflows", tag = "finance", request_body = CashflowRequest,
     responses((status = 200, description = "The figures", body = CashflowResults),
-        (status = 400, description = "Not JSON, or not this shape", body = crate::web::openapi::ErrorBody),
-        (status = 422, description = "Empty or too many flows, a rate out of range, an overflow", body = crate::web::openapi::ErrorBody)))]
+        (status = 400, description = "Not JSON, or not this shape", body = crate::web::api_error::ErrorBody),
+        (status = 422, description = "Empty or too many flows, a rate out of range, an overflow", body = crate::web::api_error::ErrorBody)))]
 #[rocket::post("/finance/cashflows", data = "<body>")]
 pub async fn cashflows(
     _admitted: ComputeTicket,
@@ -151,8 +151,8 @@ fn cashflow_figures(request: &CashflowRequest) -> Result<CashflowResults, ApiErr
     request_body(content = ModelInput, description = "The model; the example is the 25-year toll-road case of the reference vectors",
         example = json!(serde_json::from_str::<serde_json::Value>(crate::domain::finance::model::TOLL_ROAD_25Y).unwrap_or_default())),
     responses((status = 200, description = "The results", body = ModelResults),
-        (status = 400, description = "Not JSON, or not this shape", body = crate::web::openapi::ErrorBody),
-        (status = 422, description = "A field out of range, named; or figures too large to compute", body = crate::web::openapi::ErrorBody)))]
+        (status = 400, description = "Not JSON, or not this shape", body = crate::web::api_error::ErrorBody),
+        (status = 422, description = "A field out of range, named; or figures too large to compute", body = crate::web::api_error::ErrorBody)))]
 #[rocket::post("/finance/evaluate", data = "<body>")]
 pub async fn evaluate(
     _admitted: ComputeTicket,
@@ -199,7 +199,7 @@ fn project_id(id: &str) -> Result<i64, ApiError> {
 #[utoipa::path(get, operation_id = "financial_model_show", path = "/api/v1/projects/{id}/financial-model", tag = "finance",
     params(("id" = String, Path, description = "Project id"), ("version" = Option<i32>, Query, description = "An earlier version")),
     responses((status = 200, description = "The case and its results", body = SavedCaseView),
-        (status = 404, description = "No such project (or a draft of another municipality), or no model saved", body = crate::web::openapi::ErrorBody)))]
+        (status = 404, description = "No such project (or a draft of another municipality), or no model saved", body = crate::web::api_error::ErrorBody)))]
 #[rocket::get("/projects/<id>/financial-model?<version>")]
 pub async fn show_case(
     who: MaybeUser,
@@ -217,9 +217,9 @@ pub async fn show_case(
     params(("id" = String, Path, description = "Project id")),
     request_body = FinancialCase,
     responses((status = 200, description = "The saved version and its results", body = SavedCaseView),
-        (status = 403, description = "Not the municipality's officer or approver", body = crate::web::openapi::ErrorBody),
-        (status = 409, description = "The project is approved or further along", body = crate::web::openapi::ErrorBody),
-        (status = 422, description = "A field out of range, named", body = crate::web::openapi::ErrorBody)),
+        (status = 403, description = "Not the municipality's officer or approver", body = crate::web::api_error::ErrorBody),
+        (status = 409, description = "The project is approved or further along", body = crate::web::api_error::ErrorBody),
+        (status = 422, description = "A field out of range, named", body = crate::web::api_error::ErrorBody)),
     security(("bearer" = [])))]
 #[rocket::put("/projects/<id>/financial-model", data = "<body>")]
 pub async fn save_case(
@@ -260,8 +260,8 @@ pub struct SensitivityResults {
 /// demand break-even for a minimum DSCR of 1.0.
 #[utoipa::path(post, path = "/api/v1/finance/sensitivity", tag = "finance", request_body = SensitivityRequest,
     responses((status = 200, description = "Tornado, scenarios and break-even", body = SensitivityResults),
-        (status = 400, description = "Not JSON, or not this shape", body = crate::web::openapi::ErrorBody),
-        (status = 422, description = "A field out of range, named", body = crate::web::openapi::ErrorBody)))]
+        (status = 400, description = "Not JSON, or not this shape", body = crate::web::api_error::ErrorBody),
+        (status = 422, description = "A field out of range, named", body = crate::web::api_error::ErrorBody)))]
 #[rocket::post("/finance/sensitivity", data = "<body>")]
 pub async fn sensitivity(
     _admitted: ComputeTicket,

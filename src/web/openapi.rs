@@ -1,31 +1,10 @@
 //! `GET /api/v1/openapi.json`: the OpenAPI 3 description, generated from the routes' own
 //! annotations so it cannot drift. Every API route joins [`ApiDoc`]; a test fails otherwise.
 
-use std::collections::BTreeMap;
-
 use rocket::http::ContentType;
-use serde::Serialize;
-use utoipa::{OpenApi, ToSchema};
+use utoipa::OpenApi;
 
-/// The error body every refusal carries (api.md).
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"error": {"code": "validation_failed", "message": "Some fields are invalid.",
-    "fields": {"limit": ["A whole number from 1 to 200."]}}}))]
-pub struct ErrorBody {
-    pub error: ErrorDetail,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorDetail {
-    /// `bad_request`, `unauthenticated`, `forbidden`, `not_found`, `conflict`, `invalid_transition`,
-    /// `deadline_passed`, `sealed`, `precondition_failed`, `payload_too_large`,
-    /// `unsupported_media_type`, `validation_failed`, `too_many_requests`, `internal`, `unavailable`.
-    pub code: String,
-    /// In the caller's language (Accept-Language, then Russian).
-    pub message: String,
-    /// Present only for 422: each field's messages.
-    pub fields: Option<BTreeMap<String, Vec<String>>>,
-}
+use crate::web::api_error::{ErrorBody, ErrorDetail};
 
 #[derive(OpenApi)]
 #[openapi(

@@ -45,7 +45,7 @@ pub(crate) fn parse_cursor(after: Option<&str>) -> Result<Option<OrgId>, ApiErro
     ),
     responses(
         (status = 200, description = "One page of organisations", body = ListPage<OrganizationView>),
-        (status = 422, description = "A parameter is invalid", body = crate::web::openapi::ErrorBody),
+        (status = 422, description = "A parameter is invalid", body = crate::web::api_error::ErrorBody),
     )
 )]
 #[rocket::get("/organizations?<kind>&<after>&<limit>")]
@@ -108,7 +108,7 @@ pub async fn page(ctx: PageContext, db: &State<Db>, app: &State<AppState>) -> Re
     params(("id" = String, Path, description = "Organisation id")),
     responses(
         (status = 200, description = "The organisation (with the company profile when visible)", body = OrganizationView),
-        (status = 404, description = "No such organisation, or not visible to the caller", body = crate::web::openapi::ErrorBody),
+        (status = 404, description = "No such organisation, or not visible to the caller", body = crate::web::api_error::ErrorBody),
     ),
     security((), ("bearer" = []))
 )]

@@ -93,8 +93,8 @@ fn parts(company: CompanyRegistration, account: AccountRegistration) -> (NewOrga
     request_body = RegistrationRequest,
     responses(
         (status = 201, description = "Registered; pending until an administrator activates it", body = RegistrationResponse),
-        (status = 400, description = "Not JSON, or a field of the wrong type", body = crate::web::openapi::ErrorBody),
-        (status = 422, description = "Invalid or duplicate fields (an INN or email already registered)", body = crate::web::openapi::ErrorBody),
+        (status = 400, description = "Not JSON, or a field of the wrong type", body = crate::web::api_error::ErrorBody),
+        (status = 422, description = "Invalid or duplicate fields (an INN or email already registered)", body = crate::web::api_error::ErrorBody),
     )
 )]
 #[rocket::post("/registrations", data = "<body>")]

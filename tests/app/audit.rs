@@ -513,7 +513,7 @@ async fn confidential_events_are_hidden_until_their_time() {
     event.confidential_until = Some(opening);
     event.payload = json!({"receipt_sha256": "ab".repeat(32)});
     let system = AuditContext::system();
-    let mut uow = ppp_registry::storage::UnitOfWork::begin(&app.db, &*app.clock, &system)
+    let mut uow = ppp_registry::storage::unit_of_work::UnitOfWork::begin(&app.db, &*app.clock, &system)
         .await
         .unwrap();
     uow.record(event);

@@ -39,7 +39,7 @@ use super::views::*;
         ("after" = Option<String>, Query, description = "Cursor (of the same `sort`)"),
         ("limit" = Option<u32>, Query, description = "1 to 200, default 50")),
     responses((status = 200, description = "One page", body = ListPage<ProjectSummaryView>),
-        (status = 422, description = "A parameter is invalid", body = crate::web::openapi::ErrorBody)))]
+        (status = 422, description = "A parameter is invalid", body = crate::web::api_error::ErrorBody)))]
 #[rocket::get("/projects?<params..>")]
 pub async fn list(
     who: MaybeUser,
@@ -73,8 +73,8 @@ pub async fn list(
 /// Files a draft (officers, for their own municipality).
 #[utoipa::path(post, path = "/api/v1/projects", tag = "projects", request_body = ProjectFields,
     responses((status = 201, description = "The new draft", body = ProjectView),
-        (status = 403, description = "Not an officer", body = crate::web::openapi::ErrorBody),
-        (status = 422, description = "Invalid fields", body = crate::web::openapi::ErrorBody)),
+        (status = 403, description = "Not an officer", body = crate::web::api_error::ErrorBody),
+        (status = 422, description = "Invalid fields", body = crate::web::api_error::ErrorBody)),
     security(("bearer" = [])))]
 #[rocket::post("/projects", data = "<body>")]
 pub async fn create(
@@ -93,7 +93,7 @@ pub async fn create(
 #[utoipa::path(get, operation_id = "projects_show", path = "/api/v1/projects/{id}", tag = "projects",
     params(("id" = String, Path, description = "Project id")),
     responses((status = 200, description = "The project", body = ProjectView),
-        (status = 404, description = "No such project, or a draft of another municipality", body = crate::web::openapi::ErrorBody)))]
+        (status = 404, description = "No such project, or a draft of another municipality", body = crate::web::api_error::ErrorBody)))]
 #[rocket::get("/projects/<id>")]
 pub async fn show(who: MaybeUser, id: &str, db: &State<Db>) -> Result<Json<ProjectView>, ApiError> {
     let project = service::read(db, who.0.as_ref(), parse_id(id)?).await?;
@@ -106,8 +106,8 @@ pub async fn show(who: MaybeUser, id: &str, db: &State<Db>) -> Result<Json<Proje
     request_body(content = Object, description = "A JSON merge patch of the project's fields",
         example = json!({"term_years": 12, "title": {"en": "Osh e-ticketing"}})),
     responses((status = 200, description = "The edited draft", body = ProjectView),
-        (status = 409, description = "Only drafts can be edited", body = crate::web::openapi::ErrorBody),
-        (status = 422, description = "Invalid fields", body = crate::web::openapi::ErrorBody)),
+        (status = 409, description = "Only drafts can be edited", body = crate::web::api_error::ErrorBody),
+        (status = 422, description = "Invalid fields", body = crate::web::api_error::ErrorBody)),
     security(("bearer" = [])))]
 #[rocket::patch("/projects/<id>", data = "<body>")]
 pub async fn patch(
@@ -127,7 +127,7 @@ pub async fn patch(
 #[utoipa::path(put, path = "/api/v1/projects/{id}/appraisal", tag = "projects", request_body = Appraisal,
     params(("id" = String, Path, description = "Project id")),
     responses((status = 200, description = "The project", body = ProjectView),
-        (status = 409, description = "Not submitted or in appraisal", body = crate::web::openapi::ErrorBody)),
+        (status = 409, description = "Not submitted or in appraisal", body = crate::web::api_error::ErrorBody)),
     security(("bearer" = [])))]
 #[rocket::put("/projects/<id>/appraisal", data = "<body>")]
 pub async fn appraisal(
@@ -160,9 +160,9 @@ pub struct TransitionRequest {
 #[utoipa::path(post, path = "/api/v1/projects/{id}/transitions", tag = "projects", request_body = TransitionRequest,
     params(("id" = String, Path, description = "Project id")),
     responses((status = 200, description = "The project after the transition", body = ProjectView),
-        (status = 403, description = "This role may not", body = crate::web::openapi::ErrorBody),
-        (status = 409, description = "`invalid_transition`, `precondition_failed`, or `conflict` when the model changed since the approver reviewed it", body = crate::web::openapi::ErrorBody),
-        (status = 422, description = "A reason is required", body = crate::web::openapi::ErrorBody)),
+        (status = 403, description = "This role may not", body = crate::web::api_error::ErrorBody),
+        (status = 409, description = "`invalid_transition`, `precondition_failed`, or `conflict` when the model changed since the approver reviewed it", body = crate::web::api_error::ErrorBody),
+        (status = 422, description = "A reason is required", body = crate::web::api_error::ErrorBody)),
     security(("bearer" = [])))]
 #[rocket::post("/projects/<id>/transitions", data = "<body>")]
 pub async fn transition(
@@ -205,8 +205,8 @@ pub struct ProposalRequest {
 /// submitted at once; the municipality's completeness check is due in the configured days.
 #[utoipa::path(post, path = "/api/v1/proposals", tag = "projects", request_body = ProposalRequest,
     responses((status = 201, description = "The proposal, submitted", body = ProjectView),
-        (status = 403, description = "Not a bidder", body = crate::web::openapi::ErrorBody),
-        (status = 422, description = "Invalid fields", body = crate::web::openapi::ErrorBody)),
+        (status = 403, description = "Not a bidder", body = crate::web::api_error::ErrorBody),
+        (status = 422, description = "Invalid fields", body = crate::web::api_error::ErrorBody)),
     security(("bearer" = [])))]
 #[rocket::post("/proposals", data = "<body>")]
 pub async fn propose(

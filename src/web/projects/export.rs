@@ -45,7 +45,7 @@ pub(super) fn csv_row(p: &ProjectSummary) -> Vec<u8> {
 #[utoipa::path(get, operation_id = "projects_export", path = "/api/v1/projects/export", tag = "projects",
     params(("stage" = Option<String>, Query, description = "As for /api/v1/projects; so are the other filters")),
     responses((status = 200, description = "The projects as CSV", content_type = "text/csv"),
-        (status = 422, description = "A parameter is invalid", body = crate::web::openapi::ErrorBody)))]
+        (status = 422, description = "A parameter is invalid", body = crate::web::api_error::ErrorBody)))]
 #[rocket::get("/projects/export?<params..>")]
 pub async fn export(who: MaybeUser, params: ProjectQuery, db: &State<Db>) -> Result<StreamedFile, ApiError> {
     let (filter, sort) = parse_filter(&params).map_err(|v| ApiError::validation(&v))?;
