@@ -85,6 +85,9 @@ invalid-inn-format = An INN has 14 digits.
 invalid-duplicate = This value is already registered.
 invalid-limit-range = A whole number from 1 to 200.
 invalid-cursor = Invalid page cursor.
+invalid-id = Not an id: an id is 1 to 18 digits.
+invalid-version = A version number: 1, 2, 3, …
+invalid-repeated-parameter = Give this parameter once.
 invalid-public-kind = Allowed values: municipality, antimonopoly.
 
 sign-in = Sign in

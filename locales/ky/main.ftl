@@ -85,6 +85,9 @@ invalid-inn-format = ИНН 14 цифрадан турат.
 invalid-duplicate = Мындай маани мурунтан катталган.
 invalid-limit-range = 1ден 200гө чейинки бүтүн сан.
 invalid-cursor = Беттин курсору туура эмес.
+invalid-id = Бул идентификатор эмес: ал 1–18 цифрадан турат.
+invalid-version = Версиянын номери: 1, 2, 3, …
+invalid-repeated-parameter = Бул параметрди бир жолу гана көрсөтүңүз.
 invalid-public-kind = Уруксат берилген маанилер: municipality, antimonopoly.
 
 sign-in = Кирүү

@@ -85,6 +85,9 @@ invalid-inn-format = ИНН состоит из 14 цифр.
 invalid-duplicate = Такое значение уже зарегистрировано.
 invalid-limit-range = Целое число от 1 до 200.
 invalid-cursor = Неверный курсор страницы.
+invalid-id = Это не идентификатор: он состоит из 1–18 цифр.
+invalid-version = Номер версии: 1, 2, 3, …
+invalid-repeated-parameter = Укажите этот параметр один раз.
 invalid-public-kind = Допустимые значения: municipality, antimonopoly.
 
 sign-in = Войти

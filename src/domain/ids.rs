@@ -1,6 +1,31 @@
 //! Typed identifiers: an organisation's id cannot be passed where a project's is expected.
 //! In JSON every id is an opaque string (api.md), even though the database numbers them.
 
+/// What an id looks like on the wire, as the API description states it: 1 to 18 digits.
+pub const ID_PATTERN: &str = "^[0-9]{1,18}$";
+
+/// Reads an id exactly as [`ID_PATTERN`] describes it: ASCII digits only (no sign, no
+/// spaces), at most 18 of them, so every id fits a 64-bit row number.
+pub fn parse_id(text: &str) -> Option<i64> {
+    if (1..=18).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit()) {
+        text.parse().ok()
+    } else {
+        None
+    }
+}
+
+/// A text that is not an id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotAnId;
+
+impl std::fmt::Display for NotAnId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("not an id (1 to 18 digits)")
+    }
+}
+
+impl std::error::Error for NotAnId {}
+
 /// Declares a typed id over the database's 64-bit row number.
 macro_rules! typed_id {
     ($(#[$meta:meta])* $name:ident) => {
@@ -16,9 +41,9 @@ macro_rules! typed_id {
         }
 
         impl std::str::FromStr for $name {
-            type Err = std::num::ParseIntError;
+            type Err = $crate::domain::ids::NotAnId;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
-                s.parse().map($name)
+                $crate::domain::ids::parse_id(s).map($name).ok_or($crate::domain::ids::NotAnId)
             }
         }
 
@@ -57,5 +82,16 @@ mod tests {
         assert_eq!(serde_json::from_str::<OrgId>(r#""7""#).unwrap(), OrgId(7));
         assert!(serde_json::from_str::<OrgId>("7").is_err());
         assert!(serde_json::from_str::<OrgId>(r#""x""#).is_err());
+    }
+
+    #[test]
+    fn ids_are_digits_only() {
+        assert_eq!(parse_id("0"), Some(0));
+        assert_eq!(parse_id("007"), Some(7));
+        assert_eq!(parse_id("999999999999999999"), Some(999_999_999_999_999_999));
+        for refused in ["", "+7", "-7", " 7", "7 ", "1e3", "9999999999999999999", "٣"] {
+            assert_eq!(parse_id(refused), None, "{refused:?}");
+        }
+        assert_eq!("+7".parse::<UserId>(), Err(NotAnId));
     }
 }

@@ -49,7 +49,8 @@ impl FromStr for Currency {
     type Err = UnknownCurrency;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_uppercase().as_str() {
+        // Exactly the code: the API's description lists `KGS` and `USD`, nothing near them.
+        match s {
             "KGS" => Ok(Currency::Kgs),
             "USD" => Ok(Currency::Usd),
             _ => Err(UnknownCurrency(s.to_string())),
@@ -57,9 +58,23 @@ impl FromStr for Currency {
     }
 }
 
+// Written by hand: the description lists the codes on the wire.
+impl utoipa::PartialSchema for Currency {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(["KGS", "USD"]))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Currency {}
+
 /// An exact amount in a currency. Serialised as `{"amount": "1250000.00", "currency": "KGS"}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"amount": "1250000.00", "currency": "KGS"}))]
 pub struct Money {
+    #[schema(value_type = crate::domain::strict_json::PlainDecimal)]
     pub amount: Decimal,
     pub currency: Currency,
 }
@@ -124,8 +139,11 @@ mod tests {
 
     #[test]
     fn currency_codes_parse_and_refuse() {
-        assert_eq!("kgs".parse::<Currency>(), Ok(Currency::Kgs));
+        assert_eq!("KGS".parse::<Currency>(), Ok(Currency::Kgs));
         assert_eq!("USD".parse::<Currency>(), Ok(Currency::Usd));
-        assert!("EUR".parse::<Currency>().is_err());
+        // Exactly the codes the API description lists.
+        for refused in ["EUR", "kgs", " KGS", "Usd", ""] {
+            assert!(refused.parse::<Currency>().is_err(), "{refused:?}");
+        }
     }
 }

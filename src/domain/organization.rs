@@ -88,7 +88,7 @@ pub struct Organization {
 pub struct BeneficialOwner {
     pub name: String,
     /// Percent of the company, exact (`"25.5"`).
-    #[schema(value_type = String, example = "50")]
+    #[schema(value_type = crate::domain::strict_json::PlainDecimal, example = "50")]
     pub share_percent: Decimal,
     /// A natural person's INN, when known.
     #[serde(default)]

@@ -149,13 +149,12 @@ pub struct ProjectFields {
     pub address: String,
     /// Decimal degrees, WGS 84.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::domain::strict_json::PlainDecimal>)]
     pub latitude: Option<Decimal>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::domain::strict_json::PlainDecimal>)]
     pub longitude: Option<Decimal>,
     /// Estimated capital cost, exact: `{"amount": "1250000.00", "currency": "KGS"}`.
-    #[schema(value_type = Object)]
     pub capital_cost: crate::domain::money::Money,
     pub term_years: u32,
     pub payment_mechanism: PaymentMechanism,
@@ -278,7 +277,7 @@ pub enum ProponentAdvantage {
     None,
     /// The proponent's total score is multiplied by (1 + percent ÷ 100).
     Bonus {
-        #[schema(value_type = String)]
+        #[schema(value_type = crate::domain::strict_json::PlainDecimal)]
         percent: Decimal,
     },
     /// Swiss challenge: the proponent may match the best offer within the window.
@@ -287,7 +286,6 @@ pub enum ProponentAdvantage {
     },
     /// The winner reimburses the proponent's documented preparation costs.
     CostReimbursement {
-        #[schema(value_type = Object)]
         costs: crate::domain::money::Money,
     },
 }

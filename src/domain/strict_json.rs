@@ -138,6 +138,34 @@ fn reads_decimal<'de, V: Visitor<'de>>(visitor: &V) -> bool {
     Expecting(visitor).to_string().contains("Decimal")
 }
 
+/// How the API description states a decimal field: a string written plainly (the pattern; at
+/// most 28 digits in all), or a plain JSON number. Fields say `value_type = PlainDecimal`.
+pub struct PlainDecimal;
+
+/// A plain decimal as a pattern: what [`is_plain_decimal`] accepts, but for its digit count.
+pub const PLAIN_DECIMAL_PATTERN: &str = "^-?[0-9]+(\\.[0-9]+)?$";
+
+impl utoipa::PartialSchema for PlainDecimal {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+        ObjectBuilder::new()
+            .schema_type(SchemaType::from_iter([Type::String, Type::Number]))
+            .pattern(Some(PLAIN_DECIMAL_PATTERN))
+            .description(Some(
+                "An exact decimal: best a string of digits with an optional point and sign (at most 28 \
+                 digits), such as \"1250000.00\"; a plain JSON number is accepted when a binary float \
+                 carries it exactly. Never rounded on the way in.",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for PlainDecimal {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Decimal".into()
+    }
+}
+
 /// Digits, an optional point followed by digits, an optional leading minus; at most 28 digits
 /// in all (what a Decimal keeps exactly).
 pub fn is_plain_decimal(text: &str) -> bool {

@@ -467,55 +467,53 @@ impl ProjectSort {
     }
 }
 
-/// Where a page starts: just past the last row of the previous page, in the page's order.
+/// Where a page starts: just past the last row of the previous page. A cursor names the row by
+/// all of its order keys (`KGS_1250000.00_17`: currency, capital cost, id), so a cursor read
+/// under any order is one: the id orders use the id alone.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ProjectCursor {
-    Id(i64),
-    Cost {
-        currency: Currency,
-        amount: rust_decimal::Decimal,
-        id: i64,
-    },
+pub struct ProjectCursor {
+    pub currency: Currency,
+    pub amount: rust_decimal::Decimal,
+    pub id: i64,
 }
 
+/// A cursor as the API description states it; [`ProjectCursor::parse`] reads exactly this.
+pub const PROJECT_CURSOR_PATTERN: &str = "^(KGS|USD)_[0-9]{1,15}(\\.[0-9]{1,2})?_[0-9]{1,18}$";
+
 impl ProjectCursor {
-    /// The cursor after `row` in `sort` order.
-    pub fn after(sort: ProjectSort, row: &ProjectSummary) -> Self {
-        if sort.by_cost() {
-            Self::Cost {
-                currency: row.capital_cost.currency,
-                amount: row.capital_cost.amount,
-                id: row.id,
-            }
-        } else {
-            Self::Id(row.id)
+    /// The cursor after `row`.
+    pub fn after(row: &ProjectSummary) -> Self {
+        Self {
+            currency: row.capital_cost.currency,
+            amount: row.capital_cost.amount,
+            id: row.id,
         }
     }
 
-    /// Reads a cursor given for `sort`; `None` when it is not one (or of another order).
-    pub fn parse(sort: ProjectSort, text: &str) -> Option<Self> {
-        if sort.by_cost() {
-            let mut parts = text.splitn(3, '_');
-            let currency = parts.next()?.parse::<Currency>().ok()?;
-            let amount = parts.next()?.parse::<rust_decimal::Decimal>().ok()?;
-            // Amounts are stored to the tyiyn and below 10^15; anything else was not made here.
-            if amount.scale() > 2 || amount.abs() >= rust_decimal::Decimal::from(1_000_000_000_000_000_i64) {
-                return None;
-            }
-            let id = parts.next()?.parse::<i64>().ok()?;
-            Some(Self::Cost { currency, amount, id })
-        } else {
-            text.parse::<i64>().ok().map(Self::Id)
+    /// Reads a cursor written as [`PROJECT_CURSOR_PATTERN`] says; `None` for anything else.
+    pub fn parse(text: &str) -> Option<Self> {
+        let mut parts = text.splitn(3, '_');
+        let currency = match parts.next()? {
+            "KGS" => Currency::Kgs,
+            "USD" => Currency::Usd,
+            _ => return None,
+        };
+        // Amounts are stored to the tyiyn and below 10^15; anything else was not made here.
+        let amount_text = parts.next()?;
+        let (whole, fraction) = amount_text.split_once('.').unwrap_or((amount_text, "00"));
+        let digits = |s: &str, most: usize| (1..=most).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
+        if !digits(whole, 15) || !digits(fraction, 2) {
+            return None;
         }
+        let amount = amount_text.parse::<rust_decimal::Decimal>().ok()?;
+        let id = crate::domain::ids::parse_id(parts.next()?)?;
+        Some(Self { currency, amount, id })
     }
 }
 
 impl std::fmt::Display for ProjectCursor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Id(id) => write!(f, "{id}"),
-            Self::Cost { currency, amount, id } => write!(f, "{}_{amount}_{id}", currency.code()),
-        }
+        write!(f, "{}_{}_{}", self.currency.code(), self.amount, self.id)
     }
 }
 
@@ -541,8 +539,8 @@ pub async fn list(
     let comparison = if sort.descending() { "<" } else { ">" };
     let keyset = match after {
         None => String::new(),
-        Some(ProjectCursor::Id(_)) => format!(" AND id {comparison} {}", placeholder()),
-        Some(ProjectCursor::Cost { .. }) => format!(
+        Some(_) if !sort.by_cost() => format!(" AND id {comparison} {}", placeholder()),
+        Some(_) => format!(
             " AND (currency, capital_cost, id) {comparison} ({}, {}, {})",
             placeholder(),
             placeholder(),
@@ -585,9 +583,12 @@ pub async fn list(
             .bind(i64::from(limit));
         match after {
             None => {}
-            Some(ProjectCursor::Id(id)) => query = query.bind(*id),
-            Some(ProjectCursor::Cost { currency, amount, id }) => {
-                query = query.bind(currency.code()).bind(DbAmount(*amount)).bind(*id);
+            Some(cursor) if !sort.by_cost() => query = query.bind(cursor.id),
+            Some(cursor) => {
+                query = query
+                    .bind(cursor.currency.code())
+                    .bind(DbAmount(cursor.amount))
+                    .bind(cursor.id);
             }
         }
         for (from, to) in &ranges {

@@ -37,11 +37,12 @@ use crate::web::views::{AccountView, OrganizationView};
 #[schema(example = json!({"status": "active"}))]
 pub struct StatusChange {
     /// `active` or `inactive`.
+    #[schema(pattern = "^(active|inactive)$")]
     pub status: String,
 }
 
 fn parse_status(text: &str) -> Result<OrganizationStatus, ServiceError> {
-    match OrganizationStatus::parse(text.trim()) {
+    match OrganizationStatus::parse(text) {
         Some(s @ (OrganizationStatus::Active | OrganizationStatus::Inactive)) => Ok(s),
         _ => {
             let mut v = Violations::new();
@@ -64,7 +65,7 @@ fn parse_org_id(id: &str) -> Result<OrgId, ServiceError> {
 #[schema(example = json!({"organization_id": "3", "email": "member2.osh@osh.gov.kg", "full_name": "Асанов Талант",
     "password": "a long passphrase", "roles": ["commission"], "chair": false}))]
 pub struct AccountRequest {
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^[0-9]{1,18}$")]
     pub organization_id: OrgId,
     #[serde(flatten)]
     pub account: NewAccount,
@@ -83,7 +84,7 @@ pub struct PasswordResetDone {
 
 /// Every organisation, of every kind and status.
 #[utoipa::path(get, path = "/api/v1/admin/organizations", tag = "admin",
-    params(("after" = Option<String>, Query, description = "Cursor"), ("limit" = Option<u32>, Query, description = "1 to 200")),
+    params(("after" = Option<String>, Query, pattern = "^[0-9]{1,18}$", description = "Cursor"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "1 to 200, default 50")),
     responses((status = 200, description = "One page", body = ListPage<OrganizationView>),
         (status = 401, description = "Not signed in", body = crate::web::api_error::ErrorBody),
         (status = 403, description = "Not an administrator", body = crate::web::api_error::ErrorBody)),
@@ -91,6 +92,7 @@ pub struct PasswordResetDone {
 #[rocket::get("/admin/organizations?<after>&<limit>")]
 pub async fn list_organizations(
     _admin: Admin,
+    _once: crate::web::query_once::QueryOnce,
     after: Option<&str>,
     limit: Option<&str>,
     db: &State<Db>,
@@ -154,13 +156,14 @@ pub async fn set_organization_status(
 
 /// Every account, optionally of one organisation.
 #[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin",
-    params(("organization" = Option<String>, Query, description = "Organisation id"),
-        ("after" = Option<String>, Query, description = "Cursor"), ("limit" = Option<u32>, Query, description = "1 to 200")),
+    params(("organization" = Option<String>, Query, pattern = "^[0-9]{1,18}$", description = "Organisation id"),
+        ("after" = Option<String>, Query, pattern = "^[0-9]{1,18}$", description = "Cursor"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "1 to 200, default 50")),
     responses((status = 200, description = "One page", body = ListPage<AccountView>)),
     security(("bearer" = [])))]
 #[rocket::get("/admin/users?<organization>&<after>&<limit>")]
 pub async fn list_users(
     _admin: Admin,
+    _once: crate::web::query_once::QueryOnce,
     organization: Option<&str>,
     after: Option<&str>,
     limit: Option<&str>,

@@ -47,7 +47,7 @@ pub struct ApiError {
     pub status: Status,
     pub code: &'static str,
     pub message: Message,
-    /// Field-level messages; present only for 422.
+    /// Field-level messages: for 422, and for a 409 on a value already registered.
     pub fields: Option<BTreeMap<String, Vec<Message>>>,
     /// Seconds until a throttled request may be retried (429).
     pub retry_after: Option<i64>,
@@ -184,7 +184,12 @@ impl From<ServiceError> for ApiError {
         match e {
             ServiceError::Invalid(violations) => ApiError::validation(&violations),
             ServiceError::NotFound(_) => ApiError::not_found(),
-            ServiceError::Duplicate(field) => ApiError::field(field, "duplicate"),
+            // A value already registered conflicts with the state, not with the rules: 409, with
+            // the field named as a 422 names it.
+            ServiceError::Duplicate(field) => ApiError {
+                fields: ApiError::field(field, "duplicate").fields,
+                ..ApiError::for_status(Status::Conflict)
+            },
             ServiceError::Forbidden => ApiError::for_status(Status::Forbidden),
             ServiceError::InvalidTransition { stage, action } => ApiError::new(
                 Status::Conflict,
@@ -223,7 +228,7 @@ pub struct ErrorDetail {
     pub code: String,
     /// In the caller's language (Accept-Language, then Russian).
     pub message: String,
-    /// Present only for 422: each field's messages.
+    /// Each refused field's messages: for 422, and for a 409 on a value already registered.
     pub fields: Option<BTreeMap<String, Vec<String>>>,
 }
 

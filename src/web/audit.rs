@@ -113,21 +113,36 @@ fn parse_query(
     after: Option<&str>,
     limit: Option<&str>,
 ) -> Result<Query, Violations> {
+    // Read exactly as given (a page trims its form's values first, see `form_value`); a blank
+    // text filter is no filter.
     let mut v = Violations::new();
-    let text = |s: Option<&str>| s.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
-    let mut number = |field: &str, s: Option<&str>| match text(s) {
-        None => None,
-        Some(t) => t.parse::<i64>().map_err(|_| v.add(field, "cursor")).ok(),
+    for (field, value) in [
+        ("entity_type", entity_type),
+        ("entity_id", entity_id),
+        ("action", action),
+    ] {
+        if let Some(text) = value {
+            v.text(field, text);
+        }
+    }
+    let text = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(str::to_string);
+    let mut number = |field: &str, code: &'static str, s: Option<&str>| {
+        let id = crate::domain::ids::parse_id(s?);
+        if id.is_none() {
+            v.add(field, code);
+        }
+        id
     };
-    let actor_id = number("actor_id", actor_id);
-    let organization_id = number("organization_id", organization_id);
-    let before = number("after", after);
-    let mut time = |field: &str, s: Option<&str>| match text(s) {
-        None => None,
-        Some(t) => DateTime::parse_from_rfc3339(&t)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|_| v.add(field, "time"))
-            .ok(),
+    let actor_id = number("actor_id", "id", actor_id);
+    let organization_id = number("organization_id", "id", organization_id);
+    let before = number("after", "cursor", after);
+    let mut time = |field: &str, s: Option<&str>| {
+        s.and_then(|t| {
+            DateTime::parse_from_rfc3339(t)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| v.add(field, "time"))
+                .ok()
+        })
     };
     let from = time("from", from);
     let to = time("to", to);
@@ -157,15 +172,15 @@ fn parse_query(
 /// Events, newest first, that the caller may see.
 #[utoipa::path(get, path = "/api/v1/audit/events", tag = "audit",
     params(
-        ("entity_type" = Option<String>, Query, description = "`organization`, `account`, ..."),
-        ("entity_id" = Option<String>, Query, description = "The entity's id"),
-        ("actor_id" = Option<String>, Query, description = "The acting account's id"),
-        ("organization_id" = Option<String>, Query, description = "The organisation the record belongs to"),
-        ("action" = Option<String>, Query, description = "An action code such as `account.signed_in`"),
-        ("from" = Option<String>, Query, description = "RFC 3339; events at or after"),
-        ("to" = Option<String>, Query, description = "RFC 3339; events before"),
-        ("after" = Option<String>, Query, description = "Cursor from the previous page's `next`"),
-        ("limit" = Option<u32>, Query, description = "1 to 200, default 50"),
+        ("entity_type" = Option<String>, Query, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$", description = "`organization`, `account`, ..."),
+        ("entity_id" = Option<String>, Query, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$", description = "The entity's id"),
+        ("actor_id" = Option<String>, Query, pattern = "^[0-9]{1,18}$", description = "The acting account's id"),
+        ("organization_id" = Option<String>, Query, pattern = "^[0-9]{1,18}$", description = "The organisation the record belongs to"),
+        ("action" = Option<String>, Query, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$", description = "An action code such as `account.signed_in`"),
+        ("from" = Option<String>, Query, format = DateTime, description = "RFC 3339; events at or after"),
+        ("to" = Option<String>, Query, format = DateTime, description = "RFC 3339; events before"),
+        ("after" = Option<String>, Query, pattern = "^[0-9]{1,18}$", description = "Cursor from the previous page's `next`"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "1 to 200, default 50"),
     ),
     responses((status = 200, description = "One page, newest first", body = ListPage<EventView>),
         (status = 422, description = "A parameter is invalid", body = crate::web::api_error::ErrorBody)),
@@ -176,6 +191,7 @@ fn parse_query(
 #[allow(clippy::too_many_arguments)]
 pub async fn events(
     reader: Authorized<AuditReaders>,
+    _once: crate::web::query_once::QueryOnce,
     entity_type: Option<&str>,
     entity_id: Option<&str>,
     actor_id: Option<&str>,
@@ -286,18 +302,24 @@ pub struct Consistency {
 
 fn parse_checkpoint(events: Option<&str>, head: Option<&str>) -> Result<(i64, String), Violations> {
     let mut v = Violations::new();
-    let events = match events.map(|e| e.trim().parse::<i64>()) {
-        Some(Ok(n)) if n >= 0 => n,
+    // Digits only (no sign, no spaces), as the description's integer says.
+    let count = |e: &str| {
+        (!e.is_empty() && e.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| e.parse::<i64>().ok())
+            .flatten()
+    };
+    let events = match events.map(count) {
+        Some(Some(n)) => n,
         None => {
             v.add("events", "required");
             0
         }
-        _ => {
+        Some(None) => {
             v.add("events", "cursor");
             0
         }
     };
-    let head = head.map(|h| h.trim().to_ascii_lowercase()).unwrap_or_default();
+    let head = head.map(str::to_ascii_lowercase).unwrap_or_default();
     if from_hex(&head).is_none() {
         v.add("head", "hash");
     }
@@ -306,12 +328,13 @@ fn parse_checkpoint(events: Option<&str>, head: Option<&str>) -> Result<(i64, St
 
 /// Whether today's log extends an earlier checkpoint.
 #[utoipa::path(get, path = "/api/v1/audit/consistency", tag = "audit",
-    params(("events" = i64, Query, description = "The checkpoint's event count"),
-        ("head" = String, Query, description = "The checkpoint's head, 64 hex digits")),
+    params(("events" = i64, Query, minimum = 0, description = "The checkpoint's event count"),
+        ("head" = String, Query, pattern = "^[0-9a-fA-F]{64}$", description = "The checkpoint's head, 64 hex digits")),
     responses((status = 200, description = "The answer and today's checkpoint", body = Consistency),
         (status = 422, description = "A malformed checkpoint", body = crate::web::api_error::ErrorBody)))]
 #[rocket::get("/audit/consistency?<events>&<head>")]
 pub async fn consistency(
+    _once: crate::web::query_once::QueryOnce,
     events: Option<&str>,
     head: Option<&str>,
     db: &State<Db>,
@@ -359,14 +382,14 @@ fn csv_row(e: &Event) -> Vec<u8> {
 /// The filtered events as CSV (`format=csv`) or JSON lines (`format=jsonl`), newest first,
 /// streamed page by page. The export itself is recorded first.
 #[utoipa::path(get, operation_id = "audit_export", path = "/api/v1/audit/export", tag = "audit",
-    params(("format" = String, Query, description = "`csv` or `jsonl`"),
-        ("entity_type" = Option<String>, Query, description = "As for /audit/events"),
-        ("entity_id" = Option<String>, Query, description = "As for /audit/events"),
-        ("actor_id" = Option<String>, Query, description = "As for /audit/events"),
-        ("organization_id" = Option<String>, Query, description = "As for /audit/events"),
-        ("action" = Option<String>, Query, description = "As for /audit/events"),
-        ("from" = Option<String>, Query, description = "As for /audit/events"),
-        ("to" = Option<String>, Query, description = "As for /audit/events")),
+    params(("format" = String, Query, pattern = "^(csv|jsonl)$", description = "`csv` or `jsonl`"),
+        ("entity_type" = Option<String>, Query, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$", description = "As for /audit/events"),
+        ("entity_id" = Option<String>, Query, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$", description = "As for /audit/events"),
+        ("actor_id" = Option<String>, Query, pattern = "^[0-9]{1,18}$", description = "As for /audit/events"),
+        ("organization_id" = Option<String>, Query, pattern = "^[0-9]{1,18}$", description = "As for /audit/events"),
+        ("action" = Option<String>, Query, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$", description = "As for /audit/events"),
+        ("from" = Option<String>, Query, format = DateTime, description = "As for /audit/events"),
+        ("to" = Option<String>, Query, format = DateTime, description = "As for /audit/events")),
     responses((status = 200, description = "The file", content_type = "text/csv"),
         (status = 422, description = "A parameter is invalid", body = crate::web::api_error::ErrorBody)),
     security(("bearer" = [])))]
@@ -374,6 +397,7 @@ fn csv_row(e: &Event) -> Vec<u8> {
 #[allow(clippy::too_many_arguments)]
 pub async fn export(
     reader: Authorized<AuditReaders>,
+    _once: crate::web::query_once::QueryOnce,
     format: Option<&str>,
     entity_type: Option<&str>,
     entity_id: Option<&str>,
@@ -509,14 +533,14 @@ pub async fn page(
         "actor_id": actor_id.unwrap_or(""), "organization_id": organization_id.unwrap_or(""),
         "action": action.unwrap_or(""), "from": from.unwrap_or(""), "to": to.unwrap_or("")});
     let q = match parse_query(
-        entity_type,
-        entity_id,
-        actor_id,
-        organization_id,
-        action,
-        from,
-        to,
-        after,
+        form_value(entity_type),
+        form_value(entity_id),
+        form_value(actor_id),
+        form_value(organization_id),
+        form_value(action),
+        form_value(from),
+        form_value(to),
+        form_value(after),
         None,
     ) {
         Ok(q) => q,
@@ -579,6 +603,12 @@ fn url_query(values: &Value) -> String {
     parts.join("&")
 }
 
+/// A page form's value: every field is sent, blank when unused, and people type spaces around
+/// what they paste. The API reads its parameters exactly as given.
+fn form_value(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|v| !v.is_empty())
+}
+
 #[rocket::get("/transparency?<events>&<head>")]
 pub async fn transparency(
     ctx: PageContext,
@@ -588,6 +618,7 @@ pub async fn transparency(
     app: &State<AppState>,
 ) -> Result<Template, PageError> {
     let (count, current) = audit::head(db).await?;
+    let (events, head) = (form_value(events), form_value(head));
     let check = match (events, head) {
         (None, None) => None,
         _ => Some(match parse_checkpoint(events, head) {

@@ -26,7 +26,6 @@ pub struct StageSummary {
     pub stage: Stage,
     pub projects: i64,
     /// Total estimated capital cost of the stage's projects in KGS.
-    #[schema(value_type = Object)]
     pub capital_cost: Money,
 }
 
@@ -51,15 +50,17 @@ async fn summarize(db: &Db, who: Option<&Identity>, municipality: Option<OrgId>)
 
 /// Projects and value (KGS) by stage, of one municipality or of all.
 #[utoipa::path(get, path = "/api/v1/projects/summary", tag = "projects",
-    params(("municipality" = Option<String>, Query, description = "Organisation id; all municipalities when absent")),
+    params(("municipality" = Option<String>, Query, pattern = "^[0-9]{1,18}$", description = "Organisation id; all municipalities when absent")),
     responses((status = 200, description = "Counts and totals by stage", body = Summary)))]
 #[rocket::get("/projects/summary?<municipality>")]
-pub async fn summary(who: MaybeUser, municipality: Option<&str>, db: &State<Db>) -> Result<Json<Summary>, ApiError> {
+pub async fn summary(
+    _once: crate::web::query_once::QueryOnce,
+    who: MaybeUser,
+    municipality: Option<&str>,
+    db: &State<Db>,
+) -> Result<Json<Summary>, ApiError> {
     let municipality = municipality
-        .map(|m| {
-            m.parse::<OrgId>()
-                .map_err(|_| ApiError::field("municipality", "cursor"))
-        })
+        .map(|m| m.parse::<OrgId>().map_err(|_| ApiError::field("municipality", "id")))
         .transpose()?;
     Ok(Json(summarize(db, who.0.as_ref(), municipality).await?))
 }

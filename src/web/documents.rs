@@ -92,7 +92,7 @@ fn file_name(file: &TempFile<'_>) -> String {
 }
 
 fn parse_id(id: &str) -> Result<i64, ServiceError> {
-    id.parse().map_err(|_| ServiceError::NotFound("project"))
+    crate::domain::ids::parse_id(id).ok_or(ServiceError::NotFound("project"))
 }
 
 /// Uploads a version of a named document of the project: 415 when the content is not an

@@ -31,16 +31,16 @@ pub const MAX_FLOWS: usize = 1_201;
 #[schema(example = json!({"flows": ["-1000", "300", "400", "500"], "rate": "0.1", "finance_rate": "0.1", "reinvest_rate": "0.12"}))]
 pub struct CashflowRequest {
     /// Flow 0 at the valuation date (not discounted), then one per period.
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Vec<crate::domain::strict_json::PlainDecimal>)]
     pub flows: Vec<Decimal>,
     /// Discount rate per period, for the NPV and the discounted payback.
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::domain::strict_json::PlainDecimal>)]
     pub rate: Option<Decimal>,
     /// MIRR: the rate negative flows are financed at...
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::domain::strict_json::PlainDecimal>)]
     pub finance_rate: Option<Decimal>,
     /// ...and the rate positive flows are reinvested at.
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::domain::strict_json::PlainDecimal>)]
     pub reinvest_rate: Option<Decimal>,
 }
 
@@ -191,22 +191,32 @@ impl From<EvaluatedCase> for SavedCaseView {
 }
 
 fn project_id(id: &str) -> Result<i64, ApiError> {
-    id.parse()
-        .map_err(|_| ApiError::from(ServiceError::NotFound("project")))
+    crate::domain::ids::parse_id(id).ok_or_else(|| ApiError::from(ServiceError::NotFound("project")))
 }
 
 /// The project's current financial case (or `?version=`), with every result.
 #[utoipa::path(get, operation_id = "financial_model_show", path = "/api/v1/projects/{id}/financial-model", tag = "finance",
-    params(("id" = String, Path, description = "Project id"), ("version" = Option<i32>, Query, description = "An earlier version")),
+    params(("id" = String, Path, description = "Project id"), ("version" = Option<i32>, Query, minimum = 1, description = "An earlier version")),
     responses((status = 200, description = "The case and its results", body = SavedCaseView),
         (status = 404, description = "No such project (or a draft of another municipality), or no model saved", body = crate::web::api_error::ErrorBody)))]
 #[rocket::get("/projects/<id>/financial-model?<version>")]
 pub async fn show_case(
+    _once: crate::web::query_once::QueryOnce,
     who: MaybeUser,
     id: &str,
-    version: Option<i32>,
+    version: Option<&str>,
     db: &State<Db>,
 ) -> Result<Json<SavedCaseView>, ApiError> {
+    // Digits only, from 1: never silently read as "the latest" when it is not a version.
+    let version = version
+        .map(|v| {
+            (v.bytes().all(|b| b.is_ascii_digit()) && !v.is_empty())
+                .then(|| v.parse::<i32>().ok())
+                .flatten()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| ApiError::field("version", "version"))
+        })
+        .transpose()?;
     let case = financial_models::current(db, who.0.as_ref(), project_id(id)?, version).await?;
     Ok(Json(case.into()))
 }
@@ -242,7 +252,7 @@ pub struct SensitivityRequest {
     #[serde(default)]
     pub output: Output,
     /// The flex each way, as a share (default 0.10 = ±10 %), from 0.01 to 0.5.
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::domain::strict_json::PlainDecimal>)]
     pub swing: Option<Decimal>,
 }
 

@@ -153,9 +153,95 @@ impl utoipa::Modify for StandardRefusals {
 )]
 #[rocket::get("/openapi.json")]
 pub fn document() -> (ContentType, String) {
-    let json = ApiDoc::openapi().to_pretty_json().unwrap_or_else(|e| {
+    let json = serde_json::to_string_pretty(&description()).unwrap_or_else(|e| {
         log::error!("OpenAPI description cannot be serialised: {e}");
         "{}".into()
     });
     (ContentType::JSON, json)
+}
+
+/// The description as served: generated from the routes, then tightened to what the server
+/// reads exactly (`openapi_exact`).
+pub fn description() -> serde_json::Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_else(|e| {
+        log::error!("OpenAPI description cannot be serialised: {e}");
+        serde_json::Value::Null
+    });
+    crate::web::openapi_exact::tighten(&mut doc);
+    doc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parameter<'a>(doc: &'a serde_json::Value, path: &str, name: &str) -> &'a serde_json::Value {
+        doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["name"] == name))
+            .unwrap_or_else(|| panic!("{path} has no parameter {name}"))
+    }
+
+    /// The parameters' patterns are the parsers' own constants, so the description states
+    /// exactly what the server reads.
+    #[test]
+    fn parameter_patterns_are_the_parsers_rules() {
+        use crate::domain::ids::ID_PATTERN;
+        use crate::storage::projects::PROJECT_CURSOR_PATTERN;
+        use crate::web::projects::AMOUNT_PATTERN;
+        let doc = description();
+        assert_eq!(
+            parameter(&doc, "/api/v1/projects", "after")["schema"]["pattern"],
+            PROJECT_CURSOR_PATTERN
+        );
+        for path in ["/api/v1/projects", "/api/v1/projects/export"] {
+            assert_eq!(parameter(&doc, path, "municipality")["schema"]["pattern"], ID_PATTERN);
+            assert_eq!(parameter(&doc, path, "min_value")["schema"]["pattern"], AMOUNT_PATTERN);
+            assert_eq!(parameter(&doc, path, "max_value")["schema"]["pattern"], AMOUNT_PATTERN);
+            assert_eq!(
+                parameter(&doc, path, "q")["schema"]["pattern"],
+                crate::web::openapi_exact::TEXT_PATTERN
+            );
+            assert_eq!(
+                parameter(&doc, path, "stage")["schema"]["$ref"],
+                "#/components/schemas/Stage"
+            );
+        }
+        for (path, name) in [
+            ("/api/v1/organizations", "after"),
+            ("/api/v1/admin/organizations", "after"),
+            ("/api/v1/admin/users", "after"),
+            ("/api/v1/admin/users", "organization"),
+            ("/api/v1/audit/events", "after"),
+            ("/api/v1/audit/events", "actor_id"),
+            ("/api/v1/audit/events", "organization_id"),
+            ("/api/v1/audit/export", "actor_id"),
+            ("/api/v1/projects/summary", "municipality"),
+        ] {
+            assert_eq!(
+                parameter(&doc, path, name)["schema"]["pattern"],
+                ID_PATTERN,
+                "{path} {name}"
+            );
+        }
+        for (path, name) in [
+            ("/api/v1/audit/events", "entity_type"),
+            ("/api/v1/audit/events", "action"),
+            ("/api/v1/audit/export", "entity_id"),
+        ] {
+            assert_eq!(
+                parameter(&doc, path, name)["schema"]["pattern"],
+                crate::web::openapi_exact::TEXT_PATTERN,
+                "{path} {name}"
+            );
+        }
+        let limit = &parameter(&doc, "/api/v1/projects", "limit")["schema"];
+        assert_eq!(
+            (limit["minimum"].as_u64(), limit["maximum"].as_u64()),
+            (Some(1), Some(200))
+        );
+        let decimal = &doc["components"]["schemas"]["Decimal"];
+        assert_eq!(decimal["pattern"], crate::domain::strict_json::PLAIN_DECIMAL_PATTERN);
+        assert_eq!(decimal["type"], serde_json::json!(["string", "number"]));
+    }
 }

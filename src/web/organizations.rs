@@ -39,9 +39,9 @@ pub(crate) fn parse_cursor(after: Option<&str>) -> Result<Option<OrgId>, ApiErro
     operation_id = "organizations_list", path = "/api/v1/organizations",
     tag = "organizations",
     params(
-        ("kind" = Option<String>, Query, description = "`municipality` or `antimonopoly`"),
-        ("after" = Option<String>, Query, description = "Cursor from the previous page's `next`"),
-        ("limit" = Option<u32>, Query, description = "1 to 200, default 50"),
+        ("kind" = Option<String>, Query, pattern = "^(municipality|antimonopoly)$", description = "`municipality` or `antimonopoly`"),
+        ("after" = Option<String>, Query, pattern = "^[0-9]{1,18}$", description = "Cursor from the previous page's `next`"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "1 to 200, default 50"),
     ),
     responses(
         (status = 200, description = "One page of organisations", body = ListPage<OrganizationView>),
@@ -50,6 +50,7 @@ pub(crate) fn parse_cursor(after: Option<&str>) -> Result<Option<OrgId>, ApiErro
 )]
 #[rocket::get("/organizations?<kind>&<after>&<limit>")]
 pub async fn list(
+    _once: crate::web::query_once::QueryOnce,
     kind: Option<&str>,
     after: Option<&str>,
     limit: Option<&str>,

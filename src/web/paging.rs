@@ -19,10 +19,14 @@ pub struct ListPage<T: ToSchema> {
 /// Checks `?limit=`: absent means the default; anything but a whole number from 1 to 200 is a
 /// 422 on `limit` (never silently replaced by the default).
 pub fn check_limit(limit: Option<&str>) -> Result<u32, ApiError> {
-    match limit.map(|l| l.trim().parse::<u32>()) {
-        None => Ok(DEFAULT_LIMIT),
-        Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-        Some(_) => Err(ApiError::field("limit", "limit_range")),
+    let Some(limit) = limit else {
+        return Ok(DEFAULT_LIMIT);
+    };
+    // Digits only, as the description's integer says: no sign, no spaces.
+    let digits = (1..=3).contains(&limit.len()) && limit.bytes().all(|b| b.is_ascii_digit());
+    match limit.parse::<u32>() {
+        Ok(n) if digits && (1..=MAX_LIMIT).contains(&n) => Ok(n),
+        _ => Err(ApiError::field("limit", "limit_range")),
     }
 }
 
@@ -54,6 +58,10 @@ mod tests {
         assert!(check_limit(Some("201")).is_err());
         assert!(check_limit(Some("-1")).is_err());
         assert!(check_limit(Some("ten")).is_err());
+        assert!(check_limit(Some("+5")).is_err());
+        assert!(check_limit(Some(" 5")).is_err());
+        assert!(check_limit(Some("")).is_err());
+        assert_eq!(check_limit(Some("007")).unwrap(), 7);
     }
 
     #[test]

@@ -83,7 +83,9 @@ async fn a_registered_company_waits_for_an_administrator() {
         registration("00303202010055", "other@jagreen.kg"),
     )
     .await;
-    assert_eq!(status, Status::UnprocessableEntity);
+    // Already registered: a conflict with what exists (409), the field named as a 422 would.
+    assert_eq!(status, Status::Conflict);
+    assert_eq!(body["error"]["code"], "conflict");
     assert_eq!(
         body["error"]["fields"]["company.inn"],
         json!(["This value is already registered."])
@@ -96,7 +98,7 @@ async fn a_registered_company_waits_for_an_administrator() {
         registration("00303202010066", "AZAMAT@jagreen.kg"),
     )
     .await;
-    assert_eq!(status, Status::UnprocessableEntity);
+    assert_eq!(status, Status::Conflict);
     assert_eq!(
         body["error"]["fields"]["account.email"],
         json!(["This value is already registered."])

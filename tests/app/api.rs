@@ -209,4 +209,10 @@ async fn a_method_the_path_does_not_take_is_405_with_allow() {
         app.client.get("/api/v1/nothing-here").dispatch().await.status(),
         Status::NotFound
     );
+    // The health check is in the description too, outside /api.
+    let response = app.client.req(rocket::http::Method::Trace, "/health").dispatch().await;
+    assert_eq!(response.status(), Status::MethodNotAllowed);
+    assert_eq!(response.headers().get_one("Allow"), Some("GET, HEAD"));
+    let body: serde_json::Value = serde_json::from_str(&response.into_string().await.unwrap()).unwrap();
+    assert_eq!(body["error"]["code"], "method_not_allowed");
 }

@@ -122,7 +122,7 @@ async fn every_change_writes_exactly_one_event_with_its_actor() {
         json!({"kind": "municipality", "code": "KARAKOL", "name": {"ru": "Дубль"}}),
     )
     .await;
-    assert_eq!(status, Status::UnprocessableEntity);
+    assert_eq!(status, Status::Conflict);
     assert_eq!(event_count(&app.db).await, before + 1);
 
     let id = org["id"].as_str().unwrap();

@@ -223,3 +223,56 @@ async fn unknown_fields_are_named_in_models_and_flattened_records_too() {
     );
     assert_eq!(field_codes(&body), vec!["company"]);
 }
+
+/// Query parameters are read exactly as the API description states them: a value that is not
+/// one of the stated forms is a 422 naming the parameter, never quietly read as absent.
+#[rocket::async_test]
+async fn query_parameters_are_read_exactly_as_described() {
+    let app = spawn_with_fixtures().await;
+    let refused = [
+        ("/api/v1/projects?stage=approved&stage=draft", "stage"),
+        ("/api/v1/projects?stage=", "stage"),
+        ("/api/v1/projects?stage=%20approved", "stage"),
+        ("/api/v1/projects?currency=kgs", "currency"),
+        ("/api/v1/projects?municipality=%2B4", "municipality"),
+        ("/api/v1/projects?min_value=1e3", "min_value"),
+        ("/api/v1/projects?max_value=1000000000000", "max_value"),
+        ("/api/v1/projects?q=%00", "q"),
+        ("/api/v1/projects?limit=%2B5", "limit"),
+        ("/api/v1/projects?limit=", "limit"),
+        ("/api/v1/projects/export?model=x&model=y", "model"),
+        ("/api/v1/projects/summary?municipality=", "municipality"),
+        ("/api/v1/organizations?kind=", "kind"),
+        ("/api/v1/organizations?limit=null&limit=null", "limit"),
+        ("/api/v1/organizations?after=-1", "after"),
+        ("/api/v1/audit/consistency?events=%2B1&head=", "events"),
+        (
+            "/api/v1/projects/1/financial-model?version=-1.0445329278021415e-73",
+            "version",
+        ),
+        ("/api/v1/projects/1/financial-model?version=0", "version"),
+    ];
+    for (uri, field) in refused {
+        let (status, body) = call(&app, "GET", uri, None, Value::Null).await;
+        assert_eq!(status, Status::UnprocessableEntity, "{uri}: {body}");
+        assert!(field_codes(&body).contains(&field.to_string()), "{uri}: {body}");
+    }
+    // What the description allows is answered: blank search, the largest bound, a stated id.
+    for uri in [
+        "/api/v1/projects?q=",
+        "/api/v1/projects?max_value=999999999999.99&currency=USD",
+        "/api/v1/projects?municipality=004",
+        "/api/v1/organizations?kind=municipality&after=0&limit=200",
+        "/api/v1/projects/1/financial-model?version=1",
+    ] {
+        let (status, body) = call(&app, "GET", uri, None, Value::Null).await;
+        assert_eq!(status, Status::Ok, "{uri}: {body}");
+    }
+    // A page's form sends every field, blank when unused: there blank is no filter.
+    let page = app
+        .client
+        .get("/projects?stage=&q=&municipality=&sector=&currency=&sort=")
+        .dispatch()
+        .await;
+    assert_eq!(page.status(), Status::Ok);
+}

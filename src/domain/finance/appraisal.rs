@@ -20,9 +20,9 @@ pub struct PublicSectorCase {
     #[serde(flatten)]
     pub comparator: Comparator,
     /// The municipality's budget in the year of financial close, and its annual growth.
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::domain::strict_json::PlainDecimal)]
     pub budget: Decimal,
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::domain::strict_json::PlainDecimal)]
     pub budget_growth: Decimal,
 }
 

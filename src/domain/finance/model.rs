@@ -33,34 +33,34 @@ pub struct ModelInput {
     pub construction_periods: i64,
     pub operation_periods: i64,
     /// Total capital cost (nominal), spent by `capex_phasing` over the construction periods.
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::domain::strict_json::PlainDecimal)]
     pub capex: Decimal,
     /// One share per construction period, adding up to 1.
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Vec<crate::domain::strict_json::PlainDecimal>)]
     pub capex_phasing: Vec<Decimal>,
     /// Annual inflation indexing tariffs, costs and the indexed share of availability payments:
     /// the index of period t is (1 + cpi)^(t / periods_per_year).
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::domain::strict_json::PlainDecimal)]
     pub cpi: Decimal,
     pub user_pays: Option<UserPays>,
     pub availability: Option<AvailabilityPayments>,
     pub opex: Opex,
     /// Share of user revenue paid to the municipality as a concession fee.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::domain::strict_json::PlainDecimal>)]
     pub concession_fee_share: Decimal,
     pub tax: Option<ProfitTax>,
     pub financing: Financing,
     /// Discount rate of the project's NPV and discounted payback.
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::domain::strict_json::PlainDecimal)]
     pub discount_rate: Decimal,
     /// Discount rate of the equity NPV (the investors' required return).
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::domain::strict_json::PlainDecimal)]
     pub equity_discount_rate: Decimal,
     /// MIRR of the project flows: negative flows financed at, positive ones reinvested at.
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::domain::strict_json::PlainDecimal)]
     pub mirr_finance_rate: Decimal,
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::domain::strict_json::PlainDecimal)]
     pub mirr_reinvest_rate: Decimal,
 }
 
@@ -69,16 +69,16 @@ pub struct ModelInput {
 #[serde(deny_unknown_fields)]
 pub struct UserPays {
     /// Units (trips, m³, ...) a year at full ramp-up in the first operating year.
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::domain::strict_json::PlainDecimal)]
     pub base_demand: Decimal,
     /// Share of demand reached in operating years 1, 2, ...; 1 afterwards.
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Vec<crate::domain::strict_json::PlainDecimal>)]
     pub ramp_up: Vec<Decimal>,
     /// Annual growth after the first operating year.
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::domain::strict_json::PlainDecimal)]
     pub demand_growth: Decimal,
     /// Tariff per unit at year-0 prices.
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::domain::strict_json::PlainDecimal)]
     pub tariff: Decimal,
 }
 
@@ -87,14 +87,14 @@ pub struct UserPays {
 #[serde(deny_unknown_fields)]
 pub struct AvailabilityPayments {
     /// Annual payment at year-0 prices.
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::domain::strict_json::PlainDecimal)]
     pub annual_payment: Decimal,
     /// The indexed share k (0 to 1): the part mirroring inflation-exposed costs.
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::domain::strict_json::PlainDecimal)]
     pub indexed_share: Decimal,
     /// Deductions per operating period (unavailability, performance), nominal; missing = 0.
     #[serde(default)]
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Vec<crate::domain::strict_json::PlainDecimal>)]
     pub deductions: Vec<Decimal>,
 }
 
@@ -102,11 +102,11 @@ pub struct AvailabilityPayments {
 #[serde(deny_unknown_fields)]
 pub struct Opex {
     /// Fixed operating cost a year, at year-0 prices.
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::domain::strict_json::PlainDecimal)]
     pub fixed: Decimal,
     /// Cost per unit of demand, at year-0 prices.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::domain::strict_json::PlainDecimal>)]
     pub per_unit: Decimal,
 }
 
@@ -115,7 +115,7 @@ pub struct Opex {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProfitTax {
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::domain::strict_json::PlainDecimal)]
     pub rate: Decimal,
     /// Operating periods over which the capex is depreciated.
     pub depreciation_periods: i64,
@@ -140,7 +140,7 @@ pub enum DebtRepayment {
     /// Debt service in proportion to CFADS, so the DSCR is the same every period; the target
     /// tells whether the debt (sized by the debt share) fits the lenders' cover.
     Sculpted {
-        #[schema(value_type = String)]
+        #[schema(value_type = crate::domain::strict_json::PlainDecimal)]
         target_dscr: Decimal,
     },
 }
@@ -149,10 +149,10 @@ pub enum DebtRepayment {
 #[serde(deny_unknown_fields)]
 pub struct Financing {
     /// Share of each period's capex drawn from the senior loan (0 to 1).
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::domain::strict_json::PlainDecimal)]
     pub debt_share: Decimal,
     /// Nominal annual interest rate.
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::domain::strict_json::PlainDecimal)]
     pub rate: Decimal,
     /// Repayment periods, after the grace periods, from the start of operation.
     pub tenor_periods: i64,

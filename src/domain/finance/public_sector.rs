@@ -13,27 +13,27 @@ use super::exact::{add, div, mul, powi, sub};
 /// or nominal, social or risk-adjusted) is the caller's recorded choice.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Comparator {
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::domain::strict_json::PlainDecimal)]
     pub discount_rate: Decimal,
     /// The public sector's own delivery: capital, operating and maintenance costs, net of
     /// third-party revenue.
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Vec<crate::domain::strict_json::PlainDecimal>)]
     pub raw_cost: Vec<Decimal>,
     /// Advantages of public ownership removed (tax, insurance, cost of capital).
     #[serde(default)]
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Vec<crate::domain::strict_json::PlainDecimal>)]
     pub competitive_neutrality: Vec<Decimal>,
     /// Expected cost of the risks a PPP would transfer.
     #[serde(default)]
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Vec<crate::domain::strict_json::PlainDecimal>)]
     pub transferable_risk: Vec<Decimal>,
     /// Risks the municipality keeps under either option.
     #[serde(default)]
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Vec<crate::domain::strict_json::PlainDecimal>)]
     pub retained_risk: Vec<Decimal>,
     /// The municipality's cost of managing the PPP contract.
     #[serde(default)]
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Vec<crate::domain::strict_json::PlainDecimal>)]
     pub contract_management: Vec<Decimal>,
 }
 

@@ -26,33 +26,26 @@ use super::views::*;
 
 /// The registry: every project that is not a draft, and the caller's own municipality's drafts.
 #[utoipa::path(get, operation_id = "projects_list", path = "/api/v1/projects", tag = "projects",
-    params(("stage" = Option<String>, Query, description = "`draft`, `submitted`, `appraisal`, `approved`, ..."),
-        ("municipality" = Option<String>, Query, description = "Organisation id"),
-        ("sector" = Option<String>, Query, description = "`transport`, `street_lighting`, `waste`, ..."),
-        ("model" = Option<String>, Query, description = "`bot`, `dbfo`, `concession`, ..."),
-        ("initiation" = Option<String>, Query, description = "`public` or `private` (private initiatives)"),
-        ("min_value" = Option<String>, Query, description = "Lowest capital cost, in `currency`"),
-        ("max_value" = Option<String>, Query, description = "Highest capital cost, in `currency`"),
-        ("currency" = Option<String>, Query, description = "`KGS` (default) or `USD`, for the value range"),
-        ("q" = Option<String>, Query, description = "Words that begin words of the titles or description (ё = е, any case)"),
-        ("sort" = Option<String>, Query, description = "`oldest` (default), `newest`, `cost_asc` or `cost_desc` (by currency, then amount)"),
-        ("after" = Option<String>, Query, description = "Cursor (of the same `sort`)"),
-        ("limit" = Option<u32>, Query, description = "1 to 200, default 50")),
+    params(ProjectQuery,
+        ("after" = Option<String>, Query, pattern = "^(KGS|USD)_[0-9]{1,15}(\\.[0-9]{1,2})?_[0-9]{1,18}$",
+            description = "The previous page's `next` (valid under any order)"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "1 to 200, default 50")),
     responses((status = 200, description = "One page", body = ListPage<ProjectSummaryView>),
         (status = 422, description = "A parameter is invalid", body = crate::web::api_error::ErrorBody)))]
-#[rocket::get("/projects?<params..>")]
+#[rocket::get("/projects?<after>&<limit>&<params..>")]
 pub async fn list(
+    _once: crate::web::query_once::QueryOnce,
     who: MaybeUser,
+    after: Option<&str>,
+    limit: Option<&str>,
     params: ProjectQuery,
     db: &State<Db>,
 ) -> Result<Json<ListPage<ProjectSummaryView>>, ApiError> {
     let (filter, sort) = parse_filter(&params).map_err(|v| ApiError::validation(&v))?;
-    let after = params
-        .after
-        .as_deref()
-        .map(|a| ProjectCursor::parse(sort, a).ok_or_else(|| ApiError::field("after", "cursor")))
+    let after = after
+        .map(|a| ProjectCursor::parse(a).ok_or_else(|| ApiError::field("after", "cursor")))
         .transpose()?;
-    let limit = check_limit(params.limit.as_deref())?;
+    let limit = check_limit(limit)?;
     let rows = projects::list(
         db,
         &filter,
@@ -65,7 +58,7 @@ pub async fn list(
     Ok(Json(page_of(
         rows,
         limit,
-        |p| ProjectCursor::after(sort, p).to_string(),
+        |p| ProjectCursor::after(p).to_string(),
         ProjectSummaryView::from,
     )))
 }
@@ -195,7 +188,7 @@ pub async fn transition(
     "fields": {"title": {"ru": "Солнечная электростанция на крышах школ г. Ош"}, "sector": "energy", "model": "boot",
     "payment_mechanism": "availability", "capital_cost": {"amount": "64000000.00", "currency": "KGS"}, "term_years": 15}}))]
 pub struct ProposalRequest {
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^[0-9]{1,18}$")]
     pub municipality_id: OrgId,
     pub fields: ProjectFields,
     pub advantage: ProponentAdvantage,

@@ -43,11 +43,16 @@ pub(super) fn csv_row(p: &ProjectSummary) -> Vec<u8> {
 
 /// The filtered list as CSV (UTF-8), streamed page by page.
 #[utoipa::path(get, operation_id = "projects_export", path = "/api/v1/projects/export", tag = "projects",
-    params(("stage" = Option<String>, Query, description = "As for /api/v1/projects; so are the other filters")),
+    params(ProjectQuery),
     responses((status = 200, description = "The projects as CSV", content_type = "text/csv"),
         (status = 422, description = "A parameter is invalid", body = crate::web::api_error::ErrorBody)))]
 #[rocket::get("/projects/export?<params..>")]
-pub async fn export(who: MaybeUser, params: ProjectQuery, db: &State<Db>) -> Result<StreamedFile, ApiError> {
+pub async fn export(
+    _once: crate::web::query_once::QueryOnce,
+    who: MaybeUser,
+    params: ProjectQuery,
+    db: &State<Db>,
+) -> Result<StreamedFile, ApiError> {
     let (filter, sort) = parse_filter(&params).map_err(|v| ApiError::validation(&v))?;
     let scope = draft_scope(who.0.as_ref());
     let db = db.inner().clone();
@@ -70,7 +75,7 @@ pub async fn export(who: MaybeUser, params: ProjectQuery, db: &State<Db>) -> Res
                     return None;
                 }
             };
-            let next = ProjectCursor::after(sort, rows.last()?);
+            let next = ProjectCursor::after(rows.last()?);
             let bytes: Vec<u8> = rows.iter().flat_map(csv_row).collect();
             Some((bytes, (Some(next), rows.len() == 500, None)))
         }

@@ -5,4 +5,7 @@ pub mod api;
 pub mod export;
 pub mod pages;
 mod query;
+
+#[cfg(test)]
+pub use query::AMOUNT_PATTERN;
 mod views;

@@ -83,17 +83,23 @@ pub(super) fn project_row(ctx: &PageContext, p: &ProjectSummary) -> Value {
     })
 }
 
-#[rocket::get("/projects?<params..>")]
-pub async fn list_page(ctx: PageContext, params: ProjectQuery, db: &State<Db>) -> Result<Template, PageError> {
+#[rocket::get("/projects?<after>&<params..>")]
+pub async fn list_page(
+    ctx: PageContext,
+    after: Option<&str>,
+    params: ProjectQuery,
+    db: &State<Db>,
+) -> Result<Template, PageError> {
+    let params = params.cleaned_like_a_form();
     // A bad filter is named on the page and the list shown unfiltered, with what was typed kept.
     let ((filter, sort), errors) = match parse_filter(&params) {
         Ok(parsed) => (parsed, None),
         Err(v) => (Default::default(), Some(ctx.field_messages(&v))),
     };
-    let after = params.after.as_deref().and_then(|a| ProjectCursor::parse(sort, a));
+    let after = after.and_then(ProjectCursor::parse);
     let scope = draft_scope(ctx.user.as_ref());
     let mut rows = projects::list(db, &filter, scope, sort, after.as_ref(), 51).await?;
-    let next = (rows.len() > 50).then(|| ProjectCursor::after(sort, &rows[49]).to_string());
+    let next = (rows.len() > 50).then(|| ProjectCursor::after(&rows[49]).to_string());
     rows.truncate(50);
     let items: Vec<Value> = rows.iter().map(|p| project_row(&ctx, p)).collect();
     let municipalities: Vec<Value> =

@@ -72,7 +72,6 @@ pub struct ProjectSummaryView {
     pub initiation: Initiation,
     pub payment_mechanism: PaymentMechanism,
     /// Estimated capital cost, exact: `{"amount": "1250000.00", "currency": "KGS"}`.
-    #[schema(value_type = Object)]
     pub capital_cost: Money,
     pub term_years: u32,
     pub proponent_id: Option<String>,
@@ -109,5 +108,5 @@ pub(super) async fn with_timeline(db: &Db, project: Project) -> Result<ProjectVi
 }
 
 pub(super) fn parse_id(id: &str) -> Result<i64, ServiceError> {
-    id.parse().map_err(|_| ServiceError::NotFound("project"))
+    crate::domain::ids::parse_id(id).ok_or(ServiceError::NotFound("project"))
 }
