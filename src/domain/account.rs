@@ -13,8 +13,12 @@ const MAX_NAME_CHARS: usize = 200;
 /// What is needed to create an account (the organisation is given separately).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 pub struct NewAccount {
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
+    #[schema(max_length = 200)]
     pub full_name: String,
+    /// At least 12 characters.
+    #[schema(min_length = 12, max_length = 1024)]
     pub password: String,
     pub roles: Vec<Role>,
     /// Chair of the tender commission; needs the `commission` role.

@@ -102,6 +102,7 @@ pub struct CompanyProfile {
     pub legal_address: String,
     #[serde(default)]
     pub phone: Option<String>,
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
     /// The director's full name.
     pub director: String,

@@ -156,6 +156,8 @@ pub struct ProjectFields {
     pub longitude: Option<Decimal>,
     /// Estimated capital cost, exact: `{"amount": "1250000.00", "currency": "KGS"}`.
     pub capital_cost: crate::domain::money::Money,
+    /// The contract term, 1 to 99 years.
+    #[schema(minimum = 1, maximum = 99)]
     pub term_years: u32,
     pub payment_mechanism: PaymentMechanism,
     /// Each OCDS-for-PPPs risk category to who bears it.
@@ -273,8 +275,9 @@ impl Appraisal {
 /// The advantage a private initiative's proponent keeps in the tender (domain.md section 2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+// `None {}`: serde refuses unknown keys beside an internal tag only in struct variants.
 pub enum ProponentAdvantage {
-    None,
+    None {},
     /// The proponent's total score is multiplied by (1 + percent ÷ 100).
     Bonus {
         #[schema(value_type = crate::domain::strict_json::PlainDecimal)]
@@ -294,7 +297,7 @@ impl ProponentAdvantage {
     pub fn validate(&self) -> Result<(), Violations> {
         let mut v = Violations::new();
         match self {
-            ProponentAdvantage::None => {}
+            ProponentAdvantage::None {} => {}
             ProponentAdvantage::Bonus { percent } => {
                 if *percent <= Decimal::ZERO || *percent > Decimal::from(100) {
                     v.add("advantage.percent", "share_range");

@@ -526,3 +526,29 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod tagged_variants {
+    use serde_json::json;
+
+    use super::*;
+    use crate::domain::finance::model::DebtRepayment;
+    use crate::domain::project::ProponentAdvantage;
+
+    /// A variant without fields takes no key beside its tag (`{"kind": "annuity", "x": 42}` was
+    /// read as an annuity).
+    #[test]
+    fn variants_without_fields_refuse_unknown_keys() {
+        assert_eq!(
+            from_value::<DebtRepayment>(json!({"kind": "equal_principal"})).unwrap(),
+            DebtRepayment::EqualPrincipal {}
+        );
+        assert!(from_value::<DebtRepayment>(json!({"kind": "annuity", "x": 42})).is_err());
+        assert!(from_value::<DebtRepayment>(json!({"kind": "equal_principal", "x": 42})).is_err());
+        assert!(from_value::<ProponentAdvantage>(json!({"kind": "none", "percent": "5"})).is_err());
+        assert_eq!(
+            serde_json::to_value(DebtRepayment::Annuity {}).unwrap(),
+            json!({"kind": "annuity"})
+        );
+    }
+}

@@ -73,6 +73,8 @@ pub struct AccountRequest {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PasswordReset {
+    /// At least 12 characters.
+    #[schema(min_length = 12, max_length = 1024)]
     pub password: String,
 }
 
@@ -113,7 +115,8 @@ pub async fn list_organizations(
 /// Creates an active organisation of any kind (a company with its profile).
 #[utoipa::path(post, path = "/api/v1/admin/organizations", tag = "admin", request_body = NewOrganization,
     responses((status = 201, description = "Created", body = OrganizationView),
-        (status = 422, description = "Invalid or duplicate fields", body = crate::web::api_error::ErrorBody)),
+        (status = 409, description = "A value is already registered; the field is named", body = crate::web::api_error::ErrorBody),
+        (status = 422, description = "Invalid fields", body = crate::web::api_error::ErrorBody)),
     security(("bearer" = [])))]
 #[rocket::post("/admin/organizations", data = "<body>")]
 pub async fn create_organization(
@@ -181,7 +184,8 @@ pub async fn list_users(
 /// Creates an active account; its roles must fit its organisation.
 #[utoipa::path(post, path = "/api/v1/admin/users", tag = "admin", request_body = AccountRequest,
     responses((status = 201, description = "Created", body = AccountView),
-        (status = 422, description = "Invalid or duplicate fields", body = crate::web::api_error::ErrorBody)),
+        (status = 409, description = "A value is already registered; the field is named", body = crate::web::api_error::ErrorBody),
+        (status = 422, description = "Invalid fields", body = crate::web::api_error::ErrorBody)),
     security(("bearer" = [])))]
 #[rocket::post("/admin/users", data = "<body>")]
 pub async fn create_user(

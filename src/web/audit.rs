@@ -390,7 +390,8 @@ fn csv_row(e: &Event) -> Vec<u8> {
         ("action" = Option<String>, Query, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$", description = "As for /audit/events"),
         ("from" = Option<String>, Query, format = DateTime, description = "As for /audit/events"),
         ("to" = Option<String>, Query, format = DateTime, description = "As for /audit/events")),
-    responses((status = 200, description = "The file", content_type = "text/csv"),
+    responses((status = 200, description = "The file: CSV, or JSON lines for `format=jsonl`",
+            content(("text/csv"), ("application/x-ndjson"))),
         (status = 422, description = "A parameter is invalid", body = crate::web::api_error::ErrorBody)),
     security(("bearer" = [])))]
 #[rocket::get("/audit/export?<format>&<entity_type>&<entity_id>&<actor_id>&<organization_id>&<action>&<from>&<to>")]

@@ -97,6 +97,45 @@ fn parse_id(id: &str) -> Result<i64, ServiceError> {
 
 /// Uploads a version of a named document of the project: 415 when the content is not an
 /// accepted type (PDF, DOCX, XLSX, ODT, ODS, PNG, JPEG, told by content), 413 when too large.
+/// A form that does not read as an upload: its size refusal as is (413), else a 422 naming
+/// each part that is missing or wrong.
+fn form_refusal(errors: rocket::form::Errors<'_>) -> ApiError {
+    let status = errors.status();
+    if status != Status::UnprocessableEntity {
+        return ApiError::for_status(status);
+    }
+    let mut v = crate::domain::validation::Violations::new();
+    for error in errors.iter() {
+        let part = error
+            .name
+            .as_ref()
+            .map_or_else(|| "body".to_string(), |n| n.to_string());
+        let code = match error.kind {
+            rocket::form::error::ErrorKind::Missing => "required",
+            _ => "wrong_type",
+        };
+        v.add(part, code);
+    }
+    ApiError::validation(&v)
+}
+
+/// The `meta` part: JSON (else 400), read strictly like every JSON body (else 422 naming
+/// `meta.<field>`).
+fn read_meta(text: &str) -> Result<UploadMeta, ApiError> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        ApiError::new(
+            Status::BadRequest,
+            "bad_request",
+            Message::new("error-bad-json").arg("detail", e.to_string()),
+        )
+    })?;
+    crate::domain::strict_json::from_value(value).map_err(|e| {
+        let mut v = crate::domain::validation::Violations::new();
+        v.merge_prefixed("meta", e.violations());
+        ApiError::validation(&v)
+    })
+}
+
 #[utoipa::path(post, path = "/api/v1/projects/{id}/documents", tag = "projects",
     params(("id" = String, Path, description = "Project id")),
     request_body(content = UploadDoc, content_type = "multipart/form-data"),
@@ -108,19 +147,14 @@ fn parse_id(id: &str) -> Result<i64, ServiceError> {
 pub async fn upload(
     who: Authorized<ProjectActors>,
     id: &str,
-    upload: Form<Upload<'_>>,
+    upload: Result<Form<Upload<'_>>, rocket::form::Errors<'_>>,
     db: &State<Db>,
     app: &State<AppState>,
     audit: Audit,
 ) -> Result<(Status, Created<DocumentVersion>), ApiError> {
     let id = parse_id(id)?;
-    let meta: UploadMeta = serde_json::from_str(&upload.meta).map_err(|e| {
-        ApiError::new(
-            Status::BadRequest,
-            "bad_request",
-            Message::new("error-bad-json").arg("detail", e.to_string()),
-        )
-    })?;
+    let upload = upload.map_err(form_refusal)?;
+    let meta = read_meta(&upload.meta)?;
     let received = Received::of(&upload.file).await?;
     let version = service::upload(
         db,

@@ -55,7 +55,8 @@ use crate::web::api_error::{ErrorBody, ErrorDetail};
         crate::web::finance::show_case,
         crate::web::finance::save_case,
     ),
-    components(schemas(ErrorBody, ErrorDetail)),
+    // Types only parameters name (the derive collects those of bodies and replies itself).
+    components(schemas(ErrorBody, ErrorDetail, crate::storage::projects::ProjectSort)),
     modifiers(&BearerAuth, &StandardRefusals),
     tags(
         (name = "system", description = "Health and description of the service"),
@@ -180,6 +181,18 @@ mod tests {
             .as_array()
             .and_then(|ps| ps.iter().find(|p| p["name"] == name))
             .unwrap_or_else(|| panic!("{path} has no parameter {name}"))
+    }
+
+    /// Every `$ref` names a schema the description holds.
+    #[test]
+    fn every_reference_resolves() {
+        let doc = description();
+        let text = doc.to_string();
+        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        for reference in text.split("\"#/components/schemas/").skip(1) {
+            let name = &reference[..reference.find('"').unwrap()];
+            assert!(schemas.contains_key(name), "no schema {name}");
+        }
     }
 
     /// The parameters' patterns are the parsers' own constants, so the description states

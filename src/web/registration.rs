@@ -33,6 +33,8 @@ use crate::web::views::{AccountView, OrganizationView};
 #[serde(deny_unknown_fields)]
 pub struct CompanyRegistration {
     pub name: LocalizedText,
+    /// A legal entity's INN (14 digits, the first 0), or an individual entrepreneur's.
+    #[schema(pattern = "^[0-9]{14}$")]
     pub inn: String,
     #[serde(flatten)]
     pub profile: CompanyProfile,
@@ -40,8 +42,12 @@ pub struct CompanyRegistration {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct AccountRegistration {
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
+    #[schema(max_length = 200)]
     pub full_name: String,
+    /// At least 12 characters.
+    #[schema(min_length = 12, max_length = 1024)]
     pub password: String,
 }
 
@@ -93,8 +99,9 @@ fn parts(company: CompanyRegistration, account: AccountRegistration) -> (NewOrga
     request_body = RegistrationRequest,
     responses(
         (status = 201, description = "Registered; pending until an administrator activates it", body = RegistrationResponse),
+        (status = 409, description = "The INN or the email is already registered; the field is named", body = crate::web::api_error::ErrorBody),
         (status = 400, description = "Not JSON, or a field of the wrong type", body = crate::web::api_error::ErrorBody),
-        (status = 422, description = "Invalid or duplicate fields (an INN or email already registered)", body = crate::web::api_error::ErrorBody),
+        (status = 422, description = "Invalid fields", body = crate::web::api_error::ErrorBody),
     )
 )]
 #[rocket::post("/registrations", data = "<body>")]

@@ -47,7 +47,7 @@ pub struct ModelInput {
     pub opex: Opex,
     /// Share of user revenue paid to the municipality as a concession fee.
     #[serde(default)]
-    #[schema(value_type = Option<crate::domain::strict_json::PlainDecimal>)]
+    #[schema(value_type = crate::domain::strict_json::PlainDecimal)]
     pub concession_fee_share: Decimal,
     pub tax: Option<ProfitTax>,
     pub financing: Financing,
@@ -106,7 +106,7 @@ pub struct Opex {
     pub fixed: Decimal,
     /// Cost per unit of demand, at year-0 prices.
     #[serde(default)]
-    #[schema(value_type = Option<crate::domain::strict_json::PlainDecimal>)]
+    #[schema(value_type = crate::domain::strict_json::PlainDecimal)]
     pub per_unit: Decimal,
 }
 
@@ -132,11 +132,13 @@ pub enum InterestDuringConstruction {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+// Variants without fields are written `{}`: serde refuses unknown keys beside an internal tag
+// only in struct variants (a unit variant would take `{"kind": "annuity", "x": 1}`).
 pub enum DebtRepayment {
     /// Constant debt service.
-    Annuity,
+    Annuity {},
     /// Constant principal.
-    EqualPrincipal,
+    EqualPrincipal {},
     /// Debt service in proportion to CFADS, so the DSCR is the same every period; the target
     /// tells whether the debt (sized by the debt share) fits the lenders' cover.
     Sculpted {
@@ -681,8 +683,8 @@ fn schedule_debt(
             balance[t - 1]
         } else {
             match input.financing.repayment {
-                DebtRepayment::Annuity => sub(annuity, interest[t])?,
-                DebtRepayment::EqualPrincipal => div(debt, Decimal::from(tenor))?,
+                DebtRepayment::Annuity {} => sub(annuity, interest[t])?,
+                DebtRepayment::EqualPrincipal {} => div(debt, Decimal::from(tenor))?,
                 DebtRepayment::Sculpted { .. } => sub(mul(cfads[t], sculpt_factor)?, interest[t])?,
             }
         };

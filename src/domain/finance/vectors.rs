@@ -340,7 +340,7 @@ fn debt_profiles_sculpted_and_equal_principal() {
     let e = &cases("debt_sculpting")[0]["expected"];
     let mut input = toll_road();
 
-    input.financing.repayment = DebtRepayment::EqualPrincipal;
+    input.financing.repayment = DebtRepayment::EqualPrincipal {};
     let out = super::model::evaluate(&input).unwrap();
     let equal = &e["equal_principal_same_debt"];
     assert_close(out.min_dscr.unwrap(), d(&equal["min_dscr"]), RATE, "equal min DSCR");

@@ -139,6 +139,7 @@ pub async fn appraisal(
 #[schema(example = json!({"action": "return", "comment": "Уточните тарифную модель и приложите ТЭО"}))]
 pub struct TransitionRequest {
     /// `submit`, `start_appraisal`, `approve`, `return`, `reject` or `cancel`.
+    #[schema(value_type = Action)]
     pub action: String,
     #[serde(default)]
     pub comment: String,
