@@ -110,6 +110,12 @@ impl StrictError {
     }
 }
 
+/// Reads a request body's JSON `raw` as `T` strictly, its numbers as written.
+pub fn read_body<T: de::DeserializeOwned>(raw: &serde_json::value::RawValue) -> Result<T, StrictError> {
+    numbers_as_written(raw)?;
+    from_value(serde_json::from_str(raw.get()).map_err(from_json)?)
+}
+
 /// Reads `T` from `value` strictly.
 pub fn from_value<T: de::DeserializeOwned>(value: Value) -> Result<T, StrictError> {
     T::deserialize(Strict(value))
@@ -178,16 +184,59 @@ pub fn is_plain_decimal(text: &str) -> bool {
     digits(whole) && fraction.is_none_or(digits) && whole.len() + fraction.map_or(0, str::len) <= 28
 }
 
-/// A JSON number a Decimal may be read from exactly: an integer, or a float whose shortest
-/// form has at most 15 significant digits and no exponent (beyond that, the binary float the
-/// parser made may already differ from what was sent).
+/// A JSON number a Decimal may be read from: an integer, or a float whose shortest form is
+/// plain (no exponent) and at most 28 digits. That the float is what the body said is checked
+/// on the body's text, before it is parsed ([`numbers_as_written`]).
 fn is_exact_number(number: &serde_json::Number) -> bool {
-    if number.is_i64() || number.is_u64() {
+    number.is_i64() || number.is_u64() || is_plain_decimal(&number.to_string())
+}
+
+/// Refuses a body's JSON number that the parser would not keep as written: serde_json reads a
+/// fraction into a binary float, so `1000.00000000000000001` would become 1000, and an integer
+/// beyond 64 bits would become a float too. Such a number is refused (`NotPlainDecimal`, with
+/// its path), never rounded: a figure that long belongs in a string. Numbers that say the same
+/// as their float (`12.50`, `0.30000000000000004`) and every 64-bit integer pass.
+pub fn numbers_as_written(raw: &serde_json::value::RawValue) -> Result<(), StrictError> {
+    let text = raw.get().trim();
+    match text.as_bytes().first() {
+        Some(b'{') => {
+            let map: std::collections::BTreeMap<String, &serde_json::value::RawValue> =
+                serde_json::from_str(text).map_err(from_json)?;
+            for (key, value) in map {
+                numbers_as_written(value).map_err(|e| e.at(key.clone()))?;
+            }
+            Ok(())
+        }
+        Some(b'[') => {
+            let items: Vec<&serde_json::value::RawValue> = serde_json::from_str(text).map_err(from_json)?;
+            for (index, item) in items.into_iter().enumerate() {
+                numbers_as_written(item).map_err(|e| e.at(index.to_string()))?;
+            }
+            Ok(())
+        }
+        Some(b'-' | b'0'..=b'9') if !says_what_its_float_says(text) => Err(StrictError {
+            path: Vec::new(),
+            kind: StrictErrorKind::NotPlainDecimal,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Whether serde_json keeps the number `text` as written: a 64-bit integer exactly, anything
+/// else as a float whose shortest form has the same decimal value.
+fn says_what_its_float_says(text: &str) -> bool {
+    if text.parse::<i64>().is_ok() || text.parse::<u64>().is_ok() {
         return true;
     }
-    let text = number.to_string();
-    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
-    is_plain_decimal(&text) && digits.trim_start_matches('0').len() <= 15
+    let (Ok(written), Ok(float)) = (text.parse::<rust_decimal::Decimal>(), text.parse::<f64>()) else {
+        // An exponent or more than a Decimal holds: the reader refuses it where a decimal
+        // belongs (not plain), and no other field takes a fraction.
+        return true;
+    };
+    float
+        .to_string()
+        .parse::<rust_decimal::Decimal>()
+        .is_ok_and(|read| read == written)
 }
 
 /// Only strings and numbers can be read as a Decimal: the visitor is asked about those alone.
@@ -499,7 +548,16 @@ mod tests {
             amount: rust_decimal::Decimal,
         }
         let read = |v: Value| from_value::<Amount>(v).map(|_| ()).map_err(|e| (e.field(), e.kind));
-        for ok in [json!("1000.50"), json!("-0.5"), json!(1000), json!(12.25), json!("0")] {
+        // A float whose shortest form is plain reads as that form (that the body said the same is
+        // checked on its text: numbers_as_written).
+        for ok in [
+            json!("1000.50"),
+            json!("-0.5"),
+            json!(1000),
+            json!(12.25),
+            json!("0"),
+            json!(1000.0000000000001),
+        ] {
             assert_eq!(read(json!({"amount": ok})), Ok(()), "{ok}");
         }
         for bad in [
@@ -507,7 +565,6 @@ mod tests {
             json!(".5"),
             json!("1E-2"),
             json!("1000.0000000000000000000000000000001"),
-            json!(1000.0000000000001),
             json!(" 5"),
         ] {
             assert_eq!(
@@ -516,6 +573,29 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn numbers_are_checked_as_written() {
+        let read = |text: &str| {
+            let raw: Box<serde_json::value::RawValue> = serde_json::from_str(text).unwrap();
+            read_body::<Value>(&raw).map(|_| ()).map_err(|e| (e.field(), e.kind))
+        };
+        for ok in [
+            r#"{"a": 12.50, "b": [0.30000000000000004, -1, 18446744073709551615]}"#,
+            r#"{"a": 1000, "b": -9223372036854775808, "c": "1000.00000000000000001"}"#,
+            r#"{"a": 1e3}"#,
+        ] {
+            assert_eq!(read(ok), Ok(()), "{ok}");
+        }
+        assert_eq!(
+            read(r#"{"a": {"b": [1, 1000.00000000000000001]}}"#),
+            Err(("a.b.1".into(), StrictErrorKind::NotPlainDecimal))
+        );
+        assert_eq!(
+            read(r#"{"n": 123456789012345678901234}"#),
+            Err(("n".into(), StrictErrorKind::NotPlainDecimal))
+        );
     }
 
     #[test]

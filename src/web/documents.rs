@@ -122,14 +122,14 @@ fn form_refusal(errors: rocket::form::Errors<'_>) -> ApiError {
 /// The `meta` part: JSON (else 400), read strictly like every JSON body (else 422 naming
 /// `meta.<field>`).
 fn read_meta(text: &str) -> Result<UploadMeta, ApiError> {
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+    let raw: Box<serde_json::value::RawValue> = serde_json::from_str(text).map_err(|e| {
         ApiError::new(
             Status::BadRequest,
             "bad_request",
             Message::new("error-bad-json").arg("detail", e.to_string()),
         )
     })?;
-    crate::domain::strict_json::from_value(value).map_err(|e| {
+    crate::domain::strict_json::read_body(&raw).map_err(|e| {
         let mut v = crate::domain::validation::Violations::new();
         v.merge_prefixed("meta", e.violations());
         ApiError::validation(&v)

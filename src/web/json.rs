@@ -21,8 +21,10 @@ impl<'r, T: DeserializeOwned + Send + 'static> FromData<'r> for ApiJson<T> {
 
     async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> Outcome<'r, Self> {
         use rocket::serde::json::Error;
-        match Json::<serde_json::Value>::from_data(req, data).await {
-            Outcome::Success(Json(value)) => match strict_json::from_value::<T>(value) {
+        // Read as text first: a number's digits are checked as written, before the parser
+        // turns a fraction into a binary float (strict_json::numbers_as_written).
+        match Json::<Box<serde_json::value::RawValue>>::from_data(req, data).await {
+            Outcome::Success(Json(raw)) => match strict_json::read_body::<T>(&raw) {
                 Ok(read) => Outcome::Success(ApiJson(read)),
                 Err(e) => {
                     let api_error = ApiError::validation(&e.violations());

@@ -197,6 +197,36 @@ async fn amounts_are_plain_decimals_kept_exactly_or_refused() {
     let (status, created) = call(&app, "POST", "/api/v1/projects", Some(&officer), project(json!(2500))).await;
     assert_eq!(status, Status::Created, "a plain JSON integer is exact");
     assert_eq!(created["capital_cost"]["amount"], "2500.00");
+    let (status, created) = call(
+        &app,
+        "POST",
+        "/api/v1/projects",
+        Some(&officer),
+        project(json!(1999.99)),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "a JSON number that says what its float says");
+    assert_eq!(created["capital_cost"]["amount"], "1999.99");
+    // A number is checked as the body wrote it, before the parser's binary float would make
+    // 1000.00000000000000001 into 1000: refused, naming the field, never rounded.
+    for amount in ["1000.00000000000000001", "123456789012345678901234"] {
+        let raw = format!(
+            r#"{{"title": {{"ru": "Освещение бульвара"}}, "sector": "energy", "model": "dbfo",
+               "payment_mechanism": "availability", "term_years": 10,
+               "capital_cost": {{"amount": {amount}, "currency": "KGS"}}}}"#
+        );
+        let response = app
+            .client
+            .post("/api/v1/projects")
+            .header(rocket::http::ContentType::JSON)
+            .header(rocket::http::Header::new("Authorization", format!("Bearer {officer}")))
+            .body(raw)
+            .dispatch()
+            .await;
+        assert_eq!(response.status(), Status::UnprocessableEntity, "{amount}");
+        let body: Value = serde_json::from_str(&response.into_string().await.unwrap()).unwrap();
+        assert_eq!(field_codes(&body), vec!["capital_cost.amount"], "{amount}: {body}");
+    }
 }
 
 #[rocket::async_test]
