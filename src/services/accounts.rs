@@ -16,10 +16,10 @@ use crate::domain::throttle;
 use crate::domain::validation::Violations;
 use crate::services::ServiceError;
 use crate::services::organizations::{duplicate_field, insert_checked};
+use crate::services::unit_of_work;
 use crate::storage::unit_of_work::UnitOfWork;
 use crate::storage::users::{self, Account};
 use crate::storage::{Db, StoreError, organizations, sessions};
-use crate::unit_of_work;
 
 /// Why a sign-in was refused.
 #[derive(Debug, thiserror::Error)]

@@ -9,12 +9,12 @@ use crate::domain::access::Identity;
 use crate::domain::audit::{AuditContext, NewEvent};
 use crate::domain::document::{DocumentVisibility, FileType, UploadMeta};
 use crate::domain::policy;
+use crate::services::unit_of_work;
 use crate::services::{ServiceError, permit, read_project};
 use crate::storage::blobs::BlobStore;
 use crate::storage::documents::{self, DocumentVersion};
 use crate::storage::projects::{self, Project};
 use crate::storage::{Db, StoreError};
-use crate::unit_of_work;
 
 fn visible(who: Option<&Identity>, project: &Project, version: &DocumentVersion) -> bool {
     let facts = project.facts();

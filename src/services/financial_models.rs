@@ -13,11 +13,11 @@ use crate::domain::money::{round_money, round_places};
 use crate::domain::policy;
 use crate::domain::project::Appraisal;
 use crate::domain::validation::Violations;
+use crate::services::unit_of_work;
 use crate::services::{ServiceError, permit, read_project};
 use crate::storage::Db;
 use crate::storage::financial_models::{self, SavedCase};
 use crate::storage::projects::{self, Project};
-use crate::unit_of_work;
 
 /// A saved case with its results.
 #[derive(Debug, Clone)]

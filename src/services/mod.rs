@@ -103,7 +103,6 @@ pub fn permit(decision: Decision, what: &'static str) -> Result<(), ServiceError
 ///     project
 /// })?;
 /// ```
-#[macro_export]
 macro_rules! unit_of_work {
     ($db:expr, $clock:expr, $ctx:expr, |$uow:ident| $body:expr) => {{
         let mut attempt: u32 = 0;
@@ -126,3 +125,4 @@ macro_rules! unit_of_work {
         }
     }};
 }
+pub(crate) use unit_of_work;

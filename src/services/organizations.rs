@@ -8,9 +8,9 @@ use crate::domain::audit::{AuditContext, NewEvent};
 use crate::domain::ids::OrgId;
 use crate::domain::organization::{NewOrganization, Organization, OrganizationStatus};
 use crate::services::ServiceError;
+use crate::services::unit_of_work;
 use crate::storage::unit_of_work::UnitOfWork;
 use crate::storage::{Db, StoreError, organizations, sessions};
-use crate::unit_of_work;
 
 /// Which unique field a conflicting insert collided with.
 pub(crate) fn duplicate_field(constraint: &str) -> &'static str {

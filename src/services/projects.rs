@@ -12,11 +12,11 @@ use crate::domain::organization::{Organization, OrganizationKind, OrganizationSt
 use crate::domain::policy;
 use crate::domain::project::{self, Action, Appraisal, Initiation, ProjectFields, ProponentAdvantage, Refusal, Stage};
 use crate::domain::validation::Violations;
+use crate::services::unit_of_work;
 use crate::services::{ServiceError, financial_models, permit};
 use crate::storage::projects::{self, Project};
 use crate::storage::unit_of_work::UnitOfWork;
 use crate::storage::{Db, StoreError, organizations};
-use crate::unit_of_work;
 
 pub use crate::services::read_project as read;
 

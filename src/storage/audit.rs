@@ -6,7 +6,6 @@ use chrono::{DateTime, Utc};
 use crate::clock::Clock;
 use crate::domain::audit::{Actor, AuditContext, Event, GENESIS, NewEvent, Verdict, Verifier, chain, from_hex, to_hex};
 use crate::storage::{Db, StoreError, Tx};
-use crate::{on_pool, on_tx};
 
 #[derive(sqlx::FromRow)]
 struct EventRow {

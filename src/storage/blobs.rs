@@ -39,6 +39,20 @@ impl LocalDirectory {
         }
         Ok(self.root.join(&sha256[..2]).join(&sha256[2..4]).join(sha256))
     }
+
+    /// Where content with this hash is written, `(temporary, final)`, its directory made; `None`
+    /// when it is already stored. Written under the temporary name and renamed, a reader never
+    /// sees half a file.
+    async fn staging(&self, sha256: &str) -> std::io::Result<Option<(PathBuf, PathBuf)>> {
+        let path = self.path_of(sha256)?;
+        if fs::try_exists(&path).await? {
+            return Ok(None);
+        }
+        let dir = path.parent().unwrap_or(&self.root).to_path_buf();
+        fs::create_dir_all(&dir).await?;
+        let temporary = dir.join(format!(".{sha256}.{}.part", crate::credentials::random_token()));
+        Ok(Some((temporary, path)))
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -49,16 +63,10 @@ fn hex(bytes: &[u8]) -> String {
 impl BlobStore for LocalDirectory {
     async fn put(&self, content: &[u8]) -> std::io::Result<String> {
         let sha256 = hex(&Sha256::digest(content));
-        let path = self.path_of(&sha256)?;
-        if fs::try_exists(&path).await? {
-            return Ok(sha256);
+        if let Some((temporary, path)) = self.staging(&sha256).await? {
+            fs::write(&temporary, content).await?;
+            fs::rename(&temporary, &path).await?;
         }
-        let dir = path.parent().unwrap_or(&self.root).to_path_buf();
-        fs::create_dir_all(&dir).await?;
-        // Written under a temporary name and renamed: a reader never sees half a file.
-        let temporary = dir.join(format!(".{sha256}.{}.part", crate::credentials::random_token()));
-        fs::write(&temporary, content).await?;
-        fs::rename(&temporary, &path).await?;
         Ok(sha256)
     }
 
@@ -75,16 +83,11 @@ impl BlobStore for LocalDirectory {
             hasher.update(&chunk[..read]);
         }
         let sha256 = hex(&hasher.finalize());
-        let path = self.path_of(&sha256)?;
-        if fs::try_exists(&path).await? {
-            return Ok(sha256);
+        if let Some((temporary, path)) = self.staging(&sha256).await? {
+            // Copied, not moved: the spool may be on another file system.
+            fs::copy(source, &temporary).await?;
+            fs::rename(&temporary, &path).await?;
         }
-        let dir = path.parent().unwrap_or(&self.root).to_path_buf();
-        fs::create_dir_all(&dir).await?;
-        // Copied (the spool may be on another file system) under a temporary name, then renamed.
-        let temporary = dir.join(format!(".{sha256}.{}.part", crate::credentials::random_token()));
-        fs::copy(source, &temporary).await?;
-        fs::rename(&temporary, &path).await?;
         Ok(sha256)
     }
 

@@ -4,7 +4,6 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::document::{DocumentKind, DocumentVisibility, FileType};
 use crate::storage::{Db, StoreError, Tx};
-use crate::{on_pool, on_tx};
 
 /// One version of a document, with what it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]

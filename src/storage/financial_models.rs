@@ -5,7 +5,6 @@ use chrono::{DateTime, Utc};
 use crate::domain::finance::appraisal::FinancialCase;
 use crate::domain::ids::UserId;
 use crate::storage::{Reader, StoreError, Tx};
-use crate::{on_reader, on_tx};
 
 /// One saved version.
 #[derive(Debug, Clone, PartialEq, Eq)]

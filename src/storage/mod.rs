@@ -3,6 +3,58 @@
 //! whichever pool is open, through the [`on_pool!`](crate::on_pool) and
 //! [`on_tx!`](crate::on_tx) macros.
 
+// The engine-generic macros come first: a macro is in scope in the modules declared after it,
+// so the storage modules use them without an import (tests and benches, outside the crate, name
+// them from the crate's root, where `macro_export` puts them).
+/// Runs `$body` with `$pool` bound to the open pool, whichever engine it is. The body is compiled
+/// once per engine, so it may use types that implement sqlx's traits for both.
+#[macro_export]
+macro_rules! on_pool {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db.pool() {
+            $crate::storage::Pool::Sqlite($pool) => $body,
+            $crate::storage::Pool::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$conn` bound to the transaction's connection, whichever engine it is.
+#[macro_export]
+macro_rules! on_tx {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match $tx {
+            $crate::storage::Tx::Sqlite(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+            $crate::storage::Tx::Postgres(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+        }
+    };
+}
+
+/// Runs `$body` with `$conn` bound to a [`Reader`]'s executor, whichever engine and whichever
+/// kind it is (the body is compiled four times and may use `$conn` once).
+#[macro_export]
+macro_rules! on_reader {
+    ($reader:expr, $conn:ident => $body:expr) => {
+        match $reader {
+            $crate::storage::Reader::Pool($crate::storage::Pool::Sqlite($conn)) => $body,
+            $crate::storage::Reader::Pool($crate::storage::Pool::Postgres($conn)) => $body,
+            $crate::storage::Reader::Tx($crate::storage::Tx::Sqlite(tx)) => {
+                let $conn = &mut **tx;
+                $body
+            }
+            $crate::storage::Reader::Tx($crate::storage::Tx::Postgres(tx)) => {
+                let $conn = &mut **tx;
+                $body
+            }
+        }
+    };
+}
+
 pub mod audit;
 pub mod blobs;
 pub mod documents;
@@ -121,35 +173,6 @@ pub enum Tx {
     Postgres(Transaction<'static, Postgres>),
 }
 
-/// Runs `$body` with `$pool` bound to the open pool, whichever engine it is. The body is compiled
-/// once per engine, so it may use types that implement sqlx's traits for both.
-#[macro_export]
-macro_rules! on_pool {
-    ($db:expr, $pool:ident => $body:expr) => {
-        match $db.pool() {
-            $crate::storage::Pool::Sqlite($pool) => $body,
-            $crate::storage::Pool::Postgres($pool) => $body,
-        }
-    };
-}
-
-/// Runs `$body` with `$conn` bound to the transaction's connection, whichever engine it is.
-#[macro_export]
-macro_rules! on_tx {
-    ($tx:expr, $conn:ident => $body:expr) => {
-        match $tx {
-            $crate::storage::Tx::Sqlite(tx) => {
-                let $conn = &mut **tx;
-                $body
-            }
-            $crate::storage::Tx::Postgres(tx) => {
-                let $conn = &mut **tx;
-                $body
-            }
-        }
-    };
-}
-
 /// Where a read runs: on the pool (a reader outside any change) or inside a write transaction
 /// (what a change reads to decide, so that it never takes a second connection).
 pub enum Reader<'a> {
@@ -177,26 +200,6 @@ impl<'a> From<&'a mut Tx> for Reader<'a> {
     fn from(tx: &'a mut Tx) -> Self {
         Reader::Tx(tx)
     }
-}
-
-/// Runs `$body` with `$conn` bound to a [`Reader`]'s executor, whichever engine and whichever
-/// kind it is (the body is compiled four times and may use `$conn` once).
-#[macro_export]
-macro_rules! on_reader {
-    ($reader:expr, $conn:ident => $body:expr) => {
-        match $reader {
-            $crate::storage::Reader::Pool($crate::storage::Pool::Sqlite($conn)) => $body,
-            $crate::storage::Reader::Pool($crate::storage::Pool::Postgres($conn)) => $body,
-            $crate::storage::Reader::Tx($crate::storage::Tx::Sqlite(tx)) => {
-                let $conn = &mut **tx;
-                $body
-            }
-            $crate::storage::Reader::Tx($crate::storage::Tx::Postgres(tx)) => {
-                let $conn = &mut **tx;
-                $body
-            }
-        }
-    };
 }
 
 impl Tx {

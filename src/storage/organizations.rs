@@ -9,7 +9,6 @@ use crate::domain::organization::{
 };
 use crate::storage::types::DbDecimal;
 use crate::storage::{Db, Reader, StoreError, Tx};
-use crate::{on_pool, on_reader, on_tx};
 
 #[derive(sqlx::FromRow)]
 struct OrganizationRow {

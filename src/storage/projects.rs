@@ -16,7 +16,6 @@ use crate::domain::project::{
 use crate::domain::search::{normalize, prefix_ranges, words};
 use crate::storage::types::{DbAmount, DbDecimal};
 use crate::storage::{Db, Reader, StoreError, Tx};
-use crate::{on_pool, on_reader, on_tx};
 
 /// A project as recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]

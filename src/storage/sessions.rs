@@ -6,7 +6,6 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::ids::{OrgId, UserId};
 use crate::storage::{Db, StoreError, Tx};
-use crate::{on_pool, on_tx};
 
 /// A live session: whose, and when it was last seen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,7 +7,7 @@
 //! the audit head, which only [`UnitOfWork::commit`] takes. Events are stamped with the clock
 //! after the head is locked, so event times follow their sequence across app instances.
 //!
-//! Services run a unit of work through [`unit_of_work!`](crate::unit_of_work) (declared with
+//! Services run a unit of work through the `unit_of_work!` macro (declared with
 //! the services, whose error it answers with), which retries the whole operation when the engine
 //! reports a serialization failure or a deadlock; slow work (password hashing, model runs)
 //! belongs before it, never inside.

@@ -9,7 +9,6 @@ use crate::domain::localized::LocalizedText;
 use crate::domain::organization::{OrganizationKind, OrganizationStatus};
 use crate::domain::throttle::Counted;
 use crate::storage::{Db, Reader, StoreError, Tx};
-use crate::{on_pool, on_reader, on_tx};
 
 /// An account as recorded (never with its password hash).
 #[derive(Debug, Clone, PartialEq, Eq)]

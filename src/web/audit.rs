@@ -101,31 +101,64 @@ struct Query {
     limit: u32,
 }
 
-#[allow(clippy::too_many_arguments)]
-fn parse_query(
-    entity_type: Option<&str>,
-    entity_id: Option<&str>,
-    actor_id: Option<&str>,
-    organization_id: Option<&str>,
-    action: Option<&str>,
-    from: Option<&str>,
-    to: Option<&str>,
-    after: Option<&str>,
-    limit: Option<&str>,
-) -> Result<Query, Violations> {
-    // Read exactly as given (a page trims its form's values first, see `form_value`); a blank
-    // text filter is no filter.
+/// The filters the list, the export and the page share, as given. The description states each
+/// as `parse_query` reads it.
+#[derive(Debug, Default, rocket::form::FromForm, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventQuery {
+    /// `organization`, `account`, `project`, ...
+    #[param(pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$")]
+    entity_type: Option<String>,
+    /// The entity's id.
+    #[param(pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$")]
+    entity_id: Option<String>,
+    /// The acting account's id.
+    #[param(pattern = "^[0-9]{1,18}$")]
+    actor_id: Option<String>,
+    /// The organisation the record belongs to.
+    #[param(pattern = "^[0-9]{1,18}$")]
+    organization_id: Option<String>,
+    /// An action code such as `account.signed_in`.
+    #[param(pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$")]
+    action: Option<String>,
+    /// RFC 3339; events at or after.
+    #[param(format = DateTime)]
+    from: Option<String>,
+    /// RFC 3339; events before.
+    #[param(format = DateTime)]
+    to: Option<String>,
+}
+
+impl EventQuery {
+    /// As a page's form sends them: every field, blank when unused, maybe with spaces around
+    /// what was pasted. The API reads its parameters exactly as given.
+    fn cleaned_like_a_form(self) -> Self {
+        let clean = |s: Option<String>| s.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+        Self {
+            entity_type: clean(self.entity_type),
+            entity_id: clean(self.entity_id),
+            actor_id: clean(self.actor_id),
+            organization_id: clean(self.organization_id),
+            action: clean(self.action),
+            from: clean(self.from),
+            to: clean(self.to),
+        }
+    }
+}
+
+fn parse_query(q: &EventQuery, after: Option<&str>, limit: Option<&str>) -> Result<Query, Violations> {
+    // Read exactly as given; a blank text filter is no filter.
     let mut v = Violations::new();
     for (field, value) in [
-        ("entity_type", entity_type),
-        ("entity_id", entity_id),
-        ("action", action),
+        ("entity_type", &q.entity_type),
+        ("entity_id", &q.entity_id),
+        ("action", &q.action),
     ] {
         if let Some(text) = value {
             v.text(field, text);
         }
     }
-    let text = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(str::to_string);
+    let text = |s: &Option<String>| s.clone().filter(|s| !s.is_empty());
     let mut number = |field: &str, code: &'static str, s: Option<&str>| {
         let id = crate::domain::ids::parse_id(s?);
         if id.is_none() {
@@ -133,8 +166,8 @@ fn parse_query(
         }
         id
     };
-    let actor_id = number("actor_id", "id", actor_id);
-    let organization_id = number("organization_id", "id", organization_id);
+    let actor_id = number("actor_id", "id", q.actor_id.as_deref());
+    let organization_id = number("organization_id", "id", q.organization_id.as_deref());
     let before = number("after", "cursor", after);
     let mut time = |field: &str, s: Option<&str>| {
         s.and_then(|t| {
@@ -144,8 +177,8 @@ fn parse_query(
                 .ok()
         })
     };
-    let from = time("from", from);
-    let to = time("to", to);
+    let from = time("from", q.from.as_deref());
+    let to = time("to", q.to.as_deref());
     let limit = match check_limit(limit) {
         Ok(limit) => limit,
         Err(_) => {
@@ -156,11 +189,11 @@ fn parse_query(
     v.into_result()?;
     Ok(Query {
         filter: EventFilter {
-            entity_type: text(entity_type),
-            entity_id: text(entity_id),
+            entity_type: text(&q.entity_type),
+            entity_id: text(&q.entity_id),
             actor_id,
             organization_id,
-            action: text(action),
+            action: text(&q.action),
             from,
             to,
         },
@@ -171,51 +204,24 @@ fn parse_query(
 
 /// Events, newest first, that the caller may see.
 #[utoipa::path(get, path = "/api/v1/audit/events", tag = "audit",
-    params(
-        ("entity_type" = Option<String>, Query, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$", description = "`organization`, `account`, ..."),
-        ("entity_id" = Option<String>, Query, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$", description = "The entity's id"),
-        ("actor_id" = Option<String>, Query, pattern = "^[0-9]{1,18}$", description = "The acting account's id"),
-        ("organization_id" = Option<String>, Query, pattern = "^[0-9]{1,18}$", description = "The organisation the record belongs to"),
-        ("action" = Option<String>, Query, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$", description = "An action code such as `account.signed_in`"),
-        ("from" = Option<String>, Query, format = DateTime, description = "RFC 3339; events at or after"),
-        ("to" = Option<String>, Query, format = DateTime, description = "RFC 3339; events before"),
+    params(EventQuery,
         ("after" = Option<String>, Query, pattern = "^[0-9]{1,18}$", description = "Cursor from the previous page's `next`"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "1 to 200, default 50"),
     ),
     responses((status = 200, description = "One page, newest first", body = ListPage<EventView>),
         (status = 422, description = "A parameter is invalid", body = crate::web::api_error::ErrorBody)),
     security(("bearer" = [])))]
-#[rocket::get(
-    "/audit/events?<entity_type>&<entity_id>&<actor_id>&<organization_id>&<action>&<from>&<to>&<after>&<limit>"
-)]
-#[allow(clippy::too_many_arguments)]
+#[rocket::get("/audit/events?<after>&<limit>&<filter..>")]
 pub async fn events(
     reader: Authorized<AuditReaders>,
     _once: crate::web::query_once::QueryOnce,
-    entity_type: Option<&str>,
-    entity_id: Option<&str>,
-    actor_id: Option<&str>,
-    organization_id: Option<&str>,
-    action: Option<&str>,
-    from: Option<&str>,
-    to: Option<&str>,
     after: Option<&str>,
     limit: Option<&str>,
+    filter: EventQuery,
     db: &State<Db>,
     app: &State<AppState>,
 ) -> Result<Json<ListPage<EventView>>, ApiError> {
-    let q = parse_query(
-        entity_type,
-        entity_id,
-        actor_id,
-        organization_id,
-        action,
-        from,
-        to,
-        after,
-        limit,
-    )
-    .map_err(|v| ApiError::validation(&v))?;
+    let q = parse_query(&filter, after, limit).map_err(|v| ApiError::validation(&v))?;
     let rows = audit::list(
         db,
         &q.filter,
@@ -382,31 +388,17 @@ fn csv_row(e: &Event) -> Vec<u8> {
 /// The filtered events as CSV (`format=csv`) or JSON lines (`format=jsonl`), newest first,
 /// streamed page by page. The export itself is recorded first.
 #[utoipa::path(get, operation_id = "audit_export", path = "/api/v1/audit/export", tag = "audit",
-    params(("format" = String, Query, pattern = "^(csv|jsonl)$", description = "`csv` or `jsonl`"),
-        ("entity_type" = Option<String>, Query, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$", description = "As for /audit/events"),
-        ("entity_id" = Option<String>, Query, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$", description = "As for /audit/events"),
-        ("actor_id" = Option<String>, Query, pattern = "^[0-9]{1,18}$", description = "As for /audit/events"),
-        ("organization_id" = Option<String>, Query, pattern = "^[0-9]{1,18}$", description = "As for /audit/events"),
-        ("action" = Option<String>, Query, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$", description = "As for /audit/events"),
-        ("from" = Option<String>, Query, format = DateTime, description = "As for /audit/events"),
-        ("to" = Option<String>, Query, format = DateTime, description = "As for /audit/events")),
+    params(("format" = String, Query, pattern = "^(csv|jsonl)$", description = "`csv` or `jsonl`"), EventQuery),
     responses((status = 200, description = "The file: CSV, or JSON lines for `format=jsonl`",
             content(("text/csv"), ("application/x-ndjson"))),
         (status = 422, description = "A parameter is invalid", body = crate::web::api_error::ErrorBody)),
     security(("bearer" = [])))]
-#[rocket::get("/audit/export?<format>&<entity_type>&<entity_id>&<actor_id>&<organization_id>&<action>&<from>&<to>")]
-#[allow(clippy::too_many_arguments)]
+#[rocket::get("/audit/export?<format>&<filter..>")]
 pub async fn export(
     reader: Authorized<AuditReaders>,
     _once: crate::web::query_once::QueryOnce,
     format: Option<&str>,
-    entity_type: Option<&str>,
-    entity_id: Option<&str>,
-    actor_id: Option<&str>,
-    organization_id: Option<&str>,
-    action: Option<&str>,
-    from: Option<&str>,
-    to: Option<&str>,
+    filter: EventQuery,
     db: &State<Db>,
     app: &State<AppState>,
     audit_ctx: Audit,
@@ -416,18 +408,7 @@ pub async fn export(
         Some("jsonl") => false,
         _ => return Err(ApiError::field("format", "export_format")),
     };
-    let q = parse_query(
-        entity_type,
-        entity_id,
-        actor_id,
-        organization_id,
-        action,
-        from,
-        to,
-        None,
-        None,
-    )
-    .map_err(|v| ApiError::validation(&v))?;
+    let q = parse_query(&filter, None, None).map_err(|v| ApiError::validation(&v))?;
     record_export(
         db,
         app,
@@ -467,7 +448,7 @@ async fn record_export(
             "entity_type": filter.entity_type, "entity_id": filter.entity_id, "actor_id": filter.actor_id,
             "organization_id": filter.organization_id, "action": filter.action, "from": filter.from, "to": filter.to,
         }}));
-    crate::unit_of_work!(db, &*app.clock, ctx, |uow| uow.record(event.clone()))?;
+    crate::services::unit_of_work!(db, &*app.clock, ctx, |uow| uow.record(event.clone()))?;
     Ok(())
 }
 
@@ -514,36 +495,22 @@ fn async_stream(db: Db, filter: EventFilter, visibility: Visibility, now: DateTi
 
 // ---- Pages ----
 
-#[rocket::get("/audit?<entity_type>&<entity_id>&<actor_id>&<organization_id>&<action>&<from>&<to>&<after>")]
-#[allow(clippy::too_many_arguments)]
+#[rocket::get("/audit?<after>&<filter..>")]
 pub async fn page(
     ctx: PageContext,
     reader: Authorized<AuditReaders>,
-    entity_type: Option<&str>,
-    entity_id: Option<&str>,
-    actor_id: Option<&str>,
-    organization_id: Option<&str>,
-    action: Option<&str>,
-    from: Option<&str>,
-    to: Option<&str>,
     after: Option<&str>,
+    filter: EventQuery,
     db: &State<Db>,
     app: &State<AppState>,
 ) -> Result<Template, PageError> {
-    let values = json!({"entity_type": entity_type.unwrap_or(""), "entity_id": entity_id.unwrap_or(""),
-        "actor_id": actor_id.unwrap_or(""), "organization_id": organization_id.unwrap_or(""),
-        "action": action.unwrap_or(""), "from": from.unwrap_or(""), "to": to.unwrap_or("")});
-    let q = match parse_query(
-        form_value(entity_type),
-        form_value(entity_id),
-        form_value(actor_id),
-        form_value(organization_id),
-        form_value(action),
-        form_value(from),
-        form_value(to),
-        form_value(after),
-        None,
-    ) {
+    // What was typed, shown back in the form as typed.
+    let typed = |s: &Option<String>| s.clone().unwrap_or_default();
+    let values = json!({"entity_type": typed(&filter.entity_type), "entity_id": typed(&filter.entity_id),
+        "actor_id": typed(&filter.actor_id), "organization_id": typed(&filter.organization_id),
+        "action": typed(&filter.action), "from": typed(&filter.from), "to": typed(&filter.to)});
+    let filter = filter.cleaned_like_a_form();
+    let q = match parse_query(&filter, form_value(after), None) {
         Ok(q) => q,
         Err(v) => {
             let errors = ctx.field_messages(&v);

@@ -168,7 +168,7 @@ pub async fn transition(
     audit: Audit,
 ) -> Result<Json<ProjectView>, ApiError> {
     let id = parse_id(id)?;
-    let action = Action::parse(body.0.action.trim()).ok_or_else(|| ApiError::field("action", "code_value"))?;
+    let action = Action::parse(&body.0.action).ok_or_else(|| ApiError::field("action", "code_value"))?;
     let project = service::transition(
         db,
         &*app.clock,
