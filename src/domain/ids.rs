@@ -7,11 +7,7 @@ pub const ID_PATTERN: &str = "^[0-9]{1,18}$";
 /// Reads an id exactly as [`ID_PATTERN`] describes it: ASCII digits only (no sign, no
 /// spaces), at most 18 of them, so every id fits a 64-bit row number.
 pub fn parse_id(text: &str) -> Option<i64> {
-    if (1..=18).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit()) {
-        text.parse().ok()
-    } else {
-        None
-    }
+    crate::domain::validation::whole_number(text, 18)
 }
 
 /// A text that is not an id.

@@ -180,7 +180,7 @@ pub fn is_plain_decimal(text: &str) -> bool {
         Some((w, f)) => (w, Some(f)),
         None => (unsigned, None),
     };
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let digits = |s: &str| crate::domain::validation::digits(s, 28).is_some();
     digits(whole) && fraction.is_none_or(digits) && whole.len() + fraction.map_or(0, str::len) <= 28
 }
 
@@ -197,20 +197,31 @@ fn is_exact_number(number: &serde_json::Number) -> bool {
 /// its path), never rounded: a figure that long belongs in a string. Numbers that say the same
 /// as their float (`12.50`, `0.30000000000000004`) and every 64-bit integer pass.
 pub fn numbers_as_written(raw: &serde_json::value::RawValue) -> Result<(), StrictError> {
+    numbers_within(raw, 0)
+}
+
+/// How deep a body may nest: the API's types nest six levels at most. Each level's text is
+/// read again by the level below, so the bound also bounds the work to `MAX_DEPTH` readings.
+const MAX_DEPTH: usize = 16;
+
+fn numbers_within(raw: &serde_json::value::RawValue, depth: usize) -> Result<(), StrictError> {
     let text = raw.get().trim();
+    if depth > MAX_DEPTH && matches!(text.as_bytes().first(), Some(b'{' | b'[')) {
+        return Err(de::Error::custom(format!("nested deeper than {MAX_DEPTH} levels")));
+    }
     match text.as_bytes().first() {
         Some(b'{') => {
             let map: std::collections::BTreeMap<String, &serde_json::value::RawValue> =
                 serde_json::from_str(text).map_err(from_json)?;
             for (key, value) in map {
-                numbers_as_written(value).map_err(|e| e.at(key.clone()))?;
+                numbers_within(value, depth + 1).map_err(|e| e.at(key.clone()))?;
             }
             Ok(())
         }
         Some(b'[') => {
             let items: Vec<&serde_json::value::RawValue> = serde_json::from_str(text).map_err(from_json)?;
             for (index, item) in items.into_iter().enumerate() {
-                numbers_as_written(item).map_err(|e| e.at(index.to_string()))?;
+                numbers_within(item, depth + 1).map_err(|e| e.at(index.to_string()))?;
             }
             Ok(())
         }
@@ -596,6 +607,16 @@ mod tests {
             read(r#"{"n": 123456789012345678901234}"#),
             Err(("n".into(), StrictErrorKind::NotPlainDecimal))
         );
+        // Nesting is bounded (each level's text is read again below it).
+        let deep = format!("{}{}", "[".repeat(40), "]".repeat(40));
+        let refused = read(&deep).unwrap_err();
+        assert_eq!(
+            refused.0.split('.').count(),
+            17,
+            "named at the level refused: {}",
+            refused.0
+        );
+        assert!(matches!(refused.1, StrictErrorKind::Invalid(_)));
     }
 
     #[test]

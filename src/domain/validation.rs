@@ -12,6 +12,26 @@ pub fn is_email(email: &str) -> bool {
     email.len() <= 254 && email.validate_email()
 }
 
+/// `text` when it is 1 to `most` ASCII digits, nothing else (no sign, no spaces, no other
+/// script's digits): how every whole number in a query, a cursor or an id is written.
+pub fn digits(text: &str, most: usize) -> Option<&str> {
+    ((1..=most).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit())).then_some(text)
+}
+
+/// A whole number of at most `most` digits, as [`digits`] reads it.
+pub fn whole_number<T: std::str::FromStr>(text: &str, most: usize) -> Option<T> {
+    digits(text, most)?.parse().ok()
+}
+
+/// Whether `text` is an unsigned fixed-point number: 1 to `whole` digits, then optionally a point
+/// and 1 to `fraction` digits (`1250000.00`, `7`).
+pub fn is_fixed_point(text: &str, whole: usize, fraction: usize) -> bool {
+    match text.split_once('.') {
+        Some((w, f)) => digits(w, whole).is_some() && digits(f, fraction).is_some(),
+        None => digits(text, whole).is_some(),
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Violations {
     by_field: BTreeMap<String, Vec<&'static str>>,
@@ -100,6 +120,20 @@ impl Violations {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_numbers_are_ascii_digits_only() {
+        assert_eq!(digits("007", 3), Some("007"));
+        for refused in ["", "1234", "+1", "-1", " 1", "1 ", "1.0", "١٢"] {
+            assert_eq!(digits(refused, 3), None, "{refused:?}");
+        }
+        assert_eq!(whole_number::<u8>("255", 3), Some(255));
+        assert_eq!(whole_number::<u8>("256", 3), None, "out of the type's range");
+        assert!(is_fixed_point("1250000.00", 12, 2) && is_fixed_point("7", 1, 2));
+        for refused in ["1.", ".5", "1.005", "1e3", "-1", "1,5", "1234567890123"] {
+            assert!(!is_fixed_point(refused, 12, 2), "{refused:?}");
+        }
+    }
 
     #[test]
     fn only_email_addresses_pass() {

@@ -111,7 +111,12 @@ pub async fn current(
 /// its first reading after a restart) and then read from here, not recomputed on every view.
 /// Keyed by project and version, and kept with the case they are the results of: a hit counts
 /// only for the same case (another database in the same process, a restored one, reuses ids).
-type Kept = std::collections::HashMap<(i64, i32), (FinancialCase, CaseResults)>;
+#[derive(Default)]
+struct Kept {
+    /// Each version's case, results and when they were last read (a tick of `clock`).
+    entries: std::collections::HashMap<(i64, i32), (FinancialCase, CaseResults, u64)>,
+    clock: u64,
+}
 
 static SAVED_RESULTS: std::sync::LazyLock<std::sync::Mutex<Kept>> = std::sync::LazyLock::new(Default::default);
 
@@ -120,27 +125,38 @@ const RESULTS_KEPT: usize = 256;
 
 fn remember(saved: &SavedCase, results: &CaseResults) {
     let mut kept = SAVED_RESULTS.lock().unwrap_or_else(|p| p.into_inner());
-    if kept.len() >= RESULTS_KEPT {
-        // Forget the oldest versions first (their keys sort first within a project).
-        let mut keys: Vec<(i64, i32)> = kept.keys().copied().collect();
-        keys.sort_by_key(|(project, version)| (*version, *project));
-        for key in keys.into_iter().take(RESULTS_KEPT / 4) {
-            kept.remove(&key);
+    if kept.entries.len() >= RESULTS_KEPT {
+        // Forget the quarter read longest ago: a project's only version, read every day, stays.
+        let mut by_use: Vec<((i64, i32), u64)> = kept.entries.iter().map(|(k, (_, _, used))| (*k, *used)).collect();
+        by_use.sort_by_key(|(_, used)| *used);
+        for (key, _) in by_use.into_iter().take(RESULTS_KEPT / 4) {
+            kept.entries.remove(&key);
         }
     }
-    kept.insert((saved.project_id, saved.version), (saved.case.clone(), results.clone()));
+    kept.clock += 1;
+    let now = kept.clock;
+    kept.entries.insert(
+        (saved.project_id, saved.version),
+        (saved.case.clone(), results.clone(), now),
+    );
+}
+
+/// The kept results of `saved`, if they are of the same case; the read counts as a use.
+fn recall(saved: &SavedCase) -> Option<CaseResults> {
+    let mut kept = SAVED_RESULTS.lock().unwrap_or_else(|p| p.into_inner());
+    kept.clock += 1;
+    let now = kept.clock;
+    let (case, results, used) = kept.entries.get_mut(&(saved.project_id, saved.version))?;
+    if *case != saved.case {
+        return None;
+    }
+    *used = now;
+    Some(results.clone())
 }
 
 /// A saved version's results: remembered, or computed on the blocking pool and remembered.
 async fn results_of(saved: &SavedCase) -> Result<CaseResults, ServiceError> {
-    let key = (saved.project_id, saved.version);
-    let known = SAVED_RESULTS
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .get(&key)
-        .filter(|(case, _)| *case == saved.case)
-        .map(|(_, results)| results.clone());
-    if let Some(results) = known {
+    if let Some(results) = recall(saved) {
         return Ok(results);
     }
     let results = evaluate_blocking(saved.case.clone()).await?;

@@ -492,16 +492,10 @@ impl ProjectCursor {
     /// Reads a cursor written as [`PROJECT_CURSOR_PATTERN`] says; `None` for anything else.
     pub fn parse(text: &str) -> Option<Self> {
         let mut parts = text.splitn(3, '_');
-        let currency = match parts.next()? {
-            "KGS" => Currency::Kgs,
-            "USD" => Currency::Usd,
-            _ => return None,
-        };
+        let currency = parts.next()?.parse::<Currency>().ok()?;
         // Amounts are stored to the tyiyn and below 10^15; anything else was not made here.
         let amount_text = parts.next()?;
-        let (whole, fraction) = amount_text.split_once('.').unwrap_or((amount_text, "00"));
-        let digits = |s: &str, most: usize| (1..=most).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
-        if !digits(whole, 15) || !digits(fraction, 2) {
+        if !crate::domain::validation::is_fixed_point(amount_text, 15, 2) {
             return None;
         }
         let amount = amount_text.parse::<rust_decimal::Decimal>().ok()?;

@@ -309,11 +309,7 @@ pub struct Consistency {
 fn parse_checkpoint(events: Option<&str>, head: Option<&str>) -> Result<(i64, String), Violations> {
     let mut v = Violations::new();
     // Digits only (no sign, no spaces), as the description's integer says.
-    let count = |e: &str| {
-        (!e.is_empty() && e.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| e.parse::<i64>().ok())
-            .flatten()
-    };
+    let count = |e: &str| crate::domain::validation::whole_number::<i64>(e, 19);
     let events = match events.map(count) {
         Some(Some(n)) => n,
         None => {

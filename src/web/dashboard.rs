@@ -54,8 +54,8 @@ async fn summarize(db: &Db, who: Option<&Identity>, municipality: Option<OrgId>)
     responses((status = 200, description = "Counts and totals by stage", body = Summary)))]
 #[rocket::get("/projects/summary?<municipality>")]
 pub async fn summary(
-    _once: crate::web::query_once::QueryOnce,
     who: MaybeUser,
+    _once: crate::web::query_once::QueryOnce,
     municipality: Option<&str>,
     db: &State<Db>,
 ) -> Result<Json<Summary>, ApiError> {

@@ -95,8 +95,6 @@ fn parse_id(id: &str) -> Result<i64, ServiceError> {
     crate::domain::ids::parse_id(id).ok_or(ServiceError::NotFound("project"))
 }
 
-/// Uploads a version of a named document of the project: 415 when the content is not an
-/// accepted type (PDF, DOCX, XLSX, ODT, ODS, PNG, JPEG, told by content), 413 when too large.
 /// A form that does not read as an upload: its size refusal as is (413), else a 422 naming
 /// each part that is missing or wrong.
 fn form_refusal(errors: rocket::form::Errors<'_>) -> ApiError {
@@ -136,6 +134,8 @@ fn read_meta(text: &str) -> Result<UploadMeta, ApiError> {
     })
 }
 
+/// Uploads a version of a named document of the project: 415 when the content is not an
+/// accepted type (PDF, DOCX, XLSX, ODT, ODS, PNG, JPEG, told by content), 413 when too large.
 #[utoipa::path(post, path = "/api/v1/projects/{id}/documents", tag = "projects",
     params(("id" = String, Path, description = "Project id")),
     request_body(content = UploadDoc, content_type = "multipart/form-data"),

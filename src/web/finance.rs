@@ -201,8 +201,8 @@ fn project_id(id: &str) -> Result<i64, ApiError> {
         (status = 404, description = "No such project (or a draft of another municipality), or no model saved", body = crate::web::api_error::ErrorBody)))]
 #[rocket::get("/projects/<id>/financial-model?<version>")]
 pub async fn show_case(
-    _once: crate::web::query_once::QueryOnce,
     who: MaybeUser,
+    _once: crate::web::query_once::QueryOnce,
     id: &str,
     version: Option<&str>,
     db: &State<Db>,
@@ -210,9 +210,7 @@ pub async fn show_case(
     // Digits only, from 1: never silently read as "the latest" when it is not a version.
     let version = version
         .map(|v| {
-            (v.bytes().all(|b| b.is_ascii_digit()) && !v.is_empty())
-                .then(|| v.parse::<i32>().ok())
-                .flatten()
+            crate::domain::validation::whole_number::<i32>(v, 10)
                 .filter(|n| *n >= 1)
                 .ok_or_else(|| ApiError::field("version", "version"))
         })

@@ -153,13 +153,17 @@ impl utoipa::Modify for StandardRefusals {
     responses((status = 200, description = "This description, as OpenAPI 3 JSON", content_type = "application/json"))
 )]
 #[rocket::get("/openapi.json")]
-pub fn document() -> (ContentType, String) {
-    let json = serde_json::to_string_pretty(&description()).unwrap_or_else(|e| {
+pub fn document() -> (ContentType, &'static str) {
+    (ContentType::JSON, DOCUMENT.as_str())
+}
+
+/// The served text, made once: the description depends on nothing but the code.
+static DOCUMENT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    serde_json::to_string_pretty(&description()).unwrap_or_else(|e| {
         log::error!("OpenAPI description cannot be serialised: {e}");
         "{}".into()
-    });
-    (ContentType::JSON, json)
-}
+    })
+});
 
 /// The description as served: generated from the routes, then tightened to what the server
 /// reads exactly (`openapi_exact`).

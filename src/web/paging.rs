@@ -23,9 +23,8 @@ pub fn check_limit(limit: Option<&str>) -> Result<u32, ApiError> {
         return Ok(DEFAULT_LIMIT);
     };
     // Digits only, as the description's integer says: no sign, no spaces.
-    let digits = (1..=3).contains(&limit.len()) && limit.bytes().all(|b| b.is_ascii_digit());
-    match limit.parse::<u32>() {
-        Ok(n) if digits && (1..=MAX_LIMIT).contains(&n) => Ok(n),
+    match crate::domain::validation::whole_number::<u32>(limit, 3) {
+        Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
         _ => Err(ApiError::field("limit", "limit_range")),
     }
 }

@@ -381,6 +381,16 @@ async fn the_pages_show_the_registry_and_take_decisions() {
         .await;
     assert_eq!(response.status(), Status::UnprocessableEntity);
     assert!(response.into_string().await.unwrap().contains("Enter a number."));
+    // A currency the form does not offer is named, never read as som.
+    let response = officer
+        .post("/projects")
+        .header(ContentType::Form)
+        .header(Header::new("Accept-Language", "en"))
+        .body(format!("csrf_token={token}&title_ru=Баня&sector=social&model=lease&payment_mechanism=user_pays&capital_cost=100&currency=EUR&term_years=10"))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::UnprocessableEntity);
+    assert!(response.into_string().await.unwrap().contains("Not an allowed value."));
     let response = officer
         .post("/projects")
         .header(ContentType::Form)

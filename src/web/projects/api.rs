@@ -34,8 +34,8 @@ use super::views::*;
         (status = 422, description = "A parameter is invalid", body = crate::web::api_error::ErrorBody)))]
 #[rocket::get("/projects?<after>&<limit>&<params..>")]
 pub async fn list(
-    _once: crate::web::query_once::QueryOnce,
     who: MaybeUser,
+    _once: crate::web::query_once::QueryOnce,
     after: Option<&str>,
     limit: Option<&str>,
     params: ProjectQuery,

@@ -48,8 +48,8 @@ pub(super) fn csv_row(p: &ProjectSummary) -> Vec<u8> {
         (status = 422, description = "A parameter is invalid", body = crate::web::api_error::ErrorBody)))]
 #[rocket::get("/projects/export?<params..>")]
 pub async fn export(
-    _once: crate::web::query_once::QueryOnce,
     who: MaybeUser,
+    _once: crate::web::query_once::QueryOnce,
     params: ProjectQuery,
     db: &State<Db>,
 ) -> Result<StreamedFile, ApiError> {

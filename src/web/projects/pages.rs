@@ -352,6 +352,11 @@ pub async fn create_form(
             .as_str(),
     );
     let term = form.term_years.trim().parse::<u32>();
+    // The form's select sends a code; anything else is named, never read as som.
+    let currency = form.currency.trim().parse::<Currency>();
+    if currency.is_err() {
+        v.add("currency", "code_value");
+    }
     if amount.is_err() {
         v.add("capital_cost", "number");
     }
@@ -365,8 +370,11 @@ pub async fn create_form(
         PaymentMechanism::parse(&form.payment_mechanism),
         amount,
         term,
+        currency,
     ) {
-        (Some(sector), Some(model), Some(payment_mechanism), Ok(amount), Ok(term_years)) if v.is_empty() => {
+        (Some(sector), Some(model), Some(payment_mechanism), Ok(amount), Ok(term_years), Ok(currency))
+            if v.is_empty() =>
+        {
             let fields = ProjectFields {
                 title: LocalizedText {
                     ru: form.title_ru.clone(),
@@ -381,7 +389,7 @@ pub async fn create_form(
                 address: form.address.clone(),
                 latitude: None,
                 longitude: None,
-                capital_cost: Money::new(amount, form.currency.parse().unwrap_or(Currency::Kgs)),
+                capital_cost: Money::new(amount, currency),
                 term_years,
                 payment_mechanism,
                 risks: Default::default(),

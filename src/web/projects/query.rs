@@ -94,9 +94,7 @@ pub const AMOUNT_PATTERN: &str = "^[0-9]{1,12}(\\.[0-9]{1,2})?$";
 pub const MAX_QUERY_CHARS: usize = 200;
 
 fn amount_bound(text: &str) -> Option<Decimal> {
-    let (whole, fraction) = text.split_once('.').unwrap_or((text, "0"));
-    let digits = |s: &str, most: usize| (1..=most).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
-    (digits(whole, 12) && digits(fraction, 2))
+    crate::domain::validation::is_fixed_point(text, 12, 2)
         .then(|| Decimal::from_str(text).ok())
         .flatten()
 }
