@@ -477,6 +477,7 @@ fm-warning-dscr-below-one = DSCR below 1.0: cash flow does not cover debt servic
 fm-warning-tax-not-converged = Tax and debt service did not settle; figures are approximate.
 project-financial-model = Financial model
 fm-scenarios = Scenarios
+fm-sensitivities-skipped = Sensitivities and scenarios are not computed for a model this large: it exceeds the bound of 40,000 period-evaluations. An annual or a shorter model can be analysed.
 fm-scenario-base = Base case
 fm-scenario-lenders-downside = Lenders' downside (demand −10 %, costs +10 %, one period late)
 fm-scenario-upside = Upside (demand +10 %)

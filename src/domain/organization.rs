@@ -89,6 +89,7 @@ pub struct BeneficialOwner {
     pub name: String,
     /// Percent of the company, exact (`"25.5"`).
     #[schema(value_type = crate::domain::strict_json::PlainDecimal, example = "50")]
+    #[serde(deserialize_with = "crate::domain::strict_json::plain_decimal")]
     pub share_percent: Decimal,
     /// A natural person's INN, when known.
     #[serde(default)]

@@ -5,8 +5,9 @@
 //!
 //! It wraps serde_json's `Value` deserializer, so scalars read exactly as serde_json reads them.
 //! Limits: keys gathered by `#[serde(flatten)]` and the contents of tagged enum variants are
-//! read by serde's own buffers, not checked here; those types carry `deny_unknown_fields`
-//! (their unknown keys are refused by serde itself, named by the enclosing field).
+//! read by serde's own buffers, not walked here: those types carry `deny_unknown_fields` (serde
+//! refuses their unknown keys; `custom` names them by path), and their decimals check their own
+//! writing ([`plain_decimal`]).
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
@@ -60,10 +61,21 @@ impl std::error::Error for StrictError {}
 
 impl de::Error for StrictError {
     fn custom<T: std::fmt::Display>(msg: T) -> Self {
-        StrictError {
-            path: Vec::new(),
-            kind: StrictErrorKind::Invalid(msg.to_string()),
+        let text = msg.to_string();
+        // What serde's own buffers (a flattened type's) report only as a message: an unknown
+        // key, named by its path, and a decimal that is not plain.
+        if let Some((name, _)) = text.strip_prefix("unknown field `").and_then(|r| r.split_once('`')) {
+            return StrictError {
+                path: vec![name.to_string()],
+                kind: StrictErrorKind::UnknownField,
+            };
         }
+        let kind = if text == NOT_PLAIN {
+            StrictErrorKind::NotPlainDecimal
+        } else {
+            StrictErrorKind::Invalid(text)
+        };
+        StrictError { path: Vec::new(), kind }
     }
 
     fn unknown_field(_field: &str, _expected: &'static [&'static str]) -> Self {
@@ -169,6 +181,56 @@ impl utoipa::PartialSchema for PlainDecimal {
 impl utoipa::ToSchema for PlainDecimal {
     fn name() -> std::borrow::Cow<'static, str> {
         "Decimal".into()
+    }
+}
+
+const NOT_PLAIN: &str = "a decimal written plainly: -?digits[.digits], at most 28 digits";
+
+/// Reads a Decimal field that checks its own writing, for the types the strict reader does not
+/// walk itself: those flattened into another (`#[serde(flatten)]`), which serde buffers first.
+/// Use as `#[serde(deserialize_with = "crate::domain::strict_json::plain_decimal")]`.
+pub fn plain_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<rust_decimal::Decimal, D::Error> {
+    d.deserialize_any(PlainDecimalVisitor)
+}
+
+/// [`plain_decimal`] for a series.
+pub fn plain_decimals<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<rust_decimal::Decimal>, D::Error> {
+    #[derive(serde::Deserialize)]
+    struct Item(#[serde(deserialize_with = "plain_decimal")] rust_decimal::Decimal);
+    Ok(<Vec<Item> as serde::Deserialize>::deserialize(d)?
+        .into_iter()
+        .map(|Item(value)| value)
+        .collect())
+}
+
+struct PlainDecimalVisitor;
+
+impl<'de> Visitor<'de> for PlainDecimalVisitor {
+    type Value = rust_decimal::Decimal;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // "Decimal" in the words: the strict reader, when it does see the field, checks it too.
+        f.write_str("a Decimal written plainly")
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+        if !is_plain_decimal(text) {
+            return Err(E::custom(NOT_PLAIN));
+        }
+        text.parse().map_err(|_| E::custom(NOT_PLAIN))
+    }
+
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<Self::Value, E> {
+        Ok(n.into())
+    }
+
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<Self::Value, E> {
+        Ok(n.into())
+    }
+
+    fn visit_f64<E: de::Error>(self, n: f64) -> Result<Self::Value, E> {
+        // The float's shortest form; that the body said the same was checked on its text.
+        self.visit_str(&n.to_string())
     }
 }
 

@@ -294,6 +294,7 @@ fn line(values: &[Option<Decimal>], width: f64, height: f64, max: f64) -> String
 
 /// The sensitivities the results page shows: dozens of model runs, so computed off the async
 /// workers (see `render`).
+#[derive(Default)]
 struct Sensitivities {
     tornado: Option<Tornado>,
     scenarios: Option<Vec<Scenario>>,
@@ -308,7 +309,11 @@ fn sensitivities(model: &ModelInput) -> Sensitivities {
     }
 }
 
-fn results_view(ctx: &PageContext, evaluated: &EvaluatedCase, sens: Sensitivities) -> Value {
+/// The results as the page shows them; without sensitivities (`None`: the model is above the
+/// bound a page view may run), the page says so.
+fn results_view(ctx: &PageContext, evaluated: &EvaluatedCase, sens: Option<Sensitivities>) -> Value {
+    let sensitivities_skipped = sens.is_none();
+    let sens = sens.unwrap_or_default();
     let r = &evaluated.results.model;
     let periods = &r.periods;
     let (cash_bars, cash_zero) = bars(&periods.iter().map(|p| p.project_cf).collect::<Vec<_>>(), 560.0, 180.0);
@@ -373,6 +378,7 @@ fn results_view(ctx: &PageContext, evaluated: &EvaluatedCase, sens: Sensitivitie
         "warnings": warnings, "break_even": sens.break_even,
         "cash_bars": cash_bars, "cash_zero": cash_zero, "debt_bars": debt_bars, "dscr_line": dscr_line,
         "dscr_max": dscr_max, "covenant_y": covenant_y, "tornado": tornado_bars,
+        "sensitivities_skipped": sensitivities_skipped,
         "periods": periods,
         "scenarios": sens.scenarios.map(|all| all.into_iter().map(|s| json!({
             "label": ctx.lang.text(&format!("fm-scenario-{}", s.name.replace('_', "-"))),
@@ -426,7 +432,7 @@ async fn render(
     let page = json!({
         "project": {"id": project.id, "title": project.fields.title.get(ctx.lang), "registry_number": project.registry_number,
                     "currency": project.fields.capital_cost.currency.code()},
-        "results": current.as_ref().zip(sens).map(|(c, sens)| results_view(ctx, c, sens)),
+        "results": current.as_ref().map(|c| results_view(ctx, c, sens)),
         "editable": editable,
         "groups": if editable { json!(form_groups(ctx, &values, errors)) } else { Value::Null },
         "has_errors": !errors.is_empty(),

@@ -602,3 +602,40 @@ async fn signed_in_callers_are_not_held_to_the_anonymous_allowance() {
         assert_eq!(response.status(), Status::Ok);
     }
 }
+
+/// A saved model above the bound a page view may run still shows its results; the page says
+/// why its sensitivities are missing (it showed "no model saved" before).
+#[rocket::async_test]
+async fn a_model_too_large_for_page_sensitivities_still_shows_its_results() {
+    let app = crate::support::spawn_with_fixtures().await;
+    let officer = app.token("officer.osh@demo.kg").await;
+    let mut century: Value = serde_json::from_str(ppp_registry::domain::finance::model::TOLL_ROAD_25Y).unwrap();
+    century["periods_per_year"] = json!(12);
+    century["construction_periods"] = json!(24);
+    century["operation_periods"] = json!(1_176);
+    let mut phasing = vec!["0.04"; 23];
+    phasing.push("0.08");
+    century["capex_phasing"] = json!(phasing);
+    let response = app
+        .client
+        .put("/api/v1/projects/5/financial-model")
+        .header(ContentType::JSON)
+        .header(rocket::http::Header::new("Authorization", format!("Bearer {officer}")))
+        .body(json!({"model": century}).to_string())
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Ok, "{:?}", response.into_string().await);
+    let page = app
+        .client
+        .get("/projects/5/financial-model")
+        .header(rocket::http::Header::new("Accept-Language", "en"))
+        .dispatch()
+        .await;
+    assert_eq!(page.status(), Status::Ok);
+    let html = page.into_string().await.unwrap();
+    assert!(html.contains(r#"data-metric="project_npv""#), "the results are shown");
+    assert!(
+        html.contains("Sensitivities and scenarios are not computed for a model this large"),
+        "and why the sensitivities are not"
+    );
+}

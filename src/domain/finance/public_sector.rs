@@ -14,26 +14,32 @@ use super::exact::{add, div, mul, powi, sub};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Comparator {
     #[schema(value_type = crate::domain::strict_json::PlainDecimal)]
+    #[serde(deserialize_with = "crate::domain::strict_json::plain_decimal")]
     pub discount_rate: Decimal,
     /// The public sector's own delivery: capital, operating and maintenance costs, net of
     /// third-party revenue.
     #[schema(value_type = Vec<crate::domain::strict_json::PlainDecimal>)]
+    #[serde(deserialize_with = "crate::domain::strict_json::plain_decimals")]
     pub raw_cost: Vec<Decimal>,
     /// Advantages of public ownership removed (tax, insurance, cost of capital).
     #[serde(default)]
     #[schema(value_type = Vec<crate::domain::strict_json::PlainDecimal>)]
+    #[serde(deserialize_with = "crate::domain::strict_json::plain_decimals")]
     pub competitive_neutrality: Vec<Decimal>,
     /// Expected cost of the risks a PPP would transfer.
     #[serde(default)]
     #[schema(value_type = Vec<crate::domain::strict_json::PlainDecimal>)]
+    #[serde(deserialize_with = "crate::domain::strict_json::plain_decimals")]
     pub transferable_risk: Vec<Decimal>,
     /// Risks the municipality keeps under either option.
     #[serde(default)]
     #[schema(value_type = Vec<crate::domain::strict_json::PlainDecimal>)]
+    #[serde(deserialize_with = "crate::domain::strict_json::plain_decimals")]
     pub retained_risk: Vec<Decimal>,
     /// The municipality's cost of managing the PPP contract.
     #[serde(default)]
     #[schema(value_type = Vec<crate::domain::strict_json::PlainDecimal>)]
+    #[serde(deserialize_with = "crate::domain::strict_json::plain_decimals")]
     pub contract_management: Vec<Decimal>,
 }
 
