@@ -40,6 +40,34 @@ impl LocalDirectory {
         Ok(self.root.join(&sha256[..2]).join(&sha256[2..4]).join(sha256))
     }
 
+    /// Copies `source` to `temporary` while hashing it, then files it under its hash (or drops
+    /// it when that content is already stored).
+    async fn copy_hashed(&self, source: &Path, temporary: &Path) -> std::io::Result<String> {
+        use rocket::tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut hasher = Sha256::new();
+        let mut input = fs::File::open(source).await?;
+        let mut output = fs::File::create(temporary).await?;
+        let mut chunk = vec![0_u8; 64 * 1024];
+        loop {
+            let read = input.read(&mut chunk).await?;
+            if read == 0 {
+                break;
+            }
+            hasher.update(&chunk[..read]);
+            output.write_all(&chunk[..read]).await?;
+        }
+        output.flush().await?;
+        let sha256 = hex(&hasher.finalize());
+        let path = self.path_of(&sha256)?;
+        if fs::try_exists(&path).await? {
+            fs::remove_file(temporary).await?;
+        } else {
+            fs::create_dir_all(path.parent().unwrap_or(&self.root)).await?;
+            fs::rename(temporary, &path).await?;
+        }
+        Ok(sha256)
+    }
+
     /// Where content with this hash is written, `(temporary, final)`, its directory made; `None`
     /// when it is already stored. Written under the temporary name and renamed, a reader never
     /// sees half a file.
@@ -71,24 +99,17 @@ impl BlobStore for LocalDirectory {
     }
 
     async fn put_file(&self, source: &Path) -> std::io::Result<String> {
-        use rocket::tokio::io::AsyncReadExt;
-        let mut hasher = Sha256::new();
-        let mut file = fs::File::open(source).await?;
-        let mut chunk = vec![0_u8; 64 * 1024];
-        loop {
-            let read = file.read(&mut chunk).await?;
-            if read == 0 {
-                break;
-            }
-            hasher.update(&chunk[..read]);
+        // One read of the spool: hashed while it is copied (the spool may be on another file
+        // system, so not moved) under a temporary name, then renamed to its hash.
+        fs::create_dir_all(&self.root).await?;
+        let temporary = self
+            .root
+            .join(format!(".upload.{}.part", crate::credentials::random_token()));
+        let stored = self.copy_hashed(source, &temporary).await;
+        if stored.is_err() {
+            let _ = fs::remove_file(&temporary).await;
         }
-        let sha256 = hex(&hasher.finalize());
-        if let Some((temporary, path)) = self.staging(&sha256).await? {
-            // Copied, not moved: the spool may be on another file system.
-            fs::copy(source, &temporary).await?;
-            fs::rename(&temporary, &path).await?;
-        }
-        Ok(sha256)
+        stored
     }
 
     async fn get(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
@@ -117,6 +138,14 @@ mod tests {
         let from_file = store.put_file(&spooled).await.unwrap();
         assert_eq!(from_file, store.put(&large).await.unwrap());
         assert_eq!(store.get(&from_file).await.unwrap(), large);
+        // The same content again is dropped, not stored twice; no temporary file stays behind.
+        assert_eq!(store.put_file(&spooled).await.unwrap(), from_file);
+        let left: Vec<_> = std::fs::read_dir(&root)
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|name| name.ends_with(".part"))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
         std::fs::remove_dir_all(root).unwrap();
     }
 }

@@ -78,7 +78,7 @@ fn parts(company: CompanyRegistration, account: AccountRegistration) -> (NewOrga
             kind: OrganizationKind::Company,
             name: company.name,
             code: None,
-            inn: Some(company.inn.trim().to_string()),
+            inn: Some(company.inn),
             company: Some(company.profile),
         },
         NewAccount {
