@@ -19,6 +19,7 @@ use crate::web::api_auth::{Created, created_response};
 use crate::web::api_error::{ApiError, Message};
 use crate::web::auth::{Audit, Authorized, CsrfForm, MaybeUser, ProjectActors};
 use crate::web::page::PageError;
+use crate::web::projects::project_id;
 
 #[derive(FromForm)]
 pub struct Upload<'r> {
@@ -91,10 +92,6 @@ fn file_name(file: &TempFile<'_>) -> String {
         .unwrap_or_else(|| "document".into())
 }
 
-fn parse_id(id: &str) -> Result<i64, ServiceError> {
-    crate::domain::ids::parse_id(id).ok_or(ServiceError::NotFound("project"))
-}
-
 /// A form that does not read as an upload: its size refusal as is (413), else a 422 naming
 /// each part that is missing or wrong.
 fn form_refusal(errors: rocket::form::Errors<'_>) -> ApiError {
@@ -152,7 +149,7 @@ pub async fn upload(
     app: &State<AppState>,
     audit: Audit,
 ) -> Result<(Status, Created<DocumentVersion>), ApiError> {
-    let id = parse_id(id)?;
+    let id = project_id(id)?;
     let upload = upload.map_err(form_refusal)?;
     let meta = read_meta(&upload.meta)?;
     let received = Received::of(&upload.file).await?;
@@ -184,7 +181,7 @@ pub struct DocumentList {
     responses((status = 200, description = "Document versions", body = DocumentList)))]
 #[rocket::get("/projects/<id>/documents")]
 pub async fn list(who: MaybeUser, id: &str, db: &State<Db>) -> Result<Json<DocumentList>, ApiError> {
-    let items = service::list(db, who.0.as_ref(), parse_id(id)?).await?;
+    let items = service::list(db, who.0.as_ref(), project_id(id)?).await?;
     Ok(Json(DocumentList { items }))
 }
 
@@ -270,7 +267,7 @@ pub async fn upload_page(
     app: &State<AppState>,
     audit: Audit,
 ) -> Result<Flash<Redirect>, PageError> {
-    let id = parse_id(id)?;
+    let id = project_id(id)?;
     let back = Redirect::to(format!("/projects/{id}"));
     let (Some(kind), Some(visibility)) = (
         DocumentKind::parse(&form.kind),

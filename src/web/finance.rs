@@ -14,7 +14,6 @@ use crate::domain::finance::model::{ModelInput, ModelResults, evaluate as run_mo
 use crate::domain::finance::sensitivity::{Output, Scenario, Tornado, demand_break_even, scenarios, tornado};
 use crate::domain::finance::{FinanceError, amount_in_range, rate_in_range};
 use crate::domain::validation::Violations;
-use crate::services::ServiceError;
 use crate::services::financial_models::{self, EvaluatedCase};
 use crate::storage::Db;
 use crate::web::AppState;
@@ -22,6 +21,7 @@ use crate::web::api_error::ApiError;
 use crate::web::auth::{Audit, Authorized, MaybeUser, ProjectStaff};
 use crate::web::compute::ComputeTicket;
 use crate::web::json::ApiJson;
+use crate::web::projects::project_id;
 
 /// At most this many flows (100 years of monthly periods).
 pub const MAX_FLOWS: usize = 1_201;
@@ -188,10 +188,6 @@ impl From<EvaluatedCase> for SavedCaseView {
             results: e.results,
         }
     }
-}
-
-fn project_id(id: &str) -> Result<i64, ApiError> {
-    crate::domain::ids::parse_id(id).ok_or_else(|| ApiError::from(ServiceError::NotFound("project")))
 }
 
 /// The project's current financial case (or `?version=`), with every result.

@@ -20,6 +20,7 @@ use crate::web::api_error::ApiError;
 use crate::web::auth::{Audit, Authorized, Bidders, MaybeUser, Officer, ProjectActors, ProjectAuthors, ProjectStaff};
 use crate::web::json::ApiJson;
 use crate::web::paging::{ListPage, check_limit, page_of};
+use crate::web::projects::project_id;
 
 use super::query::*;
 use super::views::*;
@@ -89,7 +90,7 @@ pub async fn create(
         (status = 404, description = "No such project, or a draft of another municipality", body = crate::web::api_error::ErrorBody)))]
 #[rocket::get("/projects/<id>")]
 pub async fn show(who: MaybeUser, id: &str, db: &State<Db>) -> Result<Json<ProjectView>, ApiError> {
-    let project = service::read(db, who.0.as_ref(), parse_id(id)?).await?;
+    let project = service::read(db, who.0.as_ref(), project_id(id)?).await?;
     Ok(Json(with_timeline(db, project).await?))
 }
 
@@ -112,7 +113,7 @@ pub async fn patch(
     audit: Audit,
 ) -> Result<Json<ProjectView>, ApiError> {
     let edit = service::FieldsEdit::MergePatch(&body.0);
-    let project = service::update(db, &*app.clock, &audit.0, &who.0, parse_id(id)?, edit).await?;
+    let project = service::update(db, &*app.clock, &audit.0, &who.0, project_id(id)?, edit).await?;
     Ok(Json(with_timeline(db, project).await?))
 }
 
@@ -131,7 +132,7 @@ pub async fn appraisal(
     app: &State<AppState>,
     audit: Audit,
 ) -> Result<Json<ProjectView>, ApiError> {
-    let project = service::record_appraisal(db, &*app.clock, &audit.0, &who.0, parse_id(id)?, &body.0).await?;
+    let project = service::record_appraisal(db, &*app.clock, &audit.0, &who.0, project_id(id)?, &body.0).await?;
     Ok(Json(with_timeline(db, project).await?))
 }
 
@@ -167,7 +168,7 @@ pub async fn transition(
     app: &State<AppState>,
     audit: Audit,
 ) -> Result<Json<ProjectView>, ApiError> {
-    let id = parse_id(id)?;
+    let id = project_id(id)?;
     let action = Action::parse(&body.0.action).ok_or_else(|| ApiError::field("action", "code_value"))?;
     let project = service::transition(
         db,

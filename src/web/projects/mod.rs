@@ -9,3 +9,8 @@ mod query;
 #[cfg(test)]
 pub use query::AMOUNT_PATTERN;
 mod views;
+
+/// A project id from a path: text that is not an id names no project (404, as an unknown id).
+pub(crate) fn project_id(text: &str) -> Result<i64, crate::services::ServiceError> {
+    crate::domain::ids::parse_id(text).ok_or(crate::services::ServiceError::NotFound("project"))
+}

@@ -27,9 +27,9 @@ use crate::web::AppState;
 use crate::web::account::PageWithStatus;
 use crate::web::auth::{Audit, Authorized, CsrfForm, Officer, ProjectActors, ProjectStaff};
 use crate::web::page::{PageContext, PageError};
+use crate::web::projects::project_id;
 
 use super::query::*;
-use super::views::*;
 
 /// Whole days from today to `due`, both as calendar days in Asia/Bishkek (negative: overdue).
 pub(super) fn days_left(due: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
@@ -142,7 +142,7 @@ pub async fn page(
     flash: Option<FlashMessage<'_>>,
     db: &State<Db>,
 ) -> Result<Template, PageError> {
-    let project = service::read(db, ctx.user.as_ref(), parse_id(id)?).await?;
+    let project = service::read(db, ctx.user.as_ref(), project_id(id)?).await?;
     let timeline = projects::timeline(db, project.id).await?;
     let documents = crate::services::documents::list(db, ctx.user.as_ref(), project.id).await?;
     // The approval form names the model version the approver sees here.
@@ -226,7 +226,7 @@ pub async fn transition_form(
     app: &State<AppState>,
     audit: Audit,
 ) -> Result<Flash<Redirect>, PageError> {
-    let id = parse_id(id)?;
+    let id = project_id(id)?;
     let back = Redirect::to(format!("/projects/{id}"));
     let Some(action) = Action::parse(form.action.trim()) else {
         return Err(PageError::new(Status::UnprocessableEntity));

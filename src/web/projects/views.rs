@@ -9,7 +9,6 @@ use crate::domain::money::Money;
 use crate::domain::project::{
     Appraisal, Initiation, PaymentMechanism, PppModel, ProjectFields, ProponentAdvantage, Sector, Stage,
 };
-use crate::services::ServiceError;
 use crate::storage::Db;
 use crate::storage::projects::{self, Project, ProjectSummary, TimelineEntry};
 use crate::web::api_error::ApiError;
@@ -105,8 +104,4 @@ pub(super) async fn with_timeline(db: &Db, project: Project) -> Result<ProjectVi
     let mut view = ProjectView::from(project);
     view.timeline = Some(timeline);
     Ok(view)
-}
-
-pub(super) fn parse_id(id: &str) -> Result<i64, ServiceError> {
-    crate::domain::ids::parse_id(id).ok_or(ServiceError::NotFound("project"))
 }
