@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::i18n::Lang;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct LocalizedText {
     pub ru: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -73,8 +73,12 @@ impl utoipa::ToSchema for Currency {}
 /// An exact amount in a currency. Serialised as `{"amount": "1250000.00", "currency": "KGS"}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[schema(example = json!({"amount": "1250000.00", "currency": "KGS"}))]
+// Strict on its own (unknown keys, a plain amount): money also sits inside tagged variants,
+// which serde buffers past the strict reader.
+#[serde(deny_unknown_fields)]
 pub struct Money {
     #[schema(value_type = crate::domain::strict_json::PlainDecimal)]
+    #[serde(deserialize_with = "crate::domain::strict_json::plain_decimal")]
     pub amount: Decimal,
     pub currency: Currency,
 }

@@ -85,6 +85,7 @@ pub struct Organization {
 
 /// A person who ultimately owns a share of a company.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct BeneficialOwner {
     pub name: String,
     /// Percent of the company, exact (`"25.5"`).

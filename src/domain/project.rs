@@ -281,6 +281,7 @@ pub enum ProponentAdvantage {
     /// The proponent's total score is multiplied by (1 + percent ÷ 100).
     Bonus {
         #[schema(value_type = crate::domain::strict_json::PlainDecimal)]
+        #[serde(deserialize_with = "crate::domain::strict_json::plain_decimal")]
         percent: Decimal,
     },
     /// Swiss challenge: the proponent may match the best offer within the window.

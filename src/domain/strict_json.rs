@@ -714,4 +714,48 @@ mod tagged_variants {
             json!({"kind": "annuity"})
         );
     }
+
+    /// Money inside a tagged variant (a proponent's reimbursable costs) is as strict as anywhere.
+    #[test]
+    fn money_in_tagged_variants_is_as_strict() {
+        let advantage = |costs: Value| {
+            from_value::<ProponentAdvantage>(json!({"kind": "cost_reimbursement", "costs": costs})).map_err(|e| e.kind)
+        };
+        assert!(advantage(json!({"amount": "1200000.00", "currency": "KGS"})).is_ok());
+        assert!(advantage(json!({"amount": "1200000.00", "currency": "KGS", "x": 42})).is_err());
+        assert_eq!(
+            advantage(json!({"amount": "1E6", "currency": "KGS"})),
+            Err(StrictErrorKind::NotPlainDecimal)
+        );
+    }
+
+    /// A type flattened into another is read by serde's buffer, not walked here: its decimals
+    /// check their own writing, and its unknown keys are named by their path.
+    #[test]
+    fn flattened_types_are_as_strict() {
+        use crate::domain::finance::appraisal::PublicSectorCase;
+        let case = |discount_rate: Value, extra: Option<(&str, Value)>| {
+            let mut body = json!({"discount_rate": discount_rate, "raw_cost": ["100", 50],
+                                  "budget": "1000000", "budget_growth": "0.05"});
+            if let Some((key, value)) = extra {
+                body[key] = value;
+            }
+            from_value::<PublicSectorCase>(body)
+                .map(|c| c.comparator.discount_rate.to_string())
+                .map_err(|e| (e.field(), e.kind))
+        };
+        assert_eq!(case(json!("0.08"), None), Ok("0.08".into()));
+        assert_eq!(case(json!(0.08), None), Ok("0.08".into()));
+        for bad in [json!("1E-2"), json!("1_000"), json!(".5"), json!(" 5")] {
+            assert_eq!(
+                case(bad.clone(), None),
+                Err((String::new(), StrictErrorKind::NotPlainDecimal)),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            case(json!("0.08"), Some(("discount_rates", json!("0.1")))),
+            Err(("discount_rates".into(), StrictErrorKind::UnknownField))
+        );
+    }
 }

@@ -143,6 +143,7 @@ pub enum DebtRepayment {
     /// tells whether the debt (sized by the debt share) fits the lenders' cover.
     Sculpted {
         #[schema(value_type = crate::domain::strict_json::PlainDecimal)]
+        #[serde(deserialize_with = "crate::domain::strict_json::plain_decimal")]
         target_dscr: Decimal,
     },
 }
