@@ -219,6 +219,10 @@ transparency-consistent = The log extends the saved checkpoint: history has not 
 transparency-inconsistent = The log does NOT extend this checkpoint: either the values were mistyped, or history was changed.
 invalid-time = A time in RFC 3339, such as 2026-11-01T09:00:00+06:00.
 invalid-hash = 64 hexadecimal digits.
+invalid-tree-size = A tree size: a whole number from 1.
+invalid-leaf-index = The leaf index must be below the tree size.
+invalid-tree-order = The later tree size must be at least the earlier one.
+invalid-beyond-log = The log holds fewer events than this tree size.
 invalid-export-format = Allowed values: csv, jsonl.
 audit-history = history
 

@@ -9,6 +9,7 @@ pub mod finance;
 pub mod ids;
 pub mod inn;
 pub mod localized;
+pub mod merkle;
 pub mod money;
 pub mod organization;
 pub mod policy;

@@ -4,7 +4,9 @@
 use chrono::{DateTime, Utc};
 
 use crate::clock::Clock;
-use crate::domain::audit::{Actor, AuditContext, Event, GENESIS, NewEvent, Verdict, Verifier, chain, from_hex, to_hex};
+use crate::domain::audit::{
+    Actor, AuditContext, Event, GENESIS, NewEvent, Verdict, Verifier, encode, from_hex, leaf_hash, link_hash, to_hex,
+};
 use crate::storage::{Db, StoreError, Tx};
 
 #[derive(sqlx::FromRow)]
@@ -81,6 +83,7 @@ pub async fn append_all(
     });
     let now = clock.now();
     let mut appended = Vec::with_capacity(events.len());
+    let mut leaves = Vec::with_capacity(events.len());
     for (seq, new) in (head_seq + 1..).zip(events) {
         let prev_link = from_hex(&prev).ok_or_else(|| StoreError::Database("audit head hash is malformed".into()))?;
         let mut event = Event {
@@ -98,12 +101,48 @@ pub async fn append_all(
             prev_hash: prev,
             hash: String::new(),
         };
-        event.hash = to_hex(&chain(&prev_link, &event));
+        let leaf = leaf_hash(&encode(&event));
+        event.hash = to_hex(&link_hash(&prev_link, &leaf));
         insert(tx, &event).await?;
+        leaves.push(leaf);
         prev = event.hash.clone();
         appended.push(event);
     }
+    // The Merkle tree grows in the same transaction: a proof never names a missing event.
+    crate::storage::audit_tree::append(tx, tree_size(head_seq)?, &leaves).await?;
     Ok(appended)
+}
+
+fn tree_size(seq: i64) -> Result<u64, StoreError> {
+    u64::try_from(seq).map_err(|_| StoreError::Database("the audit head's sequence is negative".into()))
+}
+
+/// Brings the Merkle tree up to the log (a log written before the tree was, migration 0012):
+/// the missing leaves are hashed from their events, a batch at a time, in one transaction that
+/// holds the head, so nothing is appended meanwhile. Nothing to do on a log that has its tree.
+pub async fn complete_tree(db: &Db) -> Result<u64, StoreError> {
+    let mut tx = db.begin_write().await?;
+    let (head_seq,): (i64,) = on_tx!(&mut tx, conn => {
+        sqlx::query_as("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq").fetch_one(&mut *conn).await?
+    });
+    let (stored,): (i64,) = on_tx!(&mut tx, conn => {
+        sqlx::query_as("SELECT COUNT(*) FROM audit_tree WHERE level = 0").fetch_one(&mut *conn).await?
+    });
+    let mut size = stored;
+    let sql = format!("SELECT {COLUMNS} FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2");
+    while size < head_seq {
+        let rows: Vec<EventRow> = on_tx!(&mut tx, conn => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(size).bind(BATCH).fetch_all(&mut *conn).await?
+        });
+        if rows.is_empty() {
+            break;
+        }
+        let leaves: Vec<[u8; 32]> = rows.into_iter().map(|r| leaf_hash(&encode(&Event::from(r)))).collect();
+        crate::storage::audit_tree::append(&mut tx, tree_size(size)?, &leaves).await?;
+        size += leaves.len() as i64;
+    }
+    tx.commit().await?;
+    tree_size(size - stored)
 }
 
 async fn insert(tx: &mut Tx, e: &Event) -> Result<(), StoreError> {

@@ -56,6 +56,7 @@ macro_rules! on_reader {
 }
 
 pub mod audit;
+pub mod audit_tree;
 pub mod blobs;
 pub mod documents;
 pub mod financial_models;
@@ -301,7 +302,10 @@ impl Db {
             Pool::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
             Pool::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
         };
-        outcome.map_err(|e| StoreError::Migration(e.to_string()))
+        outcome.map_err(|e| StoreError::Migration(e.to_string()))?;
+        // A log written before its Merkle tree (0012) gets its tree now; a no-op afterwards.
+        audit::complete_tree(self).await?;
+        Ok(())
     }
 
     /// Refreshes the planner's statistics (and, on PostgreSQL, the visibility map that lets the

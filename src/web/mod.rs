@@ -8,6 +8,7 @@ mod api_auth;
 pub mod api_error;
 mod assets;
 mod audit;
+mod audit_proofs;
 pub mod auth;
 mod catchers;
 pub mod compute;
@@ -123,6 +124,8 @@ pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
                 audit::checkpoint,
                 audit::consistency,
                 audit::export,
+                audit_proofs::inclusion,
+                audit_proofs::consistency,
                 projects::api::list,
                 projects::export::export,
                 projects::api::propose,

@@ -37,6 +37,8 @@ use crate::web::api_error::{ErrorBody, ErrorDetail};
         crate::web::audit::checkpoint,
         crate::web::audit::consistency,
         crate::web::audit::export,
+        crate::web::audit_proofs::inclusion,
+        crate::web::audit_proofs::consistency,
         crate::web::projects::api::list,
         crate::web::projects::export::export,
         crate::web::projects::api::propose,

@@ -287,6 +287,13 @@ pub const ROUTES: &[RouteRule] = &[
     rule("GET", "/api/v1/audit/verify", AUDITORS, ""),
     rule("GET", "/api/v1/audit/checkpoint", Access::Public, ""),
     rule("GET", "/api/v1/audit/consistency", Access::Public, ""),
+    rule(
+        "GET",
+        "/api/v1/audit/proof/inclusion",
+        Access::Public,
+        "hashes only, no event's content",
+    ),
+    rule("GET", "/api/v1/audit/proof/consistency", Access::Public, "hashes only"),
 ];
 
 /// The rule for a mounted route, if the table has one.

@@ -190,8 +190,12 @@ async fn drop_triggers(db: &Db) {
         Engine::Sqlite => &[
             "DROP TRIGGER audit_events_no_update",
             "DROP TRIGGER audit_events_no_delete",
+            "DROP TRIGGER audit_events_next_only",
         ],
-        Engine::Postgres => &["DROP TRIGGER audit_events_no_update ON audit_events"],
+        Engine::Postgres => &[
+            "DROP TRIGGER audit_events_no_update ON audit_events",
+            "DROP TRIGGER audit_events_next_only ON audit_events",
+        ],
     };
     for sql in statements {
         execute(db, sql).await.unwrap();

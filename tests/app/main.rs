@@ -21,3 +21,4 @@ mod storage;
 mod strict_input;
 mod support;
 mod throttle;
+mod transparency;

@@ -1,0 +1,113 @@
+//! The audit log's Merkle tree in the database (migration 0012): the stored hashes of
+//! [`crate::domain::merkle`], written in the events' own transaction, and read a proof's worth
+//! at a time (one query), never by re-hashing the log.
+
+use std::collections::HashMap;
+
+use crate::domain::audit::{from_hex, to_hex};
+use crate::domain::merkle::{self, Hash, Needed, Nodes, Position};
+use crate::storage::{Db, Reader, StoreError, Tx};
+
+/// Stores `leaves`, appended to a tree of `size` leaves, with every subtree they complete.
+pub async fn append(tx: &mut Tx, size: u64, leaves: &[Hash]) -> Result<(), StoreError> {
+    if leaves.is_empty() {
+        return Ok(());
+    }
+    let edge = read(Reader::from(&mut *tx), &merkle::frontier(size)).await?;
+    let nodes = merkle::appended(size, leaves, &edge);
+    // A few rows per statement, as a multi-row insert (SQLite allows 32,766 parameters).
+    for chunk in nodes.chunks(300) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+            .collect();
+        let sql = format!("INSERT INTO audit_tree (level, idx, hash) VALUES {}", values.join(", "));
+        on_tx!(tx, conn => {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for ((level, index), hash) in chunk {
+                query = query.bind(i16::from(*level)).bind(to_i64(*index)?).bind(to_hex(hash));
+            }
+            query.execute(&mut *conn).await?;
+        });
+    }
+    Ok(())
+}
+
+fn to_i64(n: u64) -> Result<i64, StoreError> {
+    i64::try_from(n).map_err(|_| StoreError::Database("the audit tree outgrew 64-bit indexes".into()))
+}
+
+/// The stored hashes at `positions`, in one query; a position not stored is left out.
+async fn read(reader: Reader<'_>, positions: &[Position]) -> Result<HashMap<Position, Hash>, StoreError> {
+    if positions.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let wanted: Vec<String> = (0..positions.len())
+        .map(|i| format!("(level = ${} AND idx = ${})", 2 * i + 1, 2 * i + 2))
+        .collect();
+    let sql = format!("SELECT level, idx, hash FROM audit_tree WHERE {}", wanted.join(" OR "));
+    let mut binds = Vec::with_capacity(positions.len());
+    for (level, index) in positions {
+        binds.push((i16::from(*level), to_i64(*index)?));
+    }
+    let rows: Vec<(i16, i64, String)> = on_reader!(reader, conn => {
+        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+        for (level, index) in &binds {
+            query = query.bind(*level).bind(*index);
+        }
+        query.fetch_all(conn).await?
+    });
+    rows.into_iter()
+        .map(|(level, index, hash)| {
+            let at = (u8::try_from(level).ok(), u64::try_from(index).ok());
+            match (at, from_hex(&hash)) {
+                ((Some(level), Some(index)), Some(hash)) => Ok(((level, index), hash)),
+                _ => Err(StoreError::Database(format!(
+                    "audit tree node ({level}, {index}) is malformed"
+                ))),
+            }
+        })
+        .collect()
+}
+
+/// Runs `compute` over the stored tree: once to learn which hashes it reads, then on those,
+/// fetched in one query. `None` from `compute` (a hash missing) is a damaged tree.
+async fn over_stored<T>(db: &Db, compute: impl Fn(&mut dyn Nodes) -> Option<T>) -> Result<T, StoreError> {
+    let mut needed = Needed::default();
+    compute(&mut needed);
+    let positions: Vec<Position> = needed.0.into_iter().collect();
+    let mut fetched = read(Reader::from(db), &positions).await?;
+    compute(&mut fetched).ok_or_else(|| StoreError::Database("the audit tree is missing hashes".into()))
+}
+
+/// The number of leaves the stored tree holds: the log's size, committed.
+pub async fn size(db: &Db) -> Result<u64, StoreError> {
+    let (seq, _) = crate::storage::audit::head(db).await?;
+    Ok(u64::try_from(seq).unwrap_or(0))
+}
+
+/// The root of the tree of the first `size` leaves.
+pub async fn root(db: &Db, size: u64) -> Result<Hash, StoreError> {
+    over_stored(db, |nodes| merkle::root(nodes, size)).await
+}
+
+/// An inclusion proof: the leaf's hash, the root of the tree of `size` leaves, the audit path.
+pub async fn inclusion(db: &Db, index: u64, size: u64) -> Result<(Hash, Hash, Vec<Hash>), StoreError> {
+    over_stored(db, |nodes| {
+        let leaf = nodes.node((0, index))?;
+        let root = merkle::root(nodes, size)?;
+        Some((leaf, root, merkle::inclusion_proof(nodes, index, size)?))
+    })
+    .await
+}
+
+/// A consistency proof between the trees of `from` and `to` leaves, with both roots.
+pub async fn consistency(db: &Db, from: u64, to: u64) -> Result<(Hash, Hash, Vec<Hash>), StoreError> {
+    over_stored(db, |nodes| {
+        Some((
+            merkle::root(nodes, from)?,
+            merkle::root(nodes, to)?,
+            merkle::consistency_proof(nodes, from, to)?,
+        ))
+    })
+    .await
+}
