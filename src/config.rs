@@ -10,6 +10,9 @@ use rocket::figment::providers::{Env, Serialized};
 use rocket::figment::{Figment, Profile};
 use serde::{Deserialize, Deserializer, Serialize};
 
+use std::sync::Arc;
+
+use crate::domain::checkpoint::LogKey;
 use crate::i18n::Lang;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://ppp-registry.sqlite3";
@@ -46,6 +49,14 @@ pub struct AppConfig {
     pub completeness_check_days: i64,
     /// The largest accepted upload, in bytes.
     pub max_upload_bytes: u64,
+    /// The audit log's signing key (its name is the log's origin): from `signing_key`, or read
+    /// from `signing_key_file` by [`Config::with_log_key`]. `None` until one is resolved.
+    pub log_key: Option<Arc<LogKey>>,
+    /// Where the signing key is kept when `signing_key` is not set (demo and development
+    /// generate one there).
+    pub signing_key_file: PathBuf,
+    /// How often a new checkpoint is signed and published (when the log has grown).
+    pub checkpoint_interval: std::time::Duration,
 }
 
 /// The settings as read, before validation. Every key has a default.
@@ -67,6 +78,9 @@ struct RawConfig {
     token_lifetime_hours: i64,
     completeness_check_days: i64,
     max_upload_mb: i64,
+    signing_key: Option<String>,
+    signing_key_file: PathBuf,
+    checkpoint_interval_seconds: i64,
 }
 
 impl Default for RawConfig {
@@ -87,6 +101,9 @@ impl Default for RawConfig {
             token_lifetime_hours: 12,
             completeness_check_days: DEFAULT_COMPLETENESS_CHECK_DAYS,
             max_upload_mb: 25,
+            signing_key: None,
+            signing_key_file: PathBuf::from("audit-signing.key"),
+            checkpoint_interval_seconds: 60,
         }
     }
 }
@@ -124,6 +141,10 @@ pub enum ConfigError {
         "no secret key: a release build needs PPP_SECRET_KEY (64 hex digits or base64 of 32 or 64 bytes, e.g. `openssl rand -base64 32`), or run with --demo"
     )]
     MissingSecretKey,
+    #[error(
+        "no audit signing key: set PPP_SIGNING_KEY (make one with `ppp-registry audit new-key ORIGIN`) or put it in the file {0}, or run with --demo"
+    )]
+    MissingSigningKey(String),
 }
 
 fn invalid(key: &'static str, reason: impl Into<String>) -> ConfigError {
@@ -148,6 +169,18 @@ impl Config {
             .merge(Env::prefixed("PPP_").global());
         if demo {
             figment = figment.merge(("demo", true));
+        }
+        Self::from_figment(figment)
+    }
+
+    /// As [`Config::from_environment`], for commands that serve nothing and sign no session
+    /// (`audit verify`): a missing secret key is not an error (a random one stands in).
+    pub fn for_offline_command() -> Result<Self, ConfigError> {
+        let mut figment = rocket::Config::figment()
+            .merge(Env::raw().only(&["DATABASE_URL"]))
+            .merge(Env::prefixed("PPP_").global());
+        if !secret_key_provided(&figment) {
+            figment = figment.merge(("secret_key", random_hex_key()));
         }
         Self::from_figment(figment)
     }
@@ -181,6 +214,36 @@ impl Config {
         Ok(Self { app, figment })
     }
 
+    /// Resolves the audit signing key when `signing_key` is not set: read from
+    /// `signing_key_file`; where the file does not exist, demo mode and the debug profile
+    /// generate one there (named after `base_url`), anything else is refused. Returns the file
+    /// written, if any.
+    pub fn with_log_key(mut self) -> Result<(Self, Option<PathBuf>), ConfigError> {
+        if self.app.log_key.is_some() {
+            return Ok((self, None));
+        }
+        let path = self.app.signing_key_file.clone();
+        let shown = path.display().to_string();
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                let key = LogKey::parse(&text).map_err(|e| invalid("signing_key_file", format!("{shown}: {e}")))?;
+                self.app.log_key = Some(Arc::new(key));
+                Ok((self, None))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if !self.app.demo && *self.figment.profile() == rocket::Config::RELEASE_PROFILE {
+                    return Err(ConfigError::MissingSigningKey(shown));
+                }
+                let (key, text) = LogKey::generate(&origin_of(&self.app.base_url))
+                    .map_err(|e| invalid("base_url", e.to_string()))?;
+                write_private(&path, &text).map_err(|e| invalid("signing_key_file", format!("{shown}: {e}")))?;
+                self.app.log_key = Some(Arc::new(key));
+                Ok((self, Some(path)))
+            }
+            Err(e) => Err(invalid("signing_key_file", format!("{shown}: {e}"))),
+        }
+    }
+
     /// A configuration for tests: debug profile, a fixed secret key, quiet logs, the given
     /// database and upload directory.
     pub fn for_tests(database_url: &str, upload_dir: &std::path::Path) -> Self {
@@ -202,7 +265,11 @@ impl Config {
             figment = figment.merge((*key, *value));
         }
         // The test settings are all valid; a failure here is a bug in this function.
-        Self::from_figment(figment).expect("test configuration is valid")
+        let mut config = Self::from_figment(figment).expect("test configuration is valid");
+        if config.app.log_key.is_none() {
+            config.app.log_key = Some(Arc::new(LogKey::from_seed(TEST_LOG_ORIGIN, [0x5a; 32])));
+        }
+        config
     }
 
     /// The figment Rocket is built from.
@@ -246,6 +313,15 @@ impl Config {
         lines.push(format!("token_lifetime_hours = {}", a.token_lifetime.num_hours()));
         lines.push(format!("completeness_check_days = {}", a.completeness_check_days));
         lines.push(format!("max_upload_mb = {}", a.max_upload_bytes / (1024 * 1024)));
+        lines.push(match &a.log_key {
+            Some(key) => format!(
+                "signing_key = [set, redacted; public key {}]",
+                key.public().verifier_key()
+            ),
+            None => format!("signing_key = [not set: read from signing_key_file]"),
+        });
+        lines.push(format!("signing_key_file = {}", a.signing_key_file.display()));
+        lines.push(format!("checkpoint_interval_seconds = {}", a.checkpoint_interval.as_secs()));
         if let Some(rc) = rocket {
             lines.push(format!("address = {}", rc.address));
             lines.push(format!("port = {}", rc.port));
@@ -317,7 +393,19 @@ fn validate(raw: RawConfig) -> Result<AppConfig, ConfigError> {
     let token_lifetime = chrono::Duration::hours(positive("token_lifetime_hours", raw.token_lifetime_hours, 24 * 365)?);
     let completeness_check_days = positive("completeness_check_days", raw.completeness_check_days, 365)?;
     let max_upload_bytes = positive("max_upload_mb", raw.max_upload_mb, 1024)? as u64 * 1024 * 1024;
+    let checkpoint_interval = std::time::Duration::from_secs(positive(
+        "checkpoint_interval_seconds",
+        raw.checkpoint_interval_seconds,
+        24 * 60 * 60,
+    )? as u64);
+    let log_key = match raw.signing_key.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+        Some(text) => Some(Arc::new(LogKey::parse(text).map_err(|e| invalid("signing_key", e.to_string()))?)),
+        None => None,
+    };
     Ok(AppConfig {
+        log_key,
+        signing_key_file: raw.signing_key_file,
+        checkpoint_interval,
         max_upload_bytes,
         completeness_check_days,
         session_idle,
@@ -355,6 +443,35 @@ pub fn redact_url(url: &str) -> String {
         },
         None => url.to_string(),
     }
+}
+
+/// The origin of the test configuration's fixed signing key.
+pub const TEST_LOG_ORIGIN: &str = "ppp-registry.test/audit";
+
+/// The log's origin when a key is generated: the host (and port) people reach the app at.
+pub fn origin_of(base_url: &str) -> String {
+    let host = base_url.split_once("://").map_or(base_url, |(_, rest)| rest);
+    let host: String = host
+        .trim_end_matches('/')
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '+')
+        .collect();
+    format!("{}/audit", if host.is_empty() { "ppp-registry" } else { &host })
+}
+
+/// Writes a private key readable by its owner only.
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(format!("{text}\n").as_bytes())?;
+    file.sync_all()
 }
 
 /// Rocket's secret key format: 64 hex digits (256 bits), from the operating system's generator.

@@ -15,6 +15,7 @@ pub mod i18n;
 pub mod services;
 pub mod storage;
 pub mod web;
+pub mod witness;
 
 use rocket::{Build, Rocket};
 

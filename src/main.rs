@@ -11,6 +11,7 @@ use ppp_registry::config::Config;
 use ppp_registry::domain::access::Role;
 use ppp_registry::domain::account::NewAccount;
 use ppp_registry::domain::audit::{AuditContext, Verdict};
+use ppp_registry::domain::checkpoint::{LogKey, PublicLogKey};
 use ppp_registry::domain::ids::OrgId;
 use ppp_registry::domain::localized::LocalizedText;
 use ppp_registry::domain::organization::{NewOrganization, OrganizationKind};
@@ -53,8 +54,36 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Check every link of the audit log: exit 0 when intact, 1 when not, 2 on error.
-    Verify,
+    /// Check the whole audit log (every link, the Merkle tree rebuilt from the events, every
+    /// published checkpoint), or an export file on its own: exit 0 when intact, 1 when not, 2
+    /// when it cannot be checked. Needs no secret key.
+    Verify {
+        /// A signed checkpoint saved elsewhere (a witness's `checkpoint` file): the log must extend it.
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
+        /// The log's verifier key (shown on /transparency); default: the configured signing key's.
+        #[arg(long)]
+        key: Option<String>,
+        /// Check this export (`GET /api/v1/audit/export?format=jsonl`) alone: no database, no configuration.
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+    /// Fetch a registry's latest signed checkpoint, check it against the one kept in DIR, keep
+    /// it: exit 0 when consistent, 1 naming both tree heads when history was rewritten, 2 when it
+    /// cannot be checked.
+    Witness {
+        /// The registry's address, e.g. https://ppp.bishkek.kg
+        url: String,
+        /// Where the kept checkpoint and the pinned key live.
+        #[arg(long)]
+        state: PathBuf,
+        /// The log's verifier key; default: pinned on the first run.
+        #[arg(long)]
+        key: Option<String>,
+    },
+    /// Generate a signing key for the log named ORIGIN (e.g. ppp.bishkek.kg/audit): prints the
+    /// private key (for PPP_SIGNING_KEY) and its public verifier key.
+    NewKey { origin: String },
 }
 
 #[derive(Subcommand)]
@@ -83,14 +112,8 @@ const DEMO_FIXTURES: &str = "fixtures";
 #[rocket::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(Command::Audit(AuditCommand::Verify)) = cli.command {
-        return match Config::from_environment(false) {
-            Ok(config) => verify_audit(&config).await,
-            Err(e) => {
-                eprintln!("ppp-registry: {e}");
-                ExitCode::from(2)
-            }
-        };
+    if let Some(Command::Audit(command)) = cli.command {
+        return audit_command(command).await;
     }
     match run(cli.command.unwrap_or(Command::Serve { demo: false })).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -122,8 +145,12 @@ async fn run(command: Command) -> Result<(), String> {
             Ok(())
         }
         Command::User(command) => add_user(&config, command).await,
-        Command::Audit(AuditCommand::Verify) => Err("audit verify runs before the configuration is read".into()),
+        Command::Audit(_) => Err("audit commands run before the configuration is read".into()),
         Command::Serve { .. } => {
+            let (config, generated) = config.with_log_key().map_err(|e| e.to_string())?;
+            if let Some(path) = generated {
+                println!("audit signing key generated in {} (keep it: checkpoints are signed with it)", path.display());
+            }
             let db = open(&config).await?;
             if config.app.demo {
                 let outcome = fixtures::load_dir(&db, DEMO_FIXTURES.as_ref(), SystemClock.now(), true)
@@ -146,30 +173,124 @@ fn command_line() -> AuditContext {
     }
 }
 
-/// `audit verify`: exit 0 when intact, 1 when not, 2 when it cannot be checked.
-async fn verify_audit(config: &Config) -> ExitCode {
-    let checked = match open(config).await {
-        Ok(db) => ppp_registry::storage::audit::verify(&db)
-            .await
-            .map_err(|e| e.to_string()),
-        Err(e) => Err(e),
+/// The `audit` commands, each with its own exit codes: 0 intact, 1 not, 2 cannot tell.
+async fn audit_command(command: AuditCommand) -> ExitCode {
+    let outcome = match command {
+        AuditCommand::NewKey { origin } => new_key(&origin),
+        AuditCommand::Witness { url, state, key } => witness(&url, &state, key.as_deref()),
+        AuditCommand::Verify { file: Some(file), key, .. } => verify_export(&file, key.as_deref()),
+        AuditCommand::Verify { checkpoint, key, file: None } => verify_audit(checkpoint.as_deref(), key.as_deref()).await,
     };
-    match checked {
-        Ok(Verdict::Intact { events, head }) => {
-            println!("audit log intact: {events} events, head {head}");
-            ExitCode::SUCCESS
+    match outcome {
+        Ok(intact) => {
+            if intact {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
         }
-        Ok(Verdict::Broken {
+        Err(e) => {
+            eprintln!("ppp-registry: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn new_key(origin: &str) -> Result<bool, String> {
+    let (key, private) = LogKey::generate(origin).map_err(|e| e.to_string())?;
+    println!("signing_key (secret: PPP_SIGNING_KEY or the signing_key_file): {private}");
+    println!("verifier key (public): {}", key.public().verifier_key());
+    Ok(true)
+}
+
+fn witness(url: &str, state: &std::path::Path, key: Option<&str>) -> Result<bool, String> {
+    use ppp_registry::witness::{self, Outcome, WitnessError};
+    match witness::run(&witness::Http::new(url), state, key) {
+        Ok(Outcome::First { size, root_hash }) => println!("first checkpoint kept: size {size}, root {root_hash}"),
+        Ok(Outcome::Unchanged { size }) => println!("consistent: the log still has {size} events"),
+        Ok(Outcome::Extended { from, to, root_hash }) => {
+            println!("consistent: the log grew from {from} to {to} events, root {root_hash}")
+        }
+        Err(rewritten @ WitnessError::Rewritten { .. }) => {
+            println!("{rewritten}");
+            return Ok(false);
+        }
+        Err(WitnessError::Failed(reason)) => return Err(reason),
+    }
+    Ok(true)
+}
+
+/// The log's public key: given, or the configured signing key's (never generated here).
+fn verification_key(config: &Config, given: Option<&str>) -> Result<PublicLogKey, String> {
+    if let Some(text) = given {
+        return PublicLogKey::parse(text).map_err(|e| format!("--key: {e}"));
+    }
+    if let Some(key) = &config.app.log_key {
+        return Ok(key.public());
+    }
+    let path = &config.app.signing_key_file;
+    match std::fs::read_to_string(path) {
+        Ok(text) => LogKey::parse(&text)
+            .map(|k| k.public())
+            .map_err(|e| format!("{}: {e}", path.display())),
+        Err(_) => Err(format!(
+            "no key to check checkpoints with: pass --key (the verifier key on /transparency) or configure signing_key (no {})",
+            path.display()
+        )),
+    }
+}
+
+/// `audit verify`: the whole log, its tree and its checkpoints (and a saved one).
+async fn verify_audit(saved: Option<&std::path::Path>, key: Option<&str>) -> Result<bool, String> {
+    let config = Config::for_offline_command().map_err(|e| e.to_string())?;
+    let key = verification_key(&config, key)?;
+    let saved = match saved {
+        Some(path) => {
+            let note = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let checkpoint = key.open(&note).map_err(|e| format!("{}: {e}", path.display()))?;
+            Some((checkpoint, format!("the checkpoint in {}", path.display())))
+        }
+        None => None,
+    };
+    let db = open(&config).await?;
+    let check = services::checkpoints::verify_log(&db, &key, saved.as_ref().map(|(c, l)| (c, l.clone())))
+        .await
+        .map_err(|e| format!("cannot verify the audit log: {e}"))?;
+    for bad in &check.bad_checkpoints {
+        println!("checkpoint BROKEN: {bad}");
+    }
+    let v = &check.verification;
+    match &v.verdict {
+        Verdict::Intact { events, head } => println!(
+            "audit log intact: {events} events, head {head}, Merkle root {}; the stored tree matches; {} checkpoint(s) signed by {} agree",
+            v.root_hash,
+            v.heads_checked,
+            key.origin()
+        ),
+        Verdict::Broken {
             events,
             first_bad_seq,
             reason,
-        }) => {
-            println!("audit log BROKEN at event {first_bad_seq}: {reason} ({events} events verified before it)");
-            ExitCode::from(1)
+        } => println!("audit log BROKEN at event {first_bad_seq}: {reason} ({events} events verified before it)"),
+    }
+    Ok(check.intact())
+}
+
+/// `audit verify --file`: an export, line by line, with nothing else.
+fn verify_export(path: &std::path::Path, key: Option<&str>) -> Result<bool, String> {
+    let key = key
+        .map(|k| PublicLogKey::parse(k).map_err(|e| format!("--key: {e}")))
+        .transpose()?;
+    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    match ppp_registry::domain::audit_export::verify_lines(std::io::BufReader::new(file), key.as_ref()) {
+        Ok(summary) => {
+            println!("{}", summary);
+            Ok(true)
         }
-        Err(e) => {
-            eprintln!("ppp-registry: cannot verify the audit log: {e}");
-            ExitCode::from(2)
+        Err(ppp_registry::domain::audit_export::ExportError::Unreadable(e)) => Err(format!("{}: {e}", path.display())),
+        Err(bad) => {
+            println!("export BROKEN: {bad}");
+            Ok(false)
         }
     }
 }

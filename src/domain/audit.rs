@@ -360,10 +360,11 @@ impl Verifier {
         }
     }
 
-    /// Feeds the next event; after the first fault the rest are ignored.
-    pub fn push(&mut self, e: &Event) {
+    /// Feeds the next event; after the first fault the rest are ignored. The event's leaf
+    /// hash when it is intact.
+    pub fn push(&mut self, e: &Event) -> Option<[u8; 32]> {
         if self.broken.is_some() {
-            return;
+            return None;
         }
         let fault = |seq: i64, reason: &str| Some((seq, reason.to_string()));
         if e.seq != self.expected_seq {
@@ -373,21 +374,34 @@ impl Verifier {
                 "event out of order or repeated"
             };
             self.broken = fault(self.expected_seq, reason);
-            return;
+            return None;
         }
         if from_hex(&e.prev_hash) != Some(self.link) {
             self.broken = fault(e.seq, "does not link to the previous event");
-            return;
+            return None;
         }
         self.buf.clear();
         encode_into(&mut self.buf, e);
-        let link = link_hash(&self.link, &leaf_hash(&self.buf));
+        let leaf = leaf_hash(&self.buf);
+        let link = link_hash(&self.link, &leaf);
         if from_hex(&e.hash) != Some(link) {
             self.broken = fault(e.seq, "content does not match its hash");
-            return;
+            return None;
         }
         self.link = link;
         self.expected_seq += 1;
+        Some(leaf)
+    }
+
+    /// Records a fault found elsewhere (the stored tree, a checkpoint); the earliest is kept.
+    pub fn fail(&mut self, seq: i64, reason: String) {
+        if self.broken.as_ref().is_none_or(|(earlier, _)| seq < *earlier) {
+            self.broken = Some((seq, reason));
+        }
+    }
+
+    pub fn is_broken(&self) -> bool {
+        self.broken.is_some()
     }
 
     /// Events checked so far (all of them when intact).

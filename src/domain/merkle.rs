@@ -67,6 +67,57 @@ pub fn appended(size: u64, leaves: &[Hash], frontier_hashes: &HashMap<Position, 
     out
 }
 
+/// Rebuilds a tree from its leaves, in order, keeping only the right edge (a hash per level):
+/// what verification uses to recompute every stored hash and the root at any size.
+#[derive(Debug, Default, Clone)]
+pub struct Builder {
+    size: u64,
+    /// The roots of the complete subtrees along the right edge, lowest level last.
+    edge: Vec<(u8, Hash)>,
+}
+
+impl Builder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Adds the next leaf; calls `completed` with every hash that is now stored for it (the
+    /// leaf and each subtree it completes), as [`appended`] does.
+    pub fn push(&mut self, leaf: Hash, mut completed: impl FnMut(Position, &Hash)) {
+        let index = self.size;
+        let mut hash = leaf;
+        let mut level = 0u8;
+        completed((0, index), &hash);
+        while let Some(&(top_level, left)) = self.edge.last() {
+            if top_level != level {
+                break;
+            }
+            self.edge.pop();
+            hash = node_hash(&left, &hash);
+            level += 1;
+            completed((level, index >> level), &hash);
+        }
+        self.edge.push((level, hash));
+        self.size += 1;
+    }
+
+    /// The root of the tree of the leaves pushed so far.
+    pub fn root(&self) -> Hash {
+        let mut hashes = self.edge.iter().rev().map(|(_, h)| *h);
+        let Some(mut root) = hashes.next() else {
+            return empty_root();
+        };
+        for left in hashes {
+            root = node_hash(&left, &root);
+        }
+        root
+    }
+}
+
 /// Reads stored hashes; `None` where a position is not stored (a damaged tree).
 pub trait Nodes {
     fn node(&mut self, at: Position) -> Option<Hash>;
@@ -251,6 +302,22 @@ pub fn verify_consistency(from: u64, to: u64, from_root: &Hash, to_root: &Hash, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_builder_stores_what_appended_stores_and_has_every_root() {
+        let mut builder = Builder::new();
+        let mut stored = HashMap::new();
+        assert_eq!(builder.root(), empty_root());
+        for i in 0..70u64 {
+            let leaf: Hash = Sha256::digest(i.to_be_bytes()).into();
+            let expected = appended(i, &[leaf], &stored);
+            let mut got = Vec::new();
+            builder.push(leaf, |at, hash| got.push((at, *hash)));
+            assert_eq!(got, expected, "leaf {i}");
+            stored.extend(expected);
+            assert_eq!(Some(builder.root()), root(&mut stored.clone(), i + 1), "root of {}", i + 1);
+        }
+    }
 
     fn leaf(i: u64) -> Hash {
         crate::domain::audit::leaf_hash(format!("event {i}").as_bytes())

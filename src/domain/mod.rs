@@ -3,6 +3,8 @@
 pub mod access;
 pub mod account;
 pub mod audit;
+pub mod audit_export;
+pub mod checkpoint;
 pub mod codes;
 pub mod document;
 pub mod finance;

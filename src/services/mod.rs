@@ -2,6 +2,7 @@
 //! injected clock, and is what both the web routes and the fixture loader call.
 
 pub mod accounts;
+pub mod checkpoints;
 pub mod compute;
 pub mod documents;
 pub mod financial_models;

@@ -5,8 +5,9 @@ use chrono::{DateTime, Utc};
 
 use crate::clock::Clock;
 use crate::domain::audit::{
-    Actor, AuditContext, Event, GENESIS, NewEvent, Verdict, Verifier, encode, from_hex, leaf_hash, link_hash, to_hex,
+    Actor, AuditContext, Event, NewEvent, Verdict, Verifier, encode, from_hex, leaf_hash, link_hash, to_hex,
 };
+use crate::domain::merkle::{Builder, Hash, Position};
 use crate::storage::{Db, StoreError, Tx};
 
 #[derive(sqlx::FromRow)]
@@ -197,40 +198,145 @@ async fn batch_owned(db: Db, after: i64, up_to: i64) -> Result<Vec<Event>, Store
     batch_after(&db, after, up_to).await
 }
 
-/// Feeds the events with `seq <= up_to`, in order, to a verifier, a batch at a time; the next
-/// batch is read while the current one is hashed.
-async fn verify_up_to(db: &Db, up_to: i64) -> Result<Verifier, StoreError> {
+/// A tree head to check the rebuilt tree against: a published checkpoint, or one saved
+/// elsewhere. `label` says which in a finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeadToCheck {
+    pub size: u64,
+    pub root: Hash,
+    pub label: String,
+}
+
+/// What full verification found: the verdict (the first fault, or intact with the head of the
+/// chain), the root of the rebuilt tree, and how many tree heads were checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    pub verdict: Verdict,
+    pub root_hash: String,
+    pub heads_checked: usize,
+}
+
+/// The stored tree, level by level, read in index order a batch at a time, to compare with
+/// the rebuilt one.
+struct StoredLevels {
+    buffers: Vec<std::collections::VecDeque<(u64, String)>>,
+    next: Vec<u64>,
+}
+
+impl StoredLevels {
+    fn new() -> Self {
+        Self {
+            buffers: (0..64).map(|_| Default::default()).collect(),
+            next: vec![0; 64],
+        }
+    }
+
+    /// The stored hash at `(level, index)` (hex), when it is the next stored at its level.
+    async fn take(&mut self, db: &Db, (level, index): Position) -> Result<Option<String>, StoreError> {
+        let l = usize::from(level);
+        if self.buffers[l].is_empty() {
+            let rows: Vec<(i64, String)> = on_pool!(db, pool => {
+                sqlx::query_as("SELECT idx, hash FROM audit_tree WHERE level = $1 AND idx >= $2 ORDER BY idx LIMIT $3")
+                    .bind(i16::from(level))
+                    .bind(i64::try_from(self.next[l]).unwrap_or(i64::MAX))
+                    .bind(BATCH)
+                    .fetch_all(pool)
+                    .await?
+            });
+            if let Some((last, _)) = rows.last() {
+                self.next[l] = u64::try_from(*last).unwrap_or(u64::MAX).saturating_add(1);
+            }
+            self.buffers[l].extend(rows.into_iter().map(|(i, h)| (u64::try_from(i).unwrap_or(u64::MAX), h)));
+        }
+        Ok(match self.buffers[l].front() {
+            Some((stored, _)) if *stored == index => self.buffers[l].pop_front().map(|(_, h)| h),
+            _ => None,
+        })
+    }
+}
+
+/// Checks the whole log: every event's link (the chain), every stored hash of the Merkle tree
+/// (rebuilt from the events), the head record, and the given tree heads (each must be the
+/// rebuilt tree's root at its size). Events are read in batches, the next while the current is
+/// hashed.
+pub async fn verify(db: &Db, heads: &[HeadToCheck]) -> Result<Verification, StoreError> {
+    let (claimed_events, claimed_head) = head(db).await?;
+    let mut heads: Vec<&HeadToCheck> = heads.iter().collect();
+    heads.sort_by_key(|h| h.size);
+    let mut pending_heads = heads.iter().peekable();
     let mut verifier = Verifier::new();
-    let mut next = Some(rocket::tokio::spawn(batch_owned(db.clone(), 0, up_to)));
+    let mut builder = Builder::new();
+    let mut stored = StoredLevels::new();
+    let mut completed: Vec<(Position, Hash)> = Vec::new();
+    let mut next = Some(rocket::tokio::spawn(batch_owned(db.clone(), 0, i64::MAX)));
     while let Some(pending) = next.take() {
         let batch = pending.await.map_err(|e| StoreError::Database(e.to_string()))??;
         if let Some(tail) = batch.last()
             && batch.len() as i64 == BATCH
         {
-            next = Some(rocket::tokio::spawn(batch_owned(db.clone(), tail.seq, up_to)));
+            next = Some(rocket::tokio::spawn(batch_owned(db.clone(), tail.seq, i64::MAX)));
         }
+        completed.clear();
+        let mut roots = Vec::new();
         for event in &batch {
-            verifier.push(event);
+            let Some(leaf) = verifier.push(event) else {
+                break;
+            };
+            builder.push(leaf, |at, hash| completed.push((at, *hash)));
+            while let Some(h) = pending_heads.next_if(|h| h.size == builder.size()) {
+                roots.push((*h, builder.root()));
+            }
+        }
+        for (at, hash) in &completed {
+            if stored.take(db, *at).await?.as_deref() != Some(to_hex(hash).as_str()) {
+                let first_leaf = at.1 << at.0;
+                verifier.fail(
+                    first_leaf as i64 + 1,
+                    format!("the stored Merkle tree differs from the events at level {}, index {}", at.0, at.1),
+                );
+                break;
+            }
+        }
+        for (h, root) in roots {
+            if root != h.root {
+                verifier.fail(
+                    h.size as i64,
+                    format!("the first {} events do not have the root of {}", h.size, h.label),
+                );
+            }
+        }
+        if verifier.is_broken() {
+            next = None;
         }
     }
-    Ok(verifier)
-}
-
-/// Checks every link of the whole log against its head record.
-pub async fn verify(db: &Db) -> Result<Verdict, StoreError> {
-    let (claimed_events, claimed_head) = head(db).await?;
-    let verifier = verify_up_to(db, i64::MAX).await?;
-    Ok(verifier.finish(Some((claimed_events, &claimed_head))))
-}
-
-/// Whether today's log extends an earlier checkpoint `(events, head)`: its first `events` events
-/// are intact and end in the same head.
-pub async fn extends(db: &Db, events: i64, checkpoint_head: &str) -> Result<bool, StoreError> {
-    if events == 0 {
-        return Ok(checkpoint_head == to_hex(&GENESIS));
+    let events = verifier.count();
+    for h in pending_heads {
+        verifier.fail(
+            events + 1,
+            format!("the log holds {events} events, fewer than the {} of {}", h.size, h.label),
+        );
     }
-    let verifier = verify_up_to(db, events).await?;
-    Ok(matches!(verifier.finish(None), Verdict::Intact { events: n, head } if n == events && head == checkpoint_head))
+    if !verifier.is_broken() {
+        // Nothing stored beyond the rebuilt tree: each level holds exactly its complete subtrees.
+        let counts: Vec<(i16, i64)> = on_pool!(db, pool => {
+            sqlx::query_as("SELECT level, COUNT(*) FROM audit_tree GROUP BY level").fetch_all(pool).await?
+        });
+        for (level, count) in counts {
+            let expected = u32::try_from(level).ok().and_then(|l| (events as u64).checked_shr(l)).unwrap_or(0);
+            if count as u64 != expected {
+                verifier.fail(
+                    events + 1,
+                    format!("the stored Merkle tree holds {count} hashes at level {level}, the events make {expected}"),
+                );
+            }
+        }
+    }
+    let root_hash = to_hex(&builder.root());
+    Ok(Verification {
+        verdict: verifier.finish(Some((claimed_events, &claimed_head))),
+        root_hash,
+        heads_checked: heads.len(),
+    })
 }
 
 pub use crate::domain::policy::AuditScope as Visibility;

@@ -111,3 +111,15 @@ pub async fn consistency(db: &Db, from: u64, to: u64) -> Result<(Hash, Hash, Vec
     })
     .await
 }
+
+/// Inclusion proofs of several leaves in the tree of `size` leaves, read in one query: each
+/// leaf's hash and audit path, in the order of `indexes`.
+pub async fn inclusions(db: &Db, indexes: &[u64], size: u64) -> Result<Vec<(Hash, Vec<Hash>)>, StoreError> {
+    over_stored(db, |nodes| {
+        indexes
+            .iter()
+            .map(|&index| Some((nodes.node((0, index))?, merkle::inclusion_proof(nodes, index, size)?)))
+            .collect()
+    })
+    .await
+}

@@ -58,6 +58,7 @@ macro_rules! on_reader {
 pub mod audit;
 pub mod audit_tree;
 pub mod blobs;
+pub mod checkpoints;
 pub mod documents;
 pub mod financial_models;
 pub mod organizations;

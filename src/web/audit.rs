@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, Utc};
 use rocket::State;
-use rocket::http::ContentType;
 use rocket::serde::json::Json;
 use rocket_dyn_templates::Template;
 use serde::Serialize;
@@ -11,15 +10,14 @@ use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 use crate::domain::access::{Identity, Role};
-use crate::domain::audit::{AuditContext, Event, NewEvent, Verdict, from_hex};
+use crate::domain::audit::{Event, Verdict};
 use crate::domain::policy;
 use crate::domain::validation::Violations;
 use crate::storage::Db;
 use crate::storage::audit::{self, EventFilter, Visibility};
 use crate::web::AppState;
 use crate::web::api_error::ApiError;
-use crate::web::auth::{Audit, Authorized, Policy};
-use crate::web::download::{Chunks, StreamedFile, csv_record};
+use crate::web::auth::{Authorized, Policy};
 use crate::web::page::{PageContext, PageError};
 use crate::web::paging::{ListPage, check_limit};
 
@@ -38,7 +36,7 @@ impl Policy for Auditors {
     const ROLES: &'static [Role] = policy::AUDITORS;
 }
 
-fn visibility_of(who: &Identity) -> Visibility {
+pub(crate) fn visibility_of(who: &Identity) -> Visibility {
     // The route's guard admitted only audit readers; the fallback is the narrowest scope.
     policy::audit_scope(Some(who)).unwrap_or(Visibility::Organization {
         viewer_org: who.organization_id.0,
@@ -95,8 +93,8 @@ impl From<Event> for EventView {
 }
 
 /// The query parameters of the list, the export and the page, checked.
-struct Query {
-    filter: EventFilter,
+pub(crate) struct Query {
+    pub(crate) filter: EventFilter,
     before: Option<i64>,
     limit: u32,
 }
@@ -146,7 +144,7 @@ impl EventQuery {
     }
 }
 
-fn parse_query(q: &EventQuery, after: Option<&str>, limit: Option<&str>) -> Result<Query, Violations> {
+pub(crate) fn parse_query(q: &EventQuery, after: Option<&str>, limit: Option<&str>) -> Result<Query, Violations> {
     // Read exactly as given; a blank text filter is no filter.
     let mut v = Violations::new();
     for (field, value) in [
@@ -245,7 +243,12 @@ pub enum VerifyView {
     Intact {
         ok: bool,
         events: i64,
+        /// The hash chain's last link.
         head: String,
+        /// The root of the Merkle tree rebuilt from the events.
+        root_hash: String,
+        /// Published checkpoints found signed by the log's key and equal to the rebuilt tree.
+        checkpoints: usize,
     },
     Broken {
         ok: bool,
@@ -255,238 +258,44 @@ pub enum VerifyView {
     },
 }
 
-/// Checks every link of the log.
+/// Checks the whole log: every event's link, every stored hash of its Merkle tree (rebuilt
+/// from the events), and every published checkpoint (signature and root).
 #[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit",
-    responses((status = 200, description = "`ok` true with the head, or false with the first bad event", body = VerifyView,
-        example = json!({"ok": true, "events": 1520, "head": "3b8e…"}))),
+    responses((status = 200, description = "`ok` true with the head, or false with the first fault", body = VerifyView,
+        example = json!({"ok": true, "events": 1520, "head": "3b8e…", "root_hash": "9f2c…", "checkpoints": 12}))),
     security(("bearer" = [])))]
 #[rocket::get("/audit/verify")]
-pub async fn verify(_who: Authorized<Auditors>, db: &State<Db>) -> Result<Json<VerifyView>, ApiError> {
-    Ok(Json(match audit::verify(db).await? {
-        Verdict::Intact { events, head } => VerifyView::Intact { ok: true, events, head },
-        Verdict::Broken {
+pub async fn verify(_who: Authorized<Auditors>, db: &State<Db>, app: &State<AppState>) -> Result<Json<VerifyView>, ApiError> {
+    let check = crate::services::checkpoints::verify_log(db, &app.log_key.public(), None).await?;
+    let v = check.verification;
+    Ok(Json(match (v.verdict, check.bad_checkpoints.first()) {
+        (Verdict::Intact { events, .. }, Some(bad)) => VerifyView::Broken {
+            ok: false,
             events,
-            first_bad_seq,
-            reason,
-        } => VerifyView::Broken {
+            first_bad_seq: events,
+            reason: bad.clone(),
+        },
+        (Verdict::Intact { events, head }, None) => VerifyView::Intact {
+            ok: true,
+            events,
+            head,
+            root_hash: v.root_hash,
+            checkpoints: v.heads_checked,
+        },
+        (
+            Verdict::Broken {
+                events,
+                first_bad_seq,
+                reason,
+            },
+            _,
+        ) => VerifyView::Broken {
             ok: false,
             events,
             first_bad_seq,
             reason,
         },
     }))
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"events": 1520, "head": "3b8e0f…", "at": "2026-11-28T06:00:00Z"}))]
-pub struct Checkpoint {
-    pub events: i64,
-    pub head: String,
-    pub at: DateTime<Utc>,
-}
-
-/// The log's current size and head: save it, and later check that the log still extends it.
-#[utoipa::path(get, path = "/api/v1/audit/checkpoint", tag = "audit",
-    responses((status = 200, description = "The latest checkpoint", body = Checkpoint)))]
-#[rocket::get("/audit/checkpoint")]
-pub async fn checkpoint(db: &State<Db>, app: &State<AppState>) -> Result<Json<Checkpoint>, ApiError> {
-    let (events, head) = audit::head(db).await?;
-    Ok(Json(Checkpoint {
-        events,
-        head,
-        at: app.clock.now(),
-    }))
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Consistency {
-    /// Whether today's log begins with exactly the checkpoint's events.
-    pub consistent: bool,
-    pub events: i64,
-    pub head: String,
-}
-
-fn parse_checkpoint(events: Option<&str>, head: Option<&str>) -> Result<(i64, String), Violations> {
-    let mut v = Violations::new();
-    // Digits only (no sign, no spaces), as the description's integer says.
-    let count = |e: &str| crate::domain::validation::whole_number::<i64>(e, 19);
-    let events = match events.map(count) {
-        Some(Some(n)) => n,
-        None => {
-            v.add("events", "required");
-            0
-        }
-        Some(None) => {
-            v.add("events", "cursor");
-            0
-        }
-    };
-    let head = head.map(str::to_ascii_lowercase).unwrap_or_default();
-    if from_hex(&head).is_none() {
-        v.add("head", "hash");
-    }
-    v.into_result().map(|()| (events, head))
-}
-
-/// Whether today's log extends an earlier checkpoint.
-#[utoipa::path(get, path = "/api/v1/audit/consistency", tag = "audit",
-    params(("events" = i64, Query, minimum = 0, description = "The checkpoint's event count"),
-        ("head" = String, Query, pattern = "^[0-9a-fA-F]{64}$", description = "The checkpoint's head, 64 hex digits")),
-    responses((status = 200, description = "The answer and today's checkpoint", body = Consistency),
-        (status = 422, description = "A malformed checkpoint", body = crate::web::api_error::ErrorBody)))]
-#[rocket::get("/audit/consistency?<events>&<head>")]
-pub async fn consistency(
-    _once: crate::web::query_once::QueryOnce,
-    events: Option<&str>,
-    head: Option<&str>,
-    db: &State<Db>,
-) -> Result<Json<Consistency>, ApiError> {
-    let (events, head) = parse_checkpoint(events, head).map_err(|v| ApiError::validation(&v))?;
-    let consistent = audit::extends(db, events, &head).await?;
-    let (now_events, now_head) = audit::head(db).await?;
-    Ok(Json(Consistency {
-        consistent,
-        events: now_events,
-        head: now_head,
-    }))
-}
-
-const CSV_HEADER: [&str; 11] = [
-    "seq",
-    "at",
-    "actor_id",
-    "actor_name",
-    "actor_organization",
-    "actor_role",
-    "client_address",
-    "action",
-    "entity_type",
-    "entity_id",
-    "payload",
-];
-
-fn csv_row(e: &Event) -> Vec<u8> {
-    csv_record(&[
-        e.seq.to_string(),
-        crate::domain::audit::time_text(e.at),
-        e.actor.user_id.map(|i| i.to_string()).unwrap_or_default(),
-        e.actor.name.clone(),
-        e.actor.organization.clone().unwrap_or_default(),
-        e.actor.role.clone().unwrap_or_default(),
-        e.client_address.clone().unwrap_or_default(),
-        e.action.clone(),
-        e.entity_type.clone(),
-        e.entity_id.clone(),
-        e.payload.clone(),
-    ])
-}
-
-/// The filtered events as CSV (`format=csv`) or JSON lines (`format=jsonl`), newest first,
-/// streamed page by page. The export itself is recorded first.
-#[utoipa::path(get, operation_id = "audit_export", path = "/api/v1/audit/export", tag = "audit",
-    params(("format" = String, Query, pattern = "^(csv|jsonl)$", description = "`csv` or `jsonl`"), EventQuery),
-    responses((status = 200, description = "The file: CSV, or JSON lines for `format=jsonl`",
-            content(("text/csv"), ("application/x-ndjson"))),
-        (status = 422, description = "A parameter is invalid", body = crate::web::api_error::ErrorBody)),
-    security(("bearer" = [])))]
-#[rocket::get("/audit/export?<format>&<filter..>")]
-pub async fn export(
-    reader: Authorized<AuditReaders>,
-    _once: crate::web::query_once::QueryOnce,
-    format: Option<&str>,
-    filter: EventQuery,
-    db: &State<Db>,
-    app: &State<AppState>,
-    audit_ctx: Audit,
-) -> Result<StreamedFile, ApiError> {
-    let csv = match format {
-        Some("csv") => true,
-        Some("jsonl") => false,
-        _ => return Err(ApiError::field("format", "export_format")),
-    };
-    let q = parse_query(&filter, None, None).map_err(|v| ApiError::validation(&v))?;
-    record_export(
-        db,
-        app,
-        &audit_ctx.0,
-        &reader.0,
-        &q.filter,
-        if csv { "csv" } else { "jsonl" },
-    )
-    .await?;
-    let visibility = visibility_of(&reader.0);
-    let now = app.clock.now();
-    let db = db.inner().clone();
-    let filter = q.filter;
-    let stream = async_stream(db, filter, visibility, now, csv);
-    Ok(if csv {
-        StreamedFile::csv("audit.csv", stream)
-    } else {
-        StreamedFile {
-            content_type: ContentType::new("application", "x-ndjson"),
-            filename: "audit.jsonl",
-            chunks: stream,
-        }
-    })
-}
-
-async fn record_export(
-    db: &Db,
-    app: &AppState,
-    ctx: &AuditContext,
-    who: &Identity,
-    filter: &EventFilter,
-    format: &str,
-) -> Result<(), ApiError> {
-    let event = NewEvent::new("audit.exported", "audit_log", "events")
-        .organization(who.organization_id.0)
-        .payload(json!({"format": format, "filter": {
-            "entity_type": filter.entity_type, "entity_id": filter.entity_id, "actor_id": filter.actor_id,
-            "organization_id": filter.organization_id, "action": filter.action, "from": filter.from, "to": filter.to,
-        }}));
-    crate::services::unit_of_work!(db, &*app.clock, ctx, |uow| uow.record(event.clone()))?;
-    Ok(())
-}
-
-/// Pages of 500 events turned into bytes as the client reads them; memory stays flat however
-/// large the log.
-fn async_stream(db: Db, filter: EventFilter, visibility: Visibility, now: DateTime<Utc>, csv: bool) -> Chunks {
-    const PAGE: u32 = 500;
-    let start = if csv {
-        csv_record(&CSV_HEADER.map(String::from))
-    } else {
-        Vec::new()
-    };
-    let state = (db, filter, Some(i64::MAX), Some(start));
-    Box::pin(rocket::futures::stream::unfold(
-        state,
-        move |(db, filter, before, first)| async move {
-            if let Some(first) = first.filter(|f| !f.is_empty()) {
-                return Some((first, (db, filter, before, None)));
-            }
-            let before = before?;
-            let rows = match audit::list(&db, &filter, visibility, Some(before), PAGE, now).await {
-                Ok(rows) => rows,
-                Err(e) => {
-                    log::error!("audit export stopped: {e}");
-                    return None;
-                }
-            };
-            let last = rows.last()?.seq;
-            let next = (rows.len() as u32 == PAGE).then_some(last);
-            let mut bytes = Vec::new();
-            for e in &rows {
-                if csv {
-                    bytes.extend(csv_row(e));
-                } else {
-                    let line = serde_json::to_string(&EventView::from(e.clone())).unwrap_or_default();
-                    bytes.extend(line.as_bytes());
-                    bytes.push(b'\n');
-                }
-            }
-            Some((bytes, (db, filter, next, None)))
-        },
-    ))
 }
 
 // ---- Pages ----
@@ -573,30 +382,37 @@ fn form_value(value: Option<&str>) -> Option<&str> {
     value.map(str::trim).filter(|v| !v.is_empty())
 }
 
-#[rocket::get("/transparency?<events>&<head>")]
+#[rocket::get("/transparency?<note>")]
 pub async fn transparency(
     ctx: PageContext,
-    events: Option<&str>,
-    head: Option<&str>,
+    note: Option<&str>,
     db: &State<Db>,
     app: &State<AppState>,
 ) -> Result<Template, PageError> {
-    let (count, current) = audit::head(db).await?;
-    let (events, head) = (form_value(events), form_value(head));
-    let check = match (events, head) {
-        (None, None) => None,
-        _ => Some(match parse_checkpoint(events, head) {
-            Ok((n, h)) => {
-                let consistent = audit::extends(db, n, &h).await?;
-                json!({"consistent": consistent, "events": n, "head": h})
+    let latest = crate::storage::checkpoints::latest(db).await?;
+    let public = app.log_key.public();
+    let note = form_value(note);
+    let check = match note {
+        None => None,
+        Some(text) => Some(match public.open(&text.replace("\r\n", "\n")) {
+            Ok(saved) => {
+                let size = crate::storage::audit_tree::size(db).await?;
+                // The stored tree of the saved size, computed from a few stored hashes.
+                let consistent = saved.head.size <= size
+                    && crate::storage::audit_tree::root(db, saved.head.size).await? == saved.head.root;
+                json!({"consistent": consistent, "size": saved.head.size, "published_at": saved.published_at})
             }
-            Err(v) => json!({"errors": ctx.field_messages(&v)}),
+            Err(e) => {
+                let mut v = Violations::new();
+                v.add("note", "checkpoint_signature");
+                json!({"errors": ctx.field_messages(&v), "reason": e.to_string()})
+            }
         }),
     };
     Ok(ctx.render(
         "transparency",
         "transparency-title",
-        json!({"events": count, "head": current, "at": app.clock.now(), "check": check,
-               "values": {"events": events.unwrap_or(""), "head": head.unwrap_or("")}}),
+        json!({"checkpoint": latest, "key": crate::web::audit_proofs::key_view(&public), "check": check,
+               "values": {"note": note.unwrap_or("")}}),
     ))
 }

@@ -1,5 +1,6 @@
-//! The audit log's Merkle tree for anyone: inclusion and consistency proofs (RFC 9162), hashes
-//! only, computed from the stored tree in a handful of reads, never by re-hashing the log.
+//! The audit log as a transparency log, for anyone: the latest signed checkpoint, the log's
+//! public key, inclusion and consistency proofs (RFC 9162). Hashes only, computed from the
+//! stored tree in a handful of reads, never by re-hashing the log.
 
 use rocket::State;
 use rocket::http::Status;
@@ -10,7 +11,8 @@ use utoipa::ToSchema;
 use crate::domain::audit::to_hex;
 use crate::domain::validation::{Violations, whole_number};
 use crate::storage::Db;
-use crate::storage::audit_tree;
+use crate::storage::{audit_tree, checkpoints};
+use crate::web::AppState;
 use crate::web::api_error::ApiError;
 use crate::web::query_once::QueryOnce;
 
@@ -39,6 +41,74 @@ pub struct ConsistencyProof {
     pub to: TreeHead,
     /// As RFC 9162 section 2.1.4 defines it.
     pub consistency_path: Vec<String>,
+}
+
+/// A signed tree head as published.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"origin": "ppp.bishkek.kg/audit", "size": 1520,
+    "root_hash": "9f2c4b0e6a1d3f5e7c9b2a4d6f8e0c1b3a5d7f9e2c4b6a8d0f1e3c5b7a9d2f4e",
+    "published_at": "2026-12-03T06:00:00Z",
+    "note": "ppp.bishkek.kg/audit\n1520\nnyxLDmodP15+myotb44MGzpdf54sS2qNDx48W3qdL04=\n\n— ppp.bishkek.kg/audit …\n— ppp.bishkek.kg/audit …\n"}))]
+pub struct CheckpointView {
+    /// The log's name: the first line of the note and the name of its key.
+    pub origin: String,
+    pub size: i64,
+    pub root_hash: String,
+    /// The signed time (whole seconds): the cosignature's timestamp.
+    pub published_at: chrono::DateTime<chrono::Utc>,
+    /// The C2SP signed note: the checkpoint body, a blank line, two signature lines (a plain
+    /// Ed25519 note signature and a timestamped tlog-cosignature/v1, by the same key).
+    pub note: String,
+}
+
+/// The log's public key, to check its checkpoints.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"origin": "ppp.bishkek.kg/audit", "algorithm": "ed25519"}))]
+pub struct LogKeyView {
+    pub origin: String,
+    /// Always `ed25519`.
+    pub algorithm: &'static str,
+    /// The 32-byte public key, lower-case hex.
+    pub public_key: String,
+    /// The signed-note verifier key of the plain signature (type 0x01), as Go's
+    /// `sumdb/note` reads it.
+    pub verifier_key: String,
+    /// The verifier key of the timestamped cosignature/v1 (type 0x04).
+    pub cosignature_verifier_key: String,
+}
+
+/// The latest signed checkpoint: keep it, and later ask for a consistency proof from its size.
+#[utoipa::path(get, operation_id = "audit_checkpoint", path = "/api/v1/audit/checkpoint", tag = "audit",
+    responses((status = 200, description = "The latest published checkpoint", body = CheckpointView),
+        (status = 404, description = "None published yet (the app has just started)", body = crate::web::api_error::ErrorBody)))]
+#[rocket::get("/audit/checkpoint")]
+pub async fn checkpoint(db: &State<Db>, app: &State<AppState>) -> Result<Json<CheckpointView>, ApiError> {
+    let latest = checkpoints::latest(db).await?.ok_or_else(ApiError::not_found)?;
+    Ok(Json(CheckpointView {
+        origin: app.log_key.origin().to_string(),
+        size: latest.size,
+        root_hash: latest.root_hash,
+        published_at: latest.published_at,
+        note: latest.note,
+    }))
+}
+
+/// The public key that signs the checkpoints.
+#[utoipa::path(get, operation_id = "audit_log_key", path = "/api/v1/audit/key", tag = "audit",
+    responses((status = 200, description = "The log's public key", body = LogKeyView)))]
+#[rocket::get("/audit/key")]
+pub async fn key(app: &State<AppState>) -> Json<LogKeyView> {
+    Json(key_view(&app.log_key.public()))
+}
+
+pub fn key_view(public: &crate::domain::checkpoint::PublicLogKey) -> LogKeyView {
+    LogKeyView {
+        origin: public.origin().to_string(),
+        algorithm: "ed25519",
+        public_key: public.hex(),
+        verifier_key: public.verifier_key(),
+        cosignature_verifier_key: public.cosignature_verifier_key(),
+    }
 }
 
 /// A whole number parameter (digits only), or its field error.

@@ -8,6 +8,7 @@ mod api_auth;
 pub mod api_error;
 mod assets;
 mod audit;
+mod audit_export;
 mod audit_proofs;
 pub mod auth;
 mod catchers;
@@ -29,6 +30,7 @@ pub mod page;
 pub mod paging;
 pub mod permissions;
 mod projects;
+mod publisher;
 mod query_once;
 mod registration;
 pub mod views;
@@ -48,13 +50,26 @@ pub struct AppState {
     pub blobs: std::sync::Arc<dyn crate::storage::blobs::BlobStore>,
     /// Admission to the public computations.
     pub compute: compute::ComputeGate,
+    /// Signs the audit log's checkpoints; its name is the log's origin.
+    pub log_key: std::sync::Arc<crate::domain::checkpoint::LogKey>,
 }
 
 pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
     let zone = config.app.display_time_zone;
+    let log_key = config.app.log_key.clone().unwrap_or_else(|| {
+        // The binary resolves the key first (Config::with_log_key); a caller that did not gets a
+        // key of this run only, whose checkpoints nobody can check after a restart.
+        log::warn!("no audit signing key was resolved: checkpoints are signed with a key of this run only");
+        let mut seed = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut seed);
+        let origin = crate::config::origin_of(&config.app.base_url);
+        std::sync::Arc::new(crate::domain::checkpoint::LogKey::from_seed(&origin, seed))
+    });
     rocket::custom(config.figment().clone())
         .manage(db)
+        .attach(publisher::fairing())
         .manage(AppState {
+            log_key,
             blobs: std::sync::Arc::new(crate::storage::blobs::LocalDirectory::new(&config.app.upload_dir)),
             config: config.app,
             clock,
@@ -121,9 +136,9 @@ pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
                 admin::reset_password,
                 audit::events,
                 audit::verify,
-                audit::checkpoint,
-                audit::consistency,
-                audit::export,
+                audit_proofs::checkpoint,
+                audit_proofs::key,
+                audit_export::export,
                 audit_proofs::inclusion,
                 audit_proofs::consistency,
                 projects::api::list,
