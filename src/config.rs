@@ -234,8 +234,8 @@ impl Config {
                 if !self.app.demo && *self.figment.profile() == rocket::Config::RELEASE_PROFILE {
                     return Err(ConfigError::MissingSigningKey(shown));
                 }
-                let (key, text) = LogKey::generate(&origin_of(&self.app.base_url))
-                    .map_err(|e| invalid("base_url", e.to_string()))?;
+                let (key, text) =
+                    LogKey::generate(&origin_of(&self.app.base_url)).map_err(|e| invalid("base_url", e.to_string()))?;
                 write_private(&path, &text).map_err(|e| invalid("signing_key_file", format!("{shown}: {e}")))?;
                 self.app.log_key = Some(Arc::new(key));
                 Ok((self, Some(path)))
@@ -318,10 +318,13 @@ impl Config {
                 "signing_key = [set, redacted; public key {}]",
                 key.public().verifier_key()
             ),
-            None => format!("signing_key = [not set: read from signing_key_file]"),
+            None => "signing_key = [not set: read from signing_key_file]".to_string(),
         });
         lines.push(format!("signing_key_file = {}", a.signing_key_file.display()));
-        lines.push(format!("checkpoint_interval_seconds = {}", a.checkpoint_interval.as_secs()));
+        lines.push(format!(
+            "checkpoint_interval_seconds = {}",
+            a.checkpoint_interval.as_secs()
+        ));
         if let Some(rc) = rocket {
             lines.push(format!("address = {}", rc.address));
             lines.push(format!("port = {}", rc.port));
@@ -399,7 +402,9 @@ fn validate(raw: RawConfig) -> Result<AppConfig, ConfigError> {
         24 * 60 * 60,
     )? as u64);
     let log_key = match raw.signing_key.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
-        Some(text) => Some(Arc::new(LogKey::parse(text).map_err(|e| invalid("signing_key", e.to_string()))?)),
+        Some(text) => Some(Arc::new(
+            LogKey::parse(text).map_err(|e| invalid("signing_key", e.to_string()))?,
+        )),
         None => None,
     };
     Ok(AppConfig {

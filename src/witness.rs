@@ -66,22 +66,42 @@ pub enum Outcome {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WitnessError {
     /// The log signed a tree head that does not extend the one kept: history was rewritten.
-    #[error(
-        "HISTORY REWRITTEN: the kept checkpoint (size {kept_size}, root {kept_root}, signed {kept_at}) is not extended by the new one (size {new_size}, root {new_root}, signed {new_at}): {detail}; the new note is kept as evidence in {evidence}"
-    )]
-    Rewritten {
-        kept_size: u64,
-        kept_root: String,
-        kept_at: String,
-        new_size: u64,
-        new_root: String,
-        new_at: String,
-        detail: String,
-        evidence: String,
-    },
+    #[error("{0}")]
+    Rewritten(Box<Rewrite>),
     /// Anything else: unreachable, a bad signature, a malformed answer, the state unreadable.
     #[error("{0}")]
     Failed(String),
+}
+
+/// The two signed tree heads that cannot both be true, and where the evidence is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rewrite {
+    pub kept_size: u64,
+    pub kept_root: String,
+    pub kept_at: String,
+    pub new_size: u64,
+    pub new_root: String,
+    pub new_at: String,
+    pub detail: String,
+    pub evidence: String,
+}
+
+impl std::fmt::Display for Rewrite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "HISTORY REWRITTEN: the kept checkpoint (size {}, root {}, signed {}) is not extended by the new one \
+             (size {}, root {}, signed {}): {}; the new note is kept as evidence in {}",
+            self.kept_size,
+            self.kept_root,
+            self.kept_at,
+            self.new_size,
+            self.new_root,
+            self.new_at,
+            self.detail,
+            self.evidence
+        )
+    }
 }
 
 #[derive(Deserialize)]
@@ -154,7 +174,9 @@ fn log_key(source: &impl Fetch, state: &Path, given: Option<&str>) -> Result<Pub
 fn fetch_checkpoint(source: &impl Fetch, key: &PublicLogKey) -> Result<SignedCheckpoint, WitnessError> {
     let answer: CheckpointAnswer = serde_json::from_str(&source.get("/api/v1/audit/checkpoint").map_err(failed)?)
         .map_err(|e| failed(format!("the checkpoint answer is malformed: {e}")))?;
-    let checkpoint = key.open(&answer.note).map_err(|e| failed(format!("the published checkpoint: {e}")))?;
+    let checkpoint = key
+        .open(&answer.note)
+        .map_err(|e| failed(format!("the published checkpoint: {e}")))?;
     let head = &checkpoint.head;
     if answer.origin != head.origin || answer.size != head.size || answer.root_hash != to_hex(&head.root) {
         return Err(failed("the checkpoint's fields differ from its signed note"));
@@ -185,9 +207,12 @@ pub fn run(source: &impl Fetch, state: &Path, given_key: Option<&str>) -> Result
         std::cmp::Ordering::Equal => Err("two different roots for the same size".into()),
         std::cmp::Ordering::Less if from == 0 => Ok(()),
         std::cmp::Ordering::Less => {
-            let answer: ConsistencyAnswer =
-                serde_json::from_str(&source.get(&format!("/api/v1/audit/proof/consistency?from={from}&to={to}")).map_err(failed)?)
-                    .map_err(|e| failed(format!("the consistency proof is malformed: {e}")))?;
+            let answer: ConsistencyAnswer = serde_json::from_str(
+                &source
+                    .get(&format!("/api/v1/audit/proof/consistency?from={from}&to={to}"))
+                    .map_err(failed)?,
+            )
+            .map_err(|e| failed(format!("the consistency proof is malformed: {e}")))?;
             let path: Option<Vec<merkle::Hash>> = answer.consistency_path.iter().map(|h| from_hex(h)).collect();
             match path {
                 Some(path) if merkle::verify_consistency(from, to, &kept.head.root, &new.head.root, &path) => Ok(()),
@@ -212,7 +237,7 @@ pub fn run(source: &impl Fetch, state: &Path, given_key: Option<&str>) -> Result
             let evidence = file(state, &format!("conflict-{to}.note"));
             keep(&evidence, &new.note)?;
             let time = |c: &SignedCheckpoint| c.published_at.format("%Y-%m-%dT%H:%M:%SZ").to_string();
-            Err(WitnessError::Rewritten {
+            Err(WitnessError::Rewritten(Box::new(Rewrite {
                 kept_size: from,
                 kept_root: to_hex(&kept.head.root),
                 kept_at: time(&kept),
@@ -221,7 +246,7 @@ pub fn run(source: &impl Fetch, state: &Path, given_key: Option<&str>) -> Result
                 new_at: time(&new),
                 detail,
                 evidence: evidence.display().to_string(),
-            })
+            })))
         }
     }
 }

@@ -484,7 +484,9 @@ mod tests {
 
     fn verify(events: &[Event], claimed: Option<(i64, &str)>) -> Verdict {
         let mut v = Verifier::new();
-        events.iter().for_each(|e| v.push(e));
+        events.iter().for_each(|e| {
+            v.push(e);
+        });
         v.finish(claimed)
     }
 

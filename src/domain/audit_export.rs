@@ -13,7 +13,7 @@ use std::io::BufRead;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::domain::audit::{Event, ENCODING_VERSION, from_hex, time_text, to_hex};
+use crate::domain::audit::{ENCODING_VERSION, Event, from_hex, time_text, to_hex};
 use crate::domain::checkpoint::{PublicLogKey, SignedCheckpoint};
 use crate::domain::merkle::{self, Hash};
 
@@ -178,7 +178,10 @@ impl std::fmt::Display for Summary {
 
 fn check_event(event: &ExportedEvent, root: &Hash, size: u64) -> Result<(), String> {
     if event.seq < 1 || event.leaf_index != (event.seq - 1) as u64 {
-        return Err(format!("leaf index {} is not seq {} minus one", event.leaf_index, event.seq));
+        return Err(format!(
+            "leaf index {} is not seq {} minus one",
+            event.leaf_index, event.seq
+        ));
     }
     if event.leaf_index >= size {
         return Err(format!("event {} is beyond the checkpoint's {size} events", event.seq));
@@ -195,7 +198,10 @@ fn check_event(event: &ExportedEvent, root: &Hash, size: u64) -> Result<(), Stri
     let path: Option<Vec<Hash>> = event.inclusion_path.iter().map(|h| from_hex(h)).collect();
     match path {
         Some(path) if merkle::verify_inclusion(&leaf, event.leaf_index, size, &path, root) => Ok(()),
-        _ => Err(format!("event {}: the inclusion proof does not lead to the checkpoint's root", event.seq)),
+        _ => Err(format!(
+            "event {}: the inclusion proof does not lead to the checkpoint's root",
+            event.seq
+        )),
     }
 }
 
@@ -220,7 +226,9 @@ pub fn verify_lines(reader: impl BufRead, pinned: Option<&PublicLogKey>) -> Resu
                     Some(key) => key.clone(),
                     None => PublicLogKey::parse(&header.verifier_key).map_err(|e| bad(e.to_string()))?,
                 };
-                let checkpoint = key.open(&header.note).map_err(|e| bad(format!("the checkpoint: {e}")))?;
+                let checkpoint = key
+                    .open(&header.note)
+                    .map_err(|e| bad(format!("the checkpoint: {e}")))?;
                 let h = &checkpoint.head;
                 if h.size != header.size || to_hex(&h.root) != header.root_hash || h.origin != header.origin {
                     return Err(bad("the checkpoint's fields differ from its signed note".into()));
@@ -329,7 +337,11 @@ mod tests {
         let text = export(13, &[12, 7, 3, 1]);
         let summary = verify_lines(text.as_bytes(), None).unwrap();
         assert_eq!((summary.events, summary.size), (4, 13));
-        assert!(summary.to_string().starts_with("export intact: 4 events, each proven in the tree of 13 events"));
+        assert!(
+            summary
+                .to_string()
+                .starts_with("export intact: 4 events, each proven in the tree of 13 events")
+        );
     }
 
     #[test]
@@ -349,7 +361,10 @@ mod tests {
         // A changed payload (and its leaf hash left alone) on the third line.
         assert_eq!(first_bad(edit(2, "submitted", "approved")), 3);
         // A line dropped between two events is no fault (a filter), but an edited proof is.
-        assert_eq!(first_bad(edit(4, "\"inclusion_path\":[\"", "\"inclusion_path\":[\"0")), 5);
+        assert_eq!(
+            first_bad(edit(4, "\"inclusion_path\":[\"", "\"inclusion_path\":[\"0")),
+            5
+        );
         // A forged root in the header: the signature no longer covers it.
         assert_eq!(first_bad(edit(0, "\"size\":13", "\"size\":14")), 1);
         // Another key pinned.

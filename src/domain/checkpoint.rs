@@ -48,9 +48,12 @@ impl TreeHead {
             .split('\n')
             .collect();
         let [origin, size, root] = lines[..] else {
-            return Err(malformed("the body is not exactly three lines (origin, size, root hash)"));
+            return Err(malformed(
+                "the body is not exactly three lines (origin, size, root hash)",
+            ));
         };
-        let size_ok = !size.is_empty() && size.bytes().all(|b| b.is_ascii_digit()) && (size == "0" || !size.starts_with('0'));
+        let size_ok =
+            !size.is_empty() && size.bytes().all(|b| b.is_ascii_digit()) && (size == "0" || !size.starts_with('0'));
         let size = size
             .parse::<u64>()
             .ok()
@@ -151,7 +154,12 @@ impl LogKey {
     pub fn private_text(&self) -> String {
         let mut material = vec![PLAIN];
         material.extend_from_slice(self.key.as_bytes());
-        format!("PRIVATE+KEY+{}+{:08x}+{}", self.name, self.public().id(PLAIN), BASE64.encode(material))
+        format!(
+            "PRIVATE+KEY+{}+{:08x}+{}",
+            self.name,
+            self.public().id(PLAIN),
+            BASE64.encode(material)
+        )
     }
 
     /// A new random key named `name`, and its private text (for a key file).
@@ -180,7 +188,8 @@ impl LogKey {
 
     /// Signs the tree head at `at` (to the second: the cosignature's timestamp is in seconds).
     pub fn sign(&self, head: &TreeHead, at: DateTime<Utc>) -> Result<SignedCheckpoint, CheckpointError> {
-        let seconds = u64::try_from(at.timestamp()).map_err(|_| CheckpointError::Malformed("a time before 1970".into()))?;
+        let seconds =
+            u64::try_from(at.timestamp()).map_err(|_| CheckpointError::Malformed("a time before 1970".into()))?;
         let published_at = Utc
             .timestamp_opt(at.timestamp(), 0)
             .single()
@@ -347,8 +356,7 @@ impl PublicLogKey {
     /// witness's cosignature) are ignored, as the note specification requires.
     pub fn open(&self, note: &str) -> Result<SignedCheckpoint, CheckpointError> {
         let parsed = Note::from_bytes(note.as_bytes()).map_err(note_error)?;
-        let plain =
-            StandardVerifier::new(&self.verifier_key()).map_err(|e| CheckpointError::Key(e.to_string()))?;
+        let plain = StandardVerifier::new(&self.verifier_key()).map_err(|e| CheckpointError::Key(e.to_string()))?;
         let timed = TimedVerifier {
             name: self.name.clone(),
             id: self.id(COSIGNATURE),
@@ -400,7 +408,8 @@ mod tests {
     const PETER_PUBLIC: &str = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
     const PETER_TEXT: &str =
         "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n";
-    const PETER_SIGNATURE: &str = "— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
+    const PETER_SIGNATURE: &str =
+        "— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
 
     fn head(size: u64) -> TreeHead {
         TreeHead {
@@ -430,19 +439,27 @@ mod tests {
     #[test]
     fn a_real_cosignature_v1_verifies() {
         // A staging CT log's checkpoint, cosigned by the witness remora.n621.de (type 0x04).
-        let body = "arche2025h1.staging.ct.transparency.dev\n1432088532\nU7WM79jrzyhGZ5/GUBTpM7NzwdyfFx61t3RovgcC4Ro=\n";
-        let witness = PublicLogKey::parse("remora.n621.de+da77ade7+BOvN63jn/bLvkieywe8R6UYAtVtNbZpXh34x7onlmtw2").unwrap();
+        let body =
+            "arche2025h1.staging.ct.transparency.dev\n1432088532\nU7WM79jrzyhGZ5/GUBTpM7NzwdyfFx61t3RovgcC4Ro=\n";
+        let witness =
+            PublicLogKey::parse("remora.n621.de+da77ade7+BOvN63jn/bLvkieywe8R6UYAtVtNbZpXh34x7onlmtw2").unwrap();
         let sig = BASE64
             .decode("2net5wAAAABqEiEgPlfF3V06o0Y+fHM+J5J9s27wgxxcOVSpZ/2g/KSiXCg9DEZI+aVCIobWX9sXTynk5XeU/zZ0WBxtqB0DrAWfBw==")
             .unwrap();
-        assert_eq!(u32::from_be_bytes(sig[..4].try_into().unwrap()), witness.id(COSIGNATURE));
+        assert_eq!(
+            u32::from_be_bytes(sig[..4].try_into().unwrap()),
+            witness.id(COSIGNATURE)
+        );
         let timed = TimedVerifier {
             name: witness.name.clone(),
             id: witness.id(COSIGNATURE),
             key: witness.key,
         };
         assert_eq!(timed.time_of(body.as_bytes(), &sig[4..]), Some(0x6a12_2120));
-        assert_eq!(timed.time_of(body.replace("1432088532", "1432088533").as_bytes(), &sig[4..]), None);
+        assert_eq!(
+            timed.time_of(body.replace("1432088532", "1432088533").as_bytes(), &sig[4..]),
+            None
+        );
     }
 
     #[test]
@@ -450,7 +467,9 @@ mod tests {
         let (key, text) = LogKey::generate("ppp.bishkek.kg/audit").unwrap();
         assert_eq!(LogKey::parse(&text).unwrap().public(), key.public());
         let signed = key.sign(&head(42), at("2026-12-03T06:00:00.750Z")).unwrap();
-        assert!(signed.note.starts_with("ppp.bishkek.kg/audit\n42\nBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=\n\n— ppp.bishkek.kg/audit "));
+        assert!(signed.note.starts_with(
+            "ppp.bishkek.kg/audit\n42\nBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=\n\n— ppp.bishkek.kg/audit "
+        ));
         assert_eq!(signed.note.matches("\n— ppp.bishkek.kg/audit ").count(), 2);
         assert_eq!(signed.published_at, at("2026-12-03T06:00:00Z"));
         let public = PublicLogKey::parse(&key.public().cosignature_verifier_key()).unwrap();
@@ -462,19 +481,27 @@ mod tests {
         let (key, _) = LogKey::generate("ppp.bishkek.kg/audit").unwrap();
         let (other, _) = LogKey::generate("ppp.bishkek.kg/audit").unwrap();
         let signed = key.sign(&head(42), at("2026-12-03T06:00:00Z")).unwrap();
-        assert!(matches!(other.public().open(&signed.note), Err(CheckpointError::NotSigned(_))));
+        assert!(matches!(
+            other.public().open(&signed.note),
+            Err(CheckpointError::NotSigned(_))
+        ));
         let forged = signed.note.replacen("\n42\n", "\n43\n", 1);
         assert_eq!(key.public().open(&forged), Err(CheckpointError::BadSignature));
         // The plain signature alone (the timestamp dropped) is not a checkpoint of this log.
         let lines: Vec<&str> = signed.note.lines().collect();
         let plain_only = format!("{}\n{}\n{}\n\n{}\n", lines[0], lines[1], lines[2], lines[4]);
-        assert!(matches!(key.public().open(&plain_only), Err(CheckpointError::NotSigned(_))));
+        assert!(matches!(
+            key.public().open(&plain_only),
+            Err(CheckpointError::NotSigned(_))
+        ));
         // A timestamp moved: the cosignature no longer verifies.
         let sig_line = lines[5];
         let (prefix, b64) = sig_line.rsplit_once(' ').unwrap();
         let mut bytes = BASE64.decode(b64).unwrap();
         bytes[11] ^= 1;
-        let moved = signed.note.replace(sig_line, &format!("{prefix} {}", BASE64.encode(bytes)));
+        let moved = signed
+            .note
+            .replace(sig_line, &format!("{prefix} {}", BASE64.encode(bytes)));
         assert_eq!(key.public().open(&moved), Err(CheckpointError::BadSignature));
     }
 

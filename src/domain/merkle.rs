@@ -315,7 +315,12 @@ mod tests {
             builder.push(leaf, |at, hash| got.push((at, *hash)));
             assert_eq!(got, expected, "leaf {i}");
             stored.extend(expected);
-            assert_eq!(Some(builder.root()), root(&mut stored.clone(), i + 1), "root of {}", i + 1);
+            assert_eq!(
+                Some(builder.root()),
+                root(&mut stored.clone(), i + 1),
+                "root of {}",
+                i + 1
+            );
         }
     }
 

@@ -268,6 +268,17 @@ pub async fn verify(db: &Db, heads: &[HeadToCheck]) -> Result<Verification, Stor
     let mut builder = Builder::new();
     let mut stored = StoredLevels::new();
     let mut completed: Vec<(Position, Hash)> = Vec::new();
+    while let Some(h) = pending_heads.next_if(|h| h.size == 0) {
+        if h.root != builder.root() {
+            verifier.fail(
+                0,
+                format!(
+                    "{} is of an empty log with a root that is not the empty tree's",
+                    h.label
+                ),
+            );
+        }
+    }
     let mut next = Some(rocket::tokio::spawn(batch_owned(db.clone(), 0, i64::MAX)));
     while let Some(pending) = next.take() {
         let batch = pending.await.map_err(|e| StoreError::Database(e.to_string()))??;
@@ -292,7 +303,10 @@ pub async fn verify(db: &Db, heads: &[HeadToCheck]) -> Result<Verification, Stor
                 let first_leaf = at.1 << at.0;
                 verifier.fail(
                     first_leaf as i64 + 1,
-                    format!("the stored Merkle tree differs from the events at level {}, index {}", at.0, at.1),
+                    format!(
+                        "the stored Merkle tree differs from the events at level {}, index {}",
+                        at.0, at.1
+                    ),
                 );
                 break;
             }
@@ -313,7 +327,10 @@ pub async fn verify(db: &Db, heads: &[HeadToCheck]) -> Result<Verification, Stor
     for h in pending_heads {
         verifier.fail(
             events + 1,
-            format!("the log holds {events} events, fewer than the {} of {}", h.size, h.label),
+            format!(
+                "the log holds {events} events, fewer than the {} of {}",
+                h.size, h.label
+            ),
         );
     }
     if !verifier.is_broken() {
@@ -322,7 +339,10 @@ pub async fn verify(db: &Db, heads: &[HeadToCheck]) -> Result<Verification, Stor
             sqlx::query_as("SELECT level, COUNT(*) FROM audit_tree GROUP BY level").fetch_all(pool).await?
         });
         for (level, count) in counts {
-            let expected = u32::try_from(level).ok().and_then(|l| (events as u64).checked_shr(l)).unwrap_or(0);
+            let expected = u32::try_from(level)
+                .ok()
+                .and_then(|l| (events as u64).checked_shr(l))
+                .unwrap_or(0);
             if count as u64 != expected {
                 verifier.fail(
                     events + 1,

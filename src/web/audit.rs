@@ -265,8 +265,12 @@ pub enum VerifyView {
         example = json!({"ok": true, "events": 1520, "head": "3b8e…", "root_hash": "9f2c…", "checkpoints": 12}))),
     security(("bearer" = [])))]
 #[rocket::get("/audit/verify")]
-pub async fn verify(_who: Authorized<Auditors>, db: &State<Db>, app: &State<AppState>) -> Result<Json<VerifyView>, ApiError> {
-    let check = crate::services::checkpoints::verify_log(db, &app.log_key.public(), None).await?;
+pub async fn verify(
+    _who: Authorized<Auditors>,
+    db: &State<Db>,
+    app: &State<AppState>,
+) -> Result<Json<VerifyView>, ApiError> {
+    let check = crate::services::checkpoints::verify_log(db, Some(&app.log_key.public()), None).await?;
     let v = check.verification;
     Ok(Json(match (v.verdict, check.bad_checkpoints.first()) {
         (Verdict::Intact { events, .. }, Some(bad)) => VerifyView::Broken {
@@ -394,7 +398,9 @@ pub async fn transparency(
     let note = form_value(note);
     let check = match note {
         None => None,
-        Some(text) => Some(match public.open(&text.replace("\r\n", "\n")) {
+        // A pasted note loses or gains blanks at its ends and may come with CRLF line breaks;
+        // the signed text is the note's lines, each ending in a newline.
+        Some(text) => Some(match public.open(&format!("{}\n", text.replace("\r\n", "\n").trim())) {
             Ok(saved) => {
                 let size = crate::storage::audit_tree::size(db).await?;
                 // The stored tree of the saved size, computed from a few stored hashes.

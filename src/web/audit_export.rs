@@ -77,17 +77,13 @@ pub async fn export(
     let proven = if csv {
         None
     } else {
-        let latest = checkpoints::latest(db).await?.ok_or_else(|| {
-            ApiError::new(Status::Conflict, "no_checkpoint", Message::new("error-no-checkpoint"))
+        let latest = checkpoints::latest(db)
+            .await?
+            .ok_or_else(|| ApiError::new(Status::Conflict, "no_checkpoint", Message::new("error-no-checkpoint")))?;
+        let checkpoint = app.log_key.public().open(&latest.note).map_err(|e| {
+            log::error!("the latest stored checkpoint does not open with the log's key: {e}");
+            ApiError::for_status(Status::InternalServerError)
         })?;
-        let checkpoint = app
-            .log_key
-            .public()
-            .open(&latest.note)
-            .map_err(|e| {
-                log::error!("the latest stored checkpoint does not open with the log's key: {e}");
-                ApiError::for_status(Status::InternalServerError)
-            })?;
         Some(Header::new(&checkpoint, &app.log_key.public()))
     };
     record_export(

@@ -285,8 +285,18 @@ pub const ROUTES: &[RouteRule] = &[
         "as /audit/events; each export is itself an event",
     ),
     rule("GET", "/api/v1/audit/verify", AUDITORS, ""),
-    rule("GET", "/api/v1/audit/checkpoint", Access::Public, "the latest signed checkpoint"),
-    rule("GET", "/api/v1/audit/key", Access::Public, "the key that signs checkpoints"),
+    rule(
+        "GET",
+        "/api/v1/audit/checkpoint",
+        Access::Public,
+        "the latest signed checkpoint",
+    ),
+    rule(
+        "GET",
+        "/api/v1/audit/key",
+        Access::Public,
+        "the key that signs checkpoints",
+    ),
     rule(
         "GET",
         "/api/v1/audit/proof/inclusion",

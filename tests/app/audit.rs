@@ -1,11 +1,14 @@
 //! The audit log: one event per change in the same transaction, append-only in the database,
 //! tamper evidence, checkpoints, visibility and export.
 
-use ppp_registry::domain::audit::{AuditContext, Verdict};
+use chrono::Utc;
+use ppp_registry::config::TEST_LOG_ORIGIN;
+use ppp_registry::domain::audit::{AuditContext, Verdict, from_hex, to_hex};
+use ppp_registry::domain::checkpoint::{LogKey, PublicLogKey, TreeHead};
 use ppp_registry::domain::localized::LocalizedText;
 use ppp_registry::domain::organization::{NewOrganization, OrganizationKind};
 use ppp_registry::services::organizations;
-use ppp_registry::storage::audit::{self, EventFilter, Visibility};
+use ppp_registry::storage::audit::{self, EventFilter, HeadToCheck, Visibility};
 use ppp_registry::storage::{Db, Engine};
 use rocket::http::{ContentType, Header, Status};
 use serde_json::{Value, json};
@@ -180,7 +183,7 @@ async fn the_database_refuses_to_update_or_delete_events() {
         assert!(truncate.is_err());
     }
     assert!(matches!(
-        audit::verify(&app.db).await.unwrap(),
+        audit::verify(&app.db, &[]).await.unwrap().verdict,
         Verdict::Intact { events: 59, .. }
     ));
 }
@@ -248,36 +251,53 @@ async fn tampering_is_detected_and_located() {
                 .await
                 .unwrap_or_else(|e| panic!("{what}: {sql}: {e}"));
         }
-        assert_eq!(first_bad(audit::verify(&app.db).await.unwrap()), expected, "{what}");
+        assert_eq!(
+            first_bad(audit::verify(&app.db, &[]).await.unwrap().verdict),
+            expected,
+            "{what}"
+        );
     }
 }
 
 #[rocket::async_test]
 async fn a_truncated_tail_is_caught_against_an_earlier_checkpoint() {
     let app = spawn_with_fixtures().await;
-    let (events, head) = audit::head(&app.db).await.unwrap();
-    assert!(audit::extends(&app.db, events, &head).await.unwrap());
+    // The checkpoint published at start: 59 events.
+    let (status, published) = app.get_json("/api/v1/audit/checkpoint").await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(published["size"], 59);
+    let saved = HeadToCheck {
+        size: 59,
+        root: from_hex(published["root_hash"].as_str().unwrap()).unwrap(),
+        label: "the saved checkpoint".into(),
+    };
     drop_triggers(&app.db).await;
     execute(&app.db, "DELETE FROM audit_events WHERE seq > 17")
         .await
         .unwrap();
     // Against its own head record the truncation shows at once...
-    assert_eq!(first_bad(audit::verify(&app.db).await.unwrap()), 18);
+    assert_eq!(first_bad(audit::verify(&app.db, &[]).await.unwrap().verdict), 18);
     // ...and even when the forger rewinds the head record too, the saved checkpoint exposes it.
     let new_head = all_events(&app.db).await.pop().unwrap().hash;
     execute(&app.db, &format!("UPDATE audit_head SET seq = 17, hash = '{new_head}'"))
         .await
         .unwrap();
-    assert!(matches!(
-        audit::verify(&app.db).await.unwrap(),
-        Verdict::Intact { events: 17, .. }
-    ));
-    assert!(!audit::extends(&app.db, events, &head).await.unwrap());
-    let (status, body) = app
-        .get_json(&format!("/api/v1/audit/consistency?events={events}&head={head}"))
-        .await;
-    assert_eq!(status, Status::Ok);
-    assert_eq!(body, json!({"consistent": false, "events": 17, "head": new_head}));
+    match audit::verify(&app.db, std::slice::from_ref(&saved))
+        .await
+        .unwrap()
+        .verdict
+    {
+        Verdict::Broken {
+            first_bad_seq, reason, ..
+        } => {
+            assert_eq!(first_bad_seq, 18);
+            assert_eq!(
+                reason,
+                "the log holds 17 events, fewer than the 59 of the saved checkpoint"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[rocket::async_test]
@@ -305,7 +325,7 @@ async fn two_app_instances_appending_at_once_keep_one_intact_chain() {
     for task in tasks {
         task.await.unwrap();
     }
-    match audit::verify(&app.db).await.unwrap() {
+    match audit::verify(&app.db, &[]).await.unwrap().verdict {
         Verdict::Intact { events, .. } => assert_eq!(events, 80),
         broken => panic!("{broken:?}"),
     }
@@ -381,7 +401,7 @@ async fn readers_see_what_their_role_allows() {
     );
     let (status, verdict) = api(&app, "GET", "/api/v1/audit/verify", &reviewer, Value::Null).await;
     assert_eq!(status, Status::Ok);
-    assert_eq!(verdict["ok"], true);
+    assert_eq!(verdict["ok"], true, "{verdict}");
     assert_eq!(verdict["events"], audit::head(&app.db).await.unwrap().0);
 }
 
@@ -425,8 +445,17 @@ async fn exports_stream_the_selection_and_are_recorded() {
         .await;
     let text = response.into_string().await.unwrap();
     let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(lines.len() as i64, audit::head(&app.db).await.unwrap().0);
-    assert_eq!(lines[0]["action"], "audit.exported");
+    // The checkpoint published after the fixtures (59 events), then those events, newest first.
+    assert_eq!(lines[0]["type"], "checkpoint");
+    assert_eq!(lines[0]["size"], 59);
+    assert_eq!(lines.len(), 60);
+    assert_eq!(
+        (lines[1]["seq"].clone(), lines[59]["seq"].clone()),
+        (json!(59), json!(1))
+    );
+    assert_eq!(lines[59]["action"], "organization.created");
+    let summary = ppp_registry::domain::audit_export::verify_lines(text.as_bytes(), None).unwrap();
+    assert_eq!((summary.events, summary.size), (59, 59));
 
     let (status, body) = api(&app, "GET", "/api/v1/audit/export?format=xlsx", &reviewer, Value::Null).await;
     assert_eq!(status, Status::UnprocessableEntity);
@@ -441,46 +470,54 @@ async fn the_public_checkpoint_and_transparency_page() {
     let app = spawn_with_fixtures().await;
     let (status, checkpoint) = app.get_json("/api/v1/audit/checkpoint").await;
     assert_eq!(status, Status::Ok);
-    assert_eq!(checkpoint["events"], 59);
-    assert_eq!(checkpoint["at"], "2026-11-28T06:00:00Z");
-    let head = checkpoint["head"].as_str().unwrap().to_string();
-    let (_, same) = app
-        .get_json(&format!("/api/v1/audit/consistency?events=59&head={head}"))
-        .await;
-    assert_eq!(same["consistent"], true);
-    let (_, earlier) = app
-        .get_json(&format!("/api/v1/audit/consistency?events=58&head={head}"))
-        .await;
-    assert_eq!(
-        earlier["consistent"], false,
-        "the head of 59 events is not the head of 58"
-    );
-    let (_, beyond) = app
-        .get_json(&format!("/api/v1/audit/consistency?events=60&head={head}"))
-        .await;
-    assert_eq!(beyond["consistent"], false);
-    let (status, bad) = app.get_json("/api/v1/audit/consistency?events=x&head=abc").await;
-    assert_eq!(status, Status::UnprocessableEntity);
-    assert_eq!(bad["error"]["fields"].as_object().unwrap().len(), 2);
+    assert_eq!(checkpoint["origin"], TEST_LOG_ORIGIN);
+    assert_eq!(checkpoint["size"], 59);
+    assert_eq!(checkpoint["published_at"], "2026-11-28T06:00:00Z");
+    let note = checkpoint["note"].as_str().unwrap().to_string();
+    let root = checkpoint["root_hash"].as_str().unwrap().to_string();
+    let (_, key) = app.get_json("/api/v1/audit/key").await;
+    let public = PublicLogKey::parse(key["verifier_key"].as_str().unwrap()).unwrap();
+    assert_eq!(key["cosignature_verifier_key"], public.cosignature_verifier_key());
+    assert_eq!(key["public_key"], public.hex());
+    let opened = public.open(&note).unwrap();
+    assert_eq!((opened.head.size, to_hex(&opened.head.root)), (59, root.clone()));
 
     let (status, html) = app.get_with("/transparency", ("Accept-Language", "en")).await;
     assert_eq!(status, Status::Ok);
-    assert!(html.contains(r#"<dd data-checkpoint="events">59</dd>"#));
-    assert!(html.contains(&head));
-    let (_, html) = app
-        .get_with(
-            &format!("/transparency?events=59&head={head}"),
-            ("Accept-Language", "en"),
-        )
-        .await;
+    assert!(html.contains(r#"<dd data-checkpoint="size">59</dd>"#));
+    assert!(html.contains(&root));
+    assert!(html.contains(&public.hex()));
+    // As a browser sends the form: every byte but letters and digits percent-encoded ('+' too).
+    let check = |note: &str| {
+        let encoded: String = note
+            .bytes()
+            .map(|b| match b {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+        format!("/transparency?note={encoded}")
+    };
+    let (_, html) = app.get_with(&check(&note), ("Accept-Language", "en")).await;
     assert!(html.contains("The log extends the saved checkpoint"), "{html}");
     let (_, html) = app
-        .get_with(
-            &format!("/transparency?events=59&head={}", "0".repeat(64)),
-            ("Accept-Language", "en"),
-        )
+        .get_with(&check(&note.replacen("\n59\n", "\n58\n", 1)), ("Accept-Language", "en"))
         .await;
-    assert!(html.contains(r#"data-consistent="false""#));
+    assert!(html.contains("Not a checkpoint signed by this log"), "{html}");
+    assert!(!html.contains("data-consistent"));
+    // A checkpoint signed by the log's key over another root: history was changed.
+    let forged = LogKey::from_seed(TEST_LOG_ORIGIN, [0x5a; 32])
+        .sign(
+            &TreeHead {
+                origin: TEST_LOG_ORIGIN.into(),
+                size: 30,
+                root: [9; 32],
+            },
+            Utc::now(),
+        )
+        .unwrap();
+    let (_, html) = app.get_with(&check(&forged.note), ("Accept-Language", "en")).await;
+    assert!(html.contains(r#"data-consistent="false""#), "{html}");
 }
 
 #[rocket::async_test]

@@ -279,7 +279,7 @@ async fn query_parameters_are_read_exactly_as_described() {
         ("/api/v1/organizations?kind=", "kind"),
         ("/api/v1/organizations?limit=null&limit=null", "limit"),
         ("/api/v1/organizations?after=-1", "after"),
-        ("/api/v1/audit/consistency?events=%2B1&head=", "events"),
+        ("/api/v1/audit/proof/consistency?from=%2B1&to=2", "from"),
         (
             "/api/v1/projects/1/financial-model?version=-1.0445329278021415e-73",
             "version",

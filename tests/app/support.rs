@@ -123,6 +123,8 @@ pub async fn spawn_with_fixtures() -> TestApp {
     ppp_registry::fixtures::load_dir(&app.db, &dir, test_start(), true)
         .await
         .expect("fixtures load");
+    // As the binary does: the demo data is loaded before the first checkpoint is published.
+    app.publish_checkpoint().await;
     app
 }
 
@@ -135,6 +137,15 @@ impl TestApp {
         let config = Config::for_tests(&self.url, &self.upload_dir);
         let rocket = ppp_registry::build(config, self.db.clone(), self.clock.clone());
         Client::tracked(rocket).await.expect("the app ignites")
+    }
+
+    /// Publishes a checkpoint of the log as it stands, as the app does each interval.
+    pub async fn publish_checkpoint(&self) -> Option<ppp_registry::domain::checkpoint::SignedCheckpoint> {
+        let config = Config::for_tests(&self.url, &self.upload_dir);
+        let key = config.app.log_key.expect("the test configuration has a signing key");
+        ppp_registry::services::checkpoints::publish(&self.db, &key, &*self.clock)
+            .await
+            .expect("a checkpoint is published")
     }
 
     /// A bearer token for a demo account.
