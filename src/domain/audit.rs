@@ -149,6 +149,26 @@ pub struct Event {
     pub hash: String,
 }
 
+/// What a receipt carries of the event that recorded an operation: its leaf in the Merkle tree,
+/// so its holder can later ask for an inclusion proof against any later signed checkpoint
+/// (`GET /api/v1/audit/proof/inclusion?index=<leaf_index>&size=<checkpoint size>`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct AuditReceipt {
+    /// The event's `seq` minus one.
+    pub leaf_index: u64,
+    /// SHA-256(0x00 || the event's encoding), lower-case hex.
+    pub leaf_hash: String,
+}
+
+impl Event {
+    pub fn receipt(&self) -> AuditReceipt {
+        AuditReceipt {
+            leaf_index: u64::try_from(self.seq - 1).unwrap_or(0),
+            leaf_hash: to_hex(&leaf_hash(&encode(self))),
+        }
+    }
+}
+
 /// The fixed text form of a time in the encoding: UTC, microseconds, `Z`.
 pub fn time_text(at: DateTime<Utc>) -> String {
     let mut out = Vec::with_capacity(27);

@@ -105,6 +105,28 @@ pub fn permit(decision: Decision, what: &'static str) -> Result<(), ServiceError
 /// })?;
 /// ```
 macro_rules! unit_of_work {
+    // As below, answering `(value, receipts)`: the receipt of each event the work recorded, for
+    // operations that hand their caller a receipt (a sealed bid's).
+    ($db:expr, $clock:expr, $ctx:expr, receipts |$uow:ident| $body:expr) => {{
+        let mut attempt: u32 = 0;
+        loop {
+            let outcome: ::std::result::Result<_, $crate::services::ServiceError> = async {
+                #[allow(unused_mut)]
+                let mut $uow = $crate::storage::unit_of_work::UnitOfWork::begin($db, $clock, $ctx).await?;
+                let value = $body;
+                let events = $uow.commit().await?;
+                Ok((value, events.iter().map(|e| e.receipt()).collect::<Vec<_>>()))
+            }
+            .await;
+            match outcome {
+                Err(e) if e.is_contention() && attempt < $crate::storage::unit_of_work::MAX_RETRIES => {
+                    attempt += 1;
+                    $crate::storage::unit_of_work::back_off(attempt).await;
+                }
+                other => break other,
+            }
+        }
+    }};
     ($db:expr, $clock:expr, $ctx:expr, |$uow:ident| $body:expr) => {{
         let mut attempt: u32 = 0;
         loop {

@@ -456,6 +456,44 @@ async fn exports_stream_the_selection_and_are_recorded() {
     assert_eq!(lines[59]["action"], "organization.created");
     let summary = ppp_registry::domain::audit_export::verify_lines(text.as_bytes(), None).unwrap();
     assert_eq!((summary.events, summary.size), (59, 59));
+    // The binary checks the file with nothing else: no database, no configuration.
+    let file = std::env::temp_dir()
+        .join(crate::support::unique_name("ppp-export"))
+        .with_extension("jsonl");
+    std::fs::write(&file, &text).unwrap();
+    let verify = |path: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ppp-registry"))
+            .args(["audit", "verify", "--file", &path.display().to_string()])
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap()
+    };
+    let output = verify(&file);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&output.stdout)
+            .starts_with("export intact: 59 events, each proven in the tree of 59 events")
+    );
+    let tampered: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 5 {
+                l.replacen("\"actor_name\":\"", "\"actor_name\":\"X", 1)
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    std::fs::write(&file, tampered.join("\n")).unwrap();
+    let output = verify(&file);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stdout).starts_with("export BROKEN: line 6: event 55: its fields do not hash"),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    std::fs::remove_file(&file).unwrap();
 
     let (status, body) = api(&app, "GET", "/api/v1/audit/export?format=xlsx", &reviewer, Value::Null).await;
     assert_eq!(status, Status::UnprocessableEntity);

@@ -22,3 +22,4 @@ mod strict_input;
 mod support;
 mod throttle;
 mod transparency;
+mod witness;

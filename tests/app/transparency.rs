@@ -153,6 +153,12 @@ async fn every_event_is_proven_in_the_tree_and_every_tree_extends_the_earlier_on
             "event {}",
             event.seq
         );
+        // The event's receipt names the same leaf, so its holder can ask for this proof.
+        let receipt = event.receipt();
+        assert_eq!(
+            (receipt.leaf_index, receipt.leaf_hash.as_str()),
+            (index as u64, proof["leaf_hash"].as_str().unwrap())
+        );
         // A proof names hashes only.
         assert_eq!(
             proof.as_object().unwrap().keys().collect::<Vec<_>>(),
