@@ -14,7 +14,7 @@ use ppp_registry::domain::audit::{
     Actor, AuditContext, Event, GENESIS, NewEvent, Verdict, Verifier, chain, encode_into, from_hex, to_hex,
 };
 use ppp_registry::storage::unit_of_work::UnitOfWork;
-use ppp_registry::storage::{Db, Engine, audit};
+use ppp_registry::storage::{Db, Engine, audit, audit_tree};
 use ppp_registry::{on_pool, on_tx};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -274,6 +274,9 @@ async fn main() {
         "(loaded {n} events into SQLite in {:.1} s)",
         loading.elapsed().as_secs_f64()
     );
+    let building = Instant::now();
+    audit::complete_tree(&db).await.expect("tree");
+    println!("(built their Merkle tree in {:.1} s)", building.elapsed().as_secs_f64());
     let start = Instant::now();
     let verdict = audit::verify(&db, &[]).await.expect("verify").verdict;
     let took = start.elapsed();
@@ -288,6 +291,42 @@ async fn main() {
         took.as_secs_f64()
     );
     assert_eq!(from_hex(&last.hash).map(|h| to_hex(&h)), Some(last.hash.clone()));
+    proofs(&db, n).await;
     db.close().await;
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Server work per proof at `size` events (the storage call a request makes), against reading
+/// one event by its sequence number in the same run.
+async fn proofs(db: &Db, size: u64) {
+    const SAMPLES: u64 = 2_000;
+    let spread = |i: u64| (i * 7_919 * 104_729) % size;
+    let start = Instant::now();
+    for i in 0..SAMPLES {
+        audit_tree::inclusion(db, spread(i), size).await.expect("inclusion");
+    }
+    let inclusion = start.elapsed().as_secs_f64() / SAMPLES as f64;
+    let start = Instant::now();
+    for i in 0..SAMPLES {
+        audit_tree::consistency(db, 1 + spread(i) % (size - 1), size)
+            .await
+            .expect("consistency");
+    }
+    let consistency = start.elapsed().as_secs_f64() / SAMPLES as f64;
+    let start = Instant::now();
+    for i in 0..SAMPLES {
+        let seq = spread(i) as i64 + 1;
+        let _: (String,) = on_pool!(db, pool => {
+            sqlx::query_as("SELECT payload FROM audit_events WHERE seq = $1").bind(seq).fetch_one(pool).await.expect("read")
+        });
+    }
+    let one_read = start.elapsed().as_secs_f64() / SAMPLES as f64;
+    println!(
+        "proofs at {size} events, SQLite: inclusion {:.0} µs, consistency {:.0} µs each; one event read by seq: {:.0} µs (ratios {:.1}, {:.1})",
+        inclusion * 1e6,
+        consistency * 1e6,
+        one_read * 1e6,
+        inclusion / one_read,
+        consistency / one_read
+    );
 }
