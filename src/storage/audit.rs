@@ -8,6 +8,7 @@ use crate::domain::audit::{
     Actor, AuditContext, Event, NewEvent, Verdict, Verifier, encode, from_hex, leaf_hash, link_hash, to_hex,
 };
 use crate::domain::merkle::{Builder, Hash, Position};
+use crate::storage::audit_tree::{self, Edge, EdgeMemory};
 use crate::storage::{Db, StoreError, Tx};
 
 #[derive(sqlx::FromRow)]
@@ -63,26 +64,31 @@ impl From<EventRow> for Event {
 
 /// Appends events inside the caller's transaction, in order: it takes the head row's lock (so
 /// appends are numbered and chained one at a time, across app instances), then reads the clock,
-/// so event times follow their sequence; a trigger on each insert moves the head. If the
-/// transaction fails, neither the change nor its events remain. Called by
-/// [`UnitOfWork::commit`](crate::storage::unit_of_work::UnitOfWork::commit), last of all its locks.
+/// so event times follow their sequence; a trigger on each insert moves the head. The Merkle
+/// tree grows in the same transaction (a proof never names a missing event), from the edge
+/// `memory` holds when it is this head's, else read. If the transaction fails, neither the change
+/// nor its events remain. Answers the events and the tree's new edge, for
+/// [`UnitOfWork::commit`](crate::storage::unit_of_work::UnitOfWork::commit) to remember once
+/// committed; called there, last of all its locks.
 pub async fn append_all(
     tx: &mut Tx,
     ctx: &AuditContext,
     events: Vec<NewEvent>,
     clock: &dyn Clock,
-) -> Result<Vec<Event>, StoreError> {
+    memory: &EdgeMemory,
+) -> Result<(Vec<Event>, Option<Edge>), StoreError> {
     if events.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), None));
     }
     // A no-op update: it locks the head row on PostgreSQL until the transaction ends (SQLite's
     // write transactions are already exclusive) and reads it in the same round trip.
-    let (head_seq, mut prev): (i64, String) = on_tx!(tx, conn => {
+    let (head_seq, head): (i64, String) = on_tx!(tx, conn => {
         sqlx::query_as("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
             .fetch_one(&mut *conn)
             .await?
     });
     let now = clock.now();
+    let mut prev = head.clone();
     let mut appended = Vec::with_capacity(events.len());
     let mut leaves = Vec::with_capacity(events.len());
     for (seq, new) in (head_seq + 1..).zip(events) {
@@ -104,14 +110,91 @@ pub async fn append_all(
         };
         let leaf = leaf_hash(&encode(&event));
         event.hash = to_hex(&link_hash(&prev_link, &leaf));
-        insert(tx, &event).await?;
         leaves.push(leaf);
         prev = event.hash.clone();
         appended.push(event);
     }
-    // The Merkle tree grows in the same transaction: a proof never names a missing event.
-    crate::storage::audit_tree::append(tx, tree_size(head_seq)?, &leaves).await?;
-    Ok(appended)
+    let size = tree_size(head_seq)?;
+    let edge = match audit_tree::remembered(memory, size, &head) {
+        Some(edge) => edge,
+        None => audit_tree::edge_of(tx, size).await?,
+    };
+    let (nodes, next) = audit_tree::grow(size, &leaves, &edge);
+    write(tx, &appended, &nodes).await?;
+    Ok((
+        appended,
+        Some(Edge {
+            size: size + leaves.len() as u64,
+            head: prev,
+            hashes: next,
+        }),
+    ))
+}
+
+/// Binds an event's columns, in [`COLUMNS`]' order.
+macro_rules! bind_event {
+    ($query:expr, $e:expr) => {
+        $query
+            .bind($e.seq)
+            .bind($e.at)
+            .bind($e.actor.user_id)
+            .bind(&$e.actor.name)
+            .bind($e.actor.organization_id)
+            .bind($e.actor.organization.as_deref())
+            .bind($e.actor.role.as_deref())
+            .bind($e.client_address.as_deref())
+            .bind(&$e.action)
+            .bind(&$e.entity_type)
+            .bind(&$e.entity_id)
+            .bind($e.organization_id)
+            .bind($e.confidential_org_id)
+            .bind($e.confidential_until)
+            .bind(&$e.payload)
+            .bind(&$e.prev_hash)
+            .bind(&$e.hash)
+    };
+}
+
+/// The `$first..` placeholders of one event's insert.
+fn event_insert_sql(first: usize) -> String {
+    let values: Vec<String> = (first..first + 17).map(|k| format!("${k}")).collect();
+    format!("INSERT INTO audit_events ({COLUMNS}) VALUES ({})", values.join(", "))
+}
+
+/// Inserts the events, then the tree's hashes. On SQLite, one round trip: the statements go as
+/// one query sharing its numbered parameters (sqlx runs them in order on its worker); appends
+/// are dominated by round trips there. PostgreSQL takes one statement per query.
+async fn write(tx: &mut Tx, events: &[Event], nodes: &[(Position, Hash)]) -> Result<(), StoreError> {
+    let mut values = Vec::with_capacity(nodes.len());
+    for (at, hash) in nodes {
+        values.push(audit_tree::node_values(*at, hash)?);
+    }
+    let parameters = 17 * events.len() + 3 * nodes.len();
+    if matches!(tx, Tx::Sqlite(_)) && parameters <= 32_000 {
+        let mut sql: Vec<String> = (0..events.len()).map(|i| event_insert_sql(17 * i + 1)).collect();
+        if !nodes.is_empty() {
+            sql.push(audit_tree::insert_sql(nodes.len(), 17 * events.len() + 1));
+        }
+        let sql = sql.join(";\n");
+        on_tx!(tx, conn => {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for e in events {
+                query = bind_event!(query, e);
+            }
+            for (level, index, hash) in &values {
+                query = query.bind(*level).bind(*index).bind(hash);
+            }
+            query.execute(&mut *conn).await?;
+        });
+        return Ok(());
+    }
+    let sql = event_insert_sql(1);
+    for e in events {
+        on_tx!(tx, conn => {
+            bind_event!(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), e).execute(&mut *conn).await?;
+        });
+    }
+    audit_tree::insert_nodes(tx, nodes).await
 }
 
 fn tree_size(seq: i64) -> Result<u64, StoreError> {
@@ -144,37 +227,6 @@ pub async fn complete_tree(db: &Db) -> Result<u64, StoreError> {
     }
     tx.commit().await?;
     tree_size(size - stored)
-}
-
-async fn insert(tx: &mut Tx, e: &Event) -> Result<(), StoreError> {
-    let sql = format!(
-        "INSERT INTO audit_events ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
-         $15, $16, $17)"
-    );
-    on_tx!(tx, conn => {
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(e.seq)
-            .bind(e.at)
-            .bind(e.actor.user_id)
-            .bind(&e.actor.name)
-            .bind(e.actor.organization_id)
-            .bind(e.actor.organization.as_deref())
-            .bind(e.actor.role.as_deref())
-            .bind(e.client_address.as_deref())
-            .bind(&e.action)
-            .bind(&e.entity_type)
-            .bind(&e.entity_id)
-            .bind(e.organization_id)
-            .bind(e.confidential_org_id)
-            .bind(e.confidential_until)
-            .bind(&e.payload)
-            .bind(&e.prev_hash)
-            .bind(&e.hash)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected()
-    });
-    Ok(())
 }
 
 /// The head record: how many events the log says it has, and the newest link.

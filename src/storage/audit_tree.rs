@@ -8,23 +8,93 @@ use crate::domain::audit::{from_hex, to_hex};
 use crate::domain::merkle::{self, Hash, Needed, Nodes, Position};
 use crate::storage::{Db, Reader, StoreError, Tx};
 
+/// The right edge of the tree (the hashes the next leaf combines with) as of a head, remembered
+/// by the process that appended last, so its next append need not read it. It is used only when
+/// the head read under the head's lock is the one it was remembered at: the same chain head
+/// means the same events, hence the same tree, whoever appended since.
+#[derive(Debug, Clone)]
+pub struct Edge {
+    pub size: u64,
+    pub head: String,
+    pub hashes: HashMap<Position, Hash>,
+}
+
+/// The edge remembered after the last committed append (shared by a `Db`'s clones).
+pub type EdgeMemory = std::sync::Arc<std::sync::Mutex<Option<Edge>>>;
+
+/// The remembered edge, if it is that of the tree of `size` leaves under chain head `head`.
+pub fn remembered(memory: &EdgeMemory, size: u64, head: &str) -> Option<HashMap<Position, Hash>> {
+    let edge = memory.lock().ok()?;
+    edge.as_ref()
+        .filter(|e| e.size == size && e.head == head)
+        .map(|e| e.hashes.clone())
+}
+
+/// Remembers the edge of a committed append.
+pub fn remember(memory: &EdgeMemory, edge: Edge) {
+    if let Ok(mut slot) = memory.lock() {
+        *slot = Some(edge);
+    }
+}
+
+/// The stored hashes of the tree of `size` leaves that the next leaf combines with.
+pub async fn edge_of(tx: &mut Tx, size: u64) -> Result<HashMap<Position, Hash>, StoreError> {
+    read(Reader::from(&mut *tx), &merkle::frontier(size)).await
+}
+
+/// The hashes to store for `leaves` appended to a tree of `size` leaves whose edge is `edge`,
+/// and the edge of the tree they make.
+pub fn grow(
+    size: u64,
+    leaves: &[Hash],
+    edge: &HashMap<Position, Hash>,
+) -> (Vec<(Position, Hash)>, HashMap<Position, Hash>) {
+    let nodes = merkle::appended(size, leaves, edge);
+    let new_size = size + leaves.len() as u64;
+    let mut known = edge.clone();
+    known.extend(nodes.iter().copied());
+    let next = merkle::frontier(new_size)
+        .into_iter()
+        .filter_map(|at| known.get(&at).map(|h| (at, *h)))
+        .collect();
+    (nodes, next)
+}
+
 /// Stores `leaves`, appended to a tree of `size` leaves, with every subtree they complete.
 pub async fn append(tx: &mut Tx, size: u64, leaves: &[Hash]) -> Result<(), StoreError> {
     if leaves.is_empty() {
         return Ok(());
     }
-    let edge = read(Reader::from(&mut *tx), &merkle::frontier(size)).await?;
-    let nodes = merkle::appended(size, leaves, &edge);
-    // A few rows per statement, as a multi-row insert (SQLite allows 32,766 parameters).
+    let edge = edge_of(tx, size).await?;
+    let (nodes, _) = grow(size, leaves, &edge);
+    insert_nodes(tx, &nodes).await
+}
+
+/// `(level, idx, hash)` rows as a multi-row insert whose parameters start at `$first`.
+pub fn insert_sql(rows: usize, first: usize) -> String {
+    let values: Vec<String> = (0..rows)
+        .map(|i| format!("(${}, ${}, ${})", first + 3 * i, first + 3 * i + 1, first + 3 * i + 2))
+        .collect();
+    format!("INSERT INTO audit_tree (level, idx, hash) VALUES {}", values.join(", "))
+}
+
+/// A node's bind values.
+pub fn node_values((level, index): Position, hash: &Hash) -> Result<(i16, i64, String), StoreError> {
+    Ok((i16::from(level), to_i64(index)?, to_hex(hash)))
+}
+
+/// Stores tree hashes, a few hundred rows per statement (SQLite allows 32,766 parameters).
+pub async fn insert_nodes(tx: &mut Tx, nodes: &[(Position, Hash)]) -> Result<(), StoreError> {
     for chunk in nodes.chunks(300) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
-            .collect();
-        let sql = format!("INSERT INTO audit_tree (level, idx, hash) VALUES {}", values.join(", "));
+        let sql = insert_sql(chunk.len(), 1);
+        let mut values = Vec::with_capacity(chunk.len());
+        for (at, hash) in chunk {
+            values.push(node_values(*at, hash)?);
+        }
         on_tx!(tx, conn => {
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-            for ((level, index), hash) in chunk {
-                query = query.bind(i16::from(*level)).bind(to_i64(*index)?).bind(to_hex(hash));
+            for (level, index, hash) in &values {
+                query = query.bind(*level).bind(*index).bind(hash);
             }
             query.execute(&mut *conn).await?;
         });

@@ -237,6 +237,8 @@ impl Tx {
 #[derive(Debug, Clone)]
 pub struct Db {
     pool: Pool,
+    /// The audit tree's right edge after this process's last append (see [`audit_tree::Edge`]).
+    tree_edge: audit_tree::EdgeMemory,
 }
 
 impl Db {
@@ -283,11 +285,18 @@ impl Db {
                 Pool::Postgres(pool)
             }
         };
-        Ok(Db { pool })
+        Ok(Db {
+            pool,
+            tree_edge: Default::default(),
+        })
     }
 
     pub fn pool(&self) -> &Pool {
         &self.pool
+    }
+
+    pub(crate) fn tree_edge(&self) -> &audit_tree::EdgeMemory {
+        &self.tree_edge
     }
 
     pub fn engine(&self) -> Engine {

@@ -27,6 +27,8 @@ pub struct UnitOfWork<'a> {
     clock: &'a dyn Clock,
     ctx: &'a AuditContext,
     events: Vec<NewEvent>,
+    /// The audit tree's edge as this process last appended it.
+    tree_edge: crate::storage::audit_tree::EdgeMemory,
     /// Why this change may commit without an audit event (a counter, never a record).
     unaudited: Option<&'static str>,
 }
@@ -39,6 +41,7 @@ impl<'a> UnitOfWork<'a> {
             clock,
             ctx,
             events: Vec::new(),
+            tree_edge: db.tree_edge().clone(),
             unaudited: None,
         })
     }
@@ -71,8 +74,12 @@ impl<'a> UnitOfWork<'a> {
             return Err(StoreError::Unaudited);
         }
         let events = std::mem::take(&mut self.events);
-        let appended = audit::append_all(&mut self.tx, self.ctx, events, self.clock).await?;
+        let (appended, edge) = audit::append_all(&mut self.tx, self.ctx, events, self.clock, &self.tree_edge).await?;
         self.tx.commit().await?;
+        // Only a committed edge is remembered: an append rolled back leaves the previous one.
+        if let Some(edge) = edge {
+            crate::storage::audit_tree::remember(&self.tree_edge, edge);
+        }
         Ok(appended)
     }
 }
