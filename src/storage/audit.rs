@@ -238,16 +238,87 @@ pub async fn head(db: &Db) -> Result<(i64, String), StoreError> {
 
 const BATCH: i64 = 5_000;
 
-async fn batch_after(db: &Db, after: i64, up_to: i64) -> Result<Vec<Event>, StoreError> {
-    let sql = format!("SELECT {COLUMNS} FROM audit_events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3");
-    let rows: Vec<EventRow> = on_pool!(db, pool => {
-        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(after).bind(up_to).bind(BATCH).fetch_all(pool).await?
-    });
-    Ok(rows.into_iter().map(Event::from).collect())
+/// An event as the bulk read carries it: the columns of [`COLUMNS`] as one JSON array.
+#[derive(serde::Deserialize)]
+struct BulkRow(
+    i64,
+    String,
+    Option<i64>,
+    String,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    String,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    String,
+    String,
+    String,
+);
+
+/// A time as the engines write it in JSON (RFC 3339, any offset), in UTC.
+fn bulk_time(text: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| StoreError::Database(format!("an audit event's time {text:?} is malformed")))
 }
 
-async fn batch_owned(db: Db, after: i64, up_to: i64) -> Result<Vec<Event>, StoreError> {
-    batch_after(&db, after, up_to).await
+impl TryFrom<BulkRow> for Event {
+    type Error = StoreError;
+
+    fn try_from(r: BulkRow) -> Result<Self, StoreError> {
+        Ok(Event {
+            seq: r.0,
+            at: bulk_time(&r.1)?,
+            actor: Actor {
+                user_id: r.2,
+                name: r.3,
+                organization_id: r.4,
+                organization: r.5,
+                role: r.6,
+            },
+            client_address: r.7,
+            action: r.8,
+            entity_type: r.9,
+            entity_id: r.10,
+            organization_id: r.11,
+            confidential_org_id: r.12,
+            confidential_until: r.13.as_deref().map(bulk_time).transpose()?,
+            payload: r.14,
+            prev_hash: r.15,
+            hash: r.16,
+        })
+    }
+}
+
+/// Up to [`BATCH`] events after `after`, in order, read as one JSON array the engine builds:
+/// one row to fetch and decode instead of thousands (verification reads the whole log).
+async fn bulk_after(db: &Db, after: i64) -> Result<Vec<Event>, StoreError> {
+    let (aggregate, array) = match db.engine() {
+        crate::storage::Engine::Sqlite => ("json_group_array", "json_array"),
+        crate::storage::Engine::Postgres => ("json_agg", "json_build_array"),
+    };
+    let sql = format!(
+        "SELECT CAST({aggregate}({array}({COLUMNS}) ORDER BY seq) AS TEXT) FROM \
+         (SELECT {COLUMNS} FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2) batch"
+    );
+    let text: Option<String> = on_pool!(db, pool => {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone())).bind(after).bind(BATCH).fetch_one(pool).await?
+    });
+    let rows: Vec<BulkRow> = match text {
+        None => Vec::new(),
+        Some(text) => serde_json::from_str(&text)
+            .map_err(|e| StoreError::Database(format!("the audit log's bulk read is malformed: {e}")))?,
+    };
+    rows.into_iter().map(Event::try_from).collect()
+}
+
+async fn bulk_owned(db: Db, after: i64) -> Result<Vec<Event>, StoreError> {
+    bulk_after(&db, after).await
 }
 
 /// A tree head to check the rebuilt tree against: a published checkpoint, or one saved
@@ -268,10 +339,10 @@ pub struct Verification {
     pub heads_checked: usize,
 }
 
-/// The stored tree, level by level, read in index order a batch at a time, to compare with
-/// the rebuilt one.
+/// The stored tree, level by level, read in index order a batch at a time (each batch one row:
+/// its first index, its count and its hashes concatenated), to compare with the rebuilt one.
 struct StoredLevels {
-    buffers: Vec<std::collections::VecDeque<(u64, String)>>,
+    buffers: Vec<std::collections::VecDeque<(u64, Hash)>>,
     next: Vec<u64>,
 }
 
@@ -283,22 +354,70 @@ impl StoredLevels {
         }
     }
 
-    /// The stored hash at `(level, index)` (hex), when it is the next stored at its level.
-    async fn take(&mut self, db: &Db, (level, index): Position) -> Result<Option<String>, StoreError> {
+    async fn fetch(&mut self, db: &Db, level: u8) -> Result<(), StoreError> {
+        let l = usize::from(level);
+        let concat = match db.engine() {
+            crate::storage::Engine::Sqlite => "group_concat(hash, '' ORDER BY idx)",
+            crate::storage::Engine::Postgres => "string_agg(hash, '' ORDER BY idx)",
+        };
+        let sql = format!(
+            "SELECT MIN(idx), MAX(idx), COUNT(*), {concat} FROM \
+             (SELECT idx, hash FROM audit_tree WHERE level = $1 AND idx >= $2 ORDER BY idx LIMIT $3) batch"
+        );
+        let (first, last, count, hashes): (Option<i64>, Option<i64>, i64, Option<String>) = on_pool!(db, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(i16::from(level))
+                .bind(i64::try_from(self.next[l]).unwrap_or(i64::MAX))
+                .bind(BATCH * 2)
+                .fetch_one(pool)
+                .await?
+        });
+        let (Some(first), Some(last), Some(hashes)) = (first, last, hashes) else {
+            return Ok(());
+        };
+        let decoded: Option<Vec<Hash>> = hashes
+            .as_bytes()
+            .chunks(64)
+            .map(|chunk| std::str::from_utf8(chunk).ok().and_then(from_hex))
+            .collect();
+        match (u64::try_from(first), decoded) {
+            // Contiguous indexes and well-formed hashes: the usual case.
+            (Ok(start), Some(decoded)) if last - first + 1 == count && decoded.len() as i64 == count => {
+                self.buffers[l].extend((start..).zip(decoded));
+                self.next[l] = start + count as u64;
+                Ok(())
+            }
+            // A damaged stretch: read it row by row, so the comparison names where.
+            _ => self.fetch_rows(db, level).await,
+        }
+    }
+
+    /// As [`StoredLevels::fetch`], a row at a time; a malformed hash is left out (a mismatch).
+    async fn fetch_rows(&mut self, db: &Db, level: u8) -> Result<(), StoreError> {
+        let l = usize::from(level);
+        let rows: Vec<(i64, String)> = on_pool!(db, pool => {
+            sqlx::query_as("SELECT idx, hash FROM audit_tree WHERE level = $1 AND idx >= $2 ORDER BY idx LIMIT $3")
+                .bind(i16::from(level))
+                .bind(i64::try_from(self.next[l]).unwrap_or(i64::MAX))
+                .bind(BATCH)
+                .fetch_all(pool)
+                .await?
+        });
+        if let Some((last, _)) = rows.last() {
+            self.next[l] = u64::try_from(*last).unwrap_or(u64::MAX).saturating_add(1);
+        }
+        self.buffers[l].extend(
+            rows.into_iter()
+                .filter_map(|(i, h)| Some((u64::try_from(i).ok()?, from_hex(&h)?))),
+        );
+        Ok(())
+    }
+
+    /// The stored hash at `(level, index)`, when it is the next stored at its level.
+    async fn take(&mut self, db: &Db, (level, index): Position) -> Result<Option<Hash>, StoreError> {
         let l = usize::from(level);
         if self.buffers[l].is_empty() {
-            let rows: Vec<(i64, String)> = on_pool!(db, pool => {
-                sqlx::query_as("SELECT idx, hash FROM audit_tree WHERE level = $1 AND idx >= $2 ORDER BY idx LIMIT $3")
-                    .bind(i16::from(level))
-                    .bind(i64::try_from(self.next[l]).unwrap_or(i64::MAX))
-                    .bind(BATCH)
-                    .fetch_all(pool)
-                    .await?
-            });
-            if let Some((last, _)) = rows.last() {
-                self.next[l] = u64::try_from(*last).unwrap_or(u64::MAX).saturating_add(1);
-            }
-            self.buffers[l].extend(rows.into_iter().map(|(i, h)| (u64::try_from(i).unwrap_or(u64::MAX), h)));
+            self.fetch(db, level).await?;
         }
         Ok(match self.buffers[l].front() {
             Some((stored, _)) if *stored == index => self.buffers[l].pop_front().map(|(_, h)| h),
@@ -331,13 +450,13 @@ pub async fn verify(db: &Db, heads: &[HeadToCheck]) -> Result<Verification, Stor
             );
         }
     }
-    let mut next = Some(rocket::tokio::spawn(batch_owned(db.clone(), 0, i64::MAX)));
+    let mut next = Some(rocket::tokio::spawn(bulk_owned(db.clone(), 0)));
     while let Some(pending) = next.take() {
         let batch = pending.await.map_err(|e| StoreError::Database(e.to_string()))??;
         if let Some(tail) = batch.last()
             && batch.len() as i64 == BATCH
         {
-            next = Some(rocket::tokio::spawn(batch_owned(db.clone(), tail.seq, i64::MAX)));
+            next = Some(rocket::tokio::spawn(bulk_owned(db.clone(), tail.seq)));
         }
         completed.clear();
         let mut roots = Vec::new();
@@ -351,7 +470,7 @@ pub async fn verify(db: &Db, heads: &[HeadToCheck]) -> Result<Verification, Stor
             }
         }
         for (at, hash) in &completed {
-            if stored.take(db, *at).await?.as_deref() != Some(to_hex(hash).as_str()) {
+            if stored.take(db, *at).await?.as_ref() != Some(hash) {
                 let first_leaf = at.1 << at.0;
                 verifier.fail(
                     first_leaf as i64 + 1,

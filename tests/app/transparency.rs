@@ -308,3 +308,48 @@ async fn a_log_without_its_tree_gets_it_at_migration() {
     assert_eq!(status, Status::Ok);
     assert_eq!(before, after);
 }
+
+/// Full verification rebuilds the tree from the events and compares every stored hash: a hash
+/// changed, or one removed, is named by its place.
+#[rocket::async_test]
+async fn verification_names_a_changed_or_missing_tree_hash() {
+    use ppp_registry::domain::audit::Verdict;
+    for (what, change, place) in [
+        (
+            "changed",
+            format!(
+                "UPDATE audit_tree SET hash = '{}' WHERE level = 1 AND idx = 3",
+                "0".repeat(64)
+            ),
+            (7, "level 1, index 3"),
+        ),
+        (
+            "missing",
+            "DELETE FROM audit_tree WHERE level = 0 AND idx = 40".to_string(),
+            (41, "level 0, index 40"),
+        ),
+    ] {
+        let app = spawn_with_fixtures().await;
+        let drop: &[&str] = match app.db.engine() {
+            Engine::Sqlite => &["DROP TRIGGER audit_tree_no_update", "DROP TRIGGER audit_tree_no_delete"],
+            Engine::Postgres => &["DROP TRIGGER audit_tree_no_update ON audit_tree"],
+        };
+        for sql in drop {
+            execute(&app.db, sql).await.unwrap();
+        }
+        execute(&app.db, &change).await.unwrap();
+        match audit::verify(&app.db, &[]).await.unwrap().verdict {
+            Verdict::Broken {
+                first_bad_seq, reason, ..
+            } => {
+                assert_eq!(first_bad_seq, place.0, "{what}");
+                assert_eq!(
+                    reason,
+                    format!("the stored Merkle tree differs from the events at {}", place.1),
+                    "{what}"
+                );
+            }
+            intact => panic!("{what}: {intact:?}"),
+        }
+    }
+}
