@@ -503,3 +503,16 @@ fm-no-payments = No payments from the municipal budget
 fm-peak-share = peak share of the budget
 fm-chart-cash-caption = Bars: the project cash flow of each period, outflows in red; point at a bar for its amount
 fm-chart-tornado-caption = Each bar runs from the low flex to the high flex of one driver; the vertical line is the base-case NPV
+
+# Public holidays
+holidays-title = Public holidays
+holidays-lead = Periods of tender procedures counted in working days skip weekends and these days (dates in Bishkek). Orozo Ait and Kurman Ait are set each year by decree; the administrator keeps this calendar.
+holidays-date = Date
+holidays-name = Holiday
+holidays-none = No public holidays are recorded for this year.
+holidays-add-title = Add or rename a holiday
+holidays-save = Save
+holidays-remove = Remove
+holidays-saved = Holiday saved.
+holidays-removed = Holiday removed.
+invalid-year = A year from 2000 to 2100.

@@ -5,6 +5,64 @@
 use std::collections::BTreeSet;
 
 use chrono::{Datelike, Days, NaiveDate, Weekday};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::localized::LocalizedText;
+use crate::domain::validation::Violations;
+
+/// A public holiday: its date and its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holiday {
+    pub date: NaiveDate,
+    pub name: LocalizedText,
+}
+
+/// What an administrator sends to add a holiday or rename one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HolidayName {
+    pub name: LocalizedText,
+}
+
+const MAX_NAME_CHARS: usize = 200;
+
+impl HolidayName {
+    pub fn validate(&self) -> Result<(), Violations> {
+        let mut v = Violations::new();
+        v.texts_of(self);
+        if self.name.ru.trim().is_empty() {
+            v.add("name.ru", "required");
+        }
+        for (field, text) in [
+            ("name.ru", Some(&self.name.ru)),
+            ("name.ky", self.name.ky.as_ref()),
+            ("name.en", self.name.en.as_ref()),
+        ] {
+            if text.is_some_and(|t| t.chars().count() > MAX_NAME_CHARS) {
+                v.add(field, "too_long");
+            }
+        }
+        v.into_result()
+    }
+}
+
+/// The years a holiday may be kept for: the calendar's useful range.
+pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+/// A date written `YYYY-MM-DD` within [`YEARS`].
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
+    let bytes = text.as_bytes();
+    let shape = bytes.len() == 10
+        && bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && bytes
+            .iter()
+            .enumerate()
+            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .filter(|d| shape && YEARS.contains(&d.year()))
+}
 
 /// The public holidays, as dates in Asia/Bishkek.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -106,6 +164,21 @@ mod tests {
         assert_eq!(h.working_days_between(date(2026, 12, 30), date(2027, 1, 7)), 4);
         assert_eq!(h.add_working_days(date(2026, 12, 30), 0), Some(date(2026, 12, 30)));
         assert_eq!(h.working_days_between(date(2027, 1, 8), date(2026, 12, 30)), 0);
+    }
+
+    #[test]
+    fn dates_are_read_only_in_their_one_form() {
+        assert_eq!(parse_date("2027-01-07"), Some(date(2027, 1, 7)));
+        for bad in [
+            "2027-1-07",
+            "2027-02-30",
+            "07.01.2027",
+            "+2027-01-07",
+            "1999-01-01",
+            "2027-01-07 ",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -348,12 +348,24 @@ mod tests {
         assert!(publication_violations(&Procedure::open(), &exact, at(NOW), &count(&h, 1), false).is_empty());
         let long = timeline("2027-01-22T04:00:00Z", "2027-02-01T04:00:01Z", "2027-02-01T05:00:00Z");
         assert_eq!(
-            broken(&publication_violations(&Procedure::open(), &long, at(NOW), &count(&h, 1), false)),
+            broken(&publication_violations(
+                &Procedure::open(),
+                &long,
+                at(NOW),
+                &count(&h, 1),
+                false
+            )),
             [("deadline".to_string(), "tendering_too_long".to_string())]
         );
         let past = timeline("2026-12-03T03:00:00Z", "2027-01-11T06:00:00Z", "2027-01-11T08:00:00Z");
         assert_eq!(
-            broken(&publication_violations(&Procedure::open(), &past, at(NOW), &count(&h, 1), false)),
+            broken(&publication_violations(
+                &Procedure::open(),
+                &past,
+                at(NOW),
+                &count(&h, 1),
+                false
+            )),
             [("enquiry_end".to_string(), "in_past".to_string())]
         );
     }
@@ -404,7 +416,10 @@ mod tests {
         let t = timeline("2027-01-01T06:00:00Z", "2027-01-11T06:00:00Z", "2027-01-11T08:00:00Z");
         let days = count(&h, 1);
         // Ten days before the deadline: 7 are enough, nothing moves.
-        assert_eq!(after_amendment(&Procedure::open(), &t, at("2027-01-01T06:00:00Z"), &days), Some(t));
+        assert_eq!(
+            after_amendment(&Procedure::open(), &t, at("2027-01-01T06:00:00Z"), &days),
+            Some(t)
+        );
         // Five days before: the deadline moves to 7 days after the amendment, the rest by as much.
         let moved = after_amendment(&Procedure::open(), &t, at("2027-01-06T05:00:00Z"), &days).unwrap();
         assert_eq!(moved.deadline, at("2027-01-13T05:00:00Z"));

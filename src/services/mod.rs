@@ -6,6 +6,7 @@ pub mod checkpoints;
 pub mod compute;
 pub mod documents;
 pub mod financial_models;
+pub mod holidays;
 pub mod organizations;
 pub mod projects;
 

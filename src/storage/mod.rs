@@ -61,6 +61,7 @@ pub mod blobs;
 pub mod checkpoints;
 pub mod documents;
 pub mod financial_models;
+pub mod holidays;
 pub mod organizations;
 pub mod projects;
 pub mod sessions;

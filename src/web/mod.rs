@@ -20,6 +20,7 @@ mod filters;
 mod finance;
 mod finance_pages;
 mod health;
+mod holidays;
 mod home;
 pub mod json;
 pub mod lang;
@@ -86,6 +87,9 @@ pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
                 lang::switch,
                 assets::stylesheet,
                 organizations::page,
+                holidays::page,
+                holidays::page_put,
+                holidays::page_remove,
                 account::sign_in_form,
                 account::sign_in,
                 account::sign_out,
@@ -128,6 +132,9 @@ pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
                 api_auth::me,
                 api_auth::end_sessions,
                 admin::list_organizations,
+                holidays::list,
+                holidays::put,
+                holidays::remove,
                 admin::create_organization,
                 admin::set_organization_status,
                 admin::list_users,

@@ -26,6 +26,9 @@ use crate::web::api_error::{ErrorBody, ErrorDetail};
         crate::web::api_auth::me,
         crate::web::api_auth::end_sessions,
         crate::web::admin::list_organizations,
+        crate::web::holidays::list,
+        crate::web::holidays::put,
+        crate::web::holidays::remove,
         crate::web::admin::create_organization,
         crate::web::admin::set_organization_status,
         crate::web::admin::list_users,
@@ -65,6 +68,7 @@ use crate::web::api_error::{ErrorBody, ErrorDetail};
         (name = "organizations", description = "Municipalities, the antimonopoly authority, company registration"),
         (name = "auth", description = "Bearer tokens for programs"),
         (name = "admin", description = "Organisations and accounts, for platform administrators"),
+        (name = "calendar", description = "The public holidays that working-day periods skip"),
         (name = "projects", description = "The PPP project registry and its lifecycle"),
         (name = "audit", description = "The tamper-evident audit log: events, export, verification, checkpoints"),
     )

@@ -11,6 +11,7 @@ mod documents;
 mod finance;
 mod fixtures;
 mod health;
+mod holidays;
 mod identity;
 mod matrix;
 mod pages;

@@ -15,10 +15,12 @@ use ppp_registry::storage::{Db, Engine};
 use crate::support::{engine_under_test, fresh_database, unique_name};
 
 /// Which type families may stand for each other (SQLite | PostgreSQL).
-const CORRESPONDING_FAMILIES: [&str; 6] = [
+const CORRESPONDING_FAMILIES: [&str; 7] = [
     "integer|integer",
     "text|text",
     "text|timestamp",
+    // A calendar date (a public holiday) as YYYY-MM-DD text on SQLite, DATE on PostgreSQL.
+    "text|date",
     "integer|boolean",
     // Money in minor units on SQLite, NUMERIC(20,2) on PostgreSQL; coordinates as decimal text.
     "integer|decimal",
