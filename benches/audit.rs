@@ -50,7 +50,7 @@ fn sample(i: u32) -> NewEvent {
 }
 
 /// Plain single-row inserts of the same columns, one transaction each: the reference.
-async fn plain_inserts(db: &Db, n: u32) -> Duration {
+async fn plain_inserts(db: &Db, first: u32, n: u32) -> Duration {
     let ddl = match db.engine() {
         Engine::Sqlite => PLAIN_TABLE_SQLITE,
         Engine::Postgres => PLAIN_TABLE_POSTGRES,
@@ -59,7 +59,7 @@ async fn plain_inserts(db: &Db, n: u32) -> Duration {
     let payload = sample(0).payload.to_string();
     let hash = "a".repeat(64);
     let start = Instant::now();
-    for i in 0..n {
+    for i in first..first + n {
         let mut tx = db.begin_write().await.expect("begin");
         on_tx!(&mut tx, conn => {
             sqlx::query("INSERT INTO bench_plain (seq, at, actor_name, action, entity_type, entity_id, payload, prev_hash, hash) \
@@ -96,16 +96,23 @@ async fn appends(db: &Db, n: u32) -> Duration {
     start.elapsed()
 }
 
+/// Rounds of each path, alternating, so that a slow stretch of the disk or the machine weighs
+/// on both alike; the ratio is of the totals.
 async fn compare_appends(label: &str, db: &Db) {
+    const ROUNDS: u32 = 6;
     // Warm up both paths (connections, statement caches, file growth).
-    plain_inserts(db, 200).await;
-    on_pool!(db, pool => sqlx::query("DELETE FROM bench_plain").execute(pool).await.map(|_| ()).expect("reset"));
+    plain_inserts(db, 0, 200).await;
     appends(db, 200).await;
-    let plain = plain_inserts(db, APPENDS).await;
-    let chained = appends(db, APPENDS).await;
-    let (p, a) = (rate(APPENDS.into(), plain), rate(APPENDS.into(), chained));
+    let (mut plain, mut chained) = (Duration::ZERO, Duration::ZERO);
+    let per_round = APPENDS / ROUNDS;
+    for round in 0..ROUNDS {
+        plain += plain_inserts(db, 1_000 + round * per_round, per_round).await;
+        chained += appends(db, per_round).await;
+    }
+    let n = u64::from(per_round * ROUNDS);
+    let (p, a) = (rate(n, plain), rate(n, chained));
     println!(
-        "append, {label}: {a:>8.0} events/s through a unit of work vs {p:>8.0} rows/s plain insert = {:.0} %",
+        "append, {label}: {a:>8.0} events/s through a unit of work vs {p:>8.0} rows/s plain insert = {:.0} % ({ROUNDS} alternating rounds)",
         100.0 * a / p
     );
     match audit::verify(db, &[]).await.expect("verify").verdict {

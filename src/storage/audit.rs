@@ -80,15 +80,50 @@ pub async fn append_all(
     if events.is_empty() {
         return Ok((Vec::new(), None));
     }
-    // A no-op update: it locks the head row on PostgreSQL until the transaction ends (SQLite's
-    // write transactions are already exclusive) and reads it in the same round trip.
+    // On SQLite the write transaction is already exclusive (BEGIN IMMEDIATE): the head this
+    // process remembers from its last committed append is tried without reading it. If another
+    // process appended since, the next-only trigger refuses the first insert, which changes
+    // nothing, and the head is read as on PostgreSQL.
+    if matches!(tx, Tx::Sqlite(_))
+        && let Some(edge) = audit_tree::last(memory)
+    {
+        let seq = i64::try_from(edge.size).map_err(|_| StoreError::Database("audit tree size overflow".into()))?;
+        match append_after(tx, ctx, &events, clock, seq, edge.head, edge.hashes).await {
+            Err(StoreError::Database(message)) if message.contains(NOT_NEXT) => {}
+            done => return done,
+        }
+    }
+    // A no-op update: it locks the head row on PostgreSQL until the transaction ends and reads
+    // it in the same round trip.
     let (head_seq, head): (i64, String) = on_tx!(tx, conn => {
         sqlx::query_as("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
             .fetch_one(&mut *conn)
             .await?
     });
+    let size = tree_size(head_seq)?;
+    let edge = match audit_tree::remembered(memory, size, &head) {
+        Some(edge) => edge,
+        None => audit_tree::edge_of(tx, size).await?,
+    };
+    append_after(tx, ctx, &events, clock, head_seq, head, edge).await
+}
+
+/// The next-only trigger's refusal (migration 0012).
+const NOT_NEXT: &str = "only the next audit event may be appended";
+
+/// Numbers, stamps and chains `events` after the head `(head_seq, head)` whose tree edge is
+/// `edge`, and writes them with the tree's new hashes.
+async fn append_after(
+    tx: &mut Tx,
+    ctx: &AuditContext,
+    events: &[NewEvent],
+    clock: &dyn Clock,
+    head_seq: i64,
+    head: String,
+    edge: std::collections::HashMap<Position, Hash>,
+) -> Result<(Vec<Event>, Option<Edge>), StoreError> {
     let now = clock.now();
-    let mut prev = head.clone();
+    let mut prev = head;
     let mut appended = Vec::with_capacity(events.len());
     let mut leaves = Vec::with_capacity(events.len());
     for (seq, new) in (head_seq + 1..).zip(events) {
@@ -100,7 +135,7 @@ pub async fn append_all(
             client_address: ctx.client_address.clone(),
             action: new.action.to_string(),
             entity_type: new.entity_type.to_string(),
-            entity_id: new.entity_id,
+            entity_id: new.entity_id.clone(),
             organization_id: new.organization_id,
             confidential_org_id: new.confidential_org_id,
             confidential_until: new.confidential_until,
@@ -115,10 +150,6 @@ pub async fn append_all(
         appended.push(event);
     }
     let size = tree_size(head_seq)?;
-    let edge = match audit_tree::remembered(memory, size, &head) {
-        Some(edge) => edge,
-        None => audit_tree::edge_of(tx, size).await?,
-    };
     let (nodes, next) = audit_tree::grow(size, &leaves, &edge);
     write(tx, &appended, &nodes).await?;
     Ok((

@@ -30,6 +30,11 @@ pub fn remembered(memory: &EdgeMemory, size: u64, head: &str) -> Option<HashMap<
         .map(|e| e.hashes.clone())
 }
 
+/// The edge remembered last, whatever head it was remembered at.
+pub fn last(memory: &EdgeMemory) -> Option<Edge> {
+    memory.lock().ok()?.clone()
+}
+
 /// Remembers the edge of a committed append.
 pub fn remember(memory: &EdgeMemory, edge: Edge) {
     if let Ok(mut slot) = memory.lock() {

@@ -353,3 +353,41 @@ async fn verification_names_a_changed_or_missing_tree_hash() {
         }
     }
 }
+
+/// An instance remembers the tree's edge after each append; when another instance appended in
+/// between, the remembered head is stale: the append notices (on SQLite, the database refuses
+/// the optimistic insert) and reads the head, and the log stays one intact tree.
+#[rocket::async_test]
+async fn an_instance_whose_remembered_head_is_stale_still_appends_in_order() {
+    use ppp_registry::domain::audit::{AuditContext, NewEvent, Verdict};
+    use ppp_registry::storage::unit_of_work::UnitOfWork;
+    let app = crate::support::spawn().await;
+    let other = Db::connect(&app.url).await.unwrap();
+    let ctx = AuditContext::system();
+    let append = async |db: &Db, n: u32| {
+        let mut uow = UnitOfWork::begin(db, &*app.clock, &ctx).await.unwrap();
+        for i in 0..n {
+            uow.record(NewEvent::new("organization.status_changed", "organization", i));
+        }
+        uow.commit().await.unwrap()
+    };
+    assert_eq!(append(&app.db, 1).await[0].seq, 1);
+    assert_eq!(
+        append(&other, 2).await.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        [2, 3]
+    );
+    // The first instance remembers the head after event 1; the log is at 3.
+    assert_eq!(
+        append(&app.db, 3).await.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        [4, 5, 6]
+    );
+    assert_eq!(append(&app.db, 1).await[0].seq, 7);
+    let verification = audit::verify(&app.db, &[]).await.unwrap();
+    assert!(
+        matches!(verification.verdict, Verdict::Intact { events: 7, .. }),
+        "{verification:?}"
+    );
+    let (_, proof) = get(&app, "/api/v1/audit/proof/consistency?from=3&to=7").await;
+    assert_eq!(proof["to"]["root_hash"], verification.root_hash);
+    other.close().await;
+}
