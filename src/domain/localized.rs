@@ -15,6 +15,23 @@ pub struct LocalizedText {
 }
 
 impl LocalizedText {
+    /// Checks a name typed in up to three languages: Russian required, none over `max_chars`;
+    /// a violation names `<field>.ru`, `<field>.ky` or `<field>.en`.
+    pub fn check(&self, v: &mut crate::domain::validation::Violations, field: &str, max_chars: usize) {
+        if self.ru.trim().is_empty() {
+            v.add(format!("{field}.ru"), "required");
+        }
+        for (lang, text) in [
+            ("ru", Some(&self.ru)),
+            ("ky", self.ky.as_ref()),
+            ("en", self.en.as_ref()),
+        ] {
+            if text.is_some_and(|t| t.chars().count() > max_chars) {
+                v.add(format!("{field}.{lang}"), "too_long");
+            }
+        }
+    }
+
     /// The text in `lang`, or in Russian when that version was not given.
     pub fn get(&self, lang: Lang) -> &str {
         let chosen = match lang {

@@ -135,18 +135,7 @@ impl NewOrganization {
     pub fn validate(&self) -> Result<(), Violations> {
         let mut v = Violations::new();
         v.texts_of(self);
-        if self.name.ru.trim().is_empty() {
-            v.add("name.ru", "required");
-        }
-        for (field, text) in [
-            ("name.ru", Some(&self.name.ru)),
-            ("name.ky", self.name.ky.as_ref()),
-            ("name.en", self.name.en.as_ref()),
-        ] {
-            if text.is_some_and(|t| t.chars().count() > MAX_NAME_CHARS) {
-                v.add(field, "too_long");
-            }
-        }
+        self.name.check(&mut v, "name", MAX_NAME_CHARS);
         match (self.kind, &self.code) {
             (OrganizationKind::Municipality, None) => v.add("code", "required"),
             (OrganizationKind::Municipality, Some(code)) if !is_municipality_code(code) => {

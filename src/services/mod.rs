@@ -108,35 +108,23 @@ pub fn permit(decision: Decision, what: &'static str) -> Result<(), ServiceError
 macro_rules! unit_of_work {
     // As below, answering `(value, receipts)`: the receipt of each event the work recorded, for
     // operations that hand their caller a receipt (a sealed bid's).
-    ($db:expr, $clock:expr, $ctx:expr, receipts |$uow:ident| $body:expr) => {{
+    ($db:expr, $clock:expr, $ctx:expr, receipts |$uow:ident| $body:expr) => {
+        $crate::services::unit_of_work!(@run $db, $clock, $ctx, |$uow| $body,
+            |value, events| (value, events.iter().map(|e| e.receipt()).collect::<Vec<_>>()))
+    };
+    ($db:expr, $clock:expr, $ctx:expr, |$uow:ident| $body:expr) => {
+        $crate::services::unit_of_work!(@run $db, $clock, $ctx, |$uow| $body, |value, _events| value)
+    };
+    (@run $db:expr, $clock:expr, $ctx:expr, |$uow:ident| $body:expr, |$value:ident, $events:ident| $answer:expr) => {{
         let mut attempt: u32 = 0;
         loop {
             let outcome: ::std::result::Result<_, $crate::services::ServiceError> = async {
                 #[allow(unused_mut)]
                 let mut $uow = $crate::storage::unit_of_work::UnitOfWork::begin($db, $clock, $ctx).await?;
-                let value = $body;
-                let events = $uow.commit().await?;
-                Ok((value, events.iter().map(|e| e.receipt()).collect::<Vec<_>>()))
-            }
-            .await;
-            match outcome {
-                Err(e) if e.is_contention() && attempt < $crate::storage::unit_of_work::MAX_RETRIES => {
-                    attempt += 1;
-                    $crate::storage::unit_of_work::back_off(attempt).await;
-                }
-                other => break other,
-            }
-        }
-    }};
-    ($db:expr, $clock:expr, $ctx:expr, |$uow:ident| $body:expr) => {{
-        let mut attempt: u32 = 0;
-        loop {
-            let outcome: ::std::result::Result<_, $crate::services::ServiceError> = async {
-                #[allow(unused_mut)]
-                let mut $uow = $crate::storage::unit_of_work::UnitOfWork::begin($db, $clock, $ctx).await?;
-                let value = $body;
-                $uow.commit().await?;
-                Ok(value)
+                let $value = $body;
+                #[allow(unused_variables)]
+                let $events = $uow.commit().await?;
+                Ok($answer)
             }
             .await;
             match outcome {

@@ -89,7 +89,7 @@ pub async fn list(
 
 /// Adds a holiday on `date`, or renames the one there.
 #[utoipa::path(put, operation_id = "put_holiday", path = "/api/v1/admin/holidays/{date}", tag = "calendar",
-    params(("date" = String, Path, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", description = "`YYYY-MM-DD`")),
+    params(("date" = String, Path, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", description = "`YYYY-MM-DD`, a date of the years 2000 to 2100")),
     request_body = HolidayName,
     responses((status = 201, description = "Added", body = HolidayView),
         (status = 200, description = "Renamed", body = HolidayView),
@@ -112,7 +112,7 @@ pub async fn put(
 
 /// Removes the holiday on `date`.
 #[utoipa::path(delete, operation_id = "delete_holiday", path = "/api/v1/admin/holidays/{date}", tag = "calendar",
-    params(("date" = String, Path, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", description = "`YYYY-MM-DD`")),
+    params(("date" = String, Path, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", description = "`YYYY-MM-DD`, a date of the years 2000 to 2100")),
     responses((status = 204, description = "Removed"),
         (status = 404, description = "No holiday on that date", body = crate::web::api_error::ErrorBody),
         (status = 422, description = "A bad date", body = crate::web::api_error::ErrorBody)),

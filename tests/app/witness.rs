@@ -7,7 +7,7 @@
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use ppp_registry::domain::audit::{GENESIS, encode, leaf_hash, link_hash, to_hex};
@@ -15,29 +15,13 @@ use ppp_registry::domain::checkpoint::LogKey;
 use ppp_registry::storage::Db;
 use ppp_registry::storage::audit::{self, EventFilter, Visibility};
 
+use crate::cli::{command, run};
 use crate::support::unique_name;
 
 const ORIGIN: &str = "ppp.osh.kg/audit";
 
 fn log_key() -> LogKey {
     LogKey::from_seed(ORIGIN, [0x21; 32])
-}
-
-/// Runs the binary in `dir` with only the given variables of ours set.
-fn command(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_ppp-registry"));
-    command.current_dir(dir).args(args);
-    for (key, _) in std::env::vars() {
-        if key.starts_with("PPP_") || key.starts_with("ROCKET_") || key == "DATABASE_URL" {
-            command.env_remove(key);
-        }
-    }
-    command.envs(env.iter().copied());
-    command
-}
-
-fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    command(dir, args, env).output().expect("run ppp-registry")
 }
 
 fn stdout(output: &Output) -> String {
