@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde::Deserialize;
 
 use crate::clock::{Clock, ManualClock};
@@ -24,6 +24,7 @@ use crate::domain::finance::appraisal::FinancialCase;
 use crate::domain::ids::OrgId;
 use crate::domain::organization::NewOrganization;
 use crate::domain::project::{Action, Appraisal, ProjectFields, ProponentAdvantage};
+use crate::domain::tender::{DEADLINE_ZONE, TenderTerms, TimelineTerms};
 use crate::services::{self, ServiceError};
 use crate::storage::{Db, StoreError, organizations, users};
 
@@ -91,6 +92,44 @@ enum Step {
         project: String,
         case: Box<FinancialCase>,
     },
+    /// A demo officer prepares a draft tender for a project; its timeline's instants are
+    /// relative to loading at a local time of day (`"+21d@12:00"`, Asia/Bishkek).
+    CreateTender {
+        at: String,
+        #[serde(rename = "ref")]
+        reference: String,
+        by: String,
+        project: String,
+        terms: Box<TenderTerms>,
+        timeline: RelativeTimeline,
+    },
+    /// A demo approver publishes a tender prepared earlier.
+    PublishTender { at: String, by: String, tender: String },
+    /// A demo bidder asks a question on a tender.
+    AskQuestion {
+        at: String,
+        #[serde(rename = "ref")]
+        reference: String,
+        by: String,
+        tender: String,
+        question: String,
+    },
+    /// A demo account answers a question asked earlier.
+    AnswerQuestion {
+        at: String,
+        by: String,
+        question: String,
+        answer: String,
+    },
+}
+
+/// A tender's timeline in a fixture: each instant a day offset and a local time.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RelativeTimeline {
+    enquiry_end: String,
+    deadline: String,
+    opening: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -126,6 +165,8 @@ pub async fn load_dir(db: &Db, dir: &Path, now: DateTime<Utc>, demo: bool) -> Re
         demo,
         refs: HashMap::new(),
         projects: HashMap::new(),
+        tenders: HashMap::new(),
+        questions: HashMap::new(),
         skipped: 0,
     };
     let mut steps_done = 0;
@@ -157,6 +198,8 @@ struct Replay<'a> {
     demo: bool,
     refs: HashMap<String, OrgId>,
     projects: HashMap<String, i64>,
+    tenders: HashMap<String, i64>,
+    questions: HashMap<String, i64>,
     skipped: usize,
 }
 
@@ -177,6 +220,27 @@ impl Replay<'_> {
             .get(reference)
             .copied()
             .ok_or_else(|| format!("no project with ref {reference:?}"))
+    }
+
+    fn known(map: &HashMap<String, i64>, what: &str, reference: &str) -> Result<i64, String> {
+        map.get(reference)
+            .copied()
+            .ok_or_else(|| format!("no {what} with ref {reference:?}"))
+    }
+
+    /// `"+21d@12:00"`: the day that far from loading, at that time of day in Asia/Bishkek.
+    fn local_instant(&self, text: &str) -> Result<DateTime<Utc>, String> {
+        let bad = || format!("bad instant {text:?}: expected e.g. \"+21d@12:00\"");
+        let (offset, time) = text.split_once('@').ok_or_else(bad)?;
+        let day = (self.now + parse_offset(offset)?)
+            .with_timezone(&DEADLINE_ZONE)
+            .date_naive();
+        let time = chrono::NaiveTime::parse_from_str(time, "%H:%M").map_err(|_| bad())?;
+        DEADLINE_ZONE
+            .from_local_datetime(&day.and_time(time))
+            .earliest()
+            .map(|at| at.with_timezone(&Utc))
+            .ok_or_else(bad)
     }
 
     /// Replays one step; `false` when it was skipped.
@@ -289,6 +353,68 @@ impl Replay<'_> {
                 let id = self.project(project)?;
                 let ctx = AuditContext::person(&who, None);
                 services::financial_models::save(self.db, clock, &ctx, &who, id, case)
+                    .await
+                    .map_err(|e| describe(&e))?;
+            }
+            Step::CreateTender {
+                at,
+                reference,
+                by,
+                project,
+                terms,
+                timeline,
+            } => {
+                self.clock.set(self.now + parse_offset(at)?);
+                let who = self.identity(by).await?;
+                let id = self.project(project)?;
+                let mut terms = (**terms).clone();
+                terms.timeline = TimelineTerms {
+                    enquiry_end: Some(self.local_instant(&timeline.enquiry_end)?),
+                    deadline: Some(self.local_instant(&timeline.deadline)?),
+                    opening: Some(self.local_instant(&timeline.opening)?),
+                };
+                let ctx = AuditContext::person(&who, None);
+                let tender = services::tenders::create(self.db, clock, &ctx, &who, id, &terms, self.demo)
+                    .await
+                    .map_err(|e| describe(&e))?;
+                self.tenders.insert(reference.clone(), tender.id);
+            }
+            Step::PublishTender { at, by, tender } => {
+                self.clock.set(self.now + parse_offset(at)?);
+                let who = self.identity(by).await?;
+                let id = Self::known(&self.tenders, "tender", tender)?;
+                let ctx = AuditContext::person(&who, None);
+                services::tenders::publish(self.db, clock, &ctx, &who, id, self.demo)
+                    .await
+                    .map_err(|e| describe(&e))?;
+            }
+            Step::AskQuestion {
+                at,
+                reference,
+                by,
+                tender,
+                question,
+            } => {
+                self.clock.set(self.now + parse_offset(at)?);
+                let who = self.identity(by).await?;
+                let id = Self::known(&self.tenders, "tender", tender)?;
+                let ctx = AuditContext::person(&who, None);
+                let asked = services::tenders::ask(self.db, clock, &ctx, &who, id, question)
+                    .await
+                    .map_err(|e| describe(&e))?;
+                self.questions.insert(reference.clone(), asked.id);
+            }
+            Step::AnswerQuestion {
+                at,
+                by,
+                question,
+                answer,
+            } => {
+                self.clock.set(self.now + parse_offset(at)?);
+                let who = self.identity(by).await?;
+                let id = Self::known(&self.questions, "question", question)?;
+                let ctx = AuditContext::person(&who, None);
+                services::tenders::answer(self.db, clock, &ctx, &who, id, answer)
                     .await
                     .map_err(|e| describe(&e))?;
             }

@@ -128,6 +128,39 @@ impl NewEvent {
         self.payload = payload;
         self
     }
+
+    /// Only `org` and the reviewers may read the event until `until` ([`FOREVER`] for an event
+    /// that must never name its actor to others, such as a clarification question's).
+    pub fn confidential(mut self, org: i64, until: DateTime<Utc>) -> Self {
+        self.confidential_org_id = Some(org);
+        self.confidential_until = Some(until);
+        self
+    }
+}
+
+/// The end of time as the log writes it: an event confidential until then stays so. (Evaluated
+/// when compiling: a wrong date fails the build, never a request.)
+pub const FOREVER: DateTime<Utc> = match chrono::NaiveDate::from_ymd_opt(9999, 12, 31) {
+    Some(day) => match day.and_hms_opt(23, 59, 59) {
+        Some(at) => at.and_utc(),
+        None => panic!("23:59:59 is a time"),
+    },
+    None => panic!("9999-12-31 is a date"),
+};
+
+/// The top-level fields whose values differ, as `{"before": {...}, "after": {...}}`.
+pub fn changes(before: &serde_json::Value, after: &serde_json::Value) -> serde_json::Value {
+    let (mut b, mut a) = (serde_json::Map::new(), serde_json::Map::new());
+    if let (Some(before), Some(after)) = (before.as_object(), after.as_object()) {
+        for (key, new) in after {
+            let old = before.get(key).cloned().unwrap_or_default();
+            if &old != new {
+                b.insert(key.clone(), old);
+                a.insert(key.clone(), new.clone());
+            }
+        }
+    }
+    serde_json::json!({"before": b, "after": a})
 }
 
 /// An event as recorded.

@@ -68,6 +68,11 @@ typed_id!(
     UserId
 );
 
+typed_id!(
+    /// A project's named document (each upload a version of it).
+    DocumentId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,5 +20,6 @@ pub mod procedure;
 pub mod project;
 pub mod search;
 pub mod strict_json;
+pub mod tender;
 pub mod throttle;
 pub mod validation;

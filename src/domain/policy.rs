@@ -6,6 +6,7 @@ use crate::domain::access::{Identity, Role};
 use crate::domain::ids::OrgId;
 use crate::domain::organization::{OrganizationKind, OrganizationStatus};
 use crate::domain::project::{Action, Initiation, Stage, actor_role, next_stage};
+use crate::domain::tender::{TenderState, TenderStatus};
 
 /// The roles each kind of route admits at all (the routes' guards and the permission table
 /// take them from here); which record they may act on is decided by the functions below.
@@ -20,6 +21,15 @@ pub const PROJECT_STAFF: &[Role] = &[Role::Officer, Role::Approver];
 pub const PROJECT_AUTHORS: &[Role] = &[Role::Officer, Role::Bidder];
 /// Whoever takes a lifecycle action: authors submit, approvers decide.
 pub const PROJECT_ACTORS: &[Role] = &[Role::Officer, Role::Approver, Role::Bidder];
+/// Preparing a tender (creating and editing the draft): a municipality's officers.
+pub const TENDER_PREPARERS: &[Role] = &[Role::Officer];
+/// Publishing and cancelling a tender: a municipality's approvers.
+pub const TENDER_APPROVERS: &[Role] = &[Role::Approver];
+/// Amending a published tender and answering its questions: a municipality's officers and
+/// approvers.
+pub const TENDER_STAFF: &[Role] = &[Role::Officer, Role::Approver];
+/// Asking clarification questions: companies' bidders.
+pub const QUESTIONERS: &[Role] = &[Role::Bidder];
 
 /// The answer to "may this person do this to this record?", with how a refusal shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -212,6 +222,116 @@ pub fn offered_actions(who: &Identity, project: &ProjectFacts) -> Vec<Action> {
         .collect()
 }
 
+/// The facts of a tender that decide who may see or change it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TenderFacts {
+    pub municipality: OrgId,
+    pub state: TenderState,
+    /// The status at the time of asking (from the clock).
+    pub status: TenderStatus,
+}
+
+/// A published or cancelled tender is public; a draft only to its municipality and the
+/// reviewers. Lists take the same rule as [`DraftScope`] (a tender has no proponent).
+pub fn may_read_tender(who: Option<&Identity>, tender: &TenderFacts) -> bool {
+    tender.state != TenderState::Draft
+        || who.is_some_and(|w| w.organization_id == tender.municipality || w.has_role(Role::Reviewer))
+}
+
+/// The first gate of a change to a tender: it must exist for them (404) and they must be of its
+/// municipality with one of `roles` (403).
+fn staff_of(who: &Identity, tender: &TenderFacts, roles: &[Role]) -> Decision {
+    allowed_if(may_read_tender(Some(who), tender), Decision::Hidden).and(|| {
+        allowed_if(
+            who.organization_id == tender.municipality && who.has_any_role(roles),
+            Decision::Forbidden,
+        )
+    })
+}
+
+/// Preparing a tender for a project: its municipality's officers, once the project is approved.
+pub fn may_prepare_tender(who: &Identity, project: &ProjectFacts) -> Decision {
+    allowed_if(may_read_project(Some(who), project), Decision::Hidden)
+        .and(|| {
+            allowed_if(
+                who.organization_id == project.municipality && who.has_any_role(TENDER_PREPARERS),
+                Decision::Forbidden,
+            )
+        })
+        .and(|| {
+            allowed_if(
+                project.stage == Stage::Approved,
+                Decision::Closed("error-tender-needs-approval"),
+            )
+        })
+}
+
+/// Editing a tender's draft: its municipality's officers.
+pub fn may_edit_tender(who: &Identity, tender: &TenderFacts) -> Decision {
+    staff_of(who, tender, TENDER_PREPARERS).and(|| {
+        allowed_if(
+            tender.state == TenderState::Draft,
+            Decision::Closed("error-only-draft-tenders"),
+        )
+    })
+}
+
+/// Publishing a draft: its municipality's approvers.
+pub fn may_publish_tender(who: &Identity, tender: &TenderFacts) -> Decision {
+    staff_of(who, tender, TENDER_APPROVERS).and(|| {
+        allowed_if(
+            tender.state == TenderState::Draft,
+            Decision::Closed("error-only-draft-tenders"),
+        )
+    })
+}
+
+/// Amending a published tender: its municipality's staff, until the deadline.
+pub fn may_amend_tender(who: &Identity, tender: &TenderFacts) -> Decision {
+    staff_of(who, tender, TENDER_STAFF).and(|| {
+        allowed_if(
+            matches!(
+                tender.status,
+                TenderStatus::ActiveEnquiries | TenderStatus::ActiveTendering
+            ),
+            Decision::Closed("error-tender-not-open"),
+        )
+    })
+}
+
+/// Asking a question: any company's bidder, until the enquiry end.
+pub fn may_ask_question(who: &Identity, tender: &TenderFacts) -> Decision {
+    allowed_if(may_read_tender(Some(who), tender), Decision::Hidden)
+        .and(|| allowed_if(who.has_any_role(QUESTIONERS), Decision::Forbidden))
+        .and(|| {
+            allowed_if(
+                tender.status == TenderStatus::ActiveEnquiries,
+                Decision::Closed("error-enquiries-closed"),
+            )
+        })
+}
+
+/// Answering a question: the municipality's staff, while the tender is published.
+pub fn may_answer_question(who: &Identity, tender: &TenderFacts) -> Decision {
+    staff_of(who, tender, TENDER_STAFF).and(|| {
+        allowed_if(
+            tender.state == TenderState::Published,
+            Decision::Closed("error-tender-not-published"),
+        )
+    })
+}
+
+/// Cancelling a tender: its municipality's approvers, before award (a draft or a published
+/// tender; later issues add the evaluation's statuses).
+pub fn may_cancel_tender(who: &Identity, tender: &TenderFacts) -> Decision {
+    staff_of(who, tender, TENDER_APPROVERS).and(|| {
+        allowed_if(
+            tender.state != TenderState::Cancelled,
+            Decision::Closed("error-tender-cancelled"),
+        )
+    })
+}
+
 /// The kinds of organisation anyone may see (when active): the public bodies.
 pub const PUBLIC_KINDS: [OrganizationKind; 2] = [OrganizationKind::Municipality, OrganizationKind::Antimonopoly];
 
@@ -382,6 +502,65 @@ mod tests {
                 .collect::<Vec<_>>()
         );
         assert!(offered_actions(&bidder, &submitted).is_empty());
+    }
+
+    fn tender(state: TenderState, status: TenderStatus) -> TenderFacts {
+        TenderFacts {
+            municipality: OrgId(OSH),
+            state,
+            status,
+        }
+    }
+
+    #[test]
+    fn tenders_are_prepared_by_officers_published_by_approvers_and_asked_by_bidders() {
+        let officer = person(OSH, &[Role::Officer]);
+        let approver = person(OSH, &[Role::Approver]);
+        let bidder = person(COMPANY, &[Role::Bidder]);
+        let other = person(BISHKEK, &[Role::Officer]);
+        assert_eq!(
+            may_prepare_tender(&officer, &project(Stage::Approved, None)),
+            Decision::Allowed
+        );
+        assert_eq!(
+            may_prepare_tender(&officer, &project(Stage::Appraisal, None)),
+            Decision::Closed("error-tender-needs-approval")
+        );
+        assert_eq!(
+            may_prepare_tender(&approver, &project(Stage::Approved, None)),
+            Decision::Forbidden
+        );
+        let draft = tender(TenderState::Draft, TenderStatus::Draft);
+        assert_eq!(may_edit_tender(&officer, &draft), Decision::Allowed);
+        assert_eq!(may_edit_tender(&other, &draft), Decision::Hidden);
+        assert_eq!(may_publish_tender(&officer, &draft), Decision::Forbidden);
+        assert_eq!(may_publish_tender(&approver, &draft), Decision::Allowed);
+        assert!(!may_read_tender(None, &draft));
+        assert!(may_read_tender(Some(&person(1, &[Role::Reviewer])), &draft));
+        let open = tender(TenderState::Published, TenderStatus::ActiveEnquiries);
+        assert!(may_read_tender(None, &open));
+        assert_eq!(may_ask_question(&bidder, &open), Decision::Allowed);
+        assert_eq!(may_ask_question(&officer, &open), Decision::Forbidden);
+        let tendering = tender(TenderState::Published, TenderStatus::ActiveTendering);
+        assert_eq!(
+            may_ask_question(&bidder, &tendering),
+            Decision::Closed("error-enquiries-closed")
+        );
+        assert_eq!(may_amend_tender(&officer, &tendering), Decision::Allowed);
+        assert_eq!(may_amend_tender(&other, &tendering), Decision::Forbidden);
+        let closed = tender(TenderState::Published, TenderStatus::Closed);
+        assert_eq!(
+            may_amend_tender(&approver, &closed),
+            Decision::Closed("error-tender-not-open")
+        );
+        assert_eq!(may_answer_question(&approver, &closed), Decision::Allowed);
+        assert_eq!(may_cancel_tender(&approver, &closed), Decision::Allowed);
+        assert_eq!(may_cancel_tender(&officer, &closed), Decision::Forbidden);
+        let cancelled = tender(TenderState::Cancelled, TenderStatus::Cancelled);
+        assert_eq!(
+            may_cancel_tender(&approver, &cancelled),
+            Decision::Closed("error-tender-cancelled")
+        );
     }
 
     #[test]

@@ -6,7 +6,10 @@
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 
+use serde::{Deserialize, Serialize};
+
 use crate::domain::calendar::Holidays;
+use crate::domain::codes::codes;
 use crate::domain::validation::Violations;
 
 /// How a period counts its days.
@@ -40,32 +43,16 @@ impl Period {
     }
 }
 
-/// The procedures; only the open one-stage tender runs today.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProcedureCode {
-    /// Open tender in one stage.
-    Open,
-    /// Open tender in two stages (applications, then proposals from the shortlist): later.
-    TwoStage,
-    /// A private initiative put to competition (the challenge): later.
-    Challenge,
-}
-
-impl ProcedureCode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Open => "open",
-            Self::TwoStage => "two_stage",
-            Self::Challenge => "challenge",
-        }
+codes!(
+    /// The procedures: the open tender in one stage runs today; the two-stage tender
+    /// (applications, then proposals from the shortlist) and the challenge of a private
+    /// initiative come later.
+    ProcedureCode {
+        Open = "open",
+        TwoStage = "two_stage",
+        Challenge = "challenge",
     }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        [Self::Open, Self::TwoStage, Self::Challenge]
-            .into_iter()
-            .find(|c| c.as_str() == text)
-    }
-}
+);
 
 /// A procedure's rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,6 +93,14 @@ impl Procedure {
             min_bids: 1,
             quorum: 3,
             qualification_stage: false,
+        }
+    }
+
+    /// The rules of a procedure that runs today; `None` for those still to come.
+    pub fn of(code: ProcedureCode) -> Option<Self> {
+        match code {
+            ProcedureCode::Open => Some(Self::open()),
+            ProcedureCode::TwoStage | ProcedureCode::Challenge => None,
         }
     }
 }
@@ -186,8 +181,8 @@ pub struct Timeline {
 }
 
 /// The rules of `procedure` that publishing `timeline` at `now` would break, each under its
-/// field: `enquiry_end` (`in_past`, `enquiry_cutoff`), `deadline` (`tendering_too_short`,
-/// `tendering_too_long`), `opening` (`before_deadline`), `accelerator` (`demo_only`,
+/// field: `timeline.enquiry_end` (`in_past`, `enquiry_cutoff`), `timeline.deadline`
+/// (`tendering_too_short`, `tendering_too_long`), `timeline.opening` (`before_deadline`), `accelerator` (`demo_only`,
 /// `accelerator_range`).
 pub fn publication_violations(
     procedure: &Procedure,
@@ -203,28 +198,28 @@ pub fn publication_violations(
         v.add("accelerator", "demo_only");
     }
     if timeline.enquiry_end <= now {
-        v.add("enquiry_end", "in_past");
+        v.add("timeline.enquiry_end", "in_past");
     }
     if days
         .before(timeline.deadline, procedure.enquiry_cutoff)
         .is_none_or(|latest| timeline.enquiry_end > latest)
     {
-        v.add("enquiry_end", "enquiry_cutoff");
+        v.add("timeline.enquiry_end", "enquiry_cutoff");
     }
     if days
         .after(now, procedure.tendering_min)
         .is_none_or(|earliest| timeline.deadline < earliest)
     {
-        v.add("deadline", "tendering_too_short");
+        v.add("timeline.deadline", "tendering_too_short");
     }
     if days
         .after(now, procedure.tendering_max)
         .is_some_and(|latest| timeline.deadline > latest)
     {
-        v.add("deadline", "tendering_too_long");
+        v.add("timeline.deadline", "tendering_too_long");
     }
     if timeline.opening < timeline.deadline {
-        v.add("opening", "before_deadline");
+        v.add("timeline.opening", "before_deadline");
     }
     v
 }
@@ -338,9 +333,9 @@ mod tests {
         assert_eq!(
             broken(&v),
             [
-                ("deadline".to_string(), "tendering_too_short".to_string()),
-                ("enquiry_end".to_string(), "enquiry_cutoff".to_string()),
-                ("opening".to_string(), "before_deadline".to_string()),
+                ("timeline.deadline".to_string(), "tendering_too_short".to_string()),
+                ("timeline.enquiry_end".to_string(), "enquiry_cutoff".to_string()),
+                ("timeline.opening".to_string(), "before_deadline".to_string()),
             ]
         );
         // Exactly 30 calendar days is enough; 60 days and a second is too long.
@@ -355,7 +350,7 @@ mod tests {
                 &count(&h, 1),
                 false
             )),
-            [("deadline".to_string(), "tendering_too_long".to_string())]
+            [("timeline.deadline".to_string(), "tendering_too_long".to_string())]
         );
         let past = timeline("2026-12-03T03:00:00Z", "2027-01-11T06:00:00Z", "2027-01-11T08:00:00Z");
         assert_eq!(
@@ -366,7 +361,7 @@ mod tests {
                 &count(&h, 1),
                 false
             )),
-            [("enquiry_end".to_string(), "in_past".to_string())]
+            [("timeline.enquiry_end".to_string(), "in_past".to_string())]
         );
     }
 

@@ -386,33 +386,13 @@ pub fn decide(
     Ok(next)
 }
 
-/// The fields after an RFC 7396 merge patch (`null` removes, objects merge, anything else
-/// replaces), read strictly: a patch that is not an object, or names a field that is not one of
-/// the editable fields (`stage`, `registry_number`...), is refused, naming it.
+/// The fields after an RFC 7396 merge patch, read strictly (a field that is not one of the
+/// editable fields, such as `stage` or `registry_number`, is refused, naming it).
 pub fn merge_patch(
     fields: &ProjectFields,
     patch: &serde_json::Value,
 ) -> Result<ProjectFields, crate::domain::strict_json::StrictError> {
-    if !patch.is_object() {
-        return crate::domain::strict_json::from_value::<ProjectFields>(patch.clone());
-    }
-    fn merge(target: &mut serde_json::Value, patch: &serde_json::Value) {
-        match (target, patch) {
-            (serde_json::Value::Object(t), serde_json::Value::Object(p)) => {
-                for (key, value) in p {
-                    if value.is_null() {
-                        t.remove(key);
-                    } else {
-                        merge(t.entry(key.clone()).or_insert(serde_json::Value::Null), value);
-                    }
-                }
-            }
-            (target, patch) => *target = patch.clone(),
-        }
-    }
-    let mut merged = serde_json::to_value(fields).map_err(serde::de::Error::custom)?;
-    merge(&mut merged, patch);
-    crate::domain::strict_json::from_value(merged)
+    crate::domain::strict_json::merge_patch(fields, patch)
 }
 
 /// The registry number: `OSH-PPP-2026-001` (municipality code, year, sequence within the year).

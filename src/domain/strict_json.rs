@@ -133,6 +133,32 @@ pub fn from_value<T: de::DeserializeOwned>(value: Value) -> Result<T, StrictErro
     T::deserialize(Strict(value))
 }
 
+/// `record` after an RFC 7396 merge patch (`null` removes, objects merge, anything else
+/// replaces), read back strictly: a patch that is not an object replaces the whole record, and
+/// one that names a field the record does not have is refused, naming it.
+pub fn merge_patch<T: serde::Serialize + de::DeserializeOwned>(record: &T, patch: &Value) -> Result<T, StrictError> {
+    if !patch.is_object() {
+        return from_value::<T>(patch.clone());
+    }
+    fn merge(target: &mut Value, patch: &Value) {
+        match (target, patch) {
+            (Value::Object(t), Value::Object(p)) => {
+                for (key, value) in p {
+                    if value.is_null() {
+                        t.remove(key);
+                    } else {
+                        merge(t.entry(key.clone()).or_insert(Value::Null), value);
+                    }
+                }
+            }
+            (target, patch) => *target = patch.clone(),
+        }
+    }
+    let mut merged = serde_json::to_value(record).map_err(de::Error::custom)?;
+    merge(&mut merged, patch);
+    from_value(merged)
+}
+
 fn check_text(text: &str) -> Result<(), StrictError> {
     if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
         Err(StrictError {

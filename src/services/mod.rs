@@ -9,6 +9,7 @@ pub mod financial_models;
 pub mod holidays;
 pub mod organizations;
 pub mod projects;
+pub mod tenders;
 
 use crate::domain::policy::Decision;
 use crate::domain::validation::Violations;

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::clock::Clock;
 use crate::domain::access::Identity;
-use crate::domain::audit::{AuditContext, NewEvent};
+use crate::domain::audit::{AuditContext, NewEvent, changes};
 use crate::domain::ids::OrgId;
 use crate::domain::organization::{Organization, OrganizationKind, OrganizationStatus};
 use crate::domain::policy;
@@ -43,21 +43,6 @@ pub async fn create(
         uow.record(event("project.created", &created).payload(payload));
         created
     })
-}
-
-/// The top-level fields whose values differ, as `{"before": {...}, "after": {...}}`.
-fn changes(before: &serde_json::Value, after: &serde_json::Value) -> serde_json::Value {
-    let (mut b, mut a) = (serde_json::Map::new(), serde_json::Map::new());
-    if let (Some(before), Some(after)) = (before.as_object(), after.as_object()) {
-        for (key, new) in after {
-            let old = before.get(key).cloned().unwrap_or_default();
-            if &old != new {
-                b.insert(key.clone(), old);
-                a.insert(key.clone(), new.clone());
-            }
-        }
-    }
-    json!({"before": b, "after": a})
 }
 
 /// The initiation is fixed by the route that created the project (a private initiative has a
@@ -283,8 +268,22 @@ async fn apply(
     if let Some(appraisal) = &from_model {
         projects::set_appraisal(uow.tx(), project.id, appraisal, now).await?;
     }
+    if action == Action::Cancel {
+        // Its tender in preparation or running goes with it, in this same transaction.
+        crate::services::tenders::cancel_with_project(uow, project.id, comment).await?;
+    }
     let actor = (Some(who.user_id.0), who.full_name.as_str());
-    projects::add_transition(uow.tx(), project.id, actor, action, project.stage, next, comment, now).await?;
+    projects::add_transition(
+        uow.tx(),
+        project.id,
+        actor,
+        action.as_str(),
+        project.stage,
+        next,
+        comment,
+        now,
+    )
+    .await?;
     let mut payload = json!({
         "before": {"stage": project.stage.as_str()},
         "after": {"stage": next.as_str(), "registry_number": registry_number.or(project.registry_number.clone())},

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::document::{DocumentKind, DocumentVisibility, FileType};
-use crate::storage::{Db, StoreError, Tx};
+use crate::storage::{Db, Reader, StoreError, Tx};
 
 /// One version of a document, with what it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
@@ -129,4 +129,21 @@ pub async fn of_project(db: &Db, project_id: i64) -> Result<Vec<DocumentVersion>
     let rows: Vec<VersionRow> =
         on_pool!(db, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(project_id).fetch_all(pool).await?);
     rows.into_iter().map(DocumentVersion::try_from).collect()
+}
+
+/// Who may see the project's document `id`; `None` when the project has no such document.
+pub async fn visibility<'r>(
+    reader: impl Into<Reader<'r>>,
+    project_id: i64,
+    id: i64,
+) -> Result<Option<DocumentVisibility>, StoreError> {
+    let sql = "SELECT visibility FROM documents WHERE id = $1 AND project_id = $2";
+    let found: Option<String> = on_reader!(reader.into(), conn => {
+        sqlx::query_scalar(sql).bind(id).bind(project_id).fetch_optional(conn).await?
+    });
+    found
+        .map(|v| {
+            DocumentVisibility::parse(&v).ok_or_else(|| StoreError::Database(format!("document {id}: bad visibility")))
+        })
+        .transpose()
 }

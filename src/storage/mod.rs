@@ -65,6 +65,7 @@ pub mod holidays;
 pub mod organizations;
 pub mod projects;
 pub mod sessions;
+pub mod tenders;
 pub mod types;
 pub mod unit_of_work;
 pub mod users;

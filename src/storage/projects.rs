@@ -10,8 +10,7 @@ use crate::domain::localized::LocalizedText;
 use crate::domain::money::{Currency, Money};
 use crate::domain::policy::ProjectFacts;
 use crate::domain::project::{
-    Action, Appraisal, Initiation, PaymentMechanism, PppModel, ProjectFields, ProponentAdvantage, RiskAllocation,
-    Sector, Stage,
+    Appraisal, Initiation, PaymentMechanism, PppModel, ProjectFields, ProponentAdvantage, RiskAllocation, Sector, Stage,
 };
 use crate::domain::search::{normalize, prefix_ranges, words};
 use crate::storage::types::{DbAmount, DbDecimal};
@@ -303,7 +302,7 @@ pub async fn add_transition(
     tx: &mut Tx,
     id: i64,
     actor: (Option<i64>, &str),
-    action: Action,
+    action: &str,
     from: Stage,
     to: Stage,
     comment: &str,
@@ -312,7 +311,7 @@ pub async fn add_transition(
     let sql = "INSERT INTO project_transitions (project_id, at, actor_id, actor_name, action, from_stage, to_stage, comment) \
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
     on_tx!(tx, conn => {
-        sqlx::query(sql).bind(id).bind(now).bind(actor.0).bind(actor.1).bind(action.as_str())
+        sqlx::query(sql).bind(id).bind(now).bind(actor.0).bind(actor.1).bind(action)
             .bind(from.as_str()).bind(to.as_str()).bind(comment.trim())
             .execute(&mut *conn).await?.rows_affected()
     });

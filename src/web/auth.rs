@@ -257,6 +257,34 @@ impl Policy for ProjectStaff {
     const ROLES: &'static [Role] = policy::PROJECT_STAFF;
 }
 
+/// Who prepares tenders: a municipality's officers.
+pub struct TenderPreparers;
+
+impl Policy for TenderPreparers {
+    const ROLES: &'static [Role] = policy::TENDER_PREPARERS;
+}
+
+/// Who publishes and cancels tenders: a municipality's approvers.
+pub struct TenderApprovers;
+
+impl Policy for TenderApprovers {
+    const ROLES: &'static [Role] = policy::TENDER_APPROVERS;
+}
+
+/// Who amends tenders and answers their questions: a municipality's officers and approvers.
+pub struct TenderStaff;
+
+impl Policy for TenderStaff {
+    const ROLES: &'static [Role] = policy::TENDER_STAFF;
+}
+
+/// Who asks clarification questions: companies' bidders.
+pub struct Questioners;
+
+impl Policy for Questioners {
+    const ROLES: &'static [Role] = policy::QUESTIONERS;
+}
+
 fn csrf_cookie(value: String, secure: bool) -> Cookie<'static> {
     Cookie::build((CSRF_COOKIE, value))
         .path("/")

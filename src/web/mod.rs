@@ -34,6 +34,7 @@ mod projects;
 mod publisher;
 mod query_once;
 mod registration;
+mod tenders;
 pub mod views;
 
 use rocket::{Build, Rocket};
@@ -118,6 +119,17 @@ pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
                 finance_pages::periods_csv,
                 finance_pages::periods_xlsx,
                 documents::upload_page,
+                tenders::pages::list_page,
+                tenders::pages::page,
+                tenders::pages::new_form,
+                tenders::pages::create_form,
+                tenders::pages::edit_form,
+                tenders::pages::edit,
+                tenders::pages::publish,
+                tenders::pages::amend,
+                tenders::pages::cancel,
+                tenders::pages::ask,
+                tenders::pages::answer,
             ],
         )
         .mount(
@@ -165,6 +177,16 @@ pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
                 projects::api::patch,
                 projects::api::appraisal,
                 projects::api::transition,
+                tenders::api::list,
+                tenders::api::create,
+                tenders::api::show,
+                tenders::api::patch,
+                tenders::api::publish,
+                tenders::api::amend,
+                tenders::api::cancel,
+                tenders::api::questions,
+                tenders::api::ask,
+                tenders::api::answer,
             ],
         )
         .register("/", rocket::catchers![catchers::html])

@@ -54,6 +54,16 @@ use crate::web::api_error::{ErrorBody, ErrorDetail};
         crate::web::projects::api::patch,
         crate::web::projects::api::appraisal,
         crate::web::projects::api::transition,
+        crate::web::tenders::api::list,
+        crate::web::tenders::api::create,
+        crate::web::tenders::api::show,
+        crate::web::tenders::api::patch,
+        crate::web::tenders::api::publish,
+        crate::web::tenders::api::amend,
+        crate::web::tenders::api::cancel,
+        crate::web::tenders::api::questions,
+        crate::web::tenders::api::ask,
+        crate::web::tenders::api::answer,
         crate::web::finance::cashflows,
         crate::web::finance::evaluate,
         crate::web::finance::sensitivity,
@@ -61,7 +71,7 @@ use crate::web::api_error::{ErrorBody, ErrorDetail};
         crate::web::finance::save_case,
     ),
     // Types only parameters name (the derive collects those of bodies and replies itself).
-    components(schemas(ErrorBody, ErrorDetail, crate::storage::projects::ProjectSort)),
+    components(schemas(ErrorBody, ErrorDetail, crate::storage::projects::ProjectSort, crate::domain::tender::TenderStatus)),
     modifiers(&BearerAuth, &StandardRefusals),
     tags(
         (name = "system", description = "Health and description of the service"),
@@ -70,6 +80,7 @@ use crate::web::api_error::{ErrorBody, ErrorDetail};
         (name = "admin", description = "Organisations and accounts, for platform administrators"),
         (name = "calendar", description = "The public holidays that working-day periods skip"),
         (name = "projects", description = "The PPP project registry and its lifecycle"),
+        (name = "tenders", description = "Tender notices: preparation, publication, amendments, clarifications, cancellation"),
         (name = "audit", description = "The tamper-evident audit log: events, export, verification, checkpoints"),
     )
 )]

@@ -79,9 +79,10 @@ impl<'r> FromRequest<'r> for PageContext {
 
 /// Pages in the main navigation: path, message id, and the roles that see it (none: everyone).
 /// The header's links; each shows to whoever the permission table lets open it.
-const NAVIGATION: [(&str, &str); 9] = [
+const NAVIGATION: [(&str, &str); 10] = [
     ("/", "nav-home"),
     ("/projects", "nav-projects"),
+    ("/tenders", "nav-tenders"),
     ("/dashboard", "nav-dashboard"),
     ("/inbox", "nav-inbox"),
     ("/organizations", "nav-organizations"),

@@ -35,6 +35,10 @@ const AUDIT_READERS: Access = Access::AnyOf(policy::AUDIT_READERS);
 const AUDITORS: Access = Access::AnyOf(policy::AUDITORS);
 const AUDIT_SCOPE: &str = "officers and approvers see their municipality's events; sealed-bid events only to the bidder and reviewers until opening";
 const CSRF: &str = "form needs its CSRF token (403 without)";
+const TENDER_PREPARERS: Access = Access::AnyOf(policy::TENDER_PREPARERS);
+const TENDER_APPROVERS: Access = Access::AnyOf(policy::TENDER_APPROVERS);
+const TENDER_STAFF: Access = Access::AnyOf(policy::TENDER_STAFF);
+const QUESTIONERS: Access = Access::AnyOf(policy::QUESTIONERS);
 
 pub const ROUTES: &[RouteRule] = &[
     rule("GET", "/", Access::Public, ""),
@@ -73,6 +77,37 @@ pub const ROUTES: &[RouteRule] = &[
         "drafts only to their municipality and reviewers",
     ),
     rule("GET", "/projects/new", OFFICERS, ""),
+    rule(
+        "GET",
+        "/tenders",
+        Access::Public,
+        "drafts only to their municipality and reviewers",
+    ),
+    rule(
+        "GET",
+        "/tenders/<id>",
+        Access::Public,
+        "a draft is 404 outside its municipality and the reviewers; never names an asker",
+    ),
+    rule(
+        "GET",
+        "/projects/<id>/tenders/new",
+        TENDER_PREPARERS,
+        "of the project's municipality, once approved",
+    ),
+    rule("POST", "/projects/<id>/tenders", TENDER_PREPARERS, CSRF),
+    rule(
+        "GET",
+        "/tenders/<id>/edit",
+        TENDER_PREPARERS,
+        "of its municipality; drafts only",
+    ),
+    rule("POST", "/tenders/<id>/edit", TENDER_PREPARERS, CSRF),
+    rule("POST", "/tenders/<id>/publish", TENDER_APPROVERS, CSRF),
+    rule("POST", "/tenders/<id>/amend", TENDER_STAFF, CSRF),
+    rule("POST", "/tenders/<id>/cancel", TENDER_APPROVERS, CSRF),
+    rule("POST", "/tenders/<id>/questions", QUESTIONERS, CSRF),
+    rule("POST", "/questions/<id>/answer", TENDER_STAFF, CSRF),
     rule("POST", "/projects", OFFICERS, CSRF),
     rule(
         "GET",
@@ -287,6 +322,66 @@ pub const ROUTES: &[RouteRule] = &[
         "/api/v1/projects/<id>/transitions",
         PROJECT_ACTORS,
         "`submit`: the author; the rest: the municipality's approver (403 otherwise)",
+    ),
+    rule(
+        "GET",
+        "/api/v1/tenders",
+        Access::Public,
+        "drafts only to their municipality and reviewers",
+    ),
+    rule(
+        "POST",
+        "/api/v1/projects/<id>/tenders",
+        TENDER_PREPARERS,
+        "of the project's municipality (403 otherwise), once approved and without a live tender (409)",
+    ),
+    rule(
+        "GET",
+        "/api/v1/tenders/<id>",
+        Access::Public,
+        "a draft is 404 outside its municipality and the reviewers",
+    ),
+    rule(
+        "PATCH",
+        "/api/v1/tenders/<id>",
+        TENDER_PREPARERS,
+        "of its municipality; drafts only (409)",
+    ),
+    rule(
+        "POST",
+        "/api/v1/tenders/<id>/publish",
+        TENDER_APPROVERS,
+        "of its municipality; each broken rule of the procedure named (422)",
+    ),
+    rule(
+        "POST",
+        "/api/v1/tenders/<id>/amendments",
+        TENDER_STAFF,
+        "of its municipality, before the deadline (409 after)",
+    ),
+    rule(
+        "POST",
+        "/api/v1/tenders/<id>/cancel",
+        TENDER_APPROVERS,
+        "of its municipality, before award",
+    ),
+    rule(
+        "GET",
+        "/api/v1/tenders/<id>/questions",
+        Access::Public,
+        "never names the asker",
+    ),
+    rule(
+        "POST",
+        "/api/v1/tenders/<id>/questions",
+        QUESTIONERS,
+        "until the enquiry end (409 after); the asker is never shown to others",
+    ),
+    rule(
+        "POST",
+        "/api/v1/questions/<id>/answer",
+        TENDER_STAFF,
+        "of the tender's municipality, once (409 again)",
     ),
     rule("GET", "/api/v1/audit/events", AUDIT_READERS, AUDIT_SCOPE),
     rule(

@@ -285,7 +285,7 @@ async fn administrators_create_accounts_whose_roles_fit_the_organisation() {
         Value::Null,
     )
     .await;
-    assert_eq!(rest["items"].as_array().unwrap().len(), 9, "14 accounts in all");
+    assert_eq!(rest["items"].as_array().unwrap().len(), 14, "19 accounts in all");
     assert_eq!(rest["next"], Value::Null);
 }
 

@@ -106,7 +106,7 @@ fn migrate_and_load_fixtures_work_on_a_fresh_sqlite_file() {
     let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
     let output = run(&dir, &["migrate"], &[]);
     assert!(output.status.success(), "{}", stderr(&output));
-    assert_eq!(String::from_utf8_lossy(&output.stdout), "schema version 15 on sqlite\n");
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "schema version 16 on sqlite\n");
     assert!(
         dir.join("ppp-registry.sqlite3").exists(),
         "the default database file is created"
@@ -116,7 +116,7 @@ fn migrate_and_load_fixtures_work_on_a_fresh_sqlite_file() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(
         String::from_utf8_lossy(&output.stdout),
-        "fixtures: replayed 7 steps from 4 files; skipped 51 demo-only steps (demo mode is off)\n"
+        "fixtures: replayed 8 steps from 5 files; skipped 62 demo-only steps (demo mode is off)\n"
     );
     let output = run(&dir, &["load-fixtures", fixtures], &[]);
     assert_eq!(
@@ -219,7 +219,7 @@ async fn audit_verify_exits_0_when_intact_1_when_tampered_and_2_on_error() {
     assert!(run(&dir, &["load-fixtures", fixtures], &[]).status.success());
     let output = run(&dir, &["audit", "verify"], &[]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert!(String::from_utf8_lossy(&output.stdout).starts_with("audit log intact: 7 events, head "));
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("audit log intact: 8 events, head "));
     // A release build's configuration without any secret key: verification needs none.
     let output = run(&dir, &["audit", "verify"], &[("ROCKET_PROFILE", "release")]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));

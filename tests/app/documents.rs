@@ -8,7 +8,7 @@ use crate::support::{TestApp, spawn_with_fixtures};
 
 const BOUNDARY: &str = "----ppp-test-boundary";
 
-fn multipart(meta: &Value, filename: &str, content: &[u8]) -> Vec<u8> {
+pub(crate) fn multipart(meta: &Value, filename: &str, content: &[u8]) -> Vec<u8> {
     let mut body = Vec::new();
     body.extend(format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"meta\"\r\n\r\n{meta}\r\n").as_bytes());
     body.extend(
@@ -23,7 +23,7 @@ fn multipart(meta: &Value, filename: &str, content: &[u8]) -> Vec<u8> {
     body
 }
 
-async fn upload(
+pub(crate) async fn upload(
     app: &TestApp,
     token: &str,
     project: &str,
@@ -54,7 +54,7 @@ fn files_in(dir: &std::path::Path) -> usize {
         .sum()
 }
 
-const PDF: &[u8] = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n";
+pub(crate) const PDF: &[u8] = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n";
 
 #[rocket::async_test]
 async fn a_document_uploaded_twice_is_stored_once_and_versioned() {

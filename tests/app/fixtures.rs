@@ -17,9 +17,9 @@ async fn fixtures_replay_through_the_app_with_times_relative_to_loading() {
     assert_eq!(
         outcome,
         LoadOutcome::Loaded {
-            files: 4,
-            steps: 7,
-            skipped: 51
+            files: 5,
+            steps: 8,
+            skipped: 62
         }
     );
     // Outside demo mode no account with a known password exists.
@@ -46,15 +46,15 @@ async fn fixtures_load_only_into_an_empty_database() {
     assert_eq!(
         first,
         LoadOutcome::Loaded {
-            files: 4,
-            steps: 58,
+            files: 5,
+            steps: 70,
             skipped: 0
         }
     );
     let again = load_dir(&app.db, &demo_fixtures(), test_start(), true).await.unwrap();
     assert_eq!(again, LoadOutcome::SkippedNotEmpty);
-    assert_eq!(organizations::count_all(&app.db).await.unwrap(), 7);
-    assert_eq!(users::list(&app.db, None, None, 50).await.unwrap().len(), 13);
+    assert_eq!(organizations::count_all(&app.db).await.unwrap(), 8);
+    assert_eq!(users::list(&app.db, None, None, 50).await.unwrap().len(), 18);
 }
 
 #[rocket::async_test]

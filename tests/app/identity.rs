@@ -129,7 +129,7 @@ async fn tokens_and_passwords_are_stored_only_as_hashes() {
             sqlx::query_scalar("SELECT token_hash FROM api_tokens").fetch_all(pool).await.unwrap(),
         )
     });
-    assert_eq!(hashes.len(), 13);
+    assert_eq!(hashes.len(), 18);
     assert!(
         hashes
             .iter()

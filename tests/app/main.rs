@@ -21,6 +21,7 @@ mod sessions;
 mod storage;
 mod strict_input;
 mod support;
+mod tenders;
 mod throttle;
 mod transparency;
 mod witness;

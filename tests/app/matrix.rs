@@ -148,6 +148,12 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
     .await
     .unwrap();
 
+    // Osh's e-ticketing tender, published in the fixtures, and its question.
+    let (_, open) = app.get_json("/api/v1/tenders?status=active_enquiries").await;
+    let tender = open["items"][0]["id"].as_str().unwrap().to_string();
+    let (_, questions) = app.get_json(&format!("/api/v1/tenders/{tender}/questions")).await;
+    let question = questions["items"][0]["id"].as_str().unwrap().to_string();
+
     let callers = callers(&app).await;
     let mut failures = Vec::new();
     let mut outcomes = Vec::new();
@@ -158,8 +164,12 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
         } else if path.starts_with("/api/v1/documents/") {
             document.id.clone()
         } else if path.contains("/projects/") {
-            // Osh's e-ticketing project, approved (public) in the fixtures.
+            // Osh's e-ticketing project, in tender (public) in the fixtures.
             "2".to_string()
+        } else if path.contains("/tenders/") {
+            tender.clone()
+        } else if path.contains("/questions/") {
+            question.clone()
         } else {
             osh.to_string()
         };

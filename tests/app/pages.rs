@@ -31,7 +31,7 @@ async fn the_home_page_speaks_russian_kyrgyz_and_english_with_live_counts() {
         assert!(html.contains(&format!("<h1>{title}</h1>")), "{lang}: {html}");
         assert!(html.contains(count_label), "{lang}");
         assert!(html.contains(r#"<dd data-count="municipalities">2</dd>"#), "{lang}");
-        assert!(html.contains(r#"<dd data-count="companies">3</dd>"#), "{lang}");
+        assert!(html.contains(r#"<dd data-count="companies">4</dd>"#), "{lang}");
         assert!(html.contains(r#"<link rel="stylesheet" href="/static/app.css">"#));
     }
 }

@@ -161,15 +161,7 @@ async fn a_project_goes_from_draft_to_approved_with_a_return_on_the_way() {
         .iter()
         .map(|p| p["registry_number"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        numbers,
-        vec![
-            "BISH-PPP-2026-001",
-            "OSH-PPP-2026-001",
-            "OSH-PPP-2026-004",
-            "OSH-PPP-2026-005"
-        ]
-    );
+    assert_eq!(numbers, vec!["OSH-PPP-2026-004", "OSH-PPP-2026-005"]);
 
     // Every step is in the audit log.
     let reviewer = app.token("reviewer@demo.kg").await;
@@ -545,7 +537,7 @@ async fn the_dashboard_sums_projects_by_stage() {
         public,
         json!({"stages": [
             {"stage": "submitted", "projects": 2, "capital_cost": {"amount": "474000000.00", "currency": "KGS"}},
-            {"stage": "approved", "projects": 1, "capital_cost": {"amount": "185000000.00", "currency": "KGS"}},
+            {"stage": "in_tender", "projects": 1, "capital_cost": {"amount": "185000000.00", "currency": "KGS"}},
         ]})
     );
     let officer = app.token("officer.osh@demo.kg").await;
@@ -570,7 +562,7 @@ async fn the_dashboard_sums_projects_by_stage() {
     assert!(html.contains(r#"role="img""#));
     assert_eq!(html.matches("<rect ").count(), 2);
     assert!(
-        html.contains("<title>Approved: KGS\u{a0}185,000,000.00</title>"),
+        html.contains("<title>In tender: KGS\u{a0}185,000,000.00</title>"),
         "{html}"
     );
 }

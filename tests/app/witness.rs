@@ -178,12 +178,12 @@ async fn rewritten_history_is_caught(what: &str, tamper: impl AsyncFnOnce(&Db)) 
         String::from_utf8_lossy(&first.stderr)
     );
     assert!(
-        stdout(&first).starts_with("first checkpoint kept: size 7, root "),
+        stdout(&first).starts_with("first checkpoint kept: size 8, root "),
         "{}",
         stdout(&first)
     );
     let kept = std::fs::read_to_string(state.join("checkpoint")).unwrap();
-    assert_eq!(log_key().public().open(&kept).unwrap().head.size, 7);
+    assert_eq!(log_key().public().open(&kept).unwrap().head.size, 8);
     drop(server);
 
     let db = Db::connect(&database_url(&dir)).await.unwrap();
@@ -198,7 +198,7 @@ async fn rewritten_history_is_caught(what: &str, tamper: impl AsyncFnOnce(&Db)) 
     let text = stdout(&caught);
     let kept_root = to_hex(&log_key().public().open(&kept).unwrap().head.root);
     assert!(
-        text.starts_with("HISTORY REWRITTEN: the kept checkpoint (size 7, root "),
+        text.starts_with("HISTORY REWRITTEN: the kept checkpoint (size 8, root "),
         "{what}: {text}"
     );
     assert!(text.contains(&kept_root), "{what}: the kept head is named: {text}");
@@ -266,7 +266,7 @@ async fn the_witness_follows_growth_and_refuses_another_key() {
     assert_eq!(witness(&server, &state).status.code(), Some(0));
     assert_eq!(
         stdout(&witness(&server, &state)),
-        "consistent: the log still has 7 events\n"
+        "consistent: the log still has 8 events\n"
     );
     // A failed sign-in is an event; the next checkpoint (each second here) covers it.
     let _ = ureq::post(&format!("{}/api/v1/auth/token", server.url))
@@ -276,14 +276,14 @@ async fn the_witness_follows_growth_and_refuses_another_key() {
     let grown = loop {
         let output = witness(&server, &state);
         assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
-        if stdout(&output) != "consistent: the log still has 7 events\n" {
+        if stdout(&output) != "consistent: the log still has 8 events\n" {
             break stdout(&output);
         }
         assert!(started.elapsed() < Duration::from_secs(20), "no new checkpoint");
         std::thread::sleep(Duration::from_millis(300));
     };
     assert!(
-        grown.starts_with("consistent: the log grew from 7 to 8 events, root "),
+        grown.starts_with("consistent: the log grew from 8 to 9 events, root "),
         "{grown}"
     );
 

@@ -141,8 +141,24 @@ pub async fn page(
     id: &str,
     flash: Option<FlashMessage<'_>>,
     db: &State<Db>,
+    app: &State<AppState>,
 ) -> Result<Template, PageError> {
     let project = service::read(db, ctx.user.as_ref(), project_id(id)?).await?;
+    let now = app.clock.now();
+    let tender_filter = crate::storage::tenders::TenderFilter {
+        project: Some(project.id),
+        ..Default::default()
+    };
+    let tenders: Vec<Value> =
+        crate::storage::tenders::list(db, &tender_filter, draft_scope(ctx.user.as_ref()), now, None, 50)
+            .await?
+            .iter()
+            .map(|t| {
+                let status = t.status(now);
+                json!({"id": t.id.to_string(), "title": t.terms.title.get(ctx.lang), "status": status.as_str(),
+                   "status_label": ctx.lang.text(&format!("tender-status-{}", status.as_str().replace('_', "-")))})
+            })
+            .collect();
     let timeline = projects::timeline(db, project.id).await?;
     let documents = crate::services::documents::list(db, ctx.user.as_ref(), project.id).await?;
     // The approval form names the model version the approver sees here.
@@ -154,6 +170,17 @@ pub async fn page(
         .user
         .as_ref()
         .is_some_and(|w| policy::may_upload_document(w, &facts).is_allowed());
+    // Offered while the project has no tender in preparation or running.
+    let can_prepare_tender = ctx
+        .user
+        .as_ref()
+        .is_some_and(|w| policy::may_prepare_tender(w, &facts).is_allowed())
+        && !tenders.iter().any(|t| {
+            matches!(
+                t["status"].as_str(),
+                Some("draft") | Some("active_enquiries") | Some("active_tendering") | Some("closed")
+            )
+        });
     let lang = ctx.lang;
     let actions: Vec<Value> = match &ctx.user {
         Some(who) => policy::offered_actions(who, &facts)
@@ -199,6 +226,8 @@ pub async fn page(
             "flash": flash,
             "documents": documents,
             "can_upload": can_upload,
+            "tenders": tenders,
+            "can_prepare_tender": can_prepare_tender,
             "document_kinds": options(crate::domain::document::DocumentKind::ALL, crate::domain::document::DocumentKind::as_str, "document-kind", &ctx),
             "history": policy::audit_scope(ctx.user.as_ref()).is_some(),
         }),

@@ -1,0 +1,416 @@
+//! Tenders: preparing the draft, publishing it (the project goes `in_tender`), amending it,
+//! clarification questions and answers, and cancellation (the project returns to `approved`).
+//! Each change is one unit of work that locks the project before the tender, asks the policy,
+//! writes, and records its events; the holidays the periods count are read before it begins.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use crate::clock::Clock;
+use crate::domain::access::Identity;
+use crate::domain::audit::{AuditContext, FOREVER, NewEvent, changes};
+use crate::domain::calendar::Holidays;
+use crate::domain::document::DocumentVisibility;
+use crate::domain::ids::DocumentId;
+use crate::domain::policy;
+use crate::domain::procedure::{DayCount, Procedure, after_amendment};
+use crate::domain::project::Stage;
+use crate::domain::strict_json::merge_patch;
+use crate::domain::tender::{
+    CancellationReason, DEADLINE_ZONE, TenderState, TenderTerms, amended_timeline_violations, check_message,
+};
+use crate::domain::validation::Violations;
+use crate::services::unit_of_work;
+use crate::services::{ServiceError, permit};
+use crate::storage::tenders::{self, Cancellation, Question, Tender, TenderVersion};
+use crate::storage::unit_of_work::UnitOfWork;
+use crate::storage::{Db, documents, holidays, projects};
+
+fn event(action: &'static str, tender: &Tender) -> NewEvent {
+    NewEvent::new(action, "tender", tender.id).organization(tender.municipality_id.0)
+}
+
+fn terms_json(terms: &TenderTerms) -> Value {
+    serde_json::to_value(terms).unwrap_or_default()
+}
+
+/// How the tender's periods count days: in Asia/Bishkek, skipping `holidays`, divided by its
+/// accelerator.
+fn day_count<'h>(holidays: &'h Holidays, terms: &TenderTerms) -> DayCount<'h> {
+    DayCount {
+        zone: DEADLINE_ZONE,
+        holidays,
+        accelerator: terms.accelerator,
+    }
+}
+
+/// A tender if `who` may read it; otherwise it does not exist for them.
+pub async fn read(db: &Db, who: Option<&Identity>, id: i64, now: DateTime<Utc>) -> Result<Tender, ServiceError> {
+    let tender = tenders::find(db, id).await?;
+    if policy::may_read_tender(who, &tender.facts(now)) {
+        Ok(tender)
+    } else {
+        Err(ServiceError::NotFound("tender"))
+    }
+}
+
+/// The tender documentation must be the project's own public documents: each one named that
+/// is not is reported under `documents.<i>`.
+async fn check_documents(uow: &mut UnitOfWork<'_>, project_id: i64, terms: &TenderTerms) -> Result<(), ServiceError> {
+    let mut v = Violations::new();
+    for (i, id) in terms.documents.iter().enumerate() {
+        match documents::visibility(&mut *uow, project_id, id.0).await? {
+            None => v.add(format!("documents.{i}"), "document_unknown"),
+            Some(DocumentVisibility::Internal) => v.add(format!("documents.{i}"), "document_not_public"),
+            Some(DocumentVisibility::Public) => {}
+        }
+    }
+    v.into_result().map_err(ServiceError::Invalid)
+}
+
+/// An officer prepares a draft tender for an approved project of their municipality.
+pub async fn create(
+    db: &Db,
+    clock: &dyn Clock,
+    ctx: &AuditContext,
+    who: &Identity,
+    project_id: i64,
+    terms: &TenderTerms,
+    demo: bool,
+) -> Result<Tender, ServiceError> {
+    unit_of_work!(db, clock, ctx, |uow| {
+        let project = projects::lock(uow.tx(), project_id).await?;
+        permit(policy::may_prepare_tender(who, &project.facts()), "project")?;
+        terms.validate_draft(demo).map_err(ServiceError::Invalid)?;
+        if tenders::lock_live_of_project(uow.tx(), project_id).await?.is_some() {
+            return Err(ServiceError::Conflict("error-tender-exists"));
+        }
+        check_documents(&mut uow, project_id, terms).await?;
+        let now = uow.now();
+        let created = tenders::insert(uow.tx(), project_id, project.municipality_id, terms, now).await?;
+        let payload = json!({"project_id": project_id.to_string(), "after": terms_json(terms)});
+        uow.record(event("tender.created", &created).payload(payload));
+        created
+    })
+}
+
+/// An officer edits a draft with an RFC 7396 merge patch of its terms.
+pub async fn update(
+    db: &Db,
+    clock: &dyn Clock,
+    ctx: &AuditContext,
+    who: &Identity,
+    id: i64,
+    patch: &Value,
+    demo: bool,
+) -> Result<Tender, ServiceError> {
+    unit_of_work!(db, clock, ctx, |uow| {
+        let tender = tenders::lock(uow.tx(), id).await?;
+        let now = uow.now();
+        permit(policy::may_edit_tender(who, &tender.facts(now)), "tender")?;
+        let terms = merge_patch(&tender.terms, patch).map_err(|e| ServiceError::Invalid(e.violations()))?;
+        terms.validate_draft(demo).map_err(ServiceError::Invalid)?;
+        check_documents(&mut uow, tender.project_id, &terms).await?;
+        tenders::set_terms(uow.tx(), id, &terms, tender.version, now).await?;
+        let payload = changes(&terms_json(&tender.terms), &terms_json(&terms));
+        uow.record(event("tender.updated", &tender).payload(payload));
+        tenders::find(&mut uow, id).await?
+    })
+}
+
+/// Moves the project to `next` because of its tender, on its timeline and in the log.
+async fn move_project(
+    uow: &mut UnitOfWork<'_>,
+    who: Option<&Identity>,
+    project: &projects::Project,
+    next: Stage,
+    action: &'static str,
+    tender_id: i64,
+) -> Result<(), ServiceError> {
+    let now = uow.now();
+    projects::set_stage(uow.tx(), project.id, next, None, None, None, now).await?;
+    let actor = (who.map(|w| w.user_id.0), who.map_or("system", |w| w.full_name.as_str()));
+    let comment = format!("tender {tender_id}");
+    projects::add_transition(uow.tx(), project.id, actor, action, project.stage, next, &comment, now).await?;
+    let payload = json!({
+        "before": {"stage": project.stage.as_str()},
+        "after": {"stage": next.as_str()},
+        "tender_id": tender_id.to_string(),
+    });
+    uow.record(
+        NewEvent::new(
+            if next == Stage::InTender {
+                "project.tender_published"
+            } else {
+                "project.tender_cancelled"
+            },
+            "project",
+            project.id,
+        )
+        .organization(project.municipality_id.0)
+        .payload(payload),
+    );
+    Ok(())
+}
+
+/// The approver publishes a draft: every rule of its procedure is checked at the server's
+/// time (each broken one named), version 1 is recorded and the project goes `in_tender`.
+pub async fn publish(
+    db: &Db,
+    clock: &dyn Clock,
+    ctx: &AuditContext,
+    who: &Identity,
+    id: i64,
+    demo: bool,
+) -> Result<Tender, ServiceError> {
+    let holidays = holidays::calendar(db).await?;
+    unit_of_work!(db, clock, ctx, |uow| {
+        // The project is locked before the tender, as every change that takes both does.
+        let project_id = tenders::find(&mut uow, id).await?.project_id;
+        let project = projects::lock(uow.tx(), project_id).await?;
+        let tender = tenders::lock(uow.tx(), id).await?;
+        let now = uow.now();
+        permit(policy::may_publish_tender(who, &tender.facts(now)), "tender")?;
+        if project.stage != Stage::Approved {
+            return Err(ServiceError::Conflict("error-tender-needs-approval"));
+        }
+        let terms = &tender.terms;
+        let days = day_count(&holidays, terms);
+        let v = terms.publication_violations(now, &days, demo);
+        if !v.is_empty() {
+            return Err(ServiceError::Invalid(v));
+        }
+        check_documents(&mut uow, project_id, terms).await?;
+        tenders::set_published(uow.tx(), id, now).await?;
+        let version = TenderVersion {
+            version: tender.version,
+            at: now,
+            reason: String::new(),
+            changes: json!({}),
+        };
+        tenders::add_version(uow.tx(), id, &version, terms).await?;
+        uow.record(
+            event("tender.published", &tender).payload(json!({"version": tender.version, "terms": terms_json(terms)})),
+        );
+        move_project(&mut uow, Some(who), &project, Stage::InTender, "tender_published", id).await?;
+        tenders::find(&mut uow, id).await?
+    })
+}
+
+/// What an amendment asks for.
+#[derive(Debug, Clone)]
+pub struct Amendment<'a> {
+    pub reason: &'a str,
+    /// An RFC 7396 merge patch of the terms.
+    pub patch: &'a Value,
+}
+
+/// The municipality amends a published tender before its deadline: a new version with its
+/// reason and the differences; when fewer days are left than the procedure requires, the
+/// deadline moves so that they remain, and the enquiry end and the opening move with it.
+pub async fn amend(
+    db: &Db,
+    clock: &dyn Clock,
+    ctx: &AuditContext,
+    who: &Identity,
+    id: i64,
+    amendment: &Amendment<'_>,
+    demo: bool,
+) -> Result<Tender, ServiceError> {
+    let holidays = holidays::calendar(db).await?;
+    unit_of_work!(db, clock, ctx, |uow| {
+        let tender = tenders::lock(uow.tx(), id).await?;
+        let now = uow.now();
+        permit(policy::may_amend_tender(who, &tender.facts(now)), "tender")?;
+        let mut v = Violations::new();
+        check_message(&mut v, "reason", amendment.reason);
+        let mut terms = match merge_patch(&tender.terms, amendment.patch) {
+            Ok(terms) => terms,
+            Err(e) => {
+                v.merge_prefixed("changes", e.violations());
+                return Err(ServiceError::Invalid(v));
+            }
+        };
+        if let Err(e) = terms.validate_draft(demo) {
+            v.merge_prefixed("changes", e);
+        }
+        v.merge_prefixed("changes", terms.fixed_after_publication(&tender.terms));
+        let procedure = Procedure::of(terms.procedure);
+        match (terms.timeline.complete(), procedure) {
+            (Some(timeline), Some(procedure)) => {
+                let days = day_count(&holidays, &terms);
+                match after_amendment(&procedure, &timeline, now, &days) {
+                    Some(moved) => {
+                        terms.timeline = moved.into();
+                        v.merge_prefixed("changes", amended_timeline_violations(&procedure, &moved, &days));
+                    }
+                    None => v.add("changes.timeline.deadline", "too_large"),
+                }
+            }
+            _ => v.add("changes.timeline", "required"),
+        }
+        if terms == tender.terms {
+            v.add("changes", "no_change");
+        }
+        v.into_result().map_err(ServiceError::Invalid)?;
+        check_documents(&mut uow, tender.project_id, &terms).await?;
+        let version = TenderVersion {
+            version: tender.version + 1,
+            at: now,
+            reason: amendment.reason.trim().to_string(),
+            changes: changes(&terms_json(&tender.terms), &terms_json(&terms)),
+        };
+        tenders::set_terms(uow.tx(), id, &terms, version.version, now).await?;
+        tenders::add_version(uow.tx(), id, &version, &terms).await?;
+        let payload = json!({"version": version.version, "reason": version.reason, "changes": version.changes});
+        uow.record(event("tender.amended", &tender).payload(payload));
+        tenders::find(&mut uow, id).await?
+    })
+}
+
+/// A bidder asks a question until the enquiry end. The question is public; who asked is not:
+/// its event is readable only by the asker's company and the reviewers, for good.
+pub async fn ask(
+    db: &Db,
+    clock: &dyn Clock,
+    ctx: &AuditContext,
+    who: &Identity,
+    tender_id: i64,
+    text: &str,
+) -> Result<Question, ServiceError> {
+    unit_of_work!(db, clock, ctx, |uow| {
+        let tender = tenders::lock(uow.tx(), tender_id).await?;
+        let now = uow.now();
+        permit(policy::may_ask_question(who, &tender.facts(now)), "tender")?;
+        let mut v = Violations::new();
+        check_message(&mut v, "question", text);
+        v.into_result().map_err(ServiceError::Invalid)?;
+        let asked =
+            tenders::insert_question(uow.tx(), tender_id, (who.organization_id, who.user_id), text, now).await?;
+        let payload = json!({"question_id": asked.id.to_string(), "question": asked.question});
+        uow.record(
+            event("tender.question_asked", &tender)
+                .payload(payload)
+                .confidential(who.organization_id.0, FOREVER),
+        );
+        asked
+    })
+}
+
+/// The municipality answers a question, once; the answer is published with it.
+pub async fn answer(
+    db: &Db,
+    clock: &dyn Clock,
+    ctx: &AuditContext,
+    who: &Identity,
+    question_id: i64,
+    text: &str,
+) -> Result<Question, ServiceError> {
+    unit_of_work!(db, clock, ctx, |uow| {
+        // Every change of a tender's questions holds the tender's lock, so the question read
+        // after it is the one this answer decides on.
+        let tender_id = tenders::find_question(&mut uow, question_id).await?.tender_id;
+        let tender = tenders::lock(uow.tx(), tender_id).await?;
+        let question = tenders::find_question(&mut uow, question_id).await?;
+        let now = uow.now();
+        permit(policy::may_answer_question(who, &tender.facts(now)), "question")?;
+        if question.answer.is_some() {
+            return Err(ServiceError::Conflict("error-already-answered"));
+        }
+        let mut v = Violations::new();
+        check_message(&mut v, "answer", text);
+        v.into_result().map_err(ServiceError::Invalid)?;
+        tenders::set_answer(uow.tx(), question_id, text, who.user_id, now).await?;
+        let payload = json!({"question_id": question_id.to_string(), "answer": text.trim()});
+        uow.record(event("tender.question_answered", &tender).payload(payload));
+        tenders::find_question(&mut uow, question_id).await?
+    })
+}
+
+/// What a cancellation gives.
+#[derive(Debug, Clone)]
+pub struct CancelRequest<'a> {
+    pub reason: CancellationReason,
+    pub explanation: &'a str,
+    /// The project's public document recording the decision.
+    pub document_id: Option<DocumentId>,
+}
+
+/// The approver cancels a tender before award, with a reason and a public document; a
+/// published tender's project returns to `approved`, ready for a new tender.
+pub async fn cancel(
+    db: &Db,
+    clock: &dyn Clock,
+    ctx: &AuditContext,
+    who: &Identity,
+    id: i64,
+    request: &CancelRequest<'_>,
+) -> Result<Tender, ServiceError> {
+    unit_of_work!(db, clock, ctx, |uow| {
+        let project_id = tenders::find(&mut uow, id).await?.project_id;
+        let project = projects::lock(uow.tx(), project_id).await?;
+        let tender = tenders::lock(uow.tx(), id).await?;
+        let now = uow.now();
+        permit(policy::may_cancel_tender(who, &tender.facts(now)), "tender")?;
+        let mut v = Violations::new();
+        v.text("explanation", request.explanation);
+        if request.explanation.chars().count() > 4_000 {
+            v.add("explanation", "too_long");
+        }
+        if request.reason == CancellationReason::Other && request.explanation.trim().is_empty() {
+            v.add("explanation", "required");
+        }
+        match request.document_id {
+            None => v.add("document_id", "required"),
+            Some(document) => match documents::visibility(&mut uow, project_id, document.0).await? {
+                None => v.add("document_id", "document_unknown"),
+                Some(DocumentVisibility::Internal) => v.add("document_id", "document_not_public"),
+                Some(DocumentVisibility::Public) => {}
+            },
+        }
+        v.into_result().map_err(ServiceError::Invalid)?;
+        let cancellation = Cancellation {
+            reason: request.reason,
+            explanation: request.explanation.trim().to_string(),
+            document_id: request.document_id,
+            at: now,
+        };
+        cancel_locked(&mut uow, &tender, &cancellation).await?;
+        if project.stage == Stage::InTender {
+            move_project(&mut uow, Some(who), &project, Stage::Approved, "tender_cancelled", id).await?;
+        }
+        tenders::find(&mut uow, id).await?
+    })
+}
+
+async fn cancel_locked(uow: &mut UnitOfWork<'_>, tender: &Tender, c: &Cancellation) -> Result<(), ServiceError> {
+    tenders::set_cancelled(uow.tx(), tender.id, c).await?;
+    let payload = json!({
+        "before": {"state": tender.state.as_str()},
+        "after": {"state": TenderState::Cancelled.as_str()},
+        "reason": c.reason.as_str(),
+        "explanation": c.explanation,
+        "document_id": c.document_id.map(|d| d.to_string()),
+    });
+    uow.record(event("tender.cancelled", tender).payload(payload));
+    Ok(())
+}
+
+/// Cancelling a project takes its tender in preparation or running with it, in the same unit
+/// of work (the caller holds the project's lock).
+pub(crate) async fn cancel_with_project(
+    uow: &mut UnitOfWork<'_>,
+    project_id: i64,
+    comment: &str,
+) -> Result<(), ServiceError> {
+    if let Some(tender) = tenders::lock_live_of_project(uow.tx(), project_id).await? {
+        let cancellation = Cancellation {
+            reason: CancellationReason::Other,
+            explanation: format!("project cancelled: {}", comment.trim()),
+            document_id: None,
+            at: uow.now(),
+        };
+        cancel_locked(uow, &tender, &cancellation).await?;
+    }
+    Ok(())
+}

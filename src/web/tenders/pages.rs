@@ -1,0 +1,875 @@
+//! Tender notices as pages: the public list and notice (timeline in Asia/Bishkek with the time
+//! left, questions and answers, amendments with their differences), and the forms of the
+//! municipality (prepare, edit, publish, amend, answer, cancel) and of bidders (ask).
+
+use chrono::{DateTime, Utc};
+use rocket::State;
+use rocket::form::FromForm;
+use rocket::http::Status;
+use rocket::request::FlashMessage;
+use rocket::response::{Flash, Redirect};
+use rocket_dyn_templates::Template;
+use serde_json::{Map, Value, json};
+
+use crate::domain::document::DocumentVisibility;
+use crate::domain::policy::{self, draft_scope};
+use crate::domain::procedure::Procedure;
+use crate::domain::strict_json;
+use crate::domain::tender::{Better, CancellationReason, FinancialFigure, TenderStatus, TenderTerms, ocid};
+use crate::domain::validation::Violations;
+use crate::services::{ServiceError, tenders as service};
+use crate::storage::tenders::{self, Tender};
+use crate::storage::{Db, organizations};
+use crate::web::AppState;
+use crate::web::account::PageWithStatus;
+use crate::web::auth::{Audit, Authorized, CsrfForm, Questioners, TenderApprovers, TenderPreparers, TenderStaff};
+use crate::web::page::{PageContext, PageError};
+use crate::web::projects::project_id;
+
+use super::api::{parse_cancel, parse_filter};
+use super::{question_id, tender_id};
+
+/// "12 d 4 h" (or "35 min") from `now` until `until`; `None` once it has passed.
+fn time_left(ctx: &PageContext, until: DateTime<Utc>, now: DateTime<Utc>) -> Option<String> {
+    let left = until - now;
+    if left <= chrono::Duration::zero() {
+        return None;
+    }
+    let (days, hours, minutes) = (left.num_days(), left.num_hours() % 24, left.num_minutes() % 60);
+    let args = [
+        ("days", days.to_string()),
+        ("hours", hours.to_string()),
+        ("minutes", minutes.to_string()),
+    ];
+    Some(if days > 0 {
+        ctx.lang.text_with("tender-left-days", &args)
+    } else {
+        ctx.lang.text_with("tender-left-hours", &args)
+    })
+}
+
+fn status_label(ctx: &PageContext, status: TenderStatus) -> String {
+    ctx.lang
+        .text(&format!("tender-status-{}", status.as_str().replace('_', "-")))
+}
+
+/// The next instant the tender waits for, with its label.
+fn next_milestone(t: &Tender, status: TenderStatus) -> Option<(&'static str, DateTime<Utc>)> {
+    let timeline = t.timeline()?;
+    match status {
+        TenderStatus::ActiveEnquiries => Some(("tender-enquiry-end", timeline.enquiry_end)),
+        TenderStatus::ActiveTendering => Some(("tender-deadline", timeline.deadline)),
+        TenderStatus::Closed => Some(("tender-opening", timeline.opening)),
+        TenderStatus::Draft | TenderStatus::Cancelled => None,
+    }
+}
+
+/// A tender as a row of a list.
+fn row(ctx: &PageContext, t: &Tender, now: DateTime<Utc>) -> Value {
+    let status = t.status(now);
+    let next = next_milestone(t, status)
+        .map(|(label, at)| json!({"label": ctx.lang.text(label), "at": at, "left": time_left(ctx, at, now)}));
+    json!({
+        "id": t.id.to_string(),
+        "title": t.terms.title.get(ctx.lang),
+        "status": status.as_str(),
+        "status_label": status_label(ctx, status),
+        "deadline": t.terms.timeline.deadline,
+        "next": next,
+        "project_id": t.project_id.to_string(),
+    })
+}
+
+/// Public tender notices, newest first, filtered by status.
+#[rocket::get("/tenders?<status>&<municipality>&<after>")]
+pub async fn list_page(
+    ctx: PageContext,
+    status: Option<&str>,
+    municipality: Option<&str>,
+    after: Option<&str>,
+    db: &State<Db>,
+    app: &State<AppState>,
+) -> Result<Template, PageError> {
+    let filter = parse_filter(status, municipality, None).map_err(|_| PageError::new(Status::UnprocessableEntity))?;
+    let after = match after.filter(|a| !a.is_empty()) {
+        None => None,
+        Some(a) => Some(crate::domain::ids::parse_id(a).ok_or(PageError::new(Status::UnprocessableEntity))?),
+    };
+    let now = app.clock.now();
+    let mut rows = tenders::list(db, &filter, draft_scope(ctx.user.as_ref()), now, after, 51).await?;
+    let more = rows.len() > 50;
+    rows.truncate(50);
+    let next = if more {
+        rows.last().map(|t| t.id.to_string())
+    } else {
+        None
+    };
+    let statuses: Vec<Value> = TenderStatus::ALL
+        .iter()
+        .map(|s| json!({"value": s.as_str(), "label": status_label(&ctx, *s), "selected": filter.status == Some(*s)}))
+        .collect();
+    let items: Vec<Value> = rows.iter().map(|t| row(&ctx, t, now)).collect();
+    Ok(ctx.render(
+        "tenders",
+        "tenders-title",
+        json!({"items": items, "statuses": statuses, "status": status.unwrap_or(""), "next": next}),
+    ))
+}
+
+/// What the viewer may do on a tender's page.
+fn offered(ctx: &PageContext, t: &Tender, now: DateTime<Utc>) -> Value {
+    let facts = t.facts(now);
+    let may = |decision: fn(&crate::domain::access::Identity, &policy::TenderFacts) -> policy::Decision| {
+        ctx.user.as_ref().is_some_and(|w| decision(w, &facts).is_allowed())
+    };
+    json!({
+        "edit": may(policy::may_edit_tender),
+        "publish": may(policy::may_publish_tender),
+        "amend": may(policy::may_amend_tender),
+        "ask": may(policy::may_ask_question),
+        "answer": may(policy::may_answer_question),
+        "cancel": may(policy::may_cancel_tender),
+    })
+}
+
+/// The notice: terms, timeline and time left, documents, questions, amendments.
+#[rocket::get("/tenders/<id>")]
+pub async fn page(
+    ctx: PageContext,
+    id: &str,
+    flash: Option<FlashMessage<'_>>,
+    db: &State<Db>,
+    app: &State<AppState>,
+) -> Result<Template, PageError> {
+    let now = app.clock.now();
+    let tender = service::read(db, ctx.user.as_ref(), tender_id(id)?, now).await?;
+    notice(
+        &ctx,
+        db,
+        app,
+        tender,
+        now,
+        flash.map(|f| ctx.lang.text(f.message())),
+        None,
+    )
+    .await
+}
+
+/// Renders the notice, with `errors` of a form that was refused.
+async fn notice(
+    ctx: &PageContext,
+    db: &Db,
+    app: &AppState,
+    tender: Tender,
+    now: DateTime<Utc>,
+    flash: Option<String>,
+    errors: Option<(&str, &Violations)>,
+) -> Result<Template, PageError> {
+    let lang = ctx.lang;
+    let questions = tenders::questions(db, tender.id).await?;
+    let versions = tenders::versions(db, tender.id).await?;
+    let municipality = organizations::find(db, tender.municipality_id).await?;
+    let documents = crate::services::documents::list(db, ctx.user.as_ref(), tender.project_id).await?;
+    let named: Vec<&crate::storage::documents::DocumentVersion> = documents
+        .iter()
+        .filter(|d| tender.terms.documents.iter().any(|n| n.to_string() == d.document_id))
+        .collect();
+    let public_documents: Vec<Value> = documents
+        .iter()
+        .filter(|d| d.visibility == DocumentVisibility::Public)
+        .map(|d| json!({"id": d.document_id, "title": d.title}))
+        .collect();
+    let timeline = tender.timeline().map(|t| {
+        json!({
+            "enquiry_end": {"at": t.enquiry_end, "left": time_left(ctx, t.enquiry_end, now)},
+            "deadline": {"at": t.deadline, "left": time_left(ctx, t.deadline, now)},
+            "opening": {"at": t.opening, "left": time_left(ctx, t.opening, now)},
+        })
+    });
+    let criteria: Vec<Value> = tender
+        .terms
+        .criteria
+        .iter()
+        .map(|c| {
+            let financial = c.financial.as_ref().map(|f| {
+                json!({
+                    "figure": lang.text(&format!("tender-figure-{}", f.figure.as_str().replace('_', "-"))),
+                    "unit": f.unit,
+                    "currency": f.currency.code(),
+                    "better": lang.text(&format!("tender-better-{}", f.better.as_str())),
+                    "discount_rate": f.discount_rate.map(|r| r.to_string()),
+                })
+            });
+            json!({"name": c.name.get(lang), "weight": c.weight, "financial": financial})
+        })
+        .collect();
+    let amendments: Vec<Value> = versions
+        .iter()
+        .filter(|v| v.version > 1)
+        .map(|v| {
+            let empty = Map::new();
+            let before = v.changes["before"].as_object().unwrap_or(&empty);
+            let after = v.changes["after"].as_object().unwrap_or(&empty);
+            let fields: Vec<Value> = after
+                .iter()
+                .map(|(field, new)| {
+                    json!({"field": field, "before": shown(before.get(field)), "after": shown(Some(new))})
+                })
+                .collect();
+            json!({"version": v.version, "at": v.at, "reason": v.reason, "fields": fields})
+        })
+        .collect();
+    let rules = Procedure::of(tender.terms.procedure).map(|p| {
+        json!({"tendering_min": p.tendering_min.days, "tendering_max": p.tendering_max.days,
+               "enquiry_cutoff": p.enquiry_cutoff.days, "amendment_min": p.amendment_min_remaining.days,
+               "standstill": p.standstill.days})
+    });
+    let cancellation = tender.cancellation.as_ref().map(|c| {
+        json!({"reason": lang.text(&format!("tender-reason-{}", c.reason.as_str().replace('_', "-"))),
+               "explanation": c.explanation, "at": c.at,
+               "document": c.document_id.and_then(|d| documents.iter().find(|v| v.document_id == d.to_string()))})
+    });
+    let reasons: Vec<Value> = CancellationReason::ALL
+        .iter()
+        .map(|r| json!({"value": r.as_str(), "label": lang.text(&format!("tender-reason-{}", r.as_str().replace('_', "-")))}))
+        .collect();
+    let (error_form, error_messages) = match errors {
+        Some((form, v)) => (Some(form), ctx.field_messages(v)),
+        None => (None, Default::default()),
+    };
+    Ok(ctx.render(
+        "tender",
+        "tender-title",
+        json!({
+            "row": row(ctx, &tender, now),
+            "ocid": ocid(&app.config.ocid_prefix, tender.id),
+            "version": tender.version,
+            "municipality": municipality.name.get(lang),
+            "description": tender.terms.description,
+            "qualification_requirements": tender.terms.qualification_requirements,
+            "criteria": criteria,
+            "bid_security": tender.terms.bid_security,
+            "accelerator": tender.terms.accelerator,
+            "timeline": timeline,
+            "rules": rules,
+            "documents": named,
+            "public_documents": public_documents,
+            "questions": questions.iter().map(|q| json!({"id": q.id.to_string(), "question": q.question,
+                "asked_at": q.asked_at, "answer": q.answer, "answered_at": q.answered_at})).collect::<Vec<_>>(),
+            "amendments": amendments,
+            "cancellation": cancellation,
+            "reasons": reasons,
+            "may": offered(ctx, &tender, now),
+            "flash": flash,
+            "error_form": error_form,
+            "errors": error_messages,
+        }),
+    ))
+}
+
+/// A changed term as the notice shows it: text as is, anything else as compact JSON.
+fn shown(value: Option<&Value>) -> String {
+    match value {
+        None | Some(Value::Null) => "—".to_string(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+#[derive(FromForm)]
+pub struct TenderForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    title_ru: String,
+    #[field(default = String::new())]
+    title_ky: String,
+    #[field(default = String::new())]
+    title_en: String,
+    #[field(default = String::new())]
+    description: String,
+    /// One requirement per line.
+    #[field(default = String::new())]
+    qualification_requirements: String,
+    #[field(default = String::new())]
+    financial_name: String,
+    #[field(default = String::new())]
+    financial_weight: String,
+    #[field(default = String::new())]
+    financial_figure: String,
+    #[field(default = String::new())]
+    financial_unit: String,
+    #[field(default = String::new())]
+    financial_better: String,
+    #[field(default = String::new())]
+    financial_discount_rate: String,
+    #[field(default = String::new())]
+    technical_1_name: String,
+    #[field(default = String::new())]
+    technical_1_weight: String,
+    #[field(default = String::new())]
+    technical_2_name: String,
+    #[field(default = String::new())]
+    technical_2_weight: String,
+    #[field(default = String::new())]
+    technical_3_name: String,
+    #[field(default = String::new())]
+    technical_3_weight: String,
+    #[field(default = String::new())]
+    bid_security: String,
+    #[field(default = String::new())]
+    enquiry_end: String,
+    #[field(default = String::new())]
+    deadline: String,
+    #[field(default = String::new())]
+    opening: String,
+}
+
+const TECHNICAL_ROWS: usize = 3;
+
+impl TenderForm {
+    fn technical(&self) -> [(&str, &str); TECHNICAL_ROWS] {
+        [
+            (&self.technical_1_name, &self.technical_1_weight),
+            (&self.technical_2_name, &self.technical_2_weight),
+            (&self.technical_3_name, &self.technical_3_weight),
+        ]
+    }
+
+    /// The form's values as the page shows them back.
+    fn values(&self) -> Value {
+        json!({
+            "title_ru": self.title_ru, "title_ky": self.title_ky, "title_en": self.title_en,
+            "description": self.description, "qualification_requirements": self.qualification_requirements,
+            "financial_name": self.financial_name, "financial_weight": self.financial_weight,
+            "financial_figure": self.financial_figure, "financial_unit": self.financial_unit,
+            "financial_better": self.financial_better, "financial_discount_rate": self.financial_discount_rate,
+            "technical_1_name": self.technical_1_name, "technical_1_weight": self.technical_1_weight,
+            "technical_2_name": self.technical_2_name, "technical_2_weight": self.technical_2_weight,
+            "technical_3_name": self.technical_3_name, "technical_3_weight": self.technical_3_weight,
+            "bid_security": self.bid_security, "enquiry_end": self.enquiry_end, "deadline": self.deadline,
+            "opening": self.opening,
+        })
+    }
+
+    /// The terms the form states, as a JSON merge patch (an emptied field is `null`), and the
+    /// form field each criterion's index came from.
+    fn patch(&self) -> (Value, Vec<String>) {
+        let text = |s: &str| {
+            let s = s.trim();
+            if s.is_empty() { Value::Null } else { Value::from(s) }
+        };
+        let number = |s: &str| {
+            let s = s.trim().replace([' ', '\u{a0}'], "").replace(',', ".");
+            match s.parse::<u64>() {
+                Ok(n) => Value::from(n),
+                Err(_) if s.is_empty() => Value::Null,
+                Err(_) => Value::from(s),
+            }
+        };
+        let decimal = |s: &str| {
+            let s = s.trim().replace([' ', '\u{a0}'], "").replace(',', ".");
+            if s.is_empty() { Value::Null } else { Value::from(s) }
+        };
+        let mut criteria = vec![json!({
+            "name": {"ru": self.financial_name.trim()},
+            "weight": number(&self.financial_weight),
+            "financial": {
+                "figure": self.financial_figure.trim(),
+                "unit": self.financial_unit.trim(),
+                "currency": "KGS",
+                "better": self.financial_better.trim(),
+                "discount_rate": decimal(&self.financial_discount_rate),
+            }
+        })];
+        let mut origins = vec!["financial".to_string()];
+        for (i, (name, weight)) in self.technical().iter().enumerate() {
+            if !name.trim().is_empty() || !weight.trim().is_empty() {
+                criteria.push(json!({"name": {"ru": name.trim()}, "weight": number(weight)}));
+                origins.push(format!("technical_{}", i + 1));
+            }
+        }
+        let requirements: Vec<&str> = self
+            .qualification_requirements
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        let security = decimal(&self.bid_security);
+        let patch = json!({
+            "title": {"ru": self.title_ru.trim(), "ky": text(&self.title_ky), "en": text(&self.title_en)},
+            "description": self.description.trim(),
+            "qualification_requirements": requirements,
+            "criteria": criteria,
+            "bid_security": if security.is_null() { Value::Null } else { json!({"amount": security, "currency": "KGS"}) },
+            "timeline": {"enquiry_end": text(&self.enquiry_end), "deadline": text(&self.deadline), "opening": text(&self.opening)},
+        });
+        (patch, origins)
+    }
+}
+
+/// A violation's field as the form names it.
+fn form_field(field: &str, origins: &[String]) -> String {
+    let parts: Vec<&str> = field.split('.').collect();
+    match parts.as_slice() {
+        ["title", lang] => format!("title_{lang}"),
+        ["timeline", which] => (*which).to_string(),
+        ["bid_security", ..] => "bid_security".to_string(),
+        ["qualification_requirements", ..] => "qualification_requirements".to_string(),
+        ["criteria", index, rest @ ..] => {
+            let origin = index
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| origins.get(i))
+                .cloned()
+                .unwrap_or_else(|| "criteria".to_string());
+            match rest {
+                ["name", ..] => format!("{origin}_name"),
+                ["weight"] => format!("{origin}_weight"),
+                ["financial", what] => format!("financial_{what}"),
+                _ => origin,
+            }
+        }
+        _ => field.to_string(),
+    }
+}
+
+fn on_form(v: &Violations, origins: &[String]) -> Violations {
+    let mut shown = Violations::new();
+    for (field, codes) in v.fields() {
+        for code in codes {
+            shown.add(form_field(field, origins), code);
+        }
+    }
+    shown
+}
+
+/// The form's values for a tender's terms (to edit them).
+fn values_of(terms: &TenderTerms) -> Value {
+    let zone = crate::domain::tender::DEADLINE_ZONE;
+    let local = |at: Option<DateTime<Utc>>| {
+        at.map(|t| t.with_timezone(&zone).format("%Y-%m-%dT%H:%M").to_string())
+            .unwrap_or_default()
+    };
+    let financial = terms.criteria.iter().find(|c| c.financial.is_some());
+    let basis = financial.and_then(|c| c.financial.as_ref());
+    let technical: Vec<&crate::domain::tender::Criterion> =
+        terms.criteria.iter().filter(|c| c.financial.is_none()).collect();
+    let tech = |i: usize| {
+        technical
+            .get(i)
+            .map(|c| (c.name.ru.clone(), c.weight.to_string()))
+            .unwrap_or_default()
+    };
+    let (t1, t2, t3) = (tech(0), tech(1), tech(2));
+    json!({
+        "title_ru": terms.title.ru, "title_ky": terms.title.ky.clone().unwrap_or_default(),
+        "title_en": terms.title.en.clone().unwrap_or_default(),
+        "description": terms.description, "qualification_requirements": terms.qualification_requirements.join("\n"),
+        "financial_name": financial.map(|c| c.name.ru.clone()).unwrap_or_default(),
+        "financial_weight": financial.map(|c| c.weight.to_string()).unwrap_or_default(),
+        "financial_figure": basis.map(|b| b.figure.as_str()).unwrap_or_default(),
+        "financial_unit": basis.map(|b| b.unit.clone()).unwrap_or_default(),
+        "financial_better": basis.map(|b| b.better.as_str()).unwrap_or_default(),
+        "financial_discount_rate": basis.and_then(|b| b.discount_rate).map(|r| r.to_string()).unwrap_or_default(),
+        "technical_1_name": t1.0, "technical_1_weight": t1.1,
+        "technical_2_name": t2.0, "technical_2_weight": t2.1,
+        "technical_3_name": t3.0, "technical_3_weight": t3.1,
+        "bid_security": terms.bid_security.map(|m| m.amount.to_string()).unwrap_or_default(),
+        "enquiry_end": local(terms.timeline.enquiry_end), "deadline": local(terms.timeline.deadline),
+        "opening": local(terms.timeline.opening),
+    })
+}
+
+/// The preparation form, new (`action` the project's) or editing a draft.
+fn form_page(
+    ctx: &PageContext,
+    action: String,
+    project_id: i64,
+    values: Value,
+    errors: Option<&Violations>,
+) -> Template {
+    let figures: Vec<Value> = FinancialFigure::ALL
+        .iter()
+        .map(|f| json!({"value": f.as_str(), "label": ctx.lang.text(&format!("tender-figure-{}", f.as_str().replace('_', "-")))}))
+        .collect();
+    let better: Vec<Value> = Better::ALL
+        .iter()
+        .map(|b| json!({"value": b.as_str(), "label": ctx.lang.text(&format!("tender-better-{}", b.as_str()))}))
+        .collect();
+    ctx.render(
+        "tender_form",
+        "tender-form-title",
+        json!({
+            "action": action,
+            "project_id": project_id.to_string(),
+            "values": values,
+            "errors": errors.map(|v| ctx.field_messages(v)).unwrap_or_default(),
+            "figures": figures,
+            "better": better,
+            "technical_rows": TECHNICAL_ROWS,
+        }),
+    )
+}
+
+/// The form that prepares a tender for an approved project.
+#[rocket::get("/projects/<id>/tenders/new")]
+pub async fn new_form(
+    ctx: PageContext,
+    who: Authorized<TenderPreparers>,
+    id: &str,
+    db: &State<Db>,
+) -> Result<Template, PageError> {
+    let project = crate::services::projects::read(db, Some(&who.0), project_id(id)?).await?;
+    crate::services::permit(policy::may_prepare_tender(&who.0, &project.facts()), "project")?;
+    let values = json!({"title_ru": project.fields.title.ru, "description": project.fields.description,
+        "financial_weight": "60", "technical_1_weight": "40"});
+    Ok(form_page(
+        &ctx,
+        format!("/projects/{}/tenders", project.id),
+        project.id,
+        values,
+        None,
+    ))
+}
+
+#[rocket::post("/projects/<id>/tenders", data = "<form>")]
+pub async fn create_form(
+    ctx: PageContext,
+    who: Authorized<TenderPreparers>,
+    id: &str,
+    form: CsrfForm<TenderForm>,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<Result<Redirect, PageWithStatus>, PageError> {
+    let project = project_id(id)?;
+    let (patch, origins) = form.patch();
+    let outcome = match strict_json::from_value::<TenderTerms>(without_nulls(patch)) {
+        Ok(terms) => service::create(db, &*app.clock, &audit.0, &who.0, project, &terms, app.config.demo).await,
+        Err(e) => Err(ServiceError::Invalid(e.violations())),
+    };
+    match outcome {
+        Ok(tender) => Ok(Ok(Redirect::to(format!("/tenders/{}", tender.id)))),
+        Err(ServiceError::Invalid(v)) => Ok(Err(PageWithStatus::new(
+            Status::UnprocessableEntity,
+            form_page(
+                &ctx,
+                format!("/projects/{project}/tenders"),
+                project,
+                form.values(),
+                Some(&on_form(&v, &origins)),
+            ),
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A merge patch's nulls removed: the terms of a new draft.
+fn without_nulls(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, without_nulls(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(without_nulls).collect()),
+        other => other,
+    }
+}
+
+/// The form that edits a draft.
+#[rocket::get("/tenders/<id>/edit")]
+pub async fn edit_form(
+    ctx: PageContext,
+    who: Authorized<TenderPreparers>,
+    id: &str,
+    db: &State<Db>,
+    app: &State<AppState>,
+) -> Result<Template, PageError> {
+    let now = app.clock.now();
+    let tender = service::read(db, Some(&who.0), tender_id(id)?, now).await?;
+    crate::services::permit(policy::may_edit_tender(&who.0, &tender.facts(now)), "tender")?;
+    let action = format!("/tenders/{}/edit", tender.id);
+    Ok(form_page(
+        &ctx,
+        action,
+        tender.project_id,
+        values_of(&tender.terms),
+        None,
+    ))
+}
+
+#[rocket::post("/tenders/<id>/edit", data = "<form>")]
+#[allow(clippy::too_many_arguments)]
+pub async fn edit(
+    ctx: PageContext,
+    who: Authorized<TenderPreparers>,
+    id: &str,
+    form: CsrfForm<TenderForm>,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<Result<Redirect, PageWithStatus>, PageError> {
+    let id = tender_id(id)?;
+    let (patch, origins) = form.patch();
+    match service::update(db, &*app.clock, &audit.0, &who.0, id, &patch, app.config.demo).await {
+        Ok(tender) => Ok(Ok(Redirect::to(format!("/tenders/{}", tender.id)))),
+        Err(ServiceError::Invalid(v)) => {
+            let project = tenders::find(&**db, id).await?.project_id;
+            Ok(Err(PageWithStatus::new(
+                Status::UnprocessableEntity,
+                form_page(
+                    &ctx,
+                    format!("/tenders/{id}/edit"),
+                    project,
+                    form.values(),
+                    Some(&on_form(&v, &origins)),
+                ),
+            )))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A refusal shown on the notice: the form's fields with their messages (422), or a message
+/// for a state that does not allow it.
+async fn refused(
+    ctx: &PageContext,
+    db: &Db,
+    app: &AppState,
+    id: i64,
+    form: &str,
+    e: ServiceError,
+) -> Result<Result<Flash<Redirect>, PageWithStatus>, PageError> {
+    let back = Redirect::to(format!("/tenders/{id}"));
+    match e {
+        ServiceError::Invalid(v) => {
+            let now = app.clock.now();
+            let tender = service::read(db, ctx.user.as_ref(), id, now).await?;
+            let page = notice(ctx, db, app, tender, now, None, Some((form, &v))).await?;
+            Ok(Err(PageWithStatus::new(Status::UnprocessableEntity, page)))
+        }
+        ServiceError::Conflict(message) => Ok(Ok(Flash::error(back, message))),
+        other => Err(other.into()),
+    }
+}
+
+#[derive(FromForm)]
+pub struct PlainForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+}
+
+#[rocket::post("/tenders/<id>/publish", data = "<_form>")]
+pub async fn publish(
+    ctx: PageContext,
+    who: Authorized<TenderApprovers>,
+    id: &str,
+    _form: CsrfForm<PlainForm>,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<Result<Flash<Redirect>, PageWithStatus>, PageError> {
+    let id = tender_id(id)?;
+    match service::publish(db, &*app.clock, &audit.0, &who.0, id, app.config.demo).await {
+        Ok(_) => Ok(Ok(Flash::success(
+            Redirect::to(format!("/tenders/{id}")),
+            "tender-published",
+        ))),
+        Err(e) => refused(&ctx, db, app, id, "publish", e).await,
+    }
+}
+
+#[derive(FromForm)]
+pub struct AmendForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    reason: String,
+    #[field(default = String::new())]
+    description: String,
+    #[field(default = String::new())]
+    qualification_requirements: String,
+    #[field(default = String::new())]
+    enquiry_end: String,
+    #[field(default = String::new())]
+    deadline: String,
+    #[field(default = String::new())]
+    opening: String,
+}
+
+#[rocket::post("/tenders/<id>/amend", data = "<form>")]
+#[allow(clippy::too_many_arguments)]
+pub async fn amend(
+    ctx: PageContext,
+    who: Authorized<TenderStaff>,
+    id: &str,
+    form: CsrfForm<AmendForm>,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<Result<Flash<Redirect>, PageWithStatus>, PageError> {
+    let id = tender_id(id)?;
+    // Only what the form fills in changes.
+    let mut changes = Map::new();
+    if !form.description.trim().is_empty() {
+        changes.insert("description".into(), Value::from(form.description.trim()));
+    }
+    let requirements: Vec<&str> = form
+        .qualification_requirements
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    if !requirements.is_empty() {
+        changes.insert("qualification_requirements".into(), json!(requirements));
+    }
+    let mut timeline = Map::new();
+    for (field, value) in [
+        ("enquiry_end", &form.enquiry_end),
+        ("deadline", &form.deadline),
+        ("opening", &form.opening),
+    ] {
+        if !value.trim().is_empty() {
+            timeline.insert(field.into(), Value::from(value.trim()));
+        }
+    }
+    if !timeline.is_empty() {
+        changes.insert("timeline".into(), Value::Object(timeline));
+    }
+    let amendment = service::Amendment {
+        reason: &form.reason,
+        patch: &Value::Object(changes),
+    };
+    match service::amend(db, &*app.clock, &audit.0, &who.0, id, &amendment, app.config.demo).await {
+        Ok(_) => Ok(Ok(Flash::success(
+            Redirect::to(format!("/tenders/{id}")),
+            "tender-amended",
+        ))),
+        Err(ServiceError::Invalid(v)) => {
+            let mut shown = Violations::new();
+            for (field, codes) in v.fields() {
+                let field = field
+                    .strip_prefix("changes.timeline.")
+                    .or(field.strip_prefix("changes."))
+                    .unwrap_or(field);
+                for code in codes {
+                    shown.add(field.split('.').next().unwrap_or(field), code);
+                }
+            }
+            refused(&ctx, db, app, id, "amend", ServiceError::Invalid(shown)).await
+        }
+        Err(e) => refused(&ctx, db, app, id, "amend", e).await,
+    }
+}
+
+#[derive(FromForm)]
+pub struct CancelForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    reason: String,
+    #[field(default = String::new())]
+    explanation: String,
+    #[field(default = String::new())]
+    document_id: String,
+}
+
+#[rocket::post("/tenders/<id>/cancel", data = "<form>")]
+#[allow(clippy::too_many_arguments)]
+pub async fn cancel(
+    ctx: PageContext,
+    who: Authorized<TenderApprovers>,
+    id: &str,
+    form: CsrfForm<CancelForm>,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<Result<Flash<Redirect>, PageWithStatus>, PageError> {
+    let id = tender_id(id)?;
+    let outcome = match parse_cancel(form.reason.trim(), Some(form.document_id.as_str())) {
+        Ok((reason, document_id)) => {
+            let request = service::CancelRequest {
+                reason,
+                explanation: &form.explanation,
+                document_id,
+            };
+            service::cancel(db, &*app.clock, &audit.0, &who.0, id, &request).await
+        }
+        Err(_) => {
+            let mut v = Violations::new();
+            v.add("reason", "code_value");
+            Err(ServiceError::Invalid(v))
+        }
+    };
+    match outcome {
+        Ok(_) => Ok(Ok(Flash::success(
+            Redirect::to(format!("/tenders/{id}")),
+            "tender-cancelled",
+        ))),
+        Err(e) => refused(&ctx, db, app, id, "cancel", e).await,
+    }
+}
+
+#[derive(FromForm)]
+pub struct QuestionForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    question: String,
+}
+
+#[rocket::post("/tenders/<id>/questions", data = "<form>")]
+#[allow(clippy::too_many_arguments)]
+pub async fn ask(
+    ctx: PageContext,
+    who: Authorized<Questioners>,
+    id: &str,
+    form: CsrfForm<QuestionForm>,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<Result<Flash<Redirect>, PageWithStatus>, PageError> {
+    let id = tender_id(id)?;
+    match service::ask(db, &*app.clock, &audit.0, &who.0, id, &form.question).await {
+        Ok(_) => Ok(Ok(Flash::success(
+            Redirect::to(format!("/tenders/{id}")),
+            "tender-question-asked",
+        ))),
+        Err(e) => refused(&ctx, db, app, id, "ask", e).await,
+    }
+}
+
+#[derive(FromForm)]
+pub struct AnswerForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    answer: String,
+}
+
+#[rocket::post("/questions/<id>/answer", data = "<form>")]
+#[allow(clippy::too_many_arguments)]
+pub async fn answer(
+    ctx: PageContext,
+    who: Authorized<TenderStaff>,
+    id: &str,
+    form: CsrfForm<AnswerForm>,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<Result<Flash<Redirect>, PageWithStatus>, PageError> {
+    let question = question_id(id)?;
+    let tender = tenders::find_question(&**db, question).await?.tender_id;
+    match service::answer(db, &*app.clock, &audit.0, &who.0, question, &form.answer).await {
+        Ok(_) => Ok(Ok(Flash::success(
+            Redirect::to(format!("/tenders/{tender}")),
+            "tender-answered",
+        ))),
+        Err(e) => refused(&ctx, db, app, tender, &format!("answer-{question}"), e).await,
+    }
+}
+
+crate::web::auth::csrf_protected!(TenderForm, PlainForm, AmendForm, CancelForm, QuestionForm, AnswerForm);

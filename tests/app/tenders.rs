@@ -1,0 +1,562 @@
+//! Tender notices on the manual clock: preparation, publication with every broken rule named,
+//! clarifications that never name the asker, amendments that move a deadline too close, the
+//! status from the clock, cancellation, accelerated tenders in demo mode, and the scoping.
+
+use ppp_registry::config::Config;
+use rocket::http::{ContentType, Header, Status};
+use rocket::local::asynchronous::Client;
+use serde_json::{Value, json};
+
+use crate::documents::{PDF, upload};
+use crate::projects::call;
+use crate::support::{TestApp, spawn_with_fixtures};
+
+/// The id of the demo project whose Russian title begins with `title`.
+pub(crate) async fn project_titled(app: &TestApp, title: &str) -> String {
+    let (_, page) = app.get_json("/api/v1/projects?limit=200").await;
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["title"]["ru"].as_str().unwrap().starts_with(title))
+        .map(|p| p["id"].as_str().unwrap().to_string())
+        .unwrap_or_else(|| panic!("no project {title:?}"))
+}
+
+/// The Osh boiler-house project: approved the day before the tests' start, without a tender.
+async fn heating(app: &TestApp) -> String {
+    project_titled(app, "Модернизация котельных г. Ош").await
+}
+
+/// Terms within every rule of the open procedure when published at the tests' start (Saturday
+/// 28 November 2026, 12:00 in Bishkek): 32 days for bids, questions close 10 days before.
+fn good_terms() -> Value {
+    json!({
+        "title": {"ru": "Конкурс на модернизацию котельных г. Ош", "en": "Osh boiler houses tender"},
+        "description": "Реконструкция 12 котельных и эксплуатация на условиях платы за доступность, 15 лет.",
+        "qualification_requirements": ["Опыт эксплуатации теплоисточников не менее 5 лет"],
+        "criteria": [
+            {"name": {"ru": "Плата за доступность"}, "weight": 70, "financial": {"figure": "availability_payment",
+                "unit": "KGS per year", "currency": "KGS", "better": "lower", "discount_rate": "0.12"}},
+            {"name": {"ru": "Техническое решение"}, "weight": 30}
+        ],
+        "bid_security": {"amount": "2500000.00", "currency": "KGS"},
+        "timeline": {"enquiry_end": "2026-12-20T12:00", "deadline": "2026-12-30T12:00", "opening": "2026-12-30T15:00"}
+    })
+}
+
+fn field_codes(body: &Value) -> Vec<String> {
+    let mut keys: Vec<String> = body["error"]["fields"]
+        .as_object()
+        .map(|f| f.keys().cloned().collect())
+        .unwrap_or_default();
+    keys.sort();
+    keys
+}
+
+/// Fresh tokens of the Osh officer and approver and of a bidder (a token lives hours; the
+/// clock moves days).
+async fn tokens(app: &TestApp) -> (String, String, String) {
+    (
+        app.token("officer.osh@demo.kg").await,
+        app.token("approver.osh@demo.kg").await,
+        app.token("bidder1@demo.kg").await,
+    )
+}
+
+async fn status_of(app: &TestApp, id: &str) -> String {
+    let (_, tender) = app.get_json(&format!("/api/v1/tenders/{id}")).await;
+    tender["status"].as_str().unwrap().to_string()
+}
+
+#[rocket::async_test]
+async fn a_tender_from_draft_through_its_clock_to_cancellation() {
+    let app = spawn_with_fixtures().await;
+    let (officer, approver, bidder) = tokens(&app).await;
+    let project = heating(&app).await;
+
+    // A draft with four rules broken: weights, the financial criterion, and the timeline's.
+    let mut broken = good_terms();
+    broken["criteria"][1]["weight"] = json!(20);
+    broken["criteria"][0].as_object_mut().unwrap().remove("financial");
+    broken["timeline"] =
+        json!({"enquiry_end": "2026-12-15T12:00", "deadline": "2026-12-20T12:00", "opening": "2026-12-20T11:00"});
+    let uri = format!("/api/v1/projects/{project}/tenders");
+    let (status, body) = call(&app, "POST", &uri, Some(&approver), broken.clone()).await;
+    assert_eq!(status, Status::Forbidden, "approvers do not prepare: {body}");
+    let (status, draft) = call(&app, "POST", &uri, Some(&officer), broken).await;
+    assert_eq!(status, Status::Created, "{draft}");
+    let id = draft["id"].as_str().unwrap().to_string();
+    assert_eq!(draft["ocid"], format!("ocds-abc123-{id}"));
+    assert_eq!(
+        (
+            draft["status"].clone(),
+            draft["stage"].clone(),
+            draft["review_hold"].clone(),
+            draft["award_suspended"].clone(),
+            draft["version"].clone(),
+            draft["accelerator"].clone(),
+            draft["project_id"].clone(),
+        ),
+        (
+            json!("draft"),
+            json!(1),
+            Value::Null,
+            json!(false),
+            json!(1),
+            json!(1),
+            json!(project)
+        )
+    );
+    // Entered in Bishkek time, answered in UTC.
+    assert_eq!(draft["timeline"]["deadline"], "2026-12-20T06:00:00Z");
+    assert_eq!(draft["rules"]["tendering_min"], json!({"days": 30, "kind": "calendar"}));
+    let (status, _) = call(&app, "POST", &uri, Some(&officer), good_terms()).await;
+    assert_eq!(status, Status::Conflict, "one live tender per project");
+    // A draft is its municipality's and the reviewers' only.
+    assert_eq!(app.get_json(&format!("/api/v1/tenders/{id}")).await.0, Status::NotFound);
+    let (_, public) = app.get_json("/api/v1/tenders?status=draft").await;
+    assert_eq!(public["items"], json!([]));
+
+    // Publishing names each broken rule, one field entry per rule.
+    let publish = format!("/api/v1/tenders/{id}/publish");
+    let (status, _) = call(&app, "POST", &publish, Some(&officer), Value::Null).await;
+    assert_eq!(status, Status::Forbidden, "officers do not publish");
+    let (status, refused) = call(&app, "POST", &publish, Some(&approver), Value::Null).await;
+    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    assert_eq!(
+        field_codes(&refused),
+        [
+            "criteria",
+            "timeline.deadline",
+            "timeline.enquiry_end",
+            "timeline.opening"
+        ]
+    );
+    assert_eq!(
+        refused["error"]["fields"]["criteria"],
+        json!([
+            "The criteria's weights must sum to 100.",
+            "Exactly one criterion must be financial."
+        ])
+    );
+    assert_eq!(
+        refused["error"]["fields"]["timeline.deadline"],
+        json!(["The submission period is shorter than the procedure's minimum."])
+    );
+    assert_eq!(
+        status_of_draft(&app, &officer, &id).await,
+        "draft",
+        "a refusal changes nothing"
+    );
+
+    // The officer mends the draft; the approver publishes; the project goes in_tender.
+    let patch = json!({"criteria": good_terms()["criteria"], "timeline": good_terms()["timeline"]});
+    let (status, mended) = call(&app, "PATCH", &format!("/api/v1/tenders/{id}"), Some(&officer), patch).await;
+    assert_eq!(status, Status::Ok, "{mended}");
+    let (status, published) = call(&app, "POST", &publish, Some(&approver), Value::Null).await;
+    assert_eq!(status, Status::Ok, "{published}");
+    assert_eq!(published["status"], "active_enquiries");
+    assert_eq!(published["published_at"], "2026-11-28T06:00:00Z");
+    let (_, p) = app.get_json(&format!("/api/v1/projects/{project}")).await;
+    assert_eq!(p["stage"], "in_tender");
+    let (status, _) = call(
+        &app,
+        "PATCH",
+        &format!("/api/v1/tenders/{id}"),
+        Some(&officer),
+        json!({"description": "x"}),
+    )
+    .await;
+    assert_eq!(status, Status::Conflict, "a published tender changes by amendment only");
+
+    // A bidder asks; everyone reads the question without its asker; the officer answers once.
+    let questions = format!("/api/v1/tenders/{id}/questions");
+    let text = "Допускается ли консорциум с иностранным участником?";
+    let (status, _) = call(&app, "POST", &questions, Some(&officer), json!({"question": text})).await;
+    assert_eq!(status, Status::Forbidden);
+    let (status, asked) = call(&app, "POST", &questions, Some(&bidder), json!({"question": text})).await;
+    assert_eq!(status, Status::Created, "{asked}");
+    let qid = asked["id"].as_str().unwrap().to_string();
+    let (_, listed) = app.get_json(&questions).await;
+    assert_eq!(
+        listed,
+        json!({"items": [{"id": qid, "question": text, "asked_at": "2026-11-28T06:00:00Z", "answer": null, "answered_at": null}], "next": null})
+    );
+    app.clock.advance(chrono::Duration::hours(20));
+    let (officer, approver, _) = tokens(&app).await;
+    let answer_uri = format!("/api/v1/questions/{qid}/answer");
+    let answer = "Да, если ведущий участник зарегистрирован в Кыргызской Республике.";
+    let (status, answered) = call(&app, "POST", &answer_uri, Some(&officer), json!({"answer": answer})).await;
+    assert_eq!(status, Status::Ok, "{answered}");
+    assert_eq!(
+        (answered["answer"].clone(), answered["answered_at"].clone()),
+        (json!(answer), json!("2026-11-29T02:00:00Z"))
+    );
+    let (status, _) = call(&app, "POST", &answer_uri, Some(&approver), json!({"answer": "Иначе"})).await;
+    assert_eq!(status, Status::Conflict, "answered once");
+    // Nobody but the asker's company and the reviewers can learn who asked: not the
+    // municipality's staff, not the administrators, in the log or its export.
+    app.publish_checkpoint().await;
+    for reader in ["officer.osh@demo.kg", "approver.osh@demo.kg", "admin@demo.kg"] {
+        let token = app.token(reader).await;
+        let uri = format!("/api/v1/audit/events?entity_type=tender&entity_id={id}&limit=200");
+        let (status, events) = call(&app, "GET", &uri, Some(&token), Value::Null).await;
+        assert_eq!(status, Status::Ok);
+        let seen: Vec<&str> = events["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                "tender.question_answered",
+                "tender.published",
+                "tender.updated",
+                "tender.created"
+            ],
+            "{reader}"
+        );
+        assert!(!events.to_string().contains("Абдыкадыров"), "{reader} sees the asker");
+        let export = app
+            .client
+            .get("/api/v1/audit/export?format=jsonl")
+            .header(Header::new("Authorization", format!("Bearer {token}")))
+            .dispatch()
+            .await
+            .into_string()
+            .await
+            .unwrap();
+        let about_tender: Vec<Value> = export
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|e| e["entity_type"] == "tender" && e["entity_id"] == id.as_str())
+            .collect();
+        assert_eq!(about_tender.len(), 4, "{reader}'s export");
+        assert!(!Value::from(about_tender).to_string().contains("Абдыкадыров"));
+    }
+    let page = app.get(&format!("/tenders/{id}")).await.into_string().await.unwrap();
+    assert!(page.contains(text) && page.contains(answer));
+    assert!(!page.contains("Абдыкадыров") && !page.contains("Ош Транзит"));
+    let reviewer = app.token("reviewer@demo.kg").await;
+    let (_, seen) = call(
+        &app,
+        "GET",
+        "/api/v1/audit/events?action=tender.question_asked",
+        Some(&reviewer),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(seen["items"][0]["actor"]["name"], "Абдыкадыров Нурлан Токтосунович");
+
+    // At the enquiry end questions close and the tender takes bids.
+    app.clock.set("2026-12-20T06:00:00Z".parse().unwrap());
+    let (_, _, bidder) = tokens(&app).await;
+    assert_eq!(status_of(&app, &id).await, "active_tendering");
+    let (status, closed) = call(&app, "POST", &questions, Some(&bidder), json!({"question": "Ещё?"})).await;
+    assert_eq!(status, Status::Conflict);
+    assert_eq!(closed["error"]["message"], "Questions on this tender are closed.");
+
+    // Four days before the deadline an amendment leaves too few: everything moves to 7 days.
+    app.clock.set("2026-12-26T06:00:00Z".parse().unwrap());
+    let (officer, _, _) = tokens(&app).await;
+    let amendments = format!("/api/v1/tenders/{id}/amendments");
+    let requirements = json!(["Опыт эксплуатации теплоисточников не менее 3 лет"]);
+    let (status, refused) = call(
+        &app,
+        "POST",
+        &amendments,
+        Some(&officer),
+        json!({"reason": " ", "changes": {"accelerator": 2}}),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert_eq!(field_codes(&refused), ["changes.accelerator", "reason"]);
+    let (status, amended) = call(
+        &app,
+        "POST",
+        &amendments,
+        Some(&officer),
+        json!({"reason": "Снижено требование к опыту", "changes": {"qualification_requirements": requirements}}),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{amended}");
+    assert_eq!(amended["version"], 2);
+    assert_eq!(
+        amended["timeline"],
+        json!({"enquiry_end": "2026-12-23T06:00:00Z", "deadline": "2027-01-02T06:00:00Z", "opening": "2027-01-02T09:00:00Z"})
+    );
+    let change = &amended["amendments"][0];
+    assert_eq!(
+        (
+            change["version"].clone(),
+            change["reason"].clone(),
+            change["at"].clone()
+        ),
+        (
+            json!(2),
+            json!("Снижено требование к опыту"),
+            json!("2026-12-26T06:00:00Z")
+        )
+    );
+    assert_eq!(change["changes"]["after"]["qualification_requirements"], requirements);
+    assert_eq!(
+        change["changes"]["before"]["timeline"]["deadline"],
+        "2026-12-30T06:00:00Z"
+    );
+    assert_eq!(
+        change["changes"]["after"]["timeline"]["deadline"],
+        "2027-01-02T06:00:00Z"
+    );
+
+    // The old deadline passes; the tender still takes bids until the new one, then closes.
+    app.clock.set("2026-12-30T06:00:00Z".parse().unwrap());
+    assert_eq!(status_of(&app, &id).await, "active_tendering");
+    app.clock.set("2027-01-02T06:00:00Z".parse().unwrap());
+    let (officer, approver, _) = tokens(&app).await;
+    assert_eq!(status_of(&app, &id).await, "closed");
+    let (_, closed_list) = app
+        .get_json(&format!("/api/v1/tenders?status=closed&project={project}"))
+        .await;
+    assert_eq!(closed_list["items"][0]["id"], id.as_str());
+    let (status, _) = call(
+        &app,
+        "POST",
+        &amendments,
+        Some(&officer),
+        json!({"reason": "Поздно", "changes": {"description": "Иначе"}}),
+    )
+    .await;
+    assert_eq!(status, Status::Conflict, "no amendment after the deadline");
+
+    // Cancellation needs a public document of the project; the project returns to approved.
+    let cancel = format!("/api/v1/tenders/{id}/cancel");
+    let (status, refused) = call(&app, "POST", &cancel, Some(&approver), json!({"reason": "budget_cut"})).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert_eq!(field_codes(&refused), ["document_id"]);
+    let meta = json!({"kind": "other", "title": "Решение об отмене конкурса", "visibility": "public"});
+    let (status, document) = upload(&app, &approver, &project, meta, "cancel.pdf", PDF).await;
+    assert_eq!(status, Status::Created, "{document}");
+    let document_id = document["document_id"].as_str().unwrap();
+    let (status, _) = call(
+        &app,
+        "POST",
+        &cancel,
+        Some(&officer),
+        json!({"reason": "budget_cut", "document_id": document_id}),
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden, "officers do not cancel");
+    let (status, cancelled) = call(
+        &app,
+        "POST",
+        &cancel,
+        Some(&approver),
+        json!({"reason": "budget_cut", "explanation": "Решение кенеша № 41", "document_id": document_id}),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{cancelled}");
+    assert_eq!(cancelled["status"], "cancelled");
+    assert_eq!(
+        cancelled["cancellation"],
+        json!({"reason": "budget_cut", "explanation": "Решение кенеша № 41", "document_id": document_id, "at": "2027-01-02T06:00:00Z"})
+    );
+    let (_, p) = app.get_json(&format!("/api/v1/projects/{project}")).await;
+    assert_eq!(p["stage"], "approved");
+    let steps: Vec<&str> = p["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps[steps.len() - 2..], ["tender_published", "tender_cancelled"]);
+    let (status, _) = call(
+        &app,
+        "POST",
+        &cancel,
+        Some(&approver),
+        json!({"reason": "other", "explanation": "ещё", "document_id": document_id}),
+    )
+    .await;
+    assert_eq!(status, Status::Conflict);
+    // Ready for a new tender.
+    let (status, _) = call(&app, "POST", &uri, Some(&officer), good_terms()).await;
+    assert_eq!(status, Status::Created);
+    let actions: Vec<String> = crate::audit::all_events(&app.db)
+        .await
+        .into_iter()
+        .filter(|e| e.entity_type == "tender" && e.entity_id == id)
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "tender.created",
+            "tender.updated",
+            "tender.published",
+            "tender.question_asked",
+            "tender.question_answered",
+            "tender.amended",
+            "tender.cancelled"
+        ]
+    );
+}
+
+async fn status_of_draft(app: &TestApp, token: &str, id: &str) -> String {
+    let (_, t) = call(app, "GET", &format!("/api/v1/tenders/{id}"), Some(token), Value::Null).await;
+    t["status"].as_str().unwrap_or_default().to_string()
+}
+
+/// The app again over the same database, in demo mode.
+async fn in_demo_mode(app: &TestApp) -> Client {
+    let config = Config::for_tests_with(&app.url, &app.upload_dir, &[("demo", "true")]);
+    let rocket = ppp_registry::build(config, app.db.clone(), app.clock.clone());
+    Client::tracked(rocket).await.expect("the app ignites")
+}
+
+async fn send(client: &Client, method: &str, uri: &str, token: &str, body: Value) -> (Status, Value) {
+    let request = match method {
+        "POST" => client.post(uri.to_string()),
+        _ => client.get(uri.to_string()),
+    };
+    let response = request
+        .header(ContentType::JSON)
+        .header(Header::new("Authorization", format!("Bearer {token}")))
+        .header(Header::new("Accept-Language", "en"))
+        .body(body.to_string())
+        .dispatch()
+        .await;
+    let status = response.status();
+    (
+        status,
+        serde_json::from_str(&response.into_string().await.unwrap_or_default()).unwrap_or(Value::Null),
+    )
+}
+
+#[rocket::async_test]
+async fn an_accelerated_tender_runs_in_minutes_in_demo_mode_only() {
+    let app = spawn_with_fixtures().await;
+    let officer = app.token("officer.osh@demo.kg").await;
+    let approver = app.token("approver.osh@demo.kg").await;
+    let project = heating(&app).await;
+    // Accelerated 1,440 times a day lasts a minute: bids for 30 to 60 minutes, questions
+    // closing 10 minutes before the deadline. (12:00 in Bishkek is the tests' start.)
+    let mut terms = good_terms();
+    terms["accelerator"] = json!(1440);
+    terms["timeline"] =
+        json!({"enquiry_end": "2026-11-28T12:19", "deadline": "2026-11-28T12:29", "opening": "2026-11-28T12:31"});
+    let uri = format!("/api/v1/projects/{project}/tenders");
+    let (status, refused) = call(&app, "POST", &uri, Some(&officer), terms.clone()).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert_eq!(
+        refused["error"]["fields"],
+        json!({"accelerator": ["Accelerated tenders run in demo mode only."]})
+    );
+
+    let demo = in_demo_mode(&app).await;
+    let (status, draft) = send(&demo, "POST", &uri, &officer, terms).await;
+    assert_eq!(status, Status::Created, "{draft}");
+    let id = draft["id"].as_str().unwrap().to_string();
+    let publish = format!("/api/v1/tenders/{id}/publish");
+    let (status, refused) = send(&demo, "POST", &publish, &approver, Value::Null).await;
+    assert_eq!(status, Status::UnprocessableEntity, "29 minutes are 29 days: too short");
+    assert_eq!(field_codes(&refused), ["timeline.deadline"]);
+    let fix = json!({"timeline": {"deadline": "2026-11-28T12:30", "opening": "2026-11-28T12:31"}});
+    let response = demo
+        .patch(format!("/api/v1/tenders/{id}"))
+        .header(ContentType::JSON)
+        .header(Header::new("Authorization", format!("Bearer {officer}")))
+        .body(fix.to_string())
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Ok);
+    let (status, published) = send(&demo, "POST", &publish, &approver, Value::Null).await;
+    assert_eq!(status, Status::Ok, "{published}");
+    assert_eq!(published["status"], "active_enquiries");
+    // A production instance on the same database still refuses to publish or run it anew,
+    // but the clock moves it through its statuses as anywhere.
+    app.clock.advance(chrono::Duration::minutes(20));
+    assert_eq!(status_of(&app, &id).await, "active_tendering");
+    app.clock.advance(chrono::Duration::minutes(10));
+    assert_eq!(status_of(&app, &id).await, "closed");
+}
+
+#[rocket::async_test]
+async fn cancelling_a_project_in_tender_cancels_its_tender_in_the_same_change() {
+    let app = spawn_with_fixtures().await;
+    let approver = app.token("approver.osh@demo.kg").await;
+    // The demo's Osh e-ticketing tender is open for bids.
+    let (_, open) = app.get_json("/api/v1/tenders?status=active_enquiries").await;
+    let tender = open["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["title"]["ru"].as_str().unwrap().contains("оплаты проезда"))
+        .cloned()
+        .expect("the Osh e-ticketing tender");
+    let project = tender["project_id"].as_str().unwrap();
+    let (status, body) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/projects/{project}/transitions"),
+        Some(&approver),
+        json!({"action": "cancel", "comment": "Финансирование передано в городской бюджет"}),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{body}");
+    assert_eq!(body["stage"], "cancelled");
+    let id = tender["id"].as_str().unwrap();
+    let (_, after) = app.get_json(&format!("/api/v1/tenders/{id}")).await;
+    assert_eq!(after["status"], "cancelled");
+    assert_eq!(after["cancellation"]["reason"], "other");
+    assert_eq!(
+        after["cancellation"]["explanation"],
+        "project cancelled: Финансирование передано в городской бюджет"
+    );
+    let events = crate::audit::all_events(&app.db).await;
+    let last: Vec<&str> = events[events.len() - 2..].iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(last, ["tender.cancelled", "project.cancelled"]);
+    assert_eq!(events[events.len() - 1].at, events[events.len() - 2].at, "one change");
+}
+
+#[rocket::async_test]
+async fn the_demo_tenders_are_published_one_open_and_one_waiting_for_its_opening() {
+    let app = spawn_with_fixtures().await;
+    let (status, page) = app.get_json("/api/v1/tenders").await;
+    assert_eq!(status, Status::Ok);
+    let items = page["items"].as_array().unwrap();
+    let statuses: Vec<(&str, &str)> = items
+        .iter()
+        .map(|t| (t["title"]["ru"].as_str().unwrap(), t["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(items.len(), 2, "{statuses:?}");
+    let osh = items
+        .iter()
+        .find(|t| t["status"] == "active_enquiries")
+        .expect("Osh open");
+    let bishkek = items.iter().find(|t| t["status"] == "closed").expect("Bishkek closed");
+    // The Osh deadline is about three weeks ahead, at noon in Bishkek.
+    let deadline: chrono::DateTime<chrono::Utc> = osh["timeline"]["deadline"].as_str().unwrap().parse().unwrap();
+    let ahead = deadline - crate::support::test_start();
+    assert!((20..=22).contains(&ahead.num_days()), "{ahead}");
+    assert_eq!(deadline.format("%H:%M").to_string(), "06:00");
+    let (_, questions) = app
+        .get_json(&format!("/api/v1/tenders/{}/questions", osh["id"].as_str().unwrap()))
+        .await;
+    assert!(questions["items"][0]["answer"].is_string(), "{questions}");
+    let opening: chrono::DateTime<chrono::Utc> = bishkek["timeline"]["opening"].as_str().unwrap().parse().unwrap();
+    assert!(opening < crate::support::test_start(), "the opening time has come");
+    // Paged by id, newest first.
+    let (_, first) = app.get_json("/api/v1/tenders?limit=1").await;
+    assert_eq!(first["items"][0]["id"], items[0]["id"]);
+    let next = first["next"].as_str().unwrap();
+    let (_, second) = app.get_json(&format!("/api/v1/tenders?limit=1&after={next}")).await;
+    assert_eq!(second["items"][0]["id"], items[1]["id"]);
+    assert_eq!(second["next"], Value::Null);
+    for bad in ["status=open", "municipality=osh", "project=x", "after=-1"] {
+        let (status, _) = app.get_json(&format!("/api/v1/tenders?{bad}")).await;
+        assert_eq!(status, Status::UnprocessableEntity, "{bad}");
+    }
+}
