@@ -103,6 +103,9 @@ enum UserCommand {
         /// Chair of the tender commission.
         #[arg(long)]
         chair: bool,
+        /// Deputy chair of the tender commission.
+        #[arg(long)]
+        deputy_chair: bool,
     },
 }
 
@@ -320,7 +323,11 @@ async fn print_demo_accounts(db: &Db) {
     println!("demo accounts (password: demo-password):");
     for account in demo {
         let roles: Vec<&str> = account.roles.iter().map(|r| r.as_str()).collect();
-        let chair = if account.chair { ", chair" } else { "" };
+        let chair = match (account.chair, account.deputy_chair) {
+            (true, _) => ", chair",
+            (_, true) => ", deputy chair",
+            _ => "",
+        };
         println!("  {:<28} {}{chair}", account.email, roles.join(", "));
     }
 }
@@ -332,6 +339,7 @@ async fn add_user(config: &Config, command: UserCommand) -> Result<(), String> {
         org,
         full_name,
         chair,
+        deputy_chair,
     } = command;
     let db = open(config).await?;
     let roles = roles
@@ -346,6 +354,7 @@ async fn add_user(config: &Config, command: UserCommand) -> Result<(), String> {
         password,
         roles,
         chair,
+        deputy_chair,
     };
     match services::accounts::create(&db, &SystemClock, &command_line(), organization, &new).await {
         Ok(account) => {

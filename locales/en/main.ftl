@@ -636,3 +636,5 @@ project-tenders = Tenders
 project-prepare-tender = Prepare a tender
 action-tender-published = Tender published
 action-tender-cancelled = Tender cancelled
+role-deputy-chair = deputy chair of the commission
+invalid-chair-or-deputy = Chair or deputy chair, not both.

@@ -636,3 +636,5 @@ project-tenders = Сынактар
 project-prepare-tender = Сынак даярдоо
 action-tender-published = Сынак жарыяланды
 action-tender-cancelled = Сынак жокко чыгарылды
+role-deputy-chair = комиссия төрагасынын орун басары
+invalid-chair-or-deputy = Төрага же орун басар — экөө бирден эмес.

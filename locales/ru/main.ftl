@@ -636,3 +636,5 @@ project-tenders = Конкурсы
 project-prepare-tender = Подготовить конкурс
 action-tender-published = Опубликован конкурс
 action-tender-cancelled = Конкурс отменён
+role-deputy-chair = заместитель председателя комиссии
+invalid-chair-or-deputy = Председатель или заместитель — не оба сразу.

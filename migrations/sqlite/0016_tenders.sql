@@ -1,3 +1,7 @@
+-- The deputy chair of a municipality's tender commission acts when the chair has withdrawn
+-- (domain.md section 3).
+ALTER TABLE users ADD COLUMN is_deputy_chair INTEGER NOT NULL DEFAULT 0 CHECK (is_deputy_chair IN (0, 1));
+
 -- Tenders (domain.md section 3): one contracting process per row (OCDS ocid = prefix-id), its
 -- published versions with the differences each amendment made, and the clarification questions.
 -- The terms bidders read are JSON (src/domain/tender.rs, TenderTerms) beside the columns lists

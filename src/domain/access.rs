@@ -66,6 +66,8 @@ pub struct Identity {
     pub roles: Vec<Role>,
     /// Chair of the tender commission (with the `commission` role).
     pub chair: bool,
+    /// Deputy chair of the tender commission.
+    pub deputy_chair: bool,
 }
 
 impl Identity {
@@ -128,6 +130,7 @@ pub(crate) fn test_person(org: i64, roles: &[Role]) -> Identity {
         },
         roles: roles.to_vec(),
         chair: false,
+        deputy_chair: false,
     }
 }
 

@@ -24,6 +24,10 @@ pub struct NewAccount {
     /// Chair of the tender commission; needs the `commission` role.
     #[serde(default)]
     pub chair: bool,
+    /// Deputy chair of the tender commission (acts when the chair has withdrawn); needs the
+    /// `commission` role, and is not also the chair.
+    #[serde(default)]
+    pub deputy_chair: bool,
 }
 
 /// The key emails are compared by: trimmed and lower-cased.
@@ -73,6 +77,12 @@ impl NewAccount {
         if self.chair && !self.roles.contains(&Role::Commission) {
             v.add("chair", "chair_needs_commission");
         }
+        if self.deputy_chair && !self.roles.contains(&Role::Commission) {
+            v.add("deputy_chair", "chair_needs_commission");
+        }
+        if self.chair && self.deputy_chair {
+            v.add("deputy_chair", "chair_or_deputy");
+        }
         v.into_result()
     }
 }
@@ -88,6 +98,7 @@ mod tests {
             password: "correct horse battery".into(),
             roles: vec![Role::Officer, Role::Approver],
             chair: false,
+            deputy_chair: false,
         }
     }
 
@@ -126,6 +137,29 @@ mod tests {
     }
 
     #[test]
+    fn a_deputy_chair_sits_on_the_commission_and_is_not_also_the_chair() {
+        let deputy = NewAccount {
+            roles: vec![Role::Officer],
+            deputy_chair: true,
+            ..officer()
+        };
+        assert_eq!(
+            codes(deputy.validate(OrganizationKind::Municipality).unwrap_err()),
+            vec![("deputy_chair".into(), vec!["chair_needs_commission"])]
+        );
+        let both = NewAccount {
+            roles: vec![Role::Commission],
+            chair: true,
+            deputy_chair: true,
+            ..officer()
+        };
+        assert_eq!(
+            codes(both.validate(OrganizationKind::Municipality).unwrap_err()),
+            vec![("deputy_chair".into(), vec!["chair_or_deputy"])]
+        );
+    }
+
+    #[test]
     fn passwords_have_twelve_characters_and_emails_are_checked() {
         let bad = NewAccount {
             email: "officer at osh".into(),
@@ -133,6 +167,7 @@ mod tests {
             password: "elevenchars".into(),
             roles: vec![],
             chair: false,
+            deputy_chair: false,
         };
         assert_eq!(
             codes(bad.validate(OrganizationKind::Municipality).unwrap_err()),

@@ -419,6 +419,7 @@ mod tests {
             },
             roles: roles.to_vec(),
             chair: false,
+            deputy_chair: false,
         }
     }
 

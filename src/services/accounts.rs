@@ -80,7 +80,7 @@ async fn insert_account(
     let roles: Vec<&str> = account.roles.iter().map(|r| r.as_str()).collect();
     let event = account_event(action, &account).payload(json!({"after": {
         "email": account.email, "full_name": account.full_name, "organization_id": account.organization_id,
-        "roles": roles, "chair": account.chair, "status": account.status.as_str(),
+        "roles": roles, "chair": account.chair, "deputy_chair": account.deputy_chair, "status": account.status.as_str(),
     }}));
     uow.record(event);
     Ok(account)
@@ -129,6 +129,7 @@ pub async fn register_company(
     let bidder = NewAccount {
         roles: vec![Role::Bidder],
         chair: false,
+        deputy_chair: false,
         ..representative.clone()
     };
     let hash = hash_new_password(&bidder).await?;

@@ -20,6 +20,7 @@ pub struct Account {
     pub status: OrganizationStatus,
     pub roles: Vec<Role>,
     pub chair: bool,
+    pub deputy_chair: bool,
     pub last_sign_in_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
@@ -32,11 +33,13 @@ struct UserRow {
     full_name: String,
     status: String,
     is_chair: bool,
+    is_deputy_chair: bool,
     last_sign_in_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str = "id, organization_id, email, full_name, status, is_chair, last_sign_in_at, created_at";
+const COLUMNS: &str =
+    "id, organization_id, email, full_name, status, is_chair, is_deputy_chair, last_sign_in_at, created_at";
 
 fn status_of(id: i64, text: &str) -> Result<OrganizationStatus, StoreError> {
     OrganizationStatus::parse(text).ok_or_else(|| StoreError::Database(format!("user {id}: bad status {text:?}")))
@@ -52,6 +55,7 @@ impl UserRow {
             full_name: self.full_name,
             roles,
             chair: self.is_chair,
+            deputy_chair: self.is_deputy_chair,
             last_sign_in_at: self.last_sign_in_at,
             created_at: self.created_at,
         })
@@ -77,7 +81,7 @@ pub async fn insert(
 ) -> Result<Account, StoreError> {
     let sql = format!(
         "INSERT INTO users (organization_id, email, email_key, full_name, password_hash, status, is_chair, \
-         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING {COLUMNS}"
+         is_deputy_chair, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $9, $8, $8) RETURNING {COLUMNS}"
     );
     let row: UserRow = on_tx!(tx, conn => {
         sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -89,6 +93,7 @@ pub async fn insert(
             .bind(status.as_str())
             .bind(new.chair)
             .bind(now)
+            .bind(new.deputy_chair)
             .fetch_one(&mut *conn)
             .await?
     });
@@ -174,6 +179,7 @@ struct IdentityRow {
     email: String,
     full_name: String,
     is_chair: bool,
+    is_deputy_chair: bool,
     organization_id: i64,
     kind: String,
     name_ru: String,
@@ -183,7 +189,7 @@ struct IdentityRow {
 
 /// The identity of an active account in an active organisation; `None` otherwise.
 pub async fn active_identity(db: &Db, id: UserId) -> Result<Option<Identity>, StoreError> {
-    let sql = "SELECT u.id, u.email, u.full_name, u.is_chair, o.id AS organization_id, o.kind, o.name_ru, \
+    let sql = "SELECT u.id, u.email, u.full_name, u.is_chair, u.is_deputy_chair, o.id AS organization_id, o.kind, o.name_ru, \
                o.name_ky, o.name_en FROM users u JOIN organizations o ON o.id = u.organization_id \
                WHERE u.id = $1 AND u.status = 'active' AND o.status = 'active'";
     let row: Option<IdentityRow> = on_pool!(db, pool => sqlx::query_as(sql).bind(id.0).fetch_optional(pool).await?);
@@ -205,6 +211,7 @@ pub async fn active_identity(db: &Db, id: UserId) -> Result<Option<Identity>, St
             en: row.name_en,
         },
         chair: row.is_chair,
+        deputy_chair: row.is_deputy_chair,
     }))
 }
 

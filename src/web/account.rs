@@ -170,6 +170,7 @@ pub fn account(ctx: PageContext, who: SignedIn) -> Template {
             "organization": who.organization_name.get(ctx.lang),
             "roles": roles,
             "chair": who.chair,
+            "deputy_chair": who.deputy_chair,
         }),
     )
 }

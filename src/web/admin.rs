@@ -484,6 +484,7 @@ async fn users_page(
                 "organization": org_name(a.organization_id),
                 "roles": roles,
                 "chair": a.chair,
+                "deputy_chair": a.deputy_chair,
                 "status": a.status.as_str(),
                 "status_label": lang.text(&format!("status-{}", a.status.as_str())),
                 "last_sign_in_at": a.last_sign_in_at,
@@ -538,6 +539,8 @@ pub struct UserForm {
     roles: Vec<String>,
     #[field(default = false)]
     chair: bool,
+    #[field(default = false)]
+    deputy_chair: bool,
 }
 
 #[rocket::post("/admin/users", data = "<form>")]
@@ -555,6 +558,7 @@ pub async fn users_admin_create(
         password: form.password.clone(),
         roles: form.roles.iter().filter_map(|r| Role::parse(r)).collect(),
         chair: form.chair,
+        deputy_chair: form.deputy_chair,
     };
     let outcome = match form.organization_id.parse::<OrgId>() {
         Ok(org) => match accounts::create(db, &*app.clock, &audit.0, org, &new).await {
@@ -576,7 +580,8 @@ pub async fn users_admin_create(
         Err(e) => {
             let v = violations_of(e)?;
             let values = json!({"organization_id": form.organization_id, "email": form.email,
-                "full_name": form.full_name, "roles": form.roles, "chair": form.chair});
+                "full_name": form.full_name, "roles": form.roles, "chair": form.chair,
+                "deputy_chair": form.deputy_chair});
             let page = users_page(&ctx, db, None, values, Some(&v)).await?;
             Ok(Err(PageWithStatus::new(Status::UnprocessableEntity, page)))
         }

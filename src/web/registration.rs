@@ -87,6 +87,7 @@ fn parts(company: CompanyRegistration, account: AccountRegistration) -> (NewOrga
             password: account.password,
             roles: vec![Role::Bidder],
             chair: false,
+            deputy_chair: false,
         },
     )
 }

@@ -77,7 +77,7 @@ pub struct OrganizationRef {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "id": "4", "email": "officer.osh@demo.kg", "full_name": "Жыргалбек Мамытов", "roles": ["officer"],
-    "chair": false, "organization": {"id": "3", "kind": "municipality",
+    "chair": false, "deputy_chair": false, "organization": {"id": "3", "kind": "municipality",
     "name": {"ru": "Мэрия города Ош", "ky": "Ош шаарынын мэриясы", "en": "Osh City Hall"}}
 }))]
 pub struct UserView {
@@ -88,6 +88,8 @@ pub struct UserView {
     pub roles: Vec<Role>,
     /// Chair of the tender commission.
     pub chair: bool,
+    /// Deputy chair of the tender commission.
+    pub deputy_chair: bool,
     pub organization: OrganizationRef,
 }
 
@@ -99,6 +101,7 @@ impl From<&Identity> for UserView {
             full_name: who.full_name.clone(),
             roles: who.roles.clone(),
             chair: who.chair,
+            deputy_chair: who.deputy_chair,
             organization: OrganizationRef {
                 id: who.organization_id,
                 kind: who.organization_kind,
@@ -112,7 +115,7 @@ impl From<&Identity> for UserView {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "id": "4", "organization_id": "3", "email": "officer.osh@demo.kg", "full_name": "Жыргалбек Мамытов",
-    "status": "active", "roles": ["officer"], "chair": false, "last_sign_in_at": null,
+    "status": "active", "roles": ["officer"], "chair": false, "deputy_chair": false, "last_sign_in_at": null,
     "created_at": "2026-08-05T06:00:00Z"
 }))]
 pub struct AccountView {
@@ -126,6 +129,7 @@ pub struct AccountView {
     pub status: &'static str,
     pub roles: Vec<Role>,
     pub chair: bool,
+    pub deputy_chair: bool,
     pub last_sign_in_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
@@ -140,6 +144,7 @@ impl From<Account> for AccountView {
             status: a.status.as_str(),
             roles: a.roles,
             chair: a.chair,
+            deputy_chair: a.deputy_chair,
             last_sign_in_at: a.last_sign_in_at,
             created_at: a.created_at,
         }

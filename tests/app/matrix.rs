@@ -68,6 +68,7 @@ fn identity(role: Role) -> Identity {
         },
         roles: vec![role],
         chair: false,
+        deputy_chair: false,
     }
 }
 

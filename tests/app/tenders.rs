@@ -555,8 +555,35 @@ async fn the_demo_tenders_are_published_one_open_and_one_waiting_for_its_opening
     let (_, second) = app.get_json(&format!("/api/v1/tenders?limit=1&after={next}")).await;
     assert_eq!(second["items"][0]["id"], items[1]["id"]);
     assert_eq!(second["next"], Value::Null);
-    for bad in ["status=open", "municipality=osh", "project=x", "after=-1"] {
+    for bad in [
+        "status=open",
+        "status=",
+        "municipality=osh",
+        "project=x",
+        "project=",
+        "after=-1",
+    ] {
         let (status, _) = app.get_json(&format!("/api/v1/tenders?{bad}")).await;
         assert_eq!(status, Status::UnprocessableEntity, "{bad}");
+    }
+}
+
+#[rocket::async_test]
+async fn each_city_hall_has_a_commission_with_a_chair_a_deputy_and_two_more_members() {
+    let app = spawn_with_fixtures().await;
+    for city in ["osh", "bishkek"] {
+        let mut seats = Vec::new();
+        for who in ["chair", "deputy", "member", "member2"] {
+            let token = app.token(&format!("{who}.{city}@demo.kg")).await;
+            let (status, me) = call(&app, "GET", "/api/v1/me", Some(&token), Value::Null).await;
+            assert_eq!(status, Status::Ok);
+            assert_eq!(me["roles"], json!(["commission"]), "{who}.{city}");
+            seats.push((me["chair"].as_bool().unwrap(), me["deputy_chair"].as_bool().unwrap()));
+        }
+        assert_eq!(
+            seats,
+            [(true, false), (false, true), (false, false), (false, false)],
+            "{city}"
+        );
     }
 }

@@ -33,7 +33,8 @@ pub(crate) async fn full_view(db: &Db, app: &AppState, tender: Tender) -> Result
     Ok(TenderView::new(tender, &app.config.ocid_prefix, app.clock.now()).with_versions(versions))
 }
 
-/// The list's filters from the query, each bad one named.
+/// The list's filters from the query, each bad one named (an empty value too: the page's
+/// "any" choice sends none).
 pub(crate) fn parse_filter(
     status: Option<&str>,
     municipality: Option<&str>,
@@ -41,19 +42,19 @@ pub(crate) fn parse_filter(
 ) -> Result<TenderFilter, Violations> {
     let mut v = Violations::new();
     let filter = TenderFilter {
-        status: status.filter(|s| !s.is_empty()).and_then(|s| {
+        status: status.and_then(|s| {
             TenderStatus::parse(s).or_else(|| {
                 v.add("status", "code_value");
                 None
             })
         }),
-        municipality: municipality.filter(|s| !s.is_empty()).and_then(|m| {
+        municipality: municipality.and_then(|m| {
             m.parse::<OrgId>().ok().or_else(|| {
                 v.add("municipality", "id");
                 None
             })
         }),
-        project: project.filter(|s| !s.is_empty()).and_then(|p| {
+        project: project.and_then(|p| {
             parse_id(p).or_else(|| {
                 v.add("project", "id");
                 None

@@ -90,6 +90,8 @@ pub async fn list_page(
     db: &State<Db>,
     app: &State<AppState>,
 ) -> Result<Template, PageError> {
+    // The form's "any" is an empty value.
+    let (status, municipality) = (status.filter(|s| !s.is_empty()), municipality.filter(|s| !s.is_empty()));
     let filter = parse_filter(status, municipality, None).map_err(|_| PageError::new(Status::UnprocessableEntity))?;
     let after = match after.filter(|a| !a.is_empty()) {
         None => None,
