@@ -638,3 +638,19 @@ action-tender-published = Tender published
 action-tender-cancelled = Tender cancelled
 role-deputy-chair = deputy chair of the commission
 invalid-chair-or-deputy = Chair or deputy chair, not both.
+
+# Audit actions of tenders and the calendar
+audit-action-tender-created = Tender prepared
+audit-action-tender-updated = Tender draft edited
+audit-action-tender-published = Tender published
+audit-action-tender-amended = Tender notice amended
+audit-action-tender-cancelled = Tender cancelled
+audit-action-tender-question-asked = Question asked on a tender
+audit-action-tender-question-answered = Question answered
+audit-action-project-tender-published = Project put to tender
+audit-action-project-tender-cancelled = Project's tender cancelled
+audit-action-holiday-added = Holiday added
+audit-action-holiday-renamed = Holiday renamed
+audit-action-holiday-removed = Holiday removed
+audit-action-project-financial-model-saved = Financial model saved
+audit-action-account-signed-out-everywhere = Signed out everywhere

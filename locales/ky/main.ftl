@@ -638,3 +638,19 @@ action-tender-published = Сынак жарыяланды
 action-tender-cancelled = Сынак жокко чыгарылды
 role-deputy-chair = комиссия төрагасынын орун басары
 invalid-chair-or-deputy = Төрага же орун басар — экөө бирден эмес.
+
+# Audit actions of tenders and the calendar
+audit-action-tender-created = Сынак даярдалды
+audit-action-tender-updated = Сынактын долбоору өзгөртүлдү
+audit-action-tender-published = Сынак жарыяланды
+audit-action-tender-amended = Билдирүүгө өзгөртүү киргизилди
+audit-action-tender-cancelled = Сынак жокко чыгарылды
+audit-action-tender-question-asked = Сынак боюнча суроо берилди
+audit-action-tender-question-answered = Суроого жооп берилди
+audit-action-project-tender-published = Долбоор сынакка коюлду
+audit-action-project-tender-cancelled = Долбоор боюнча сынак жокко чыгарылды
+audit-action-holiday-added = Майрам кошулду
+audit-action-holiday-renamed = Майрамдын аты өзгөртүлдү
+audit-action-holiday-removed = Майрам өчүрүлдү
+audit-action-project-financial-model-saved = Долбоордун модели сакталды
+audit-action-account-signed-out-everywhere = Бардык сеанстардан чыгуу

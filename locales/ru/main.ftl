@@ -638,3 +638,19 @@ action-tender-published = Опубликован конкурс
 action-tender-cancelled = Конкурс отменён
 role-deputy-chair = заместитель председателя комиссии
 invalid-chair-or-deputy = Председатель или заместитель — не оба сразу.
+
+# Audit actions of tenders and the calendar
+audit-action-tender-created = Конкурс подготовлен
+audit-action-tender-updated = Черновик конкурса изменён
+audit-action-tender-published = Конкурс опубликован
+audit-action-tender-amended = В извещение внесено изменение
+audit-action-tender-cancelled = Конкурс отменён
+audit-action-tender-question-asked = Задан вопрос по конкурсу
+audit-action-tender-question-answered = Дан ответ на вопрос
+audit-action-project-tender-published = Проект выставлен на конкурс
+audit-action-project-tender-cancelled = Конкурс по проекту отменён
+audit-action-holiday-added = Праздник добавлен
+audit-action-holiday-renamed = Праздник переименован
+audit-action-holiday-removed = Праздник удалён
+audit-action-project-financial-model-saved = Модель проекта сохранена
+audit-action-account-signed-out-everywhere = Выход из всех сеансов

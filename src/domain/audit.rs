@@ -148,15 +148,17 @@ pub const FOREVER: DateTime<Utc> = match chrono::NaiveDate::from_ymd_opt(9999, 1
     None => panic!("9999-12-31 is a date"),
 };
 
-/// The top-level fields whose values differ, as `{"before": {...}, "after": {...}}`.
+/// The top-level fields whose values differ, as `{"before": {...}, "after": {...}}`; a field
+/// present on one side only shows `null` on the other.
 pub fn changes(before: &serde_json::Value, after: &serde_json::Value) -> serde_json::Value {
     let (mut b, mut a) = (serde_json::Map::new(), serde_json::Map::new());
     if let (Some(before), Some(after)) = (before.as_object(), after.as_object()) {
-        for (key, new) in after {
+        for key in after.keys().chain(before.keys()) {
             let old = before.get(key).cloned().unwrap_or_default();
-            if &old != new {
+            let new = after.get(key).cloned().unwrap_or_default();
+            if old != new && !a.contains_key(key) {
                 b.insert(key.clone(), old);
-                a.insert(key.clone(), new.clone());
+                a.insert(key.clone(), new);
             }
         }
     }

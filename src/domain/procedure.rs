@@ -180,32 +180,49 @@ pub struct Timeline {
     pub opening: DateTime<Utc>,
 }
 
-/// The rules of `procedure` that publishing `timeline` at `now` would break, each under its
-/// field: `timeline.enquiry_end` (`in_past`, `enquiry_cutoff`), `timeline.deadline`
-/// (`tendering_too_short`, `tendering_too_long`), `timeline.opening` (`before_deadline`), `accelerator` (`demo_only`,
-/// `accelerator_range`).
-pub fn publication_violations(
-    procedure: &Procedure,
-    timeline: &Timeline,
-    now: DateTime<Utc>,
-    days: &DayCount<'_>,
-    demo: bool,
-) -> Violations {
+/// Whether `accelerator` may run: `accelerator_range` (1 to 100,000) and `demo_only`.
+pub fn accelerator_violation(accelerator: u32, demo: bool) -> Option<&'static str> {
+    if !(1..=ACCELERATOR_MAX).contains(&accelerator) {
+        Some("accelerator_range")
+    } else if accelerator > 1 && !demo {
+        Some("demo_only")
+    } else {
+        None
+    }
+}
+
+/// The rules every timeline keeps, published or amended: questions close the procedure's
+/// cut-off before the deadline (`timeline.enquiry_end`: `enquiry_cutoff`), and the opening is
+/// not before the deadline (`timeline.opening`: `before_deadline`).
+pub fn order_violations(procedure: &Procedure, timeline: &Timeline, days: &DayCount<'_>) -> Violations {
     let mut v = Violations::new();
-    if !(1..=ACCELERATOR_MAX).contains(&days.accelerator) {
-        v.add("accelerator", "accelerator_range");
-    } else if days.accelerator > 1 && !demo {
-        v.add("accelerator", "demo_only");
-    }
-    if timeline.enquiry_end <= now {
-        v.add("timeline.enquiry_end", "in_past");
-    }
     if days
         .before(timeline.deadline, procedure.enquiry_cutoff)
         .is_none_or(|latest| timeline.enquiry_end > latest)
     {
         v.add("timeline.enquiry_end", "enquiry_cutoff");
     }
+    if timeline.opening < timeline.deadline {
+        v.add("timeline.opening", "before_deadline");
+    }
+    v
+}
+
+/// The rules of `procedure` that publishing `timeline` at `now` would break, each under its
+/// field: `timeline.enquiry_end` (`in_past`, and the [`order_violations`]), `timeline.deadline`
+/// (`tendering_too_short`, `tendering_too_long`). (The accelerator in `days` is judged with the
+/// rest of the terms, by [`accelerator_violation`].)
+pub fn publication_violations(
+    procedure: &Procedure,
+    timeline: &Timeline,
+    now: DateTime<Utc>,
+    days: &DayCount<'_>,
+) -> Violations {
+    let mut v = Violations::new();
+    if timeline.enquiry_end <= now {
+        v.add("timeline.enquiry_end", "in_past");
+    }
+    v.merge(order_violations(procedure, timeline, days));
     if days
         .after(now, procedure.tendering_min)
         .is_none_or(|earliest| timeline.deadline < earliest)
@@ -217,9 +234,6 @@ pub fn publication_violations(
         .is_some_and(|latest| timeline.deadline > latest)
     {
         v.add("timeline.deadline", "tendering_too_long");
-    }
-    if timeline.opening < timeline.deadline {
-        v.add("timeline.opening", "before_deadline");
     }
     v
 }
@@ -320,7 +334,7 @@ mod tests {
         let h = holidays();
         // Deadline 11 January 2027 12:00 Bishkek: 39 days; questions close 1 January, 12:00.
         let t = timeline("2027-01-01T06:00:00Z", "2027-01-11T06:00:00Z", "2027-01-11T08:00:00Z");
-        let v = publication_violations(&Procedure::open(), &t, at(NOW), &count(&h, 1), false);
+        let v = publication_violations(&Procedure::open(), &t, at(NOW), &count(&h, 1));
         assert!(v.is_empty(), "{:?}", broken(&v));
     }
 
@@ -329,7 +343,7 @@ mod tests {
         let h = holidays();
         // Deadline 29 days away (one short), questions closing 5 days before it, opening before it.
         let t = timeline("2026-12-27T04:00:00Z", "2027-01-01T03:59:59Z", "2026-12-31T00:00:00Z");
-        let v = publication_violations(&Procedure::open(), &t, at(NOW), &count(&h, 1), false);
+        let v = publication_violations(&Procedure::open(), &t, at(NOW), &count(&h, 1));
         assert_eq!(
             broken(&v),
             [
@@ -340,15 +354,14 @@ mod tests {
         );
         // Exactly 30 calendar days is enough; 60 days and a second is too long.
         let exact = timeline("2026-12-23T04:00:00Z", "2027-01-02T04:00:00Z", "2027-01-02T04:00:00Z");
-        assert!(publication_violations(&Procedure::open(), &exact, at(NOW), &count(&h, 1), false).is_empty());
+        assert!(publication_violations(&Procedure::open(), &exact, at(NOW), &count(&h, 1)).is_empty());
         let long = timeline("2027-01-22T04:00:00Z", "2027-02-01T04:00:01Z", "2027-02-01T05:00:00Z");
         assert_eq!(
             broken(&publication_violations(
                 &Procedure::open(),
                 &long,
                 at(NOW),
-                &count(&h, 1),
-                false
+                &count(&h, 1)
             )),
             [("timeline.deadline".to_string(), "tendering_too_long".to_string())]
         );
@@ -358,8 +371,7 @@ mod tests {
                 &Procedure::open(),
                 &past,
                 at(NOW),
-                &count(&h, 1),
-                false
+                &count(&h, 1)
             )),
             [("timeline.enquiry_end".to_string(), "in_past".to_string())]
         );
@@ -388,12 +400,21 @@ mod tests {
         let h = holidays();
         // Accelerated 1,440 times, a day is a minute: 30 days are 30 minutes.
         let t = timeline("2026-12-03T04:20:00Z", "2026-12-03T04:30:00Z", "2026-12-03T04:31:00Z");
-        let demo = publication_violations(&Procedure::open(), &t, at(NOW), &count(&h, 1_440), true);
-        assert!(demo.is_empty(), "{:?}", broken(&demo));
-        let production = publication_violations(&Procedure::open(), &t, at(NOW), &count(&h, 1_440), false);
-        assert!(broken(&production).contains(&("accelerator".to_string(), "demo_only".to_string())));
-        let too_fast = publication_violations(&Procedure::open(), &t, at(NOW), &count(&h, 100_001), true);
-        assert!(broken(&too_fast).contains(&("accelerator".to_string(), "accelerator_range".to_string())));
+        let accelerated = publication_violations(&Procedure::open(), &t, at(NOW), &count(&h, 1_440));
+        assert!(accelerated.is_empty(), "{:?}", broken(&accelerated));
+        // The same minutes in real time: far too short, and questions close too late.
+        assert_eq!(
+            broken(&publication_violations(&Procedure::open(), &t, at(NOW), &count(&h, 1))),
+            [
+                ("timeline.deadline".to_string(), "tendering_too_short".to_string()),
+                ("timeline.enquiry_end".to_string(), "enquiry_cutoff".to_string())
+            ]
+        );
+        assert_eq!(accelerator_violation(1_440, true), None);
+        assert_eq!(accelerator_violation(1_440, false), Some("demo_only"));
+        assert_eq!(accelerator_violation(1, false), None);
+        assert_eq!(accelerator_violation(100_001, true), Some("accelerator_range"));
+        assert_eq!(accelerator_violation(0, true), Some("accelerator_range"));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! published, the status a tender shows at an instant, and the reasons of a cancellation. Pure:
 //! the clock's time and the holidays are given.
 
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDateTime, TimeZone, Timelike, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -12,7 +12,7 @@ use crate::domain::codes::codes;
 use crate::domain::localized::LocalizedText;
 use crate::domain::money::{Currency, Money, round_money};
 use crate::domain::procedure::{
-    ACCELERATOR_MAX, ClockStatus, DayCount, Procedure, ProcedureCode, Timeline, publication_violations, status_at,
+    ClockStatus, DayCount, Procedure, ProcedureCode, Timeline, accelerator_violation, publication_violations, status_at,
 };
 use crate::domain::validation::Violations;
 
@@ -157,18 +157,23 @@ impl From<Timeline> for TimelineTerms {
 }
 
 /// An instant as typed: with an offset (`2027-01-11T06:00:00Z`, `2027-01-11T12:00:00+06:00`),
-/// or without one in [`DEADLINE_ZONE`] (`2027-01-11T12:00`, `2027-01-11T12:00:00`).
+/// or without one in [`DEADLINE_ZONE`] (`2027-01-11T12:00`, `2027-01-11T12:00:00`). Only the
+/// years 2000 to 2100 and no leap second (`:60`): nothing else is a tender's deadline, and
+/// both engines store every such instant.
 pub fn parse_deadline_instant(text: &str) -> Option<DateTime<Utc>> {
-    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
-        return Some(at.with_timezone(&Utc));
-    }
-    let local = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
-        .iter()
-        .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())?;
-    DEADLINE_ZONE
-        .from_local_datetime(&local)
-        .earliest()
-        .map(|at| at.with_timezone(&Utc))
+    let at = match DateTime::parse_from_rfc3339(text) {
+        Ok(at) => at.with_timezone(&Utc),
+        Err(_) => {
+            let local = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+                .iter()
+                .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())?;
+            DEADLINE_ZONE
+                .from_local_datetime(&local)
+                .earliest()?
+                .with_timezone(&Utc)
+        }
+    };
+    ((2000..=2100).contains(&at.year()) && at.nanosecond() < 1_000_000_000).then_some(at)
 }
 
 fn deadline_instant<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
@@ -299,19 +304,16 @@ impl TenderTerms {
                 v.add("bid_security.amount", "too_large");
             }
         }
-        if !(1..=ACCELERATOR_MAX).contains(&self.accelerator) {
-            v.add("accelerator", "accelerator_range");
-        } else if self.accelerator > 1 && !demo {
-            v.add("accelerator", "demo_only");
+        if let Some(code) = accelerator_violation(self.accelerator, demo) {
+            v.add("accelerator", code);
         }
         v.into_result()
     }
 
-    /// Every rule publishing these terms at `now` would break, each under its field: those of
-    /// a draft, a description, a complete timeline kept to the procedure's periods, and
-    /// criteria whose weights sum to 100 with exactly one financial criterion.
-    pub fn publication_violations(&self, now: DateTime<Utc>, days: &DayCount<'_>, demo: bool) -> Violations {
-        let mut v = self.validate_draft(demo).err().unwrap_or_default();
+    /// What a notice must state, whatever the clock: a description, criteria whose weights sum
+    /// to 100 with exactly one financial criterion, and every instant of the timeline.
+    pub fn completeness_violations(&self) -> Violations {
+        let mut v = Violations::new();
         if self.description.trim().is_empty() {
             v.add("description", "required");
         }
@@ -335,11 +337,17 @@ impl TenderTerms {
                 v.add(field, "required");
             }
         }
-        if let (Some(timeline), Some(procedure)) = (t.complete(), Procedure::of(self.procedure)) {
-            let mut rules = publication_violations(&procedure, &timeline, now, days, demo);
-            // The accelerator was judged with the rest of the draft.
-            rules = without_field(rules, "accelerator");
-            v.merge(rules);
+        v
+    }
+
+    /// Every rule publishing these terms at `now` would break, each under its field: those of
+    /// a draft, a description, a complete timeline kept to the procedure's periods, and
+    /// criteria whose weights sum to 100 with exactly one financial criterion.
+    pub fn publication_violations(&self, now: DateTime<Utc>, days: &DayCount<'_>, demo: bool) -> Violations {
+        let mut v = self.validate_draft(demo).err().unwrap_or_default();
+        v.merge(self.completeness_violations());
+        if let (Some(timeline), Some(procedure)) = (self.timeline.complete(), Procedure::of(self.procedure)) {
+            v.merge(publication_violations(&procedure, &timeline, now, days));
         }
         v
     }
@@ -356,35 +364,6 @@ impl TenderTerms {
         }
         v
     }
-}
-
-fn without_field(v: Violations, field: &str) -> Violations {
-    let mut kept = Violations::new();
-    for (f, codes) in v.fields() {
-        if f != field {
-            for code in codes {
-                kept.add(f, code);
-            }
-        }
-    }
-    kept
-}
-
-/// The rules an amended timeline must keep: the opening not before the deadline and the
-/// questions closing the procedure's cut-off before it (the deadline itself was moved far
-/// enough by [`crate::domain::procedure::after_amendment`]).
-pub fn amended_timeline_violations(procedure: &Procedure, timeline: &Timeline, days: &DayCount<'_>) -> Violations {
-    let mut v = Violations::new();
-    if days
-        .before(timeline.deadline, procedure.enquiry_cutoff)
-        .is_none_or(|latest| timeline.enquiry_end > latest)
-    {
-        v.add("timeline.enquiry_end", "enquiry_cutoff");
-    }
-    if timeline.opening < timeline.deadline {
-        v.add("timeline.opening", "before_deadline");
-    }
-    v
 }
 
 /// The status a tender shows at `now`.
@@ -465,7 +444,17 @@ mod tests {
             parse_deadline_instant("2027-01-11T12:00:00+06:00"),
             Some(at("2027-01-11T06:00:00Z"))
         );
-        for refused in ["2027-01-11", "11.01.2027 12:00", "2027-02-30T12:00", ""] {
+        for refused in [
+            "2027-01-11",
+            "11.01.2027 12:00",
+            "2027-02-30T12:00",
+            "",
+            "0000-01-01T00:00",
+            "-0001-01-01T00:00",
+            "9999-12-31T23:59:59-14:00",
+            "2027-01-21T12:00:60",
+            "2027-01-21T05:59:60Z",
+        ] {
             assert_eq!(parse_deadline_instant(refused), None, "{refused:?}");
         }
         assert_eq!(terms().timeline.deadline, Some(at("2027-01-11T06:00:00Z")));

@@ -13,12 +13,10 @@ use crate::domain::calendar::Holidays;
 use crate::domain::document::DocumentVisibility;
 use crate::domain::ids::DocumentId;
 use crate::domain::policy;
-use crate::domain::procedure::{DayCount, Procedure, after_amendment};
+use crate::domain::procedure::{DayCount, Procedure, after_amendment, order_violations};
 use crate::domain::project::Stage;
 use crate::domain::strict_json::merge_patch;
-use crate::domain::tender::{
-    CancellationReason, DEADLINE_ZONE, TenderState, TenderTerms, amended_timeline_violations, check_message,
-};
+use crate::domain::tender::{CancellationReason, DEADLINE_ZONE, TenderState, TenderTerms, check_message};
 use crate::domain::validation::Violations;
 use crate::services::unit_of_work;
 use crate::services::{ServiceError, permit};
@@ -28,6 +26,12 @@ use crate::storage::{Db, documents, holidays, projects};
 
 fn event(action: &'static str, tender: &Tender) -> NewEvent {
     NewEvent::new(action, "tender", tender.id).organization(tender.municipality_id.0)
+}
+
+/// An event about a draft: a draft is its municipality's and the reviewers' only, and so is
+/// what its events say, for good (the published terms are in the publication's event).
+fn draft_event(action: &'static str, tender: &Tender) -> NewEvent {
+    event(action, tender).confidential(tender.municipality_id.0, FOREVER)
 }
 
 fn terms_json(terms: &TenderTerms) -> Value {
@@ -54,18 +58,35 @@ pub async fn read(db: &Db, who: Option<&Identity>, id: i64, now: DateTime<Utc>) 
     }
 }
 
+/// Why the project's document `id` cannot be published with a tender (`document_unknown`,
+/// `document_not_public`), if it cannot.
+async fn document_problem(
+    uow: &mut UnitOfWork<'_>,
+    project_id: i64,
+    id: DocumentId,
+) -> Result<Option<&'static str>, ServiceError> {
+    Ok(match documents::visibility(&mut *uow, project_id, id.0).await? {
+        None => Some("document_unknown"),
+        Some(DocumentVisibility::Internal) => Some("document_not_public"),
+        Some(DocumentVisibility::Public) => None,
+    })
+}
+
 /// The tender documentation must be the project's own public documents: each one named that
-/// is not is reported under `documents.<i>`.
-async fn check_documents(uow: &mut UnitOfWork<'_>, project_id: i64, terms: &TenderTerms) -> Result<(), ServiceError> {
+/// is not is reported under `<prefix>documents.<i>`.
+async fn document_violations(
+    uow: &mut UnitOfWork<'_>,
+    project_id: i64,
+    terms: &TenderTerms,
+    prefix: &str,
+) -> Result<Violations, ServiceError> {
     let mut v = Violations::new();
     for (i, id) in terms.documents.iter().enumerate() {
-        match documents::visibility(&mut *uow, project_id, id.0).await? {
-            None => v.add(format!("documents.{i}"), "document_unknown"),
-            Some(DocumentVisibility::Internal) => v.add(format!("documents.{i}"), "document_not_public"),
-            Some(DocumentVisibility::Public) => {}
+        if let Some(code) = document_problem(uow, project_id, *id).await? {
+            v.add(format!("{prefix}documents.{i}"), code);
         }
     }
-    v.into_result().map_err(ServiceError::Invalid)
+    Ok(v)
 }
 
 /// An officer prepares a draft tender for an approved project of their municipality.
@@ -85,11 +106,12 @@ pub async fn create(
         if tenders::lock_live_of_project(uow.tx(), project_id).await?.is_some() {
             return Err(ServiceError::Conflict("error-tender-exists"));
         }
-        check_documents(&mut uow, project_id, terms).await?;
+        let v = document_violations(&mut uow, project_id, terms, "").await?;
+        v.into_result().map_err(ServiceError::Invalid)?;
         let now = uow.now();
         let created = tenders::insert(uow.tx(), project_id, project.municipality_id, terms, now).await?;
         let payload = json!({"project_id": project_id.to_string(), "after": terms_json(terms)});
-        uow.record(event("tender.created", &created).payload(payload));
+        uow.record(draft_event("tender.created", &created).payload(payload));
         created
     })
 }
@@ -109,11 +131,12 @@ pub async fn update(
         let now = uow.now();
         permit(policy::may_edit_tender(who, &tender.facts(now)), "tender")?;
         let terms = merge_patch(&tender.terms, patch).map_err(|e| ServiceError::Invalid(e.violations()))?;
-        terms.validate_draft(demo).map_err(ServiceError::Invalid)?;
-        check_documents(&mut uow, tender.project_id, &terms).await?;
+        let mut v = terms.validate_draft(demo).err().unwrap_or_default();
+        v.merge(document_violations(&mut uow, tender.project_id, &terms, "").await?);
+        v.into_result().map_err(ServiceError::Invalid)?;
         tenders::set_terms(uow.tx(), id, &terms, tender.version, now).await?;
         let payload = changes(&terms_json(&tender.terms), &terms_json(&terms));
-        uow.record(event("tender.updated", &tender).payload(payload));
+        uow.record(draft_event("tender.updated", &tender).payload(payload));
         tenders::find(&mut uow, id).await?
     })
 }
@@ -176,11 +199,10 @@ pub async fn publish(
         }
         let terms = &tender.terms;
         let days = day_count(&holidays, terms);
-        let v = terms.publication_violations(now, &days, demo);
-        if !v.is_empty() {
-            return Err(ServiceError::Invalid(v));
-        }
-        check_documents(&mut uow, project_id, terms).await?;
+        // Every broken rule at once, the documents' included.
+        let mut v = terms.publication_violations(now, &days, demo);
+        v.merge(document_violations(&mut uow, project_id, terms, "").await?);
+        v.into_result().map_err(ServiceError::Invalid)?;
         tenders::set_published(uow.tx(), id, now).await?;
         let version = TenderVersion {
             version: tender.version,
@@ -234,26 +256,35 @@ pub async fn amend(
         if let Err(e) = terms.validate_draft(demo) {
             v.merge_prefixed("changes", e);
         }
+        // A published notice stays complete, under its procedure and accelerator.
+        v.merge_prefixed("changes", terms.completeness_violations());
         v.merge_prefixed("changes", terms.fixed_after_publication(&tender.terms));
-        let procedure = Procedure::of(terms.procedure);
-        match (terms.timeline.complete(), procedure) {
-            (Some(timeline), Some(procedure)) => {
-                let days = day_count(&holidays, &terms);
-                match after_amendment(&procedure, &timeline, now, &days) {
-                    Some(moved) => {
-                        terms.timeline = moved.into();
-                        v.merge_prefixed("changes", amended_timeline_violations(&procedure, &moved, &days));
-                    }
-                    None => v.add("changes.timeline.deadline", "too_large"),
-                }
+        if let (Some(timeline), Some(procedure)) = (terms.timeline.complete(), Procedure::of(terms.procedure)) {
+            // Questions cannot be closed in the past by hand (the clock closes them).
+            if timeline.enquiry_end <= now && terms.timeline.enquiry_end != tender.terms.timeline.enquiry_end {
+                v.add("changes.timeline.enquiry_end", "in_past");
             }
-            _ => v.add("changes.timeline", "required"),
+            let days = day_count(&holidays, &terms);
+            match after_amendment(&procedure, &timeline, now, &days) {
+                Some(moved) => {
+                    terms.timeline = moved.into();
+                    v.merge_prefixed("changes", order_violations(&procedure, &moved, &days));
+                    // An amendment may give bidders at most the procedure's longest period anew.
+                    if days
+                        .after(now, procedure.tendering_max)
+                        .is_none_or(|latest| moved.deadline > latest)
+                    {
+                        v.add("changes.timeline.deadline", "tendering_too_long");
+                    }
+                }
+                None => v.add("changes.timeline.deadline", "tendering_too_long"),
+            }
         }
         if terms == tender.terms {
             v.add("changes", "no_change");
         }
+        v.merge(document_violations(&mut uow, tender.project_id, &terms, "changes.").await?);
         v.into_result().map_err(ServiceError::Invalid)?;
-        check_documents(&mut uow, tender.project_id, &terms).await?;
         let version = TenderVersion {
             version: tender.version + 1,
             at: now,
@@ -287,7 +318,10 @@ pub async fn ask(
         v.into_result().map_err(ServiceError::Invalid)?;
         let asked =
             tenders::insert_question(uow.tx(), tender_id, (who.organization_id, who.user_id), text, now).await?;
-        let payload = json!({"question_id": asked.id.to_string(), "question": asked.question});
+        // The salt makes the event's leaf hash (public through inclusion proofs) unguessable:
+        // without it, hashing the event as each bidder would have written it names the asker.
+        let payload = json!({"question_id": asked.id.to_string(), "question": asked.question,
+                             "salt": crate::credentials::random_token()});
         uow.record(
             event("tender.question_asked", &tender)
                 .payload(payload)
@@ -353,20 +387,17 @@ pub async fn cancel(
         let now = uow.now();
         permit(policy::may_cancel_tender(who, &tender.facts(now)), "tender")?;
         let mut v = Violations::new();
-        v.text("explanation", request.explanation);
-        if request.explanation.chars().count() > 4_000 {
-            v.add("explanation", "too_long");
-        }
-        if request.reason == CancellationReason::Other && request.explanation.trim().is_empty() {
-            v.add("explanation", "required");
+        // An explanation is optional but for `other`; when given it is a message like any other.
+        if request.reason == CancellationReason::Other || !request.explanation.trim().is_empty() {
+            check_message(&mut v, "explanation", request.explanation);
         }
         match request.document_id {
             None => v.add("document_id", "required"),
-            Some(document) => match documents::visibility(&mut uow, project_id, document.0).await? {
-                None => v.add("document_id", "document_unknown"),
-                Some(DocumentVisibility::Internal) => v.add("document_id", "document_not_public"),
-                Some(DocumentVisibility::Public) => {}
-            },
+            Some(document) => {
+                if let Some(code) = document_problem(&mut uow, project_id, document).await? {
+                    v.add("document_id", code);
+                }
+            }
         }
         v.into_result().map_err(ServiceError::Invalid)?;
         let cancellation = Cancellation {
