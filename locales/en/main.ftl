@@ -654,3 +654,4 @@ audit-action-holiday-renamed = Holiday renamed
 audit-action-holiday-removed = Holiday removed
 audit-action-project-financial-model-saved = Financial model saved
 audit-action-account-signed-out-everywhere = Signed out everywhere
+tender-no-public-documents = The project has no public documents: upload them on the project page.

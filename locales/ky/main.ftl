@@ -654,3 +654,4 @@ audit-action-holiday-renamed = Майрамдын аты өзгөртүлдү
 audit-action-holiday-removed = Майрам өчүрүлдү
 audit-action-project-financial-model-saved = Долбоордун модели сакталды
 audit-action-account-signed-out-everywhere = Бардык сеанстардан чыгуу
+tender-no-public-documents = Долбоордо ачык документтер жок: аларды долбоордун барагына жүктөңүз.

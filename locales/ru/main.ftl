@@ -654,3 +654,4 @@ audit-action-holiday-renamed = Праздник переименован
 audit-action-holiday-removed = Праздник удалён
 audit-action-project-financial-model-saved = Модель проекта сохранена
 audit-action-account-signed-out-everywhere = Выход из всех сеансов
+tender-no-public-documents = У проекта нет публичных документов: загрузите их на странице проекта.

@@ -352,6 +352,15 @@ impl TenderTerms {
         v
     }
 
+    /// The terms with money written at its currency's scale (`2500000` as `2500000.00`), as
+    /// every amount is shown and stored.
+    pub fn with_money_scaled(mut self) -> Self {
+        if let Some(security) = &mut self.bid_security {
+            security.amount.rescale(security.currency.minor_unit_digits());
+        }
+        self
+    }
+
     /// What an amendment may not change after publication: the procedure and the accelerator
     /// (the periods were judged under them).
     pub fn fixed_after_publication(&self, published: &TenderTerms) -> Violations {

@@ -109,6 +109,7 @@ pub async fn create(
         let v = document_violations(&mut uow, project_id, terms, "").await?;
         v.into_result().map_err(ServiceError::Invalid)?;
         let now = uow.now();
+        let terms = &terms.clone().with_money_scaled();
         let created = tenders::insert(uow.tx(), project_id, project.municipality_id, terms, now).await?;
         let payload = json!({"project_id": project_id.to_string(), "after": terms_json(terms)});
         uow.record(draft_event("tender.created", &created).payload(payload));
@@ -134,6 +135,7 @@ pub async fn update(
         let mut v = terms.validate_draft(demo).err().unwrap_or_default();
         v.merge(document_violations(&mut uow, tender.project_id, &terms, "").await?);
         v.into_result().map_err(ServiceError::Invalid)?;
+        let terms = terms.with_money_scaled();
         tenders::set_terms(uow.tx(), id, &terms, tender.version, now).await?;
         let payload = changes(&terms_json(&tender.terms), &terms_json(&terms));
         uow.record(draft_event("tender.updated", &tender).payload(payload));
@@ -285,6 +287,7 @@ pub async fn amend(
         }
         v.merge(document_violations(&mut uow, tender.project_id, &terms, "changes.").await?);
         v.into_result().map_err(ServiceError::Invalid)?;
+        let terms = terms.with_money_scaled();
         let version = TenderVersion {
             version: tender.version + 1,
             at: now,

@@ -151,6 +151,17 @@ impl PageContext {
         }
     }
 
+    /// A code list as a form's options: each code with its label, message `<prefix>-<code>`
+    /// (underscores as dashes).
+    pub fn options<T: Copy>(&self, all: &[T], code: fn(T) -> &'static str, prefix: &str) -> Vec<Value> {
+        all.iter()
+            .map(|v| {
+                let label = self.lang.text(&format!("{prefix}-{}", code(*v).replace('_', "-")));
+                json!({"value": code(*v), "label": label})
+            })
+            .collect()
+    }
+
     /// Renders `template` with the layout (`layout`) and the page's own data (`page`).
     pub fn render(&self, template: &'static str, title_id: &str, page: Value) -> Template {
         let layout = self.layout(self.lang.text(title_id));

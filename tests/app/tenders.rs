@@ -612,6 +612,16 @@ async fn the_demo_tenders_are_published_one_open_and_one_waiting_for_its_opening
     let (_, second) = app.get_json(&format!("/api/v1/tenders?limit=1&after={next}")).await;
     assert_eq!(second["items"][0]["id"], items[1]["id"]);
     assert_eq!(second["next"], Value::Null);
+    // The page's filters: "any" is an empty value there.
+    let bishkek = bishkek["municipality_id"].as_str().unwrap();
+    let (status, html) = app
+        .get_with(
+            &format!("/tenders?status=&municipality={bishkek}"),
+            ("Accept-Language", "en"),
+        )
+        .await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("Osh Bazaar") && !html.contains("e-ticketing"), "{html}");
     for bad in [
         "status=open",
         "status=",
@@ -643,4 +653,140 @@ async fn each_city_hall_has_a_commission_with_a_chair_a_deputy_and_two_more_memb
             "{city}"
         );
     }
+}
+
+/// A form body, each value percent-encoded.
+fn form(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                rocket::http::RawStr::new(k).percent_encode(),
+                rocket::http::RawStr::new(v).percent_encode()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+#[rocket::async_test]
+async fn an_officer_prepares_and_edits_a_tender_on_the_pages_without_losing_a_word() {
+    let app = spawn_with_fixtures().await;
+    let project = heating(&app).await;
+    let browser = app.browser().await;
+    assert_eq!(
+        crate::support::sign_in_browser(&browser, "officer.osh@demo.kg", crate::support::DEMO_PASSWORD).await,
+        Status::SeeOther
+    );
+    let csrf = crate::support::csrf_token(&browser).await;
+    let page = browser
+        .get(format!("/projects/{project}"))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("/projects/{project}/tenders/new")),
+        "offered once approved"
+    );
+    let new = browser.get(format!("/projects/{project}/tenders/new")).dispatch().await;
+    assert_eq!(new.status(), Status::Ok);
+
+    let mut fields = vec![
+        ("csrf_token", csrf.as_str()),
+        ("title_ru", "Конкурс на модернизацию котельных г. Ош"),
+        ("title_en", "Osh boiler houses tender"),
+        ("description", "Реконструкция 12 котельных."),
+        (
+            "qualification_requirements",
+            "Опыт не менее 5 лет\nСобственный капитал 15 %",
+        ),
+        ("financial.criterion.name_ru", "Плата за доступность"),
+        ("financial.criterion.name_ky", "Жеткиликтүүлүк үчүн төлөм"),
+        ("financial.criterion.weight", "70"),
+        ("financial.figure", "availability_payment"),
+        ("financial.unit", "KGS per year"),
+        ("financial.currency", "KGS"),
+        ("financial.better", "lower"),
+        ("financial.discount_rate", "0,12"),
+        ("technical[0].name_ru", "Техническое решение"),
+        ("technical[0].name_en", "Technical solution"),
+        ("technical[0].weight", "20"),
+        ("technical[1].name_ru", ""),
+        ("technical[1].weight", ""),
+        ("technical[2].name_ru", "План работ"),
+        ("technical[2].weight", "x"),
+        ("bid_security", "2 500 000"),
+        ("bid_security_currency", "KGS"),
+        ("enquiry_end", "2026-12-20T12:00"),
+        ("deadline", "2026-12-30T12:00"),
+        ("opening", "2026-12-30T15:00"),
+    ];
+    // A weight that is not a number is named on its own row (the third; the second was blank).
+    let refused = browser
+        .post(format!("/projects/{project}/tenders"))
+        .header(ContentType::Form)
+        .body(form(&fields))
+        .dispatch()
+        .await;
+    assert_eq!(refused.status(), Status::UnprocessableEntity);
+    let html = refused.into_string().await.unwrap();
+    assert!(html.contains(r#"value="Техническое решение""#), "what was typed stays");
+    let after_row = html.split(r#"id="technical.2.weight""#).nth(1).unwrap();
+    assert!(after_row.trim_start().contains("field-errors"), "{after_row}");
+
+    fields.retain(|(k, _)| *k != "technical[2].weight");
+    fields.push(("technical[2].weight", "10"));
+    let created = browser
+        .post(format!("/projects/{project}/tenders"))
+        .header(ContentType::Form)
+        .body(form(&fields))
+        .dispatch()
+        .await;
+    assert_eq!(created.status(), Status::SeeOther);
+    let location = created.headers().get_one("Location").unwrap().to_string();
+    let id = location.trim_start_matches("/tenders/").to_string();
+    let token = app.token("officer.osh@demo.kg").await;
+    let (_, draft) = call(&app, "GET", &format!("/api/v1/tenders/{id}"), Some(&token), Value::Null).await;
+    assert_eq!(
+        draft["criteria"],
+        json!([
+            {"name": {"ru": "Плата за доступность", "ky": "Жеткиликтүүлүк үчүн төлөм"}, "weight": 70,
+             "financial": {"figure": "availability_payment", "unit": "KGS per year", "currency": "KGS",
+                           "better": "lower", "discount_rate": "0.12"}},
+            {"name": {"ru": "Техническое решение", "en": "Technical solution"}, "weight": 20},
+            {"name": {"ru": "План работ"}, "weight": 10}
+        ])
+    );
+    assert_eq!(
+        draft["bid_security"],
+        json!({"amount": "2500000.00", "currency": "KGS"})
+    );
+    assert_eq!(draft["timeline"]["deadline"], "2026-12-30T06:00:00Z");
+
+    // The edit form shows every word back; saving it unchanged changes nothing.
+    let edit = browser
+        .get(format!("/tenders/{id}/edit"))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(edit.contains(r#"value="Жеткиликтүүлүк үчүн төлөм""#) && edit.contains(r#"value="Technical solution""#));
+    assert!(edit.contains(r#"value="2026-12-30T12:00""#));
+    let saved = browser
+        .post(format!("/tenders/{id}/edit"))
+        .header(ContentType::Form)
+        .body(form(&fields))
+        .dispatch()
+        .await;
+    assert_eq!(saved.status(), Status::SeeOther);
+    let (_, again) = call(&app, "GET", &format!("/api/v1/tenders/{id}"), Some(&token), Value::Null).await;
+    assert_eq!(again["criteria"], draft["criteria"]);
+    assert_eq!(
+        again["title"],
+        json!({"ru": "Конкурс на модернизацию котельных г. Ош", "en": "Osh boiler houses tender"})
+    );
 }

@@ -127,10 +127,10 @@ pub async fn list_page(
         "projects-title",
         json!({"items": items, "next": next, "can_file": can_file, "own_municipality": own_municipality,
                "values": values, "query": query_string(&params), "errors": errors,
-               "stages": options(Stage::ALL, Stage::as_str, "stage", &ctx),
-               "sectors": options(Sector::ALL, Sector::as_str, "sector", &ctx),
-               "models": options(PppModel::ALL, PppModel::as_str, "model", &ctx),
-               "initiations": options(Initiation::ALL, Initiation::as_str, "initiation", &ctx),
+               "stages": ctx.options(Stage::ALL, Stage::as_str, "stage"),
+               "sectors": ctx.options(Sector::ALL, Sector::as_str, "sector"),
+               "models": ctx.options(PppModel::ALL, PppModel::as_str, "model"),
+               "initiations": ctx.options(Initiation::ALL, Initiation::as_str, "initiation"),
                "municipalities": municipalities, "sorts": sorts}),
     ))
 }
@@ -156,7 +156,8 @@ pub async fn page(
             .map(|t| {
                 let status = t.status(now);
                 json!({"id": t.id.to_string(), "title": t.terms.title.get(ctx.lang), "status": status.as_str(),
-                   "status_label": ctx.lang.text(&format!("tender-status-{}", status.as_str().replace('_', "-")))})
+                   "status_label": crate::web::tenders::pages::status_label(&ctx, status),
+                   "live": t.state != crate::domain::tender::TenderState::Cancelled})
             })
             .collect();
     let timeline = projects::timeline(db, project.id).await?;
@@ -175,12 +176,7 @@ pub async fn page(
         .user
         .as_ref()
         .is_some_and(|w| policy::may_prepare_tender(w, &facts).is_allowed())
-        && !tenders.iter().any(|t| {
-            matches!(
-                t["status"].as_str(),
-                Some("draft") | Some("active_enquiries") | Some("active_tendering") | Some("closed")
-            )
-        });
+        && !tenders.iter().any(|t| t["live"] == true);
     let lang = ctx.lang;
     let actions: Vec<Value> = match &ctx.user {
         Some(who) => policy::offered_actions(who, &facts)
@@ -228,7 +224,7 @@ pub async fn page(
             "can_upload": can_upload,
             "tenders": tenders,
             "can_prepare_tender": can_prepare_tender,
-            "document_kinds": options(crate::domain::document::DocumentKind::ALL, crate::domain::document::DocumentKind::as_str, "document-kind", &ctx),
+            "document_kinds": ctx.options(crate::domain::document::DocumentKind::ALL, crate::domain::document::DocumentKind::as_str, "document-kind"),
             "history": policy::audit_scope(ctx.user.as_ref()).is_some(),
         }),
     ))
@@ -310,14 +306,6 @@ pub struct NewProjectForm {
     description: String,
 }
 
-pub(super) fn options<T: Copy>(all: &[T], code: fn(T) -> &'static str, prefix: &str, ctx: &PageContext) -> Vec<Value> {
-    all.iter()
-        .map(
-            |v| json!({"value": code(*v), "label": ctx.lang.text(&format!("{prefix}-{}", code(*v).replace('_', "-")))}),
-        )
-        .collect()
-}
-
 pub(super) fn new_project_page(ctx: &PageContext, values: Value, errors: Option<&Violations>) -> Template {
     ctx.render(
         "project_new",
@@ -325,9 +313,9 @@ pub(super) fn new_project_page(ctx: &PageContext, values: Value, errors: Option<
         json!({
             "values": values,
             "errors": errors.map(|v| ctx.field_messages(v)).unwrap_or_default(),
-            "sectors": options(Sector::ALL, Sector::as_str, "sector", ctx),
-            "models": options(PppModel::ALL, PppModel::as_str, "model", ctx),
-            "payments": options(PaymentMechanism::ALL, PaymentMechanism::as_str, "payment", ctx),
+            "sectors": ctx.options(Sector::ALL, Sector::as_str, "sector"),
+            "models": ctx.options(PppModel::ALL, PppModel::as_str, "model"),
+            "payments": ctx.options(PaymentMechanism::ALL, PaymentMechanism::as_str, "payment"),
         }),
     )
 }

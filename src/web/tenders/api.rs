@@ -270,7 +270,7 @@ pub struct CancelRequest {
 pub(crate) fn parse_cancel(
     reason: &str,
     document: Option<&str>,
-) -> Result<(CancellationReason, Option<DocumentId>), ApiError> {
+) -> Result<(CancellationReason, Option<DocumentId>), Violations> {
     let mut v = Violations::new();
     let reason = CancellationReason::parse(reason);
     if reason.is_none() {
@@ -288,7 +288,7 @@ pub(crate) fn parse_cancel(
     };
     match (reason, v.is_empty()) {
         (Some(reason), true) => Ok((reason, document)),
-        _ => Err(ApiError::validation(&v)),
+        _ => Err(v),
     }
 }
 
@@ -310,7 +310,8 @@ pub async fn cancel(
     audit: Audit,
 ) -> Result<Json<TenderView>, ApiError> {
     let id = tender_id(id)?;
-    let (reason, document_id) = parse_cancel(&body.0.reason, body.0.document_id.as_deref())?;
+    let (reason, document_id) =
+        parse_cancel(&body.0.reason, body.0.document_id.as_deref()).map_err(|v| ApiError::validation(&v))?;
     let request = service::CancelRequest {
         reason,
         explanation: &body.0.explanation,

@@ -2,6 +2,7 @@
 //! (`views`) they share.
 
 pub mod api;
+mod form;
 pub mod pages;
 mod views;
 

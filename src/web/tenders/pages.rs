@@ -12,6 +12,7 @@ use rocket_dyn_templates::Template;
 use serde_json::{Map, Value, json};
 
 use crate::domain::document::DocumentVisibility;
+use crate::domain::organization::OrganizationKind;
 use crate::domain::policy::{self, draft_scope};
 use crate::domain::procedure::Procedure;
 use crate::domain::strict_json;
@@ -27,6 +28,7 @@ use crate::web::page::{PageContext, PageError};
 use crate::web::projects::project_id;
 
 use super::api::{parse_cancel, parse_filter};
+use super::form::{TenderForm, on_form, values_of, without_nulls};
 use super::{question_id, tender_id};
 
 /// "12 d 4 h" (or "35 min") from `now` until `until`; `None` once it has passed.
@@ -48,7 +50,8 @@ fn time_left(ctx: &PageContext, until: DateTime<Utc>, now: DateTime<Utc>) -> Opt
     })
 }
 
-fn status_label(ctx: &PageContext, status: TenderStatus) -> String {
+/// A tender status in the reader's language (the project page's list of tenders uses it too).
+pub(crate) fn status_label(ctx: &PageContext, status: TenderStatus) -> String {
     ctx.lang
         .text(&format!("tender-status-{}", status.as_str().replace('_', "-")))
 }
@@ -106,15 +109,19 @@ pub async fn list_page(
     } else {
         None
     };
-    let statuses: Vec<Value> = TenderStatus::ALL
+    let municipalities: Vec<Value> = organizations::list_public(db, Some(OrganizationKind::Municipality), None, 200)
+        .await?
         .iter()
-        .map(|s| json!({"value": s.as_str(), "label": status_label(&ctx, *s), "selected": filter.status == Some(*s)}))
+        .map(|m| json!({"value": m.id.to_string(), "label": m.name.get(ctx.lang)}))
         .collect();
     let items: Vec<Value> = rows.iter().map(|t| row(&ctx, t, now)).collect();
     Ok(ctx.render(
         "tenders",
         "tenders-title",
-        json!({"items": items, "statuses": statuses, "status": status.unwrap_or(""), "next": next}),
+        json!({"items": items, "next": next,
+               "statuses": ctx.options(TenderStatus::ALL, TenderStatus::as_str, "tender-status"),
+               "municipalities": municipalities,
+               "values": {"status": status.unwrap_or(""), "municipality": municipality.unwrap_or("")}}),
     ))
 }
 
@@ -231,10 +238,7 @@ async fn notice(
                "explanation": c.explanation, "at": c.at,
                "document": c.document_id.and_then(|d| documents.iter().find(|v| v.document_id == d.to_string()))})
     });
-    let reasons: Vec<Value> = CancellationReason::ALL
-        .iter()
-        .map(|r| json!({"value": r.as_str(), "label": lang.text(&format!("tender-reason-{}", r.as_str().replace('_', "-")))}))
-        .collect();
+    let reasons = ctx.options(CancellationReason::ALL, CancellationReason::as_str, "tender-reason");
     let (error_form, error_messages) = match errors {
         Some((form, v)) => (Some(form), ctx.field_messages(v)),
         None => (None, Default::default()),
@@ -278,228 +282,32 @@ fn shown(value: Option<&Value>) -> String {
     }
 }
 
-#[derive(FromForm)]
-pub struct TenderForm {
-    #[field(default = String::new())]
-    csrf_token: String,
-    #[field(default = String::new())]
-    title_ru: String,
-    #[field(default = String::new())]
-    title_ky: String,
-    #[field(default = String::new())]
-    title_en: String,
-    #[field(default = String::new())]
-    description: String,
-    /// One requirement per line.
-    #[field(default = String::new())]
-    qualification_requirements: String,
-    #[field(default = String::new())]
-    financial_name: String,
-    #[field(default = String::new())]
-    financial_weight: String,
-    #[field(default = String::new())]
-    financial_figure: String,
-    #[field(default = String::new())]
-    financial_unit: String,
-    #[field(default = String::new())]
-    financial_better: String,
-    #[field(default = String::new())]
-    financial_discount_rate: String,
-    #[field(default = String::new())]
-    technical_1_name: String,
-    #[field(default = String::new())]
-    technical_1_weight: String,
-    #[field(default = String::new())]
-    technical_2_name: String,
-    #[field(default = String::new())]
-    technical_2_weight: String,
-    #[field(default = String::new())]
-    technical_3_name: String,
-    #[field(default = String::new())]
-    technical_3_weight: String,
-    #[field(default = String::new())]
-    bid_security: String,
-    #[field(default = String::new())]
-    enquiry_end: String,
-    #[field(default = String::new())]
-    deadline: String,
-    #[field(default = String::new())]
-    opening: String,
-}
-
-const TECHNICAL_ROWS: usize = 3;
-
-impl TenderForm {
-    fn technical(&self) -> [(&str, &str); TECHNICAL_ROWS] {
-        [
-            (&self.technical_1_name, &self.technical_1_weight),
-            (&self.technical_2_name, &self.technical_2_weight),
-            (&self.technical_3_name, &self.technical_3_weight),
-        ]
-    }
-
-    /// The form's values as the page shows them back.
-    fn values(&self) -> Value {
-        json!({
-            "title_ru": self.title_ru, "title_ky": self.title_ky, "title_en": self.title_en,
-            "description": self.description, "qualification_requirements": self.qualification_requirements,
-            "financial_name": self.financial_name, "financial_weight": self.financial_weight,
-            "financial_figure": self.financial_figure, "financial_unit": self.financial_unit,
-            "financial_better": self.financial_better, "financial_discount_rate": self.financial_discount_rate,
-            "technical_1_name": self.technical_1_name, "technical_1_weight": self.technical_1_weight,
-            "technical_2_name": self.technical_2_name, "technical_2_weight": self.technical_2_weight,
-            "technical_3_name": self.technical_3_name, "technical_3_weight": self.technical_3_weight,
-            "bid_security": self.bid_security, "enquiry_end": self.enquiry_end, "deadline": self.deadline,
-            "opening": self.opening,
-        })
-    }
-
-    /// The terms the form states, as a JSON merge patch (an emptied field is `null`), and the
-    /// form field each criterion's index came from.
-    fn patch(&self) -> (Value, Vec<String>) {
-        let text = |s: &str| {
-            let s = s.trim();
-            if s.is_empty() { Value::Null } else { Value::from(s) }
-        };
-        let number = |s: &str| {
-            let s = s.trim().replace([' ', '\u{a0}'], "").replace(',', ".");
-            match s.parse::<u64>() {
-                Ok(n) => Value::from(n),
-                Err(_) if s.is_empty() => Value::Null,
-                Err(_) => Value::from(s),
-            }
-        };
-        let decimal = |s: &str| {
-            let s = s.trim().replace([' ', '\u{a0}'], "").replace(',', ".");
-            if s.is_empty() { Value::Null } else { Value::from(s) }
-        };
-        let mut criteria = vec![json!({
-            "name": {"ru": self.financial_name.trim()},
-            "weight": number(&self.financial_weight),
-            "financial": {
-                "figure": self.financial_figure.trim(),
-                "unit": self.financial_unit.trim(),
-                "currency": "KGS",
-                "better": self.financial_better.trim(),
-                "discount_rate": decimal(&self.financial_discount_rate),
-            }
-        })];
-        let mut origins = vec!["financial".to_string()];
-        for (i, (name, weight)) in self.technical().iter().enumerate() {
-            if !name.trim().is_empty() || !weight.trim().is_empty() {
-                criteria.push(json!({"name": {"ru": name.trim()}, "weight": number(weight)}));
-                origins.push(format!("technical_{}", i + 1));
-            }
-        }
-        let requirements: Vec<&str> = self
-            .qualification_requirements
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .collect();
-        let security = decimal(&self.bid_security);
-        let patch = json!({
-            "title": {"ru": self.title_ru.trim(), "ky": text(&self.title_ky), "en": text(&self.title_en)},
-            "description": self.description.trim(),
-            "qualification_requirements": requirements,
-            "criteria": criteria,
-            "bid_security": if security.is_null() { Value::Null } else { json!({"amount": security, "currency": "KGS"}) },
-            "timeline": {"enquiry_end": text(&self.enquiry_end), "deadline": text(&self.deadline), "opening": text(&self.opening)},
-        });
-        (patch, origins)
-    }
-}
-
-/// A violation's field as the form names it.
-fn form_field(field: &str, origins: &[String]) -> String {
-    let parts: Vec<&str> = field.split('.').collect();
-    match parts.as_slice() {
-        ["title", lang] => format!("title_{lang}"),
-        ["timeline", which] => (*which).to_string(),
-        ["bid_security", ..] => "bid_security".to_string(),
-        ["qualification_requirements", ..] => "qualification_requirements".to_string(),
-        ["criteria", index, rest @ ..] => {
-            let origin = index
-                .parse::<usize>()
-                .ok()
-                .and_then(|i| origins.get(i))
-                .cloned()
-                .unwrap_or_else(|| "criteria".to_string());
-            match rest {
-                ["name", ..] => format!("{origin}_name"),
-                ["weight"] => format!("{origin}_weight"),
-                ["financial", what] => format!("financial_{what}"),
-                _ => origin,
-            }
-        }
-        _ => field.to_string(),
-    }
-}
-
-fn on_form(v: &Violations, origins: &[String]) -> Violations {
-    let mut shown = Violations::new();
-    for (field, codes) in v.fields() {
-        for code in codes {
-            shown.add(form_field(field, origins), code);
-        }
-    }
-    shown
-}
-
-/// The form's values for a tender's terms (to edit them).
-fn values_of(terms: &TenderTerms) -> Value {
-    let zone = crate::domain::tender::DEADLINE_ZONE;
-    let local = |at: Option<DateTime<Utc>>| {
-        at.map(|t| t.with_timezone(&zone).format("%Y-%m-%dT%H:%M").to_string())
-            .unwrap_or_default()
-    };
-    let financial = terms.criteria.iter().find(|c| c.financial.is_some());
-    let basis = financial.and_then(|c| c.financial.as_ref());
-    let technical: Vec<&crate::domain::tender::Criterion> =
-        terms.criteria.iter().filter(|c| c.financial.is_none()).collect();
-    let tech = |i: usize| {
-        technical
-            .get(i)
-            .map(|c| (c.name.ru.clone(), c.weight.to_string()))
-            .unwrap_or_default()
-    };
-    let (t1, t2, t3) = (tech(0), tech(1), tech(2));
-    json!({
-        "title_ru": terms.title.ru, "title_ky": terms.title.ky.clone().unwrap_or_default(),
-        "title_en": terms.title.en.clone().unwrap_or_default(),
-        "description": terms.description, "qualification_requirements": terms.qualification_requirements.join("\n"),
-        "financial_name": financial.map(|c| c.name.ru.clone()).unwrap_or_default(),
-        "financial_weight": financial.map(|c| c.weight.to_string()).unwrap_or_default(),
-        "financial_figure": basis.map(|b| b.figure.as_str()).unwrap_or_default(),
-        "financial_unit": basis.map(|b| b.unit.clone()).unwrap_or_default(),
-        "financial_better": basis.map(|b| b.better.as_str()).unwrap_or_default(),
-        "financial_discount_rate": basis.and_then(|b| b.discount_rate).map(|r| r.to_string()).unwrap_or_default(),
-        "technical_1_name": t1.0, "technical_1_weight": t1.1,
-        "technical_2_name": t2.0, "technical_2_weight": t2.1,
-        "technical_3_name": t3.0, "technical_3_weight": t3.1,
-        "bid_security": terms.bid_security.map(|m| m.amount.to_string()).unwrap_or_default(),
-        "enquiry_end": local(terms.timeline.enquiry_end), "deadline": local(terms.timeline.deadline),
-        "opening": local(terms.timeline.opening),
-    })
-}
-
-/// The preparation form, new (`action` the project's) or editing a draft.
-fn form_page(
+/// The preparation form, new (`action` the project's) or editing a draft, with the project's
+/// public documents to choose the tender documentation from.
+async fn form_page(
     ctx: &PageContext,
+    db: &Db,
     action: String,
     project_id: i64,
     values: Value,
     errors: Option<&Violations>,
-) -> Template {
-    let figures: Vec<Value> = FinancialFigure::ALL
-        .iter()
-        .map(|f| json!({"value": f.as_str(), "label": ctx.lang.text(&format!("tender-figure-{}", f.as_str().replace('_', "-")))}))
+) -> Result<Template, PageError> {
+    let documents: Vec<Value> = crate::services::documents::list(db, ctx.user.as_ref(), project_id)
+        .await?
+        .into_iter()
+        .filter(|d| d.visibility == DocumentVisibility::Public)
+        .map(|d| json!({"id": d.document_id, "title": d.title, "filename": d.filename}))
         .collect();
-    let better: Vec<Value> = Better::ALL
-        .iter()
-        .map(|b| json!({"value": b.as_str(), "label": ctx.lang.text(&format!("tender-better-{}", b.as_str()))}))
-        .collect();
-    ctx.render(
+    // Every row the template reads is there: the financial criterion's, and two blank
+    // technical rows beyond those already filled.
+    let mut values = values;
+    if !values["financial"]["criterion"].is_object() {
+        values["financial"]["criterion"] = json!({});
+    }
+    let mut rows = values["technical"].as_array().cloned().unwrap_or_default();
+    rows.extend([json!({}), json!({})]);
+    values["technical"] = Value::Array(rows);
+    Ok(ctx.render(
         "tender_form",
         "tender-form-title",
         json!({
@@ -507,11 +315,11 @@ fn form_page(
             "project_id": project_id.to_string(),
             "values": values,
             "errors": errors.map(|v| ctx.field_messages(v)).unwrap_or_default(),
-            "figures": figures,
-            "better": better,
-            "technical_rows": TECHNICAL_ROWS,
+            "figures": ctx.options(FinancialFigure::ALL, FinancialFigure::as_str, "tender-figure"),
+            "better": ctx.options(Better::ALL, Better::as_str, "tender-better"),
+            "documents": documents,
         }),
-    )
+    ))
 }
 
 /// The form that prepares a tender for an approved project.
@@ -524,15 +332,20 @@ pub async fn new_form(
 ) -> Result<Template, PageError> {
     let project = crate::services::projects::read(db, Some(&who.0), project_id(id)?).await?;
     crate::services::permit(policy::may_prepare_tender(&who.0, &project.facts()), "project")?;
-    let values = json!({"title_ru": project.fields.title.ru, "description": project.fields.description,
-        "financial_weight": "60", "technical_1_weight": "40"});
-    Ok(form_page(
+    let title = &project.fields.title;
+    let values = json!({"title_ru": title.ru, "title_ky": title.ky, "title_en": title.en,
+        "description": project.fields.description,
+        "financial": {"criterion": {"weight": "60"}, "currency": "KGS"}, "bid_security_currency": "KGS",
+        "technical": [{"weight": "40"}]});
+    form_page(
         &ctx,
+        db,
         format!("/projects/{}/tenders", project.id),
         project.id,
         values,
         None,
-    ))
+    )
+    .await
 }
 
 #[rocket::post("/projects/<id>/tenders", data = "<form>")]
@@ -545,39 +358,30 @@ pub async fn create_form(
     app: &State<AppState>,
     audit: Audit,
 ) -> Result<Result<Redirect, PageWithStatus>, PageError> {
-    let project = project_id(id)?;
+    let project = crate::services::projects::read(db, Some(&who.0), project_id(id)?).await?;
+    // Refused before the form is read: another city hall's officer learns nothing from it.
+    crate::services::permit(policy::may_prepare_tender(&who.0, &project.facts()), "project")?;
     let (patch, origins) = form.patch();
     let outcome = match strict_json::from_value::<TenderTerms>(without_nulls(patch)) {
-        Ok(terms) => service::create(db, &*app.clock, &audit.0, &who.0, project, &terms, app.config.demo).await,
+        Ok(terms) => service::create(db, &*app.clock, &audit.0, &who.0, project.id, &terms, app.config.demo).await,
         Err(e) => Err(ServiceError::Invalid(e.violations())),
     };
     match outcome {
         Ok(tender) => Ok(Ok(Redirect::to(format!("/tenders/{}", tender.id)))),
-        Err(ServiceError::Invalid(v)) => Ok(Err(PageWithStatus::new(
-            Status::UnprocessableEntity,
-            form_page(
+        Err(ServiceError::Invalid(v)) => {
+            let action = format!("/projects/{}/tenders", project.id);
+            let page = form_page(
                 &ctx,
-                format!("/projects/{project}/tenders"),
-                project,
+                db,
+                action,
+                project.id,
                 form.values(),
                 Some(&on_form(&v, &origins)),
-            ),
-        ))),
+            )
+            .await?;
+            Ok(Err(PageWithStatus::new(Status::UnprocessableEntity, page)))
+        }
         Err(e) => Err(e.into()),
-    }
-}
-
-/// A merge patch's nulls removed: the terms of a new draft.
-fn without_nulls(value: Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k, without_nulls(v)))
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.into_iter().map(without_nulls).collect()),
-        other => other,
     }
 }
 
@@ -594,13 +398,7 @@ pub async fn edit_form(
     let tender = service::read(db, Some(&who.0), tender_id(id)?, now).await?;
     crate::services::permit(policy::may_edit_tender(&who.0, &tender.facts(now)), "tender")?;
     let action = format!("/tenders/{}/edit", tender.id);
-    Ok(form_page(
-        &ctx,
-        action,
-        tender.project_id,
-        values_of(&tender.terms),
-        None,
-    ))
+    form_page(&ctx, db, action, tender.project_id, values_of(&tender.terms), None).await
 }
 
 #[rocket::post("/tenders/<id>/edit", data = "<form>")]
@@ -620,16 +418,9 @@ pub async fn edit(
         Ok(tender) => Ok(Ok(Redirect::to(format!("/tenders/{}", tender.id)))),
         Err(ServiceError::Invalid(v)) => {
             let project = tenders::find(&**db, id).await?.project_id;
-            Ok(Err(PageWithStatus::new(
-                Status::UnprocessableEntity,
-                form_page(
-                    &ctx,
-                    format!("/tenders/{id}/edit"),
-                    project,
-                    form.values(),
-                    Some(&on_form(&v, &origins)),
-                ),
-            )))
+            let action = format!("/tenders/{id}/edit");
+            let page = form_page(&ctx, db, action, project, form.values(), Some(&on_form(&v, &origins))).await?;
+            Ok(Err(PageWithStatus::new(Status::UnprocessableEntity, page)))
         }
         Err(e) => Err(e.into()),
     }
@@ -800,11 +591,7 @@ pub async fn cancel(
             };
             service::cancel(db, &*app.clock, &audit.0, &who.0, id, &request).await
         }
-        Err(_) => {
-            let mut v = Violations::new();
-            v.add("reason", "code_value");
-            Err(ServiceError::Invalid(v))
-        }
+        Err(v) => Err(ServiceError::Invalid(v)),
     };
     match outcome {
         Ok(_) => Ok(Ok(Flash::success(
@@ -874,4 +661,4 @@ pub async fn answer(
     }
 }
 
-crate::web::auth::csrf_protected!(TenderForm, PlainForm, AmendForm, CancelForm, QuestionForm, AnswerForm);
+crate::web::auth::csrf_protected!(PlainForm, AmendForm, CancelForm, QuestionForm, AnswerForm);
