@@ -790,3 +790,161 @@ async fn an_officer_prepares_and_edits_a_tender_on_the_pages_without_losing_a_wo
         json!({"ru": "Конкурс на модернизацию котельных г. Ош", "en": "Osh boiler houses tender"})
     );
 }
+
+/// A browser signed in as `email`, with its CSRF token.
+async fn signed_in(app: &TestApp, email: &str) -> (Client, String) {
+    let browser = app.browser().await;
+    assert_eq!(
+        crate::support::sign_in_browser(&browser, email, crate::support::DEMO_PASSWORD).await,
+        Status::SeeOther
+    );
+    let csrf = crate::support::csrf_token(&browser).await;
+    (browser, csrf)
+}
+
+async fn post_form(browser: &Client, uri: &str, fields: &[(&str, &str)]) -> (Status, String) {
+    let response = browser
+        .post(uri.to_string())
+        .header(ContentType::Form)
+        .header(Header::new("Accept-Language", "en"))
+        .body(form(fields))
+        .dispatch()
+        .await;
+    let status = response.status();
+    (status, response.into_string().await.unwrap_or_default())
+}
+
+#[rocket::async_test]
+async fn the_notice_takes_questions_answers_publication_and_cancellation_through_its_forms() {
+    let app = spawn_with_fixtures().await;
+    let project = heating(&app).await;
+    let officer = app.token("officer.osh@demo.kg").await;
+    let mut terms = good_terms();
+    terms["description"] = json!("");
+    let (_, draft) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/projects/{project}/tenders"),
+        Some(&officer),
+        terms,
+    )
+    .await;
+    let id = draft["id"].as_str().unwrap().to_string();
+
+    // Publishing from the page lists what is missing, on the notice.
+    let (approver, csrf) = signed_in(&app, "approver.osh@demo.kg").await;
+    let (status, html) = post_form(&approver, &format!("/tenders/{id}/publish"), &[("csrf_token", &csrf)]).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(
+        html.contains("The tender cannot be published:") && html.contains("<code>description</code>"),
+        "{html}"
+    );
+    let (status, _) = call(
+        &app,
+        "PATCH",
+        &format!("/api/v1/tenders/{id}"),
+        Some(&officer),
+        json!({"description": "Реконструкция котельных."}),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    let (status, _) = post_form(&approver, &format!("/tenders/{id}/publish"), &[("csrf_token", &csrf)]).await;
+    assert_eq!(status, Status::SeeOther);
+    assert_eq!(status_of(&app, &id).await, "active_enquiries");
+
+    // A bidder asks on the page; an empty question is named; the officer answers there.
+    let (bidder, bidder_csrf) = signed_in(&app, "bidder3@demo.kg").await;
+    let questions = format!("/tenders/{id}/questions");
+    let (status, html) = post_form(&bidder, &questions, &[("csrf_token", &bidder_csrf), ("question", " ")]).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(html.contains("field-errors"), "{html}");
+    let question = "Можно ли предложить биотопливо?";
+    let (status, _) = post_form(
+        &bidder,
+        &questions,
+        &[("csrf_token", &bidder_csrf), ("question", question)],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    let (_, listed) = app.get_json(&format!("/api/v1/tenders/{id}/questions")).await;
+    let qid = listed["items"][0]["id"].as_str().unwrap().to_string();
+    let (clerk, clerk_csrf) = signed_in(&app, "officer.osh@demo.kg").await;
+    let page = clerk
+        .get(format!("/tenders/{id}"))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("/questions/{qid}/answer")),
+        "the officer is offered the answer form"
+    );
+    let (status, _) = post_form(
+        &clerk,
+        &format!("/questions/{qid}/answer"),
+        &[("csrf_token", &clerk_csrf), ("answer", "Да.")],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    let (status, _) = post_form(
+        &clerk,
+        &format!("/questions/{qid}/answer"),
+        &[("csrf_token", &clerk_csrf), ("answer", "Нет.")],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther, "refused, back to the notice with the message");
+    let (_, listed) = app.get_json(&format!("/api/v1/tenders/{id}/questions")).await;
+    assert_eq!(listed["items"][0]["answer"], "Да.");
+
+    // An amendment on the page: a date the procedure refuses is named under its own field.
+    let (status, html) = post_form(
+        &clerk,
+        &format!("/tenders/{id}/amend"),
+        &[
+            ("csrf_token", &clerk_csrf),
+            ("reason", "Перенос"),
+            ("opening", "2026-12-29T12:00"),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    let after_field = html.split(r#"id="amend-opening""#).nth(1).unwrap();
+    let under_field = after_field.split("<button").next().unwrap();
+    assert!(
+        under_field.contains("cannot come before the submission deadline"),
+        "{html}"
+    );
+
+    // Cancellation on the page needs the decision's document.
+    let (status, html) = post_form(
+        &approver,
+        &format!("/tenders/{id}/cancel"),
+        &[("csrf_token", &csrf), ("reason", "no_demand"), ("document_id", "")],
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(html.contains("<li>This field is required.</li>"), "{html}");
+    let meta = json!({"kind": "other", "title": "Решение об отмене", "visibility": "public"});
+    let (_, document) = upload(&app, &officer, &project, meta, "cancel.pdf", PDF).await;
+    let document_id = document["document_id"].as_str().unwrap();
+    let (status, _) = post_form(
+        &approver,
+        &format!("/tenders/{id}/cancel"),
+        &[
+            ("csrf_token", &csrf),
+            ("reason", "no_demand"),
+            ("document_id", document_id),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    assert_eq!(status_of(&app, &id).await, "cancelled");
+    let page = app
+        .get(&format!("/projects/{project}"))
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(page.contains(r#"data-status="cancelled""#));
+}

@@ -428,24 +428,32 @@ pub async fn edit(
 
 /// A refusal shown on the notice: the form's fields with their messages (422), or a message
 /// for a state that does not allow it.
-async fn refused(
+/// What a form on the notice answers: back to the notice with `done`; or, refused, the notice
+/// again with the form's fields and their messages (422), or back with a message for a state
+/// that does not allow it.
+type Answer = Result<Result<Flash<Redirect>, PageWithStatus>, PageError>;
+
+#[allow(clippy::too_many_arguments)]
+async fn answered<T>(
     ctx: &PageContext,
     db: &Db,
     app: &AppState,
     id: i64,
     form: &str,
-    e: ServiceError,
-) -> Result<Result<Flash<Redirect>, PageWithStatus>, PageError> {
+    done: &'static str,
+    outcome: Result<T, ServiceError>,
+) -> Answer {
     let back = Redirect::to(format!("/tenders/{id}"));
-    match e {
-        ServiceError::Invalid(v) => {
+    match outcome {
+        Ok(_) => Ok(Ok(Flash::success(back, done))),
+        Err(ServiceError::Invalid(v)) => {
             let now = app.clock.now();
             let tender = service::read(db, ctx.user.as_ref(), id, now).await?;
             let page = notice(ctx, db, app, tender, now, None, Some((form, &v))).await?;
             Ok(Err(PageWithStatus::new(Status::UnprocessableEntity, page)))
         }
-        ServiceError::Conflict(message) => Ok(Ok(Flash::error(back, message))),
-        other => Err(other.into()),
+        Err(ServiceError::Conflict(message)) => Ok(Ok(Flash::error(back, message))),
+        Err(other) => Err(other.into()),
     }
 }
 
@@ -464,15 +472,10 @@ pub async fn publish(
     db: &State<Db>,
     app: &State<AppState>,
     audit: Audit,
-) -> Result<Result<Flash<Redirect>, PageWithStatus>, PageError> {
+) -> Answer {
     let id = tender_id(id)?;
-    match service::publish(db, &*app.clock, &audit.0, &who.0, id, app.config.demo).await {
-        Ok(_) => Ok(Ok(Flash::success(
-            Redirect::to(format!("/tenders/{id}")),
-            "tender-published",
-        ))),
-        Err(e) => refused(&ctx, db, app, id, "publish", e).await,
-    }
+    let outcome = service::publish(db, &*app.clock, &audit.0, &who.0, id, app.config.demo).await;
+    answered(&ctx, db, app, id, "publish", "tender-published", outcome).await
 }
 
 #[derive(FromForm)]
@@ -503,7 +506,7 @@ pub async fn amend(
     db: &State<Db>,
     app: &State<AppState>,
     audit: Audit,
-) -> Result<Result<Flash<Redirect>, PageWithStatus>, PageError> {
+) -> Answer {
     let id = tender_id(id)?;
     // Only what the form fills in changes.
     let mut changes = Map::new();
@@ -536,26 +539,26 @@ pub async fn amend(
         reason: &form.reason,
         patch: &Value::Object(changes),
     };
-    match service::amend(db, &*app.clock, &audit.0, &who.0, id, &amendment, app.config.demo).await {
-        Ok(_) => Ok(Ok(Flash::success(
-            Redirect::to(format!("/tenders/{id}")),
-            "tender-amended",
-        ))),
-        Err(ServiceError::Invalid(v)) => {
-            let mut shown = Violations::new();
-            for (field, codes) in v.fields() {
-                let field = field
-                    .strip_prefix("changes.timeline.")
-                    .or(field.strip_prefix("changes."))
-                    .unwrap_or(field);
-                for code in codes {
-                    shown.add(field.split('.').next().unwrap_or(field), code);
+    // The form's fields are the changes' own (`deadline`, not `changes.timeline.deadline`).
+    let outcome = service::amend(db, &*app.clock, &audit.0, &who.0, id, &amendment, app.config.demo)
+        .await
+        .map_err(|e| match e {
+            ServiceError::Invalid(v) => {
+                let mut shown = Violations::new();
+                for (field, codes) in v.fields() {
+                    let field = field
+                        .strip_prefix("changes.timeline.")
+                        .or(field.strip_prefix("changes."))
+                        .unwrap_or(field);
+                    for code in codes {
+                        shown.add(field.split('.').next().unwrap_or(field), code);
+                    }
                 }
+                ServiceError::Invalid(shown)
             }
-            refused(&ctx, db, app, id, "amend", ServiceError::Invalid(shown)).await
-        }
-        Err(e) => refused(&ctx, db, app, id, "amend", e).await,
-    }
+            other => other,
+        });
+    answered(&ctx, db, app, id, "amend", "tender-amended", outcome).await
 }
 
 #[derive(FromForm)]
@@ -580,7 +583,7 @@ pub async fn cancel(
     db: &State<Db>,
     app: &State<AppState>,
     audit: Audit,
-) -> Result<Result<Flash<Redirect>, PageWithStatus>, PageError> {
+) -> Answer {
     let id = tender_id(id)?;
     let outcome = match parse_cancel(form.reason.trim(), Some(form.document_id.as_str())) {
         Ok((reason, document_id)) => {
@@ -593,13 +596,7 @@ pub async fn cancel(
         }
         Err(v) => Err(ServiceError::Invalid(v)),
     };
-    match outcome {
-        Ok(_) => Ok(Ok(Flash::success(
-            Redirect::to(format!("/tenders/{id}")),
-            "tender-cancelled",
-        ))),
-        Err(e) => refused(&ctx, db, app, id, "cancel", e).await,
-    }
+    answered(&ctx, db, app, id, "cancel", "tender-cancelled", outcome).await
 }
 
 #[derive(FromForm)]
@@ -620,15 +617,10 @@ pub async fn ask(
     db: &State<Db>,
     app: &State<AppState>,
     audit: Audit,
-) -> Result<Result<Flash<Redirect>, PageWithStatus>, PageError> {
+) -> Answer {
     let id = tender_id(id)?;
-    match service::ask(db, &*app.clock, &audit.0, &who.0, id, &form.question).await {
-        Ok(_) => Ok(Ok(Flash::success(
-            Redirect::to(format!("/tenders/{id}")),
-            "tender-question-asked",
-        ))),
-        Err(e) => refused(&ctx, db, app, id, "ask", e).await,
-    }
+    let outcome = service::ask(db, &*app.clock, &audit.0, &who.0, id, &form.question).await;
+    answered(&ctx, db, app, id, "ask", "tender-question-asked", outcome).await
 }
 
 #[derive(FromForm)]
@@ -649,16 +641,12 @@ pub async fn answer(
     db: &State<Db>,
     app: &State<AppState>,
     audit: Audit,
-) -> Result<Result<Flash<Redirect>, PageWithStatus>, PageError> {
+) -> Answer {
     let question = question_id(id)?;
     let tender = tenders::find_question(&**db, question).await?.tender_id;
-    match service::answer(db, &*app.clock, &audit.0, &who.0, question, &form.answer).await {
-        Ok(_) => Ok(Ok(Flash::success(
-            Redirect::to(format!("/tenders/{tender}")),
-            "tender-answered",
-        ))),
-        Err(e) => refused(&ctx, db, app, tender, &format!("answer-{question}"), e).await,
-    }
+    let outcome = service::answer(db, &*app.clock, &audit.0, &who.0, question, &form.answer).await;
+    let form_name = format!("answer-{question}");
+    answered(&ctx, db, app, tender, &form_name, "tender-answered", outcome).await
 }
 
 crate::web::auth::csrf_protected!(PlainForm, AmendForm, CancelForm, QuestionForm, AnswerForm);
