@@ -18,6 +18,7 @@ pub mod organization;
 pub mod policy;
 pub mod procedure;
 pub mod project;
+pub mod sealing;
 pub mod search;
 pub mod strict_json;
 pub mod tender;
