@@ -13,6 +13,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use std::sync::Arc;
 
 use crate::domain::checkpoint::LogKey;
+use crate::domain::sealing::Keyring;
 use crate::i18n::Lang;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://ppp-registry.sqlite3";
@@ -57,6 +58,13 @@ pub struct AppConfig {
     pub signing_key_file: PathBuf,
     /// How often a new checkpoint is signed and published (when the log has grown).
     pub checkpoint_interval: std::time::Duration,
+    /// The master keys that wrap each tender's bid-sealing key: from `sealing_keys`, or read
+    /// from `sealing_keys_file` by [`Config::with_sealing_keys`]. Never in the database.
+    pub keyring: Option<Arc<Keyring>>,
+    /// Where the sealing keys are kept when `sealing_keys` is not set.
+    pub sealing_keys_file: PathBuf,
+    /// Which configured key wraps new tenders' keys (default: the first listed).
+    pub sealing_active_key: Option<String>,
 }
 
 /// The settings as read, before validation. Every key has a default.
@@ -81,6 +89,9 @@ struct RawConfig {
     signing_key: Option<String>,
     signing_key_file: PathBuf,
     checkpoint_interval_seconds: i64,
+    sealing_keys: Option<String>,
+    sealing_keys_file: PathBuf,
+    sealing_active_key: Option<String>,
 }
 
 impl Default for RawConfig {
@@ -104,6 +115,9 @@ impl Default for RawConfig {
             signing_key: None,
             signing_key_file: PathBuf::from("audit-signing.key"),
             checkpoint_interval_seconds: 60,
+            sealing_keys: None,
+            sealing_keys_file: PathBuf::from("sealing-keys"),
+            sealing_active_key: None,
         }
     }
 }
@@ -145,6 +159,10 @@ pub enum ConfigError {
         "no audit signing key: set PPP_SIGNING_KEY (make one with `ppp-registry audit new-key ORIGIN`) or put it in the file {0}, or run with --demo"
     )]
     MissingSigningKey(String),
+    #[error(
+        "no sealing keys: set PPP_SEALING_KEYS (`id:base64 of 32 random bytes`, e.g. `k2027:$(openssl rand -base64 32)`) or put them in the file {0}, or run with --demo"
+    )]
+    MissingSealingKeys(String),
 }
 
 fn invalid(key: &'static str, reason: impl Into<String>) -> ConfigError {
@@ -244,6 +262,36 @@ impl Config {
         }
     }
 
+    /// Resolves the sealing keys when `sealing_keys` is not set: read from `sealing_keys_file`;
+    /// where the file does not exist, demo mode and the debug profile generate one key there,
+    /// anything else is refused. Returns the file written, if any.
+    pub fn with_sealing_keys(mut self) -> Result<(Self, Option<PathBuf>), ConfigError> {
+        if self.app.keyring.is_some() {
+            return Ok((self, None));
+        }
+        let path = self.app.sealing_keys_file.clone();
+        let shown = path.display().to_string();
+        let active = self.app.sealing_active_key.clone();
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                let ring = Keyring::parse_text(&text, active.as_deref())
+                    .map_err(|e| invalid("sealing_keys_file", format!("{shown}: {e}")))?;
+                self.app.keyring = Some(Arc::new(ring));
+                Ok((self, None))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if !self.app.demo && *self.figment.profile() == rocket::Config::RELEASE_PROFILE {
+                    return Err(ConfigError::MissingSealingKeys(shown));
+                }
+                let (ring, text) = Keyring::generate("k1").map_err(|e| invalid("sealing_keys", e.to_string()))?;
+                write_private(&path, &text).map_err(|e| invalid("sealing_keys_file", format!("{shown}: {e}")))?;
+                self.app.keyring = Some(Arc::new(ring));
+                Ok((self, Some(path)))
+            }
+            Err(e) => Err(invalid("sealing_keys_file", format!("{shown}: {e}"))),
+        }
+    }
+
     /// A configuration for tests: debug profile, a fixed secret key, quiet logs, the given
     /// database and upload directory.
     pub fn for_tests(database_url: &str, upload_dir: &std::path::Path) -> Self {
@@ -268,6 +316,10 @@ impl Config {
         let mut config = Self::from_figment(figment).expect("test configuration is valid");
         if config.app.log_key.is_none() {
             config.app.log_key = Some(Arc::new(LogKey::from_seed(TEST_LOG_ORIGIN, [0x5a; 32])));
+        }
+        if config.app.keyring.is_none() {
+            let text = "test:MTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTE=";
+            config.app.keyring = Keyring::parse_text(text, None).ok().map(Arc::new);
         }
         config
     }
@@ -325,6 +377,15 @@ impl Config {
             "checkpoint_interval_seconds = {}",
             a.checkpoint_interval.as_secs()
         ));
+        lines.push(match &a.keyring {
+            Some(ring) => format!(
+                "sealing_keys = [set, redacted; ids {}; active {}]",
+                ring.ids().join(", "),
+                ring.active_id()
+            ),
+            None => "sealing_keys = [not set: read from sealing_keys_file]".to_string(),
+        });
+        lines.push(format!("sealing_keys_file = {}", a.sealing_keys_file.display()));
         if let Some(rc) = rocket {
             lines.push(format!("address = {}", rc.address));
             lines.push(format!("port = {}", rc.port));
@@ -407,7 +468,17 @@ fn validate(raw: RawConfig) -> Result<AppConfig, ConfigError> {
         )),
         None => None,
     };
+    let keyring = match raw.sealing_keys.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+        Some(text) => Some(Arc::new(
+            Keyring::parse_text(text, raw.sealing_active_key.as_deref())
+                .map_err(|e| invalid("sealing_keys", e.to_string()))?,
+        )),
+        None => None,
+    };
     Ok(AppConfig {
+        keyring,
+        sealing_keys_file: raw.sealing_keys_file,
+        sealing_active_key: raw.sealing_active_key,
         log_key,
         signing_key_file: raw.signing_key_file,
         checkpoint_interval,

@@ -157,6 +157,13 @@ async fn run(command: Command) -> Result<(), String> {
                     path.display()
                 );
             }
+            let (config, generated) = config.with_sealing_keys().map_err(|e| e.to_string())?;
+            if let Some(path) = generated {
+                println!(
+                    "bid sealing key generated in {} (keep it: sealed bids open only with it)",
+                    path.display()
+                );
+            }
             let db = open(&config).await?;
             if config.app.demo {
                 let outcome = fixtures::load_dir(&db, DEMO_FIXTURES.as_ref(), SystemClock.now(), true)

@@ -655,3 +655,20 @@ audit-action-holiday-removed = Holiday removed
 audit-action-project-financial-model-saved = Financial model saved
 audit-action-account-signed-out-everywhere = Signed out everywhere
 tender-no-public-documents = The project has no public documents: upload them on the project page.
+
+# Sealed bids
+tender-status-evaluation = Bids opened: evaluation
+tender-status-unsuccessful = Unsuccessful
+error-deadline-passed = The submission deadline has passed: this was received at or after it. The attempt is recorded.
+error-sealed = The bids are sealed until the opening: nobody can read them before it.
+error-sealing-key-missing = The sealing key { $key } is not configured, so nothing was changed; this works once it is back.
+error-bid-exists = Your company already has a bid for this tender: replace or withdraw it.
+error-bid-withdrawn = The bid has been withdrawn.
+error-nothing-to-confirm = The bid already stands on the tender's current terms.
+error-already-opened = The bids of this tender have already been opened.
+error-tender-unsuccessful = The tender ended unsuccessful.
+invalid-currency-mismatch = Not the currency the tender states.
+invalid-stream-expected = The tender evaluates yearly payments: give them in "yearly".
+invalid-single-figure-expected = The tender evaluates a single figure: give it in "amount".
+invalid-must-be-true = This declaration is required.
+invalid-below-required = Below the amount the tender requires.

@@ -655,3 +655,20 @@ audit-action-holiday-removed = Майрам өчүрүлдү
 audit-action-project-financial-model-saved = Долбоордун модели сакталды
 audit-action-account-signed-out-everywhere = Бардык сеанстардан чыгуу
 tender-no-public-documents = Долбоордо ачык документтер жок: аларды долбоордун барагына жүктөңүз.
+
+# Sealed bids
+tender-status-evaluation = Арыздар ачылды: баалоо
+tender-status-unsuccessful = Болгон жок
+error-deadline-passed = Арыз берүү мөөнөтү бүттү: суроо мөөнөт бүткөн учурда же андан кийин алынды. Аракет журналга жазылды.
+error-sealed = Арыздар ачылганга чейин мөөрлөнгөн: ага чейин аларды эч ким окуй албайт.
+error-sealing-key-missing = { $key } мөөрлөө ачкычы орнотулган эмес, ошондуктан эч нерсе өзгөргөн жок; ачкыч кайтарылганда иштейт.
+error-bid-exists = Компанияңыздын бул конкурска арызы бар: аны алмаштырыңыз же кайтарып алыңыз.
+error-bid-withdrawn = Арыз кайтарылып алынган.
+error-nothing-to-confirm = Арыз конкурстун учурдагы шарттарында турат.
+error-already-opened = Бул конкурстун арыздары ачылган.
+error-tender-unsuccessful = Конкурс болгон жок деп табылды.
+invalid-currency-mismatch = Конкурста көрсөтүлгөн валюта эмес.
+invalid-stream-expected = Конкурс жылдык төлөмдөрдү баалайт: аларды «yearly» талаасында көрсөтүңүз.
+invalid-single-figure-expected = Конкурс бир маанини баалайт: аны «amount» талаасында көрсөтүңүз.
+invalid-must-be-true = Бул билдирүү милдеттүү.
+invalid-below-required = Конкурс талап кылган суммадан аз.

@@ -655,3 +655,20 @@ audit-action-holiday-removed = Праздник удалён
 audit-action-project-financial-model-saved = Модель проекта сохранена
 audit-action-account-signed-out-everywhere = Выход из всех сеансов
 tender-no-public-documents = У проекта нет публичных документов: загрузите их на странице проекта.
+
+# Sealed bids
+tender-status-evaluation = Заявки вскрыты: оценка
+tender-status-unsuccessful = Не состоялся
+error-deadline-passed = Срок подачи заявок истёк: запрос получен в момент окончания срока или позже. Попытка записана в журнал.
+error-sealed = Заявки запечатаны до вскрытия: до него их не может прочитать никто.
+error-sealing-key-missing = Ключ запечатывания { $key } не настроен, поэтому ничего не изменено; действие станет возможным, когда ключ будет возвращён.
+error-bid-exists = У вашей компании уже есть заявка на этот конкурс: замените или отзовите её.
+error-bid-withdrawn = Заявка отозвана.
+error-nothing-to-confirm = Заявка уже подана на текущих условиях конкурса.
+error-already-opened = Заявки этого конкурса уже вскрыты.
+error-tender-unsuccessful = Конкурс признан несостоявшимся.
+invalid-currency-mismatch = Не та валюта, что указана в конкурсе.
+invalid-stream-expected = Конкурс оценивает ежегодные платежи: укажите их в «yearly».
+invalid-single-figure-expected = Конкурс оценивает одно значение: укажите его в «amount».
+invalid-must-be-true = Это заявление обязательно.
+invalid-below-required = Меньше суммы, которую требует конкурс.

@@ -30,6 +30,10 @@ pub const TENDER_APPROVERS: &[Role] = &[Role::Approver];
 pub const TENDER_STAFF: &[Role] = &[Role::Officer, Role::Approver];
 /// Asking clarification questions: companies' bidders.
 pub const QUESTIONERS: &[Role] = &[Role::Bidder];
+/// Who submits, replaces, confirms and withdraws bids (for their own company).
+pub const BIDDERS: &[Role] = &[Role::Bidder];
+/// Who opens the bids: the commission's chair, or its deputy chair.
+pub const OPENERS: &[Role] = &[Role::Commission];
 
 /// The answer to "may this person do this to this record?", with how a refusal shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -329,7 +333,67 @@ pub fn may_cancel_tender(who: &Identity, tender: &TenderFacts) -> Decision {
             tender.state != TenderState::Cancelled,
             Decision::Closed("error-tender-cancelled"),
         )
+        .and(|| {
+            allowed_if(
+                tender.status != TenderStatus::Unsuccessful,
+                Decision::Closed("error-tender-unsuccessful"),
+            )
+        })
     })
+}
+
+/// Submitting, replacing, confirming or withdrawing a bid: a company's bidder, while the tender
+/// takes bids at `tender`'s time (the time the request was received). The deadline itself is
+/// the service's to refuse, as `deadline_passed`.
+pub fn may_bid(who: &Identity, tender: &TenderFacts) -> Decision {
+    allowed_if(may_read_tender(Some(who), tender), Decision::Hidden)
+        .and(|| {
+            allowed_if(
+                who.has_any_role(BIDDERS) && who.organization_kind == OrganizationKind::Company,
+                Decision::Forbidden,
+            )
+        })
+        .and(|| {
+            allowed_if(
+                tender.state == TenderState::Published,
+                Decision::Closed("error-tender-not-published"),
+            )
+        })
+}
+
+/// Opening the bids: the chair or the deputy chair of the municipality's commission (403 for
+/// anyone else who may read the tender); before its opening time they are sealed (the service
+/// says so), and a tender is opened once.
+pub fn may_open_bids(who: &Identity, tender: &TenderFacts) -> Decision {
+    allowed_if(may_read_tender(Some(who), tender), Decision::Hidden)
+        .and(|| {
+            allowed_if(
+                who.organization_id == tender.municipality
+                    && who.has_any_role(OPENERS)
+                    && (who.chair || who.deputy_chair),
+                Decision::Forbidden,
+            )
+        })
+        .and(|| {
+            allowed_if(
+                tender.state == TenderState::Published,
+                Decision::Closed("error-tender-not-published"),
+            )
+        })
+        .and(|| {
+            allowed_if(
+                !matches!(tender.status, TenderStatus::Evaluation | TenderStatus::Unsuccessful),
+                Decision::Closed("error-already-opened"),
+            )
+        })
+}
+
+/// After the opening, a bid's content and documents: its bidding party, the reviewers, and
+/// the tender municipality's approvers and commission members.
+pub fn may_read_opened_bid(who: &Identity, tender: &TenderFacts, bidding_party: &[OrgId]) -> bool {
+    bidding_party.contains(&who.organization_id)
+        || who.has_role(Role::Reviewer)
+        || (who.organization_id == tender.municipality && who.has_any_role(&[Role::Approver, Role::Commission]))
 }
 
 /// The kinds of organisation anyone may see (when active): the public bodies.

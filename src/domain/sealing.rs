@@ -123,7 +123,7 @@ pub struct WrappedKey {
 }
 
 /// The master keys from configuration: each with its id; one active, which wraps new keys.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keyring {
     keys: Vec<(String, SecretKey)>,
     active: (String, SecretKey),
@@ -158,6 +158,45 @@ impl Keyring {
             .cloned()
             .ok_or_else(|| SealingError::BadKeyring(format!("the active key {active:?} is not among them")))?;
         Ok(Self { keys, active })
+    }
+
+    /// Reads a keyring as configured: `id:base64` entries separated by commas, spaces or
+    /// lines (`#` starts a comment line); the active one is `active`, or the first listed.
+    pub fn parse_text(text: &str, active: Option<&str>) -> Result<Self, SealingError> {
+        let entries: Vec<String> = text
+            .lines()
+            .filter(|line| !line.trim_start().starts_with('#'))
+            .flat_map(|line| line.split([',', ' ', '\t']))
+            .filter(|entry| !entry.trim().is_empty())
+            .map(|entry| entry.trim().to_string())
+            .collect();
+        let first = entries
+            .first()
+            .and_then(|e| e.split_once(':'))
+            .map(|(id, _)| id.trim().to_string());
+        let active = match (active.map(str::trim).filter(|a| !a.is_empty()), first) {
+            (Some(active), _) => active.to_string(),
+            (None, Some(first)) => first,
+            (None, None) => return Err(SealingError::BadKeyring("no key given".into())),
+        };
+        Self::parse(&entries, &active)
+    }
+
+    /// A new keyring of one fresh key named `id`, with its text for a keys file.
+    pub fn generate(id: &str) -> Result<(Self, String), SealingError> {
+        let key = SecretKey::generate();
+        let text = format!("{id}:{}", BASE64.encode(key.0));
+        Ok((Self::parse_text(&text, None)?, text))
+    }
+
+    /// The id of the key that wraps new tenders' keys.
+    pub fn active_id(&self) -> &str {
+        &self.active.0
+    }
+
+    /// Every configured key's id.
+    pub fn ids(&self) -> Vec<&str> {
+        self.keys.iter().map(|(id, _)| id.as_str()).collect()
     }
 
     /// The associated data a tender's wrapped key is bound to: its tender.
@@ -248,6 +287,23 @@ mod tests {
             without.unwrap_key(12, &wrapped),
             Err(SealingError::MissingMasterKey("2026-a".into()))
         );
+    }
+
+    #[test]
+    fn a_keyring_is_read_from_its_text() {
+        let text = format!("# rotated 2027-01\n{}, {}\n", entry("2027-a", 2), entry("2026-a", 1));
+        let ring = Keyring::parse_text(&text, None).unwrap();
+        assert_eq!((ring.active_id(), ring.ids()), ("2027-a", vec!["2027-a", "2026-a"]));
+        assert_eq!(
+            Keyring::parse_text(&text, Some("2026-a")).unwrap().active_id(),
+            "2026-a"
+        );
+        assert!(matches!(
+            Keyring::parse_text(" \n# none\n", None),
+            Err(SealingError::BadKeyring(_))
+        ));
+        let (generated, text) = Keyring::generate("demo").unwrap();
+        assert_eq!(Keyring::parse_text(&text, None).unwrap(), generated);
     }
 
     #[test]

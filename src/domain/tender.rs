@@ -35,7 +35,19 @@ codes!(
         ActiveEnquiries = "active_enquiries",
         ActiveTendering = "active_tendering",
         Closed = "closed",
+        Evaluation = "evaluation",
+        Unsuccessful = "unsuccessful",
         Cancelled = "cancelled",
+    }
+);
+
+codes!(
+    /// What follows the clock-driven statuses of a published tender, as the database keeps it
+    /// (`None` while the clock decides): the opening starts the evaluation, or ends the tender
+    /// unsuccessful when nobody bid.
+    TenderPhase {
+        Evaluation = "evaluation",
+        Unsuccessful = "unsuccessful",
     }
 );
 
@@ -376,10 +388,19 @@ impl TenderTerms {
 }
 
 /// The status a tender shows at `now`.
-pub fn status(state: TenderState, timeline: Option<&Timeline>, now: DateTime<Utc>) -> TenderStatus {
+pub fn status(
+    state: TenderState,
+    phase: Option<TenderPhase>,
+    timeline: Option<&Timeline>,
+    now: DateTime<Utc>,
+) -> TenderStatus {
     match (state, timeline) {
         (TenderState::Draft, _) => TenderStatus::Draft,
         (TenderState::Cancelled, _) => TenderStatus::Cancelled,
+        (TenderState::Published, _) if phase.is_some() => match phase {
+            Some(TenderPhase::Unsuccessful) => TenderStatus::Unsuccessful,
+            _ => TenderStatus::Evaluation,
+        },
         // A published tender always has its timeline; without one it could take no bids.
         (TenderState::Published, None) => TenderStatus::Closed,
         (TenderState::Published, Some(t)) => match status_at(t, now) {
@@ -534,16 +555,31 @@ mod tests {
     fn the_status_comes_from_the_state_and_the_clock() {
         let t = terms().timeline.complete().unwrap();
         let now = at("2026-12-03T04:00:00Z");
-        assert_eq!(status(TenderState::Draft, Some(&t), now), TenderStatus::Draft);
+        assert_eq!(status(TenderState::Draft, None, Some(&t), now), TenderStatus::Draft);
         assert_eq!(
-            status(TenderState::Published, Some(&t), now),
+            status(TenderState::Published, None, Some(&t), now),
             TenderStatus::ActiveEnquiries
         );
         assert_eq!(
-            status(TenderState::Published, Some(&t), at("2027-01-11T06:00:00Z")),
+            status(TenderState::Published, None, Some(&t), at("2027-01-11T06:00:00Z")),
             TenderStatus::Closed
         );
-        assert_eq!(status(TenderState::Cancelled, Some(&t), now), TenderStatus::Cancelled);
+        assert_eq!(
+            status(TenderState::Cancelled, None, Some(&t), now),
+            TenderStatus::Cancelled
+        );
+        // Once opened, the phase decides, whatever the clock.
+        let later = at("2027-03-01T06:00:00Z");
+        let opened = Some(TenderPhase::Evaluation);
+        assert_eq!(
+            status(TenderState::Published, opened, Some(&t), later),
+            TenderStatus::Evaluation
+        );
+        let nobody = Some(TenderPhase::Unsuccessful);
+        assert_eq!(
+            status(TenderState::Published, nobody, Some(&t), later),
+            TenderStatus::Unsuccessful
+        );
         assert_eq!(ocid("ocds-abc123", 7), "ocds-abc123-7");
     }
 }

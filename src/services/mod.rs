@@ -2,6 +2,7 @@
 //! injected clock, and is what both the web routes and the fixture loader call.
 
 pub mod accounts;
+pub mod bids;
 pub mod checkpoints;
 pub mod compute;
 pub mod documents;
@@ -46,6 +47,16 @@ pub enum ServiceError {
     /// An upload over the size limit.
     #[error("too large")]
     TooLarge,
+    /// A bid, replacement, confirmation or withdrawal received at or after the tender's
+    /// deadline (409 `deadline_passed`).
+    #[error("deadline passed")]
+    DeadlinePassed,
+    /// The bids are sealed until the opening (409 `sealed`).
+    #[error("sealed")]
+    Sealed,
+    /// The sealing master key this needs is not configured (503, naming it); nothing changed.
+    #[error("sealing key {0} missing")]
+    KeyMissing(String),
     #[error(transparent)]
     Store(StoreError),
 }

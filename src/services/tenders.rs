@@ -143,8 +143,9 @@ pub async fn update(
     })
 }
 
-/// Moves the project to `next` because of its tender, on its timeline and in the log.
-async fn move_project(
+/// Moves the project to `next` because of its tender (`action`: `tender_published`,
+/// `tender_cancelled` or `tender_unsuccessful`), on its timeline and in the log.
+pub(crate) async fn move_project(
     uow: &mut UnitOfWork<'_>,
     who: Option<&Identity>,
     project: &projects::Project,
@@ -164,10 +165,10 @@ async fn move_project(
     });
     uow.record(
         NewEvent::new(
-            if next == Stage::InTender {
-                "project.tender_published"
-            } else {
-                "project.tender_cancelled"
+            match action {
+                "tender_published" => "project.tender_published",
+                "tender_unsuccessful" => "project.tender_unsuccessful",
+                _ => "project.tender_cancelled",
             },
             "project",
             project.id,

@@ -595,7 +595,9 @@ pub async fn list(
          AND ($4 IS NULL OR actor_id = $4) AND ($5 IS NULL OR organization_id = $5) \
          AND ($6 IS NULL OR action = $6) AND ($7 IS NULL OR at >= $7) AND ($8 IS NULL OR at < $8) \
          AND ($9 IS NULL OR organization_id = $9) \
-         AND ($10 = 1 OR confidential_until IS NULL OR confidential_until <= $11 OR confidential_org_id = $12) \
+         AND ($10 = 1 OR confidential_until IS NULL OR confidential_until <= $11 OR confidential_org_id = $12 \
+              OR (entity_type = 'bid' AND EXISTS (SELECT 1 FROM bids b JOIN tenders t ON t.id = b.tender_id \
+                  WHERE b.id = audit_events.entity_id AND t.opened_at IS NOT NULL))) \
          ORDER BY seq DESC LIMIT $13"
     );
     let rows: Vec<EventRow> = on_pool!(db, pool => {
@@ -617,4 +619,50 @@ pub async fn list(
             .await?
     });
     Ok(rows.into_iter().map(Event::from).collect())
+}
+
+/// The newest event `action` about entity `entity_type` `entity_id` (a receipt's event).
+pub async fn latest_of(db: &Db, entity_type: &str, entity_id: &str, action: &str) -> Result<Option<Event>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM audit_events WHERE entity_type = $1 AND entity_id = $2 AND action = $3 \
+         ORDER BY seq DESC LIMIT 1"
+    );
+    let row: Option<EventRow> = on_pool!(db, pool => {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(entity_type)
+            .bind(entity_id)
+            .bind(action)
+            .fetch_optional(pool)
+            .await?
+    });
+    Ok(row.map(Event::from))
+}
+
+/// Whether the caller of `ctx` (a user, or an anonymous client address) was refused `action`
+/// on tender `tender_id` since `since`: refusals are recorded once per burst.
+pub async fn refused_recently(
+    db: &Db,
+    action: &str,
+    tender_id: i64,
+    ctx: &AuditContext,
+    since: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let sql = "SELECT COUNT(*) FROM audit_events WHERE action = $1 AND entity_type = 'tender' AND entity_id = $2 \
+               AND at >= $3 AND (($4 IS NOT NULL AND actor_id = $4) \
+               OR ($4 IS NULL AND actor_id IS NULL AND client_address IS NOT DISTINCT FROM $5))";
+    let sql = match db.engine() {
+        crate::storage::Engine::Sqlite => sql.replace("IS NOT DISTINCT FROM", "IS"),
+        crate::storage::Engine::Postgres => sql.to_string(),
+    };
+    let count: i64 = on_pool!(db, pool => {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(action)
+            .bind(tender_id.to_string())
+            .bind(since)
+            .bind(ctx.actor.user_id)
+            .bind(ctx.client_address.as_deref())
+            .fetch_one(pool)
+            .await?
+    });
+    Ok(count > 0)
 }

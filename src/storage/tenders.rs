@@ -6,7 +6,9 @@ use serde_json::Value;
 use crate::domain::ids::{DocumentId, OrgId, UserId};
 use crate::domain::policy::{DraftScope, TenderFacts};
 use crate::domain::procedure::Timeline;
-use crate::domain::tender::{CancellationReason, TenderState, TenderStatus, TenderTerms, TimelineTerms, status};
+use crate::domain::tender::{
+    CancellationReason, TenderPhase, TenderState, TenderStatus, TenderTerms, TimelineTerms, status,
+};
 use crate::storage::{Db, Reader, StoreError, Tx};
 
 /// Why and how a tender was cancelled.
@@ -34,6 +36,9 @@ pub struct Tender {
     pub updated_at: DateTime<Utc>,
     pub published_at: Option<DateTime<Utc>>,
     pub cancellation: Option<Cancellation>,
+    /// Set by the opening (and the steps after it); `None` while the clock decides the status.
+    pub phase: Option<TenderPhase>,
+    pub opened_at: Option<DateTime<Utc>>,
 }
 
 impl Tender {
@@ -42,7 +47,7 @@ impl Tender {
     }
 
     pub fn status(&self, now: DateTime<Utc>) -> TenderStatus {
-        status(self.state, self.timeline().as_ref(), now)
+        status(self.state, self.phase, self.timeline().as_ref(), now)
     }
 
     /// What the access policy decides on, at `now`.
@@ -74,11 +79,13 @@ struct TenderRow {
     cancel_reason: Option<String>,
     cancel_explanation: Option<String>,
     cancel_document_id: Option<i64>,
+    phase: Option<String>,
+    opened_at: Option<DateTime<Utc>>,
 }
 
 const COLUMNS: &str = "id, project_id, municipality_id, state, version, terms, enquiry_end, deadline, opening, \
     accelerator, created_at, updated_at, published_at, cancelled_at, cancel_reason, cancel_explanation, \
-    cancel_document_id";
+    cancel_document_id, phase, opened_at";
 
 /// The terms as the `terms` column keeps them: all but the timeline and the accelerator, which
 /// have columns of their own (lists filter on them).
@@ -127,6 +134,11 @@ impl TryFrom<TenderRow> for Tender {
             updated_at: r.updated_at,
             published_at: r.published_at,
             cancellation,
+            phase: match r.phase.as_deref() {
+                None => None,
+                Some(phase) => Some(TenderPhase::parse(phase).ok_or_else(|| bad("phase"))?),
+            },
+            opened_at: r.opened_at,
         })
     }
 }
@@ -196,6 +208,19 @@ pub async fn set_published(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> Result<(
     Ok(())
 }
 
+/// Records the opening: the tender moves to `phase` (evaluation, or unsuccessful without bids).
+pub async fn set_opened(
+    tx: &mut Tx,
+    id: i64,
+    phase: TenderPhase,
+    by: UserId,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let sql = "UPDATE tenders SET phase = $1, opened_at = $2, opened_by = $3, updated_at = $2 WHERE id = $4";
+    on_tx!(tx, conn => sqlx::query(sql).bind(phase.as_str()).bind(now).bind(by.0).bind(id).execute(&mut *conn).await?.rows_affected());
+    Ok(())
+}
+
 /// Cancels a tender.
 pub async fn set_cancelled(tx: &mut Tx, id: i64, c: &Cancellation) -> Result<(), StoreError> {
     let sql = "UPDATE tenders SET state = 'cancelled', cancelled_at = $1, cancel_reason = $2, \
@@ -225,7 +250,8 @@ pub async fn lock(tx: &mut Tx, id: i64) -> Result<Tender, StoreError> {
 /// The project's tender in preparation or running, locked, if it has one.
 pub async fn lock_live_of_project(tx: &mut Tx, project_id: i64) -> Result<Option<Tender>, StoreError> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM tenders WHERE project_id = $1 AND state IN ('draft', 'published'){}",
+        "SELECT {COLUMNS} FROM tenders WHERE project_id = $1 AND state IN ('draft', 'published') \
+         AND (phase IS NULL OR phase <> 'unsuccessful'){}",
         tx.for_update()
     );
     let row: Option<TenderRow> = on_tx!(tx, conn => {
@@ -260,13 +286,16 @@ pub async fn list(
     limit: u32,
 ) -> Result<Vec<Tender>, StoreError> {
     // The stored state a status needs, and which side of the clock its instants must be.
-    let (state, enquiries_open, bids_open) = match filter.status {
-        None => (None, None, None),
-        Some(TenderStatus::Draft) => (Some("draft"), None, None),
-        Some(TenderStatus::Cancelled) => (Some("cancelled"), None, None),
-        Some(TenderStatus::ActiveEnquiries) => (Some("published"), Some(1_i64), Some(1_i64)),
-        Some(TenderStatus::ActiveTendering) => (Some("published"), Some(0), Some(1)),
-        Some(TenderStatus::Closed) => (Some("published"), None, Some(0)),
+    // The phase: "-" for none (the clock decides), or the phase's code.
+    let (state, enquiries_open, bids_open, phase) = match filter.status {
+        None => (None, None, None, None),
+        Some(TenderStatus::Draft) => (Some("draft"), None, None, None),
+        Some(TenderStatus::Cancelled) => (Some("cancelled"), None, None, None),
+        Some(TenderStatus::ActiveEnquiries) => (Some("published"), Some(1_i64), Some(1_i64), Some("-")),
+        Some(TenderStatus::ActiveTendering) => (Some("published"), Some(0), Some(1), Some("-")),
+        Some(TenderStatus::Closed) => (Some("published"), None, Some(0), Some("-")),
+        Some(TenderStatus::Evaluation) => (Some("published"), None, None, Some("evaluation")),
+        Some(TenderStatus::Unsuccessful) => (Some("published"), None, None, Some("unsuccessful")),
     };
     let sql = format!(
         "SELECT {COLUMNS} FROM tenders WHERE id < $1 \
@@ -275,6 +304,7 @@ pub async fn list(
          AND ($5 IS NULL OR ($5 = 1 AND enquiry_end > $7) OR ($5 = 0 AND enquiry_end <= $7)) \
          AND ($6 IS NULL OR ($6 = 1 AND deadline > $7) OR ($6 = 0 AND deadline <= $7)) \
          AND ($8 IS NULL OR municipality_id = $8) AND ($9 IS NULL OR project_id = $9) \
+         AND ($11 IS NULL OR ($11 = '-' AND phase IS NULL) OR phase = $11) \
          ORDER BY id DESC LIMIT $10"
     );
     let rows: Vec<TenderRow> = on_pool!(db, pool => {
@@ -289,6 +319,7 @@ pub async fn list(
             .bind(filter.municipality.map(|m| m.0))
             .bind(filter.project)
             .bind(i64::from(limit))
+            .bind(phase)
             .fetch_all(pool)
             .await?
     });

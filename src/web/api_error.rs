@@ -207,6 +207,17 @@ impl From<ServiceError> for ApiError {
             ServiceError::UnsupportedMediaType => ApiError::for_status(Status::UnsupportedMediaType),
             ServiceError::TooLarge => ApiError::for_status(Status::PayloadTooLarge),
             ServiceError::Busy => ApiError::for_status(Status::ServiceUnavailable),
+            ServiceError::DeadlinePassed => ApiError::new(
+                Status::Conflict,
+                "deadline_passed",
+                Message::new("error-deadline-passed"),
+            ),
+            ServiceError::Sealed => ApiError::new(Status::Conflict, "sealed", Message::new("error-sealed")),
+            ServiceError::KeyMissing(key) => ApiError::new(
+                Status::ServiceUnavailable,
+                "unavailable",
+                Message::new("error-sealing-key-missing").arg("key", key),
+            ),
             ServiceError::Store(store) => store.into(),
         }
     }

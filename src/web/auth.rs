@@ -285,6 +285,39 @@ impl Policy for Questioners {
     const ROLES: &'static [Role] = policy::QUESTIONERS;
 }
 
+/// Who submits bids: companies' bidders.
+pub struct BidSubmitters;
+
+impl Policy for BidSubmitters {
+    const ROLES: &'static [Role] = policy::BIDDERS;
+}
+
+/// Who may open bids: commission members (the policy then asks for the chair or the deputy).
+pub struct Openers;
+
+impl Policy for Openers {
+    const ROLES: &'static [Role] = policy::OPENERS;
+}
+
+/// The time this request was received, read from the server's clock once, before its body is
+/// read: a bid's time of receipt, which every retry of its transaction keeps.
+#[derive(Debug, Clone, Copy)]
+pub struct ReceivedAt(pub chrono::DateTime<chrono::Utc>);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for ReceivedAt {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        let at = req.local_cache(|| {
+            req.rocket()
+                .state::<AppState>()
+                .map_or_else(chrono::Utc::now, |app| app.clock.now())
+        });
+        Outcome::Success(ReceivedAt(*at))
+    }
+}
+
 fn csrf_cookie(value: String, secure: bool) -> Cookie<'static> {
     Cookie::build((CSRF_COOKIE, value))
         .path("/")

@@ -11,6 +11,7 @@ mod audit;
 mod audit_export;
 mod audit_proofs;
 pub mod auth;
+mod bids;
 mod catchers;
 pub mod compute;
 mod dashboard;
@@ -187,6 +188,15 @@ pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
                 tenders::api::questions,
                 tenders::api::ask,
                 tenders::api::answer,
+                bids::api::submit,
+                bids::api::replace,
+                bids::api::withdraw,
+                bids::api::confirm,
+                bids::api::mine,
+                bids::api::list,
+                bids::api::protocol,
+                bids::api::open,
+                bids::api::show,
             ],
         )
         .register("/", rocket::catchers![catchers::html])

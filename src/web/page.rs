@@ -238,7 +238,8 @@ impl From<ServiceError> for PageError {
             ServiceError::Forbidden => PageError::new(Status::Forbidden),
             ServiceError::UnsupportedMediaType => PageError::new(Status::UnsupportedMediaType),
             ServiceError::TooLarge => PageError::new(Status::PayloadTooLarge),
-            ServiceError::Busy => PageError::new(Status::ServiceUnavailable),
+            ServiceError::Busy | ServiceError::KeyMissing(_) => PageError::new(Status::ServiceUnavailable),
+            ServiceError::DeadlinePassed | ServiceError::Sealed => PageError::new(Status::Conflict),
             ServiceError::InvalidTransition { .. }
             | ServiceError::PreconditionFailed(_)
             | ServiceError::Conflict(_) => PageError::new(Status::Conflict),

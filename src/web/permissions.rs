@@ -39,6 +39,10 @@ const TENDER_PREPARERS: Access = Access::AnyOf(policy::TENDER_PREPARERS);
 const TENDER_APPROVERS: Access = Access::AnyOf(policy::TENDER_APPROVERS);
 const TENDER_STAFF: Access = Access::AnyOf(policy::TENDER_STAFF);
 const QUESTIONERS: Access = Access::AnyOf(policy::QUESTIONERS);
+const BID_SUBMITTERS: Access = Access::AnyOf(policy::BIDDERS);
+const OPENERS: Access = Access::AnyOf(policy::OPENERS);
+const UNTIL_DEADLINE: &str =
+    "own company's bid, from publication until the deadline (409 `deadline_passed` at or after it, recorded)";
 
 pub const ROUTES: &[RouteRule] = &[
     rule("GET", "/", Access::Public, ""),
@@ -382,6 +386,50 @@ pub const ROUTES: &[RouteRule] = &[
         "/api/v1/questions/<id>/answer",
         TENDER_STAFF,
         "of the tender's municipality, once (409 again)",
+    ),
+    rule("POST", "/api/v1/tenders/<id>/bids", BID_SUBMITTERS, UNTIL_DEADLINE),
+    rule("PUT", "/api/v1/tenders/<id>/bids/mine", BID_SUBMITTERS, UNTIL_DEADLINE),
+    rule(
+        "DELETE",
+        "/api/v1/tenders/<id>/bids/mine",
+        BID_SUBMITTERS,
+        UNTIL_DEADLINE,
+    ),
+    rule(
+        "POST",
+        "/api/v1/tenders/<id>/bids/mine/confirm",
+        BID_SUBMITTERS,
+        UNTIL_DEADLINE,
+    ),
+    rule(
+        "GET",
+        "/api/v1/tenders/<id>/bids/mine",
+        BID_SUBMITTERS,
+        "own company's bid and latest receipt; the content stays sealed",
+    ),
+    rule(
+        "GET",
+        "/api/v1/tenders/<id>/bids",
+        Access::Public,
+        "409 `sealed` to everyone before the opening (recorded once per burst)",
+    ),
+    rule(
+        "GET",
+        "/api/v1/tenders/<id>/protocol",
+        Access::Public,
+        "409 `sealed` to everyone before the opening (recorded once per burst)",
+    ),
+    rule(
+        "POST",
+        "/api/v1/tenders/<id>/open",
+        OPENERS,
+        "the chair or deputy chair of its municipality's commission (403 for others), at or after the opening time (409 `sealed` before)",
+    ),
+    rule(
+        "GET",
+        "/api/v1/bids/<bid_id>",
+        Access::SignedIn,
+        "after the opening: the bidding party, reviewers, the municipality's approvers and commission (403 others); 409 `sealed` before; each read recorded",
     ),
     rule("GET", "/api/v1/audit/events", AUDIT_READERS, AUDIT_SCOPE),
     rule(

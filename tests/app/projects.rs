@@ -11,9 +11,10 @@ pub(crate) async fn call(app: &TestApp, method: &str, uri: &str, token: Option<&
         "POST" => app.client.post(uri.to_string()),
         "PATCH" => app.client.patch(uri.to_string()),
         "PUT" => app.client.put(uri.to_string()),
+        "DELETE" => app.client.delete(uri.to_string()),
         other => panic!("{other}"),
     };
-    if method != "GET" {
+    if method != "GET" && method != "DELETE" {
         request = request.header(ContentType::JSON).body(body.to_string());
     }
     if let Some(token) = token {

@@ -24,13 +24,13 @@ pub(crate) async fn project_titled(app: &TestApp, title: &str) -> String {
 }
 
 /// The Osh boiler-house project: approved the day before the tests' start, without a tender.
-async fn heating(app: &TestApp) -> String {
+pub(crate) async fn heating(app: &TestApp) -> String {
     project_titled(app, "Модернизация котельных г. Ош").await
 }
 
 /// Terms within every rule of the open procedure when published at the tests' start (Saturday
 /// 28 November 2026, 12:00 in Bishkek): 32 days for bids, questions close 10 days before.
-fn good_terms() -> Value {
+pub(crate) fn good_terms() -> Value {
     json!({
         "title": {"ru": "Конкурс на модернизацию котельных г. Ош", "en": "Osh boiler houses tender"},
         "description": "Реконструкция 12 котельных и эксплуатация на условиях платы за доступность, 15 лет.",

@@ -10,9 +10,9 @@ use sha2::{Digest, Sha256};
 
 use crate::support::{TestApp, spawn_with_fixtures};
 
-type Hash = [u8; 32];
+pub(crate) type Hash = [u8; 32];
 
-fn hex(text: &Value) -> Hash {
+pub(crate) fn hex(text: &Value) -> Hash {
     let text = text.as_str().expect("a hex string");
     assert_eq!(text.len(), 64, "{text}");
     let mut out = [0u8; 32];
@@ -23,7 +23,7 @@ fn hex(text: &Value) -> Hash {
     out
 }
 
-fn hashes(list: &Value) -> Vec<Hash> {
+pub(crate) fn hashes(list: &Value) -> Vec<Hash> {
     list.as_array().expect("a list").iter().map(hex).collect()
 }
 
@@ -37,7 +37,7 @@ fn node(left: &Hash, right: &Hash) -> Hash {
 }
 
 /// RFC 9162 section 2.1.3.2, step by step.
-fn rfc_inclusion(leaf: &Hash, index: u64, size: u64, path: &[Hash], root: &Hash) -> bool {
+pub(crate) fn rfc_inclusion(leaf: &Hash, index: u64, size: u64, path: &[Hash], root: &Hash) -> bool {
     if index >= size {
         return false;
     }

@@ -1,0 +1,582 @@
+//! Sealed bids: submission, replacement, confirmation and withdrawal until the deadline, each
+//! answered with a receipt; the opening by the commission's chair; the protocol and, after it,
+//! the bids' contents. Every change holds its tender's lock (so an amendment, a cancellation or
+//! the opening is decided either before or after it, never during), takes the time of receipt
+//! from the route (the server clock when the request arrived, kept across retries), and
+//! records its events last. Content is sealed under the tender's key before it is written;
+//! only the opening decrypts.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::clock::Clock;
+use crate::domain::access::Identity;
+use crate::domain::audit::{AuditContext, AuditReceipt, FOREVER, NewEvent};
+use crate::domain::bid::{
+    BidHeader, BidStatus, BidSubmission, BiddingParty, DocumentDigest, Offer, PartyRef, ReceiptKind, random_id,
+    sha256_hex,
+};
+use crate::domain::policy;
+use crate::domain::project::Stage;
+use crate::domain::sealing::{Keyring, SealingError, SecretKey};
+use crate::domain::tender::{TenderPhase, TenderStatus};
+use crate::services::tenders::move_project;
+use crate::services::unit_of_work;
+use crate::services::{ServiceError, permit};
+use crate::storage::bids::{self, Bid};
+use crate::storage::tenders::{self, Tender};
+use crate::storage::unit_of_work::UnitOfWork;
+use crate::storage::{Db, audit, projects};
+
+/// What an accepted submission, replacement, confirmation or withdrawal answers.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Receipt {
+    pub bid_id: String,
+    pub tender_id: String,
+    /// One more with each receipt of the bid.
+    pub version: i32,
+    pub kind: ReceiptKind,
+    pub bidding_party: BiddingParty,
+    pub received_at: DateTime<Utc>,
+    /// The random salt inside the hashed encoding.
+    pub salt: String,
+    /// SHA-256 (hex) of the canonical encoding (README, "Sealed bids").
+    pub sha256: String,
+    pub documents: Vec<DocumentDigest>,
+    /// The receipt's event in the audit log, for an inclusion proof against any later signed
+    /// checkpoint.
+    #[serde(default, skip_deserializing)]
+    pub audit: Option<AuditReceipt>,
+}
+
+/// A bidder's own bid: what it is now and its latest receipt. The content is sealed: not even
+/// its bidder reads it back before the opening (the receipt's hash proves what was sent).
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct OwnBid {
+    pub bid_id: String,
+    pub tender_id: String,
+    pub status: BidStatus,
+    pub version: i32,
+    /// The tender's version the bid stands on.
+    pub tender_version: i32,
+    pub received_at: DateTime<Utc>,
+    /// The SHA-256 of the sealed content (the latest submission's or replacement's).
+    pub content_sha256: String,
+    pub receipt: Receipt,
+}
+
+/// The change a bidder asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Intent<'a> {
+    Submit(&'a BidSubmission),
+    Replace(&'a BidSubmission),
+    Confirm,
+    Withdraw,
+}
+
+impl Intent<'_> {
+    fn operation(&self) -> &'static str {
+        match self {
+            Intent::Submit(_) => "submission",
+            Intent::Replace(_) => "replacement",
+            Intent::Confirm => "confirmation",
+            Intent::Withdraw => "withdrawal",
+        }
+    }
+}
+
+/// The bidding party of `who`'s bid: its company (consortia come with the membership
+/// confirmations).
+fn party_of(who: &Identity) -> BiddingParty {
+    BiddingParty {
+        lead: PartyRef {
+            id: who.organization_id.0.to_string(),
+            name: who.organization_name.ru.clone(),
+        },
+        members: vec![],
+    }
+}
+
+/// What a bid's ciphertext is bound to: its bid and the hash its receipt gave, so content moved
+/// to another bid, or a hash changed in the database, does not open.
+fn bid_aad(bid_id: &str, sha256: &str) -> Vec<u8> {
+    format!("ppp-registry/bid/v1:{bid_id}:{sha256}").into_bytes()
+}
+
+fn sealing_error(e: SealingError) -> ServiceError {
+    match e {
+        SealingError::MissingMasterKey(id) => ServiceError::KeyMissing(id),
+        other => ServiceError::Store(crate::storage::StoreError::Database(other.to_string())),
+    }
+}
+
+/// A bid's event: its bidding party's and the reviewers' only until the tender is opened (the
+/// audit list decides that from the tender's state when it is read).
+fn bid_event(action: &'static str, bid_id: &str, party: crate::domain::ids::OrgId) -> NewEvent {
+    NewEvent::new(action, "bid", bid_id)
+        .organization(party.0)
+        .confidential(party.0, FOREVER)
+}
+
+/// The tender's content key: made, wrapped by the active master key and stored at its first bid.
+async fn tender_key(uow: &mut UnitOfWork<'_>, keyring: &Keyring, tender_id: i64) -> Result<SecretKey, ServiceError> {
+    match bids::find_key(&mut *uow, tender_id).await? {
+        Some(wrapped) => keyring.unwrap_key(tender_id, &wrapped).map_err(sealing_error),
+        None => {
+            let key = SecretKey::generate();
+            let wrapped = keyring.wrap(tender_id, &key).map_err(sealing_error)?;
+            let now = uow.now();
+            bids::insert_key(uow.tx(), tender_id, &wrapped, now).await?;
+            Ok(key)
+        }
+    }
+}
+
+fn action_of(kind: ReceiptKind) -> &'static str {
+    match kind {
+        ReceiptKind::Submission => "bid.submitted",
+        ReceiptKind::Replacement => "bid.replaced",
+        ReceiptKind::Confirmation => "bid.confirmed",
+        ReceiptKind::Withdrawal => "bid.withdrawn",
+    }
+}
+
+/// Submits, replaces, confirms or withdraws `who`'s bid on tender `tender_id`, as received at
+/// `received_at`. At or after the deadline it is refused (`deadline_passed`) and the late
+/// attempt is recorded.
+#[allow(clippy::too_many_arguments)]
+pub async fn act(
+    db: &Db,
+    clock: &dyn Clock,
+    ctx: &AuditContext,
+    who: &Identity,
+    keyring: Option<&Keyring>,
+    tender_id: i64,
+    received_at: DateTime<Utc>,
+    intent: Intent<'_>,
+) -> Result<Receipt, ServiceError> {
+    let outcome = unit_of_work!(
+        db,
+        clock,
+        ctx,
+        receipts | uow | {
+            let tender = tenders::lock(uow.tx(), tender_id).await?;
+            permit(policy::may_bid(who, &tender.facts(received_at)), "tender")?;
+            let deadline = tender.timeline().map(|t| t.deadline);
+            if deadline.is_none_or(|deadline| received_at >= deadline) || tender.phase.is_some() {
+                return Err(ServiceError::DeadlinePassed);
+            }
+            let existing = bids::of_party(&mut uow, tender_id, who.organization_id).await?;
+            let party = party_of(who);
+            let salt = crate::credentials::random_token();
+            let receipt = match intent {
+                Intent::Submit(submission) | Intent::Replace(submission) => {
+                    let replacing = matches!(intent, Intent::Replace(_));
+                    let (bid_id, version, kind) = match (existing, replacing) {
+                        (None, false) => (random_id(), 1, ReceiptKind::Submission),
+                        (Some(b), false) if b.status == BidStatus::Withdrawn => {
+                            (b.id, b.version + 1, ReceiptKind::Submission)
+                        }
+                        (Some(_), false) => return Err(ServiceError::Conflict("error-bid-exists")),
+                        (None, true) => return Err(ServiceError::NotFound("bid")),
+                        (Some(b), true) if b.status == BidStatus::Withdrawn => {
+                            return Err(ServiceError::Conflict("error-bid-withdrawn"));
+                        }
+                        (Some(b), true) => (b.id, b.version + 1, ReceiptKind::Replacement),
+                    };
+                    // Checked as written (scaling first would round away a third decimal).
+                    submission
+                        .violations(&tender.terms)
+                        .into_result()
+                        .map_err(ServiceError::Invalid)?;
+                    let submission = submission.clone().with_money_scaled();
+                    let keyring = keyring.ok_or_else(|| ServiceError::KeyMissing("sealing_keys".into()))?;
+                    let key = tender_key(&mut uow, keyring, tender_id).await?;
+                    let header = BidHeader {
+                        bid_id: &bid_id,
+                        tender_id,
+                        version,
+                        tender_version: tender.version,
+                        party: &party,
+                        received_at,
+                        salt: &salt,
+                    };
+                    let encoded = header.encode_bid(&submission, &[]);
+                    let sha256 = sha256_hex(&encoded);
+                    let sealed = key.seal(&encoded, &bid_aad(&bid_id, &sha256)).map_err(sealing_error)?;
+                    let bid = Bid {
+                        id: bid_id.clone(),
+                        tender_id,
+                        lead_org_id: who.organization_id,
+                        status: BidStatus::Submitted,
+                        version,
+                        tender_version: tender.version,
+                        received_at,
+                        sealed: Some(sealed),
+                        sha256: sha256.clone(),
+                        opened_content: None,
+                        hash_matches: None,
+                    };
+                    let now = uow.now();
+                    bids::put_sealed(uow.tx(), &bid, now).await?;
+                    receipt_of(&bid_id, tender_id, version, kind, &party, received_at, salt, sha256)
+                }
+                Intent::Confirm | Intent::Withdraw => {
+                    let bid = existing.ok_or(ServiceError::NotFound("bid"))?;
+                    if bid.status == BidStatus::Withdrawn {
+                        return Err(ServiceError::Conflict("error-bid-withdrawn"));
+                    }
+                    let version = bid.version + 1;
+                    let header = BidHeader {
+                        bid_id: &bid.id,
+                        tender_id,
+                        version,
+                        tender_version: tender.version,
+                        party: &party,
+                        received_at,
+                        salt: &salt,
+                    };
+                    let now = uow.now();
+                    let (kind, encoded) = if intent == Intent::Confirm {
+                        if bid.tender_version >= tender.version {
+                            return Err(ServiceError::Conflict("error-nothing-to-confirm"));
+                        }
+                        bids::set_confirmed(uow.tx(), &bid.id, version, tender.version, now).await?;
+                        (ReceiptKind::Confirmation, header.encode_confirmation(&bid.sha256))
+                    } else {
+                        bids::set_withdrawn(uow.tx(), &bid.id, version, received_at, now).await?;
+                        (ReceiptKind::Withdrawal, header.encode_withdrawal())
+                    };
+                    let sha256 = sha256_hex(&encoded);
+                    receipt_of(&bid.id, tender_id, version, kind, &party, received_at, salt, sha256)
+                }
+            };
+            let stored = serde_json::to_value(&receipt).unwrap_or_default();
+            bids::insert_receipt(
+                uow.tx(),
+                &receipt.bid_id,
+                receipt.version,
+                receipt.kind,
+                received_at,
+                &receipt.salt,
+                &receipt.sha256,
+                &stored,
+                who.user_id,
+            )
+            .await?;
+            // The event carries no content: the salted hash, the time, the version.
+            let payload = json!({
+                "tender_id": tender_id.to_string(),
+                "version": receipt.version,
+                "tender_version": tender.version,
+                "received_at": receipt.received_at,
+                "sha256": receipt.sha256,
+            });
+            uow.record(bid_event(action_of(receipt.kind), &receipt.bid_id, who.organization_id).payload(payload));
+            receipt
+        }
+    );
+    match outcome {
+        Ok((mut receipt, events)) => {
+            receipt.audit = events.last().cloned();
+            Ok(receipt)
+        }
+        Err(ServiceError::DeadlinePassed) => {
+            record_late_attempt(db, clock, ctx, who, tender_id, received_at, intent.operation()).await?;
+            Err(ServiceError::DeadlinePassed)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn receipt_of(
+    bid_id: &str,
+    tender_id: i64,
+    version: i32,
+    kind: ReceiptKind,
+    party: &BiddingParty,
+    received_at: DateTime<Utc>,
+    salt: String,
+    sha256: String,
+) -> Receipt {
+    Receipt {
+        bid_id: bid_id.to_string(),
+        tender_id: tender_id.to_string(),
+        version,
+        kind,
+        bidding_party: party.clone(),
+        received_at,
+        salt,
+        sha256,
+        documents: vec![],
+        audit: None,
+    }
+}
+
+/// Records a refused late attempt: the caller's company's and the reviewers' only, for good.
+async fn record_late_attempt(
+    db: &Db,
+    clock: &dyn Clock,
+    ctx: &AuditContext,
+    who: &Identity,
+    tender_id: i64,
+    received_at: DateTime<Utc>,
+    operation: &'static str,
+) -> Result<(), ServiceError> {
+    unit_of_work!(db, clock, ctx, |uow| {
+        let payload = json!({"received_at": received_at, "operation": operation});
+        uow.record(
+            NewEvent::new("bid.late_attempt", "tender", tender_id)
+                .organization(who.organization_id.0)
+                .confidential(who.organization_id.0, FOREVER)
+                .payload(payload),
+        );
+    })
+}
+
+/// `who`'s own bid on tender `tender_id`, with its latest receipt.
+pub async fn mine(db: &Db, who: &Identity, tender_id: i64, now: DateTime<Utc>) -> Result<OwnBid, ServiceError> {
+    let tender = crate::services::tenders::read(db, Some(who), tender_id, now).await?;
+    let bid = bids::of_party(db, tender_id, who.organization_id)
+        .await?
+        .ok_or(ServiceError::NotFound("bid"))?;
+    let stored = bids::latest_receipt(db, &bid.id).await?;
+    let mut receipt: Receipt = serde_json::from_value(stored.receipt.clone())
+        .map_err(|_| ServiceError::Store(crate::storage::StoreError::Database("bad receipt".into())))?;
+    receipt.audit = audit::latest_of(db, "bid", &bid.id, action_of(stored.kind))
+        .await?
+        .map(|e| e.receipt());
+    Ok(OwnBid {
+        status: bid.status.shown(bid.tender_version, tender.version),
+        bid_id: bid.id,
+        tender_id: tender_id.to_string(),
+        version: bid.version,
+        tender_version: bid.tender_version,
+        received_at: bid.received_at,
+        content_sha256: bid.sha256,
+        receipt,
+    })
+}
+
+/// One bid in the opening protocol.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ProtocolBid {
+    pub bid_id: String,
+    /// `opened` or `withdrawn` (then the evaluation's statuses).
+    pub status: BidStatus,
+    pub bidding_party: BiddingParty,
+    /// When the bid's final version (or its withdrawal) was received.
+    pub received_at: DateTime<Utc>,
+    /// The SHA-256 of the sealed content as its receipt gave it.
+    pub sha256: String,
+    /// Whether the content decrypted at the opening hashed to `sha256` (`null` when withdrawn).
+    pub hash_matches: Option<bool>,
+    /// The financial offer (`null` when withdrawn or when the content did not open).
+    pub offer: Option<Offer>,
+    /// Whether a bid security was given.
+    pub bid_security_provided: bool,
+    /// `confirmed`, or `needs_confirmation` when the bid stood on an earlier version of the
+    /// tender at the opening (`null` when withdrawn).
+    pub confirmation: Option<&'static str>,
+}
+
+/// The opening protocol: public once the bids are opened.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Protocol {
+    pub tender_id: String,
+    pub opened_at: DateTime<Utc>,
+    pub bids: Vec<ProtocolBid>,
+}
+
+async fn protocol_bid(db: &Db, tender: &Tender, bid: Bid) -> Result<ProtocolBid, ServiceError> {
+    let stored = bids::latest_receipt(db, &bid.id).await?;
+    let party: BiddingParty = serde_json::from_value(stored.receipt["bidding_party"].clone())
+        .map_err(|_| ServiceError::Store(crate::storage::StoreError::Database("bad receipt".into())))?;
+    let content: Option<Value> = bid
+        .opened_content
+        .as_deref()
+        .and_then(|text| serde_json::from_str(text).ok());
+    let offer = content
+        .as_ref()
+        .filter(|_| bid.hash_matches == Some(true))
+        .and_then(|c| serde_json::from_value::<Offer>(c["offer"].clone()).ok());
+    let withdrawn = bid.status == BidStatus::Withdrawn;
+    Ok(ProtocolBid {
+        bid_security_provided: content.as_ref().is_some_and(|c| !c["bid_security"].is_null()),
+        confirmation: (!withdrawn).then_some(if bid.tender_version < tender.version {
+            "needs_confirmation"
+        } else {
+            "confirmed"
+        }),
+        bid_id: bid.id,
+        status: bid.status,
+        bidding_party: party,
+        received_at: bid.received_at,
+        sha256: bid.sha256,
+        hash_matches: bid.hash_matches,
+        offer,
+    })
+}
+
+/// The opening protocol of tender `tender_id`; `sealed` before the opening, to everyone.
+pub async fn protocol(
+    db: &Db,
+    who: Option<&Identity>,
+    ctx: &AuditContext,
+    clock: &dyn Clock,
+    tender_id: i64,
+) -> Result<Protocol, ServiceError> {
+    let now = clock.now();
+    let tender = crate::services::tenders::read(db, who, tender_id, now).await?;
+    let Some(opened_at) = tender.opened_at else {
+        refuse_sealed(db, clock, ctx, &tender).await?;
+        return Err(ServiceError::Sealed);
+    };
+    let mut items = Vec::new();
+    for bid in bids::of_tender(db, tender_id).await? {
+        items.push(protocol_bid(db, &tender, bid).await?);
+    }
+    Ok(Protocol {
+        tender_id: tender_id.to_string(),
+        opened_at,
+        bids: items,
+    })
+}
+
+/// How long refusals to one caller count as one burst (one event).
+const REFUSAL_BURST: Duration = Duration::minutes(10);
+
+/// Records a refused attempt to read sealed bids, once per burst per caller and tender.
+async fn refuse_sealed(db: &Db, clock: &dyn Clock, ctx: &AuditContext, tender: &Tender) -> Result<(), ServiceError> {
+    let since = clock.now() - REFUSAL_BURST;
+    if audit::refused_recently(db, "tender.sealed_read_refused", tender.id, ctx, since).await? {
+        return Ok(());
+    }
+    unit_of_work!(db, clock, ctx, |uow| {
+        uow.record(
+            NewEvent::new("tender.sealed_read_refused", "tender", tender.id).organization(tender.municipality_id.0),
+        );
+    })
+}
+
+/// The commission's chair (or deputy chair) opens the bids at or after the opening time:
+/// each is decrypted and checked against its receipt's hash; without any bid the tender is
+/// unsuccessful and its project returns to `approved`.
+pub async fn open(
+    db: &Db,
+    clock: &dyn Clock,
+    ctx: &AuditContext,
+    who: &Identity,
+    keyring: Option<&Keyring>,
+    tender_id: i64,
+) -> Result<Protocol, ServiceError> {
+    unit_of_work!(db, clock, ctx, |uow| {
+        let project_id = tenders::find(&mut uow, tender_id).await?.project_id;
+        let project = projects::lock(uow.tx(), project_id).await?;
+        let tender = tenders::lock(uow.tx(), tender_id).await?;
+        let now = uow.now();
+        permit(policy::may_open_bids(who, &tender.facts(now)), "tender")?;
+        if tender.timeline().is_none_or(|t| now < t.opening) || tender.status(now) != TenderStatus::Closed {
+            return Err(ServiceError::Sealed);
+        }
+        let all = bids::of_tender(&mut uow, tender_id).await?;
+        let standing = all.iter().filter(|b| b.status != BidStatus::Withdrawn).count();
+        let key = if standing > 0 {
+            let keyring = keyring.ok_or_else(|| ServiceError::KeyMissing("sealing_keys".into()))?;
+            let wrapped = bids::find_key(&mut uow, tender_id)
+                .await?
+                .ok_or_else(|| ServiceError::Store(crate::storage::StoreError::Database("no tender key".into())))?;
+            Some(keyring.unwrap_key(tender_id, &wrapped).map_err(sealing_error)?)
+        } else {
+            None
+        };
+        let mut mismatches = Vec::new();
+        for bid in &all {
+            let (content, matches) = match (&key, &bid.sealed, bid.status) {
+                (Some(key), Some(sealed), BidStatus::Submitted) => {
+                    match key.open(sealed, &bid_aad(&bid.id, &bid.sha256)) {
+                        Ok(bytes) => {
+                            let matches = sha256_hex(&bytes) == bid.sha256;
+                            (String::from_utf8(bytes).ok(), Some(matches))
+                        }
+                        Err(_) => (None, Some(false)),
+                    }
+                }
+                _ => (None, None),
+            };
+            if matches == Some(false) {
+                mismatches.push(bid.id.clone());
+            }
+            bids::set_opened(uow.tx(), &bid.id, content.as_deref(), matches, now).await?;
+            let payload = json!({"tender_id": tender_id.to_string(), "sha256": bid.sha256, "hash_matches": matches});
+            uow.record(bid_event("bid.opened", &bid.id, bid.lead_org_id).payload(payload));
+        }
+        let phase = if standing == 0 {
+            TenderPhase::Unsuccessful
+        } else {
+            TenderPhase::Evaluation
+        };
+        tenders::set_opened(uow.tx(), tender_id, phase, who.user_id, now).await?;
+        let payload = json!({
+            "before": {"status": TenderStatus::Closed.as_str()},
+            "after": {"status": phase.as_str()},
+            "bids": standing,
+            "withdrawn": all.len() - standing,
+            "hash_mismatches": mismatches,
+        });
+        uow.record(
+            NewEvent::new("tender.opened", "tender", tender_id)
+                .organization(tender.municipality_id.0)
+                .payload(payload),
+        );
+        if phase == TenderPhase::Unsuccessful && project.stage == Stage::InTender {
+            move_project(
+                &mut uow,
+                Some(who),
+                &project,
+                Stage::Approved,
+                "tender_unsuccessful",
+                tender_id,
+            )
+            .await?;
+        }
+    })?;
+    protocol(db, Some(who), ctx, clock, tender_id).await
+}
+
+/// A bid's content after the opening, for those the policy lets read it; each read is an
+/// audit event. Before the opening it is sealed to everyone.
+pub async fn read_opened(
+    db: &Db,
+    clock: &dyn Clock,
+    ctx: &AuditContext,
+    who: &Identity,
+    bid_id: &str,
+) -> Result<Value, ServiceError> {
+    let bid = bids::find(db, bid_id).await?;
+    let now = clock.now();
+    let tender = crate::services::tenders::read(db, Some(who), bid.tender_id, now).await?;
+    if tender.opened_at.is_none() {
+        refuse_sealed(db, clock, ctx, &tender).await?;
+        return Err(ServiceError::Sealed);
+    }
+    if !policy::may_read_opened_bid(who, &tender.facts(now), &[bid.lead_org_id]) {
+        return Err(ServiceError::Forbidden);
+    }
+    let protocol_entry = protocol_bid(db, &tender, bid.clone()).await?;
+    let content: Value = bid
+        .opened_content
+        .as_deref()
+        .and_then(|text| serde_json::from_str(text).ok())
+        .unwrap_or(Value::Null);
+    unit_of_work!(db, clock, ctx, |uow| {
+        uow.record(
+            NewEvent::new("bid.read", "bid", &bid.id)
+                .organization(bid.lead_org_id.0)
+                .payload(json!({"tender_id": bid.tender_id.to_string()})),
+        );
+    })?;
+    Ok(json!({"bid": protocol_entry, "content": content}))
+}

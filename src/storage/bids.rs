@@ -1,0 +1,256 @@
+//! Sealed bids, their receipts and their tenders' wrapped keys in the database. Every change of
+//! a tender's bids holds the tender's lock (taken by the service first), so these reads and
+//! writes need no lock of their own.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use chrono::{DateTime, Utc};
+
+use crate::domain::bid::{BidStatus, ReceiptKind};
+use crate::domain::ids::{OrgId, UserId};
+use crate::domain::sealing::{Sealed, WrappedKey};
+use crate::storage::{Reader, StoreError, Tx};
+
+/// A bid as recorded: before the opening its content is only `sealed`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bid {
+    pub id: String,
+    pub tender_id: i64,
+    pub lead_org_id: OrgId,
+    /// As stored: `submitted`, `withdrawn`, and after the opening `opened`.
+    pub status: BidStatus,
+    pub version: i32,
+    /// The tender's version the bid was last submitted or confirmed on.
+    pub tender_version: i32,
+    pub received_at: DateTime<Utc>,
+    /// The ciphertext of the canonical encoding; `None` once withdrawn.
+    pub sealed: Option<Sealed>,
+    /// The SHA-256 of the canonical encoding, as its latest submission's receipt gives it.
+    pub sha256: String,
+    /// The canonical encoding, once opened.
+    pub opened_content: Option<String>,
+    pub hash_matches: Option<bool>,
+}
+
+#[derive(sqlx::FromRow)]
+struct BidRow {
+    id: String,
+    tender_id: i64,
+    lead_org_id: i64,
+    status: String,
+    version: i32,
+    tender_version: i32,
+    received_at: DateTime<Utc>,
+    sealed: Option<String>,
+    sha256: String,
+    opened_content: Option<String>,
+    hash_matches: Option<bool>,
+}
+
+const COLUMNS: &str = "id, tender_id, lead_org_id, status, version, tender_version, received_at, sealed, sha256, opened_content, hash_matches";
+
+impl TryFrom<BidRow> for Bid {
+    type Error = StoreError;
+
+    fn try_from(r: BidRow) -> Result<Self, StoreError> {
+        let bad = |what: &str| StoreError::Database(format!("bid {}: bad {what}", r.id));
+        let sealed = match r.sealed.as_deref() {
+            None => None,
+            Some(text) => {
+                let bytes = BASE64.decode(text).map_err(|_| bad("sealed content"))?;
+                Some(Sealed::from_bytes(&bytes).map_err(|_| bad("sealed content"))?)
+            }
+        };
+        Ok(Bid {
+            status: BidStatus::parse(&r.status).ok_or_else(|| bad("status"))?,
+            lead_org_id: OrgId(r.lead_org_id),
+            sealed,
+            id: r.id,
+            tender_id: r.tender_id,
+            version: r.version,
+            tender_version: r.tender_version,
+            received_at: r.received_at,
+            sha256: r.sha256,
+            opened_content: r.opened_content,
+            hash_matches: r.hash_matches,
+        })
+    }
+}
+
+/// A tender's wrapped content key, if one was made (at its first bid).
+pub async fn find_key<'r>(reader: impl Into<Reader<'r>>, tender_id: i64) -> Result<Option<WrappedKey>, StoreError> {
+    let sql = "SELECT master_key_id, wrapped FROM tender_keys WHERE tender_id = $1";
+    let row: Option<(String, String)> =
+        on_reader!(reader.into(), conn => sqlx::query_as(sql).bind(tender_id).fetch_optional(conn).await?);
+    row.map(|(master_id, wrapped)| {
+        let bad = || StoreError::Database(format!("tender {tender_id}: bad wrapped key"));
+        let bytes = BASE64.decode(wrapped).map_err(|_| bad())?;
+        Ok(WrappedKey {
+            master_id,
+            sealed: Sealed::from_bytes(&bytes).map_err(|_| bad())?,
+        })
+    })
+    .transpose()
+}
+
+pub async fn insert_key(tx: &mut Tx, tender_id: i64, key: &WrappedKey, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let sql = "INSERT INTO tender_keys (tender_id, master_key_id, wrapped, created_at) VALUES ($1, $2, $3, $4)";
+    let wrapped = BASE64.encode(key.sealed.to_bytes());
+    on_tx!(tx, conn => {
+        sqlx::query(sql).bind(tender_id).bind(&key.master_id).bind(&wrapped).bind(now).execute(&mut *conn).await?.rows_affected()
+    });
+    Ok(())
+}
+
+/// The bid `lead` leads on tender `tender_id`, if any (withdrawn included).
+pub async fn of_party<'r>(
+    reader: impl Into<Reader<'r>>,
+    tender_id: i64,
+    lead: OrgId,
+) -> Result<Option<Bid>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM bids WHERE tender_id = $1 AND lead_org_id = $2");
+    let row: Option<BidRow> = on_reader!(reader.into(), conn => {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tender_id).bind(lead.0).fetch_optional(conn).await?
+    });
+    row.map(Bid::try_from).transpose()
+}
+
+/// A bid by its id.
+pub async fn find<'r>(reader: impl Into<Reader<'r>>, id: &str) -> Result<Bid, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM bids WHERE id = $1");
+    let row: Option<BidRow> = on_reader!(reader.into(), conn => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(conn).await?);
+    row.ok_or(StoreError::NotFound("bid"))?.try_into()
+}
+
+/// Every bid of a tender, withdrawn ones included, in the order they were first received.
+pub async fn of_tender<'r>(reader: impl Into<Reader<'r>>, tender_id: i64) -> Result<Vec<Bid>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM bids WHERE tender_id = $1 ORDER BY created_at, id");
+    let rows: Vec<BidRow> = on_reader!(reader.into(), conn => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tender_id).fetch_all(conn).await?);
+    rows.into_iter().map(Bid::try_from).collect()
+}
+
+/// Records a new bid, or a new sealed version of an existing one (a replacement, or a
+/// submission after a withdrawal): status `submitted`.
+pub async fn put_sealed(tx: &mut Tx, bid: &Bid, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let sealed = bid.sealed.as_ref().map(|s| BASE64.encode(s.to_bytes()));
+    let sql = "INSERT INTO bids (id, tender_id, lead_org_id, status, version, tender_version, received_at, sealed, \
+               sha256, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) \
+               ON CONFLICT (id) DO UPDATE SET status = excluded.status, version = excluded.version, \
+               tender_version = excluded.tender_version, received_at = excluded.received_at, \
+               sealed = excluded.sealed, sha256 = excluded.sha256, updated_at = excluded.updated_at";
+    on_tx!(tx, conn => {
+        sqlx::query(sql)
+            .bind(&bid.id)
+            .bind(bid.tender_id)
+            .bind(bid.lead_org_id.0)
+            .bind(bid.status.as_str())
+            .bind(bid.version)
+            .bind(bid.tender_version)
+            .bind(bid.received_at)
+            .bind(sealed)
+            .bind(&bid.sha256)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+    });
+    Ok(())
+}
+
+/// Marks a bid withdrawn (its sealed content is dropped, never to be decrypted).
+pub async fn set_withdrawn(
+    tx: &mut Tx,
+    id: &str,
+    version: i32,
+    received_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let sql = "UPDATE bids SET status = 'withdrawn', sealed = NULL, version = $1, received_at = $2, updated_at = $3 \
+               WHERE id = $4";
+    on_tx!(tx, conn => sqlx::query(sql).bind(version).bind(received_at).bind(now).bind(id).execute(&mut *conn).await?.rows_affected());
+    Ok(())
+}
+
+/// Records that the bid stands on the tender's version `tender_version`.
+pub async fn set_confirmed(
+    tx: &mut Tx,
+    id: &str,
+    version: i32,
+    tender_version: i32,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let sql = "UPDATE bids SET version = $1, tender_version = $2, updated_at = $3 WHERE id = $4";
+    on_tx!(tx, conn => sqlx::query(sql).bind(version).bind(tender_version).bind(now).bind(id).execute(&mut *conn).await?.rows_affected());
+    Ok(())
+}
+
+/// Records what the opening found in a bid: its decrypted content and whether it matched its
+/// receipt's hash (a withdrawn bid keeps its status and has neither).
+pub async fn set_opened(
+    tx: &mut Tx,
+    id: &str,
+    content: Option<&str>,
+    hash_matches: Option<bool>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let sql = "UPDATE bids SET status = CASE WHEN status = 'withdrawn' THEN status ELSE 'opened' END, \
+               opened_content = $1, hash_matches = $2, updated_at = $3 WHERE id = $4";
+    on_tx!(tx, conn => sqlx::query(sql).bind(content).bind(hash_matches).bind(now).bind(id).execute(&mut *conn).await?.rows_affected());
+    Ok(())
+}
+
+/// A receipt as handed out, kept so the bidder can read it again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredReceipt {
+    pub bid_id: String,
+    pub version: i32,
+    pub kind: ReceiptKind,
+    /// The receipt's JSON as handed out, without its audit leaf.
+    pub receipt: serde_json::Value,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_receipt(
+    tx: &mut Tx,
+    bid_id: &str,
+    version: i32,
+    kind: ReceiptKind,
+    received_at: DateTime<Utc>,
+    salt: &str,
+    sha256: &str,
+    receipt: &serde_json::Value,
+    by: UserId,
+) -> Result<(), StoreError> {
+    let sql = "INSERT INTO bid_receipts (bid_id, version, kind, received_at, salt, sha256, receipt, submitted_by) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+    on_tx!(tx, conn => {
+        sqlx::query(sql)
+            .bind(bid_id)
+            .bind(version)
+            .bind(kind.as_str())
+            .bind(received_at)
+            .bind(salt)
+            .bind(sha256)
+            .bind(receipt.to_string())
+            .bind(by.0)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+    });
+    Ok(())
+}
+
+/// The latest receipt of a bid.
+pub async fn latest_receipt<'r>(reader: impl Into<Reader<'r>>, bid_id: &str) -> Result<StoredReceipt, StoreError> {
+    let sql = "SELECT version, kind, receipt FROM bid_receipts WHERE bid_id = $1 ORDER BY version DESC LIMIT 1";
+    let row: Option<(i32, String, String)> =
+        on_reader!(reader.into(), conn => sqlx::query_as(sql).bind(bid_id).fetch_optional(conn).await?);
+    let (version, kind, receipt) = row.ok_or(StoreError::NotFound("receipt"))?;
+    let bad = || StoreError::Database(format!("bid {bid_id}: bad receipt"));
+    Ok(StoredReceipt {
+        bid_id: bid_id.to_string(),
+        version,
+        kind: ReceiptKind::parse(&kind).ok_or_else(bad)?,
+        receipt: serde_json::from_str(&receipt).map_err(|_| bad())?,
+    })
+}

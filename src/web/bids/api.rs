@@ -1,0 +1,244 @@
+//! The JSON API of sealed bids: a bidder's submission, replacement, confirmation and withdrawal
+//! (each answered with a receipt) and its own bid; the opening, the protocol and the opened
+//! bids. Before the opening the bids and the protocol answer 409 `sealed` to everyone.
+
+use rocket::State;
+use rocket::http::Status;
+use rocket::serde::json::Json;
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::domain::bid::{BidSubmission, is_bid_id};
+use crate::services::ServiceError;
+use crate::services::bids::{self as service, Intent, OwnBid, Protocol, ProtocolBid, Receipt};
+use crate::storage::Db;
+use crate::web::AppState;
+use crate::web::api_auth::{Created, created_response};
+use crate::web::api_error::ApiError;
+use crate::web::auth::{Audit, Authorized, BidSubmitters, MaybeUser, Openers, ReceivedAt, SignedIn};
+use crate::web::json::ApiJson;
+use crate::web::tenders::tender_id;
+
+/// A bid id from a path: anything but 32 lower-case hex digits names no bid.
+fn bid_id(text: &str) -> Result<&str, ServiceError> {
+    if is_bid_id(text) {
+        Ok(text)
+    } else {
+        Err(ServiceError::NotFound("bid"))
+    }
+}
+
+async fn act(
+    received: ReceivedAt,
+    who: &crate::domain::access::Identity,
+    id: &str,
+    db: &Db,
+    app: &AppState,
+    audit: &Audit,
+    intent: Intent<'_>,
+) -> Result<Receipt, ApiError> {
+    let keyring = app.config.keyring.as_deref();
+    let id = tender_id(id)?;
+    Ok(service::act(db, &*app.clock, &audit.0, who, keyring, id, received.0, intent).await?)
+}
+
+/// Submits the caller's company's bid (a company's bidder), from publication until the
+/// deadline; the answer is the receipt.
+#[utoipa::path(post, operation_id = "bids_submit", path = "/api/v1/tenders/{id}/bids", tag = "bids", request_body = BidSubmission,
+    params(("id" = String, Path, description = "Tender id")),
+    responses((status = 201, description = "The receipt", body = Receipt),
+        (status = 404, description = "No such tender", body = crate::web::api_error::ErrorBody),
+        (status = 409, description = "`deadline_passed` (received at or after the deadline; recorded as a late attempt), or a bid already submitted", body = crate::web::api_error::ErrorBody),
+        (status = 422, description = "The offer, the security or a declaration breaks the tender's terms, each named", body = crate::web::api_error::ErrorBody),
+        (status = 503, description = "The sealing key is not configured", body = crate::web::api_error::ErrorBody)),
+    security(("bearer" = [])))]
+#[rocket::post("/tenders/<id>/bids", data = "<body>")]
+pub async fn submit(
+    received: ReceivedAt,
+    who: Authorized<BidSubmitters>,
+    id: &str,
+    body: ApiJson<BidSubmission>,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<(Status, Created<Receipt>), ApiError> {
+    let receipt = act(received, &who.0, id, db, app, &audit, Intent::Submit(&body.0)).await?;
+    let location = format!("/api/v1/tenders/{}/bids/mine", receipt.tender_id);
+    Ok(created_response(receipt, location))
+}
+
+/// Replaces the caller's bid before the deadline: the same `bid_id`, a new receipt.
+#[utoipa::path(put, operation_id = "bids_replace", path = "/api/v1/tenders/{id}/bids/mine", tag = "bids", request_body = BidSubmission,
+    params(("id" = String, Path, description = "Tender id")),
+    responses((status = 200, description = "The new receipt", body = Receipt),
+        (status = 404, description = "No such tender, or no bid of the caller's company", body = crate::web::api_error::ErrorBody),
+        (status = 409, description = "`deadline_passed`, or the bid was withdrawn", body = crate::web::api_error::ErrorBody),
+        (status = 422, description = "The bid breaks the tender's terms, each named", body = crate::web::api_error::ErrorBody)),
+    security(("bearer" = [])))]
+#[rocket::put("/tenders/<id>/bids/mine", data = "<body>")]
+pub async fn replace(
+    received: ReceivedAt,
+    who: Authorized<BidSubmitters>,
+    id: &str,
+    body: ApiJson<BidSubmission>,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<Json<Receipt>, ApiError> {
+    Ok(Json(
+        act(received, &who.0, id, db, app, &audit, Intent::Replace(&body.0)).await?,
+    ))
+}
+
+/// Withdraws the caller's bid before the deadline: a withdrawal receipt; the sealed content is
+/// dropped unread.
+#[utoipa::path(delete, operation_id = "bids_withdraw", path = "/api/v1/tenders/{id}/bids/mine", tag = "bids",
+    params(("id" = String, Path, description = "Tender id")),
+    responses((status = 200, description = "The withdrawal receipt", body = Receipt),
+        (status = 404, description = "No such tender, or no bid of the caller's company", body = crate::web::api_error::ErrorBody),
+        (status = 409, description = "`deadline_passed`, or already withdrawn", body = crate::web::api_error::ErrorBody)),
+    security(("bearer" = [])))]
+#[rocket::delete("/tenders/<id>/bids/mine")]
+pub async fn withdraw(
+    received: ReceivedAt,
+    who: Authorized<BidSubmitters>,
+    id: &str,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<Json<Receipt>, ApiError> {
+    Ok(Json(
+        act(received, &who.0, id, db, app, &audit, Intent::Withdraw).await?,
+    ))
+}
+
+/// Confirms the caller's bid on the tender's current terms after an amendment.
+#[utoipa::path(post, operation_id = "bids_confirm", path = "/api/v1/tenders/{id}/bids/mine/confirm", tag = "bids",
+    params(("id" = String, Path, description = "Tender id")),
+    responses((status = 200, description = "The confirmation receipt", body = Receipt),
+        (status = 404, description = "No such tender, or no bid of the caller's company", body = crate::web::api_error::ErrorBody),
+        (status = 409, description = "`deadline_passed`, withdrawn, or nothing to confirm", body = crate::web::api_error::ErrorBody)),
+    security(("bearer" = [])))]
+#[rocket::post("/tenders/<id>/bids/mine/confirm")]
+pub async fn confirm(
+    received: ReceivedAt,
+    who: Authorized<BidSubmitters>,
+    id: &str,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<Json<Receipt>, ApiError> {
+    Ok(Json(act(received, &who.0, id, db, app, &audit, Intent::Confirm).await?))
+}
+
+/// The caller's company's bid: its status and latest receipt (the content stays sealed).
+#[utoipa::path(get, operation_id = "bids_mine", path = "/api/v1/tenders/{id}/bids/mine", tag = "bids",
+    params(("id" = String, Path, description = "Tender id")),
+    responses((status = 200, description = "The bid and its latest receipt", body = OwnBid),
+        (status = 404, description = "No such tender, or no bid of the caller's company", body = crate::web::api_error::ErrorBody)),
+    security(("bearer" = [])))]
+#[rocket::get("/tenders/<id>/bids/mine")]
+pub async fn mine(
+    who: Authorized<BidSubmitters>,
+    id: &str,
+    db: &State<Db>,
+    app: &State<AppState>,
+) -> Result<Json<OwnBid>, ApiError> {
+    Ok(Json(service::mine(db, &who.0, tender_id(id)?, app.clock.now()).await?))
+}
+
+/// The bids of a tender, as the protocol lists them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BidList {
+    pub items: Vec<ProtocolBid>,
+    /// Always null: a tender's bids come in one page.
+    pub next: Option<String>,
+}
+
+/// The bids of an opened tender; 409 `sealed` before the opening, to everyone (the refusal is
+/// recorded, once per burst per caller).
+#[utoipa::path(get, operation_id = "bids_list", path = "/api/v1/tenders/{id}/bids", tag = "bids",
+    params(("id" = String, Path, description = "Tender id")),
+    responses((status = 200, description = "The bids", body = BidList),
+        (status = 404, description = "No such tender", body = crate::web::api_error::ErrorBody),
+        (status = 409, description = "`sealed`: not opened", body = crate::web::api_error::ErrorBody)))]
+#[rocket::get("/tenders/<id>/bids")]
+pub async fn list(
+    who: MaybeUser,
+    id: &str,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<Json<BidList>, ApiError> {
+    let protocol = service::protocol(db, who.0.as_ref(), &audit.0, &*app.clock, tender_id(id)?).await?;
+    Ok(Json(BidList {
+        items: protocol.bids,
+        next: None,
+    }))
+}
+
+/// The opening protocol: public once opened; 409 `sealed` before.
+#[utoipa::path(get, operation_id = "tenders_protocol", path = "/api/v1/tenders/{id}/protocol", tag = "bids",
+    params(("id" = String, Path, description = "Tender id")),
+    responses((status = 200, description = "The protocol", body = Protocol),
+        (status = 404, description = "No such tender", body = crate::web::api_error::ErrorBody),
+        (status = 409, description = "`sealed`: not opened", body = crate::web::api_error::ErrorBody)))]
+#[rocket::get("/tenders/<id>/protocol")]
+pub async fn protocol(
+    who: MaybeUser,
+    id: &str,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<Json<Protocol>, ApiError> {
+    Ok(Json(
+        service::protocol(db, who.0.as_ref(), &audit.0, &*app.clock, tender_id(id)?).await?,
+    ))
+}
+
+/// Opens the bids (the commission's chair or deputy chair, at or after the opening time):
+/// decrypts each, checks it against its receipt's hash, and answers the protocol.
+#[utoipa::path(post, operation_id = "tenders_open", path = "/api/v1/tenders/{id}/open", tag = "bids",
+    params(("id" = String, Path, description = "Tender id")),
+    responses((status = 200, description = "The protocol", body = Protocol),
+        (status = 403, description = "Not the chair or deputy chair of the municipality's commission", body = crate::web::api_error::ErrorBody),
+        (status = 404, description = "No such tender", body = crate::web::api_error::ErrorBody),
+        (status = 409, description = "`sealed` before the opening time; already opened; not published", body = crate::web::api_error::ErrorBody),
+        (status = 503, description = "The master key that sealed the bids is not configured (nothing changed)", body = crate::web::api_error::ErrorBody)),
+    security(("bearer" = [])))]
+#[rocket::post("/tenders/<id>/open")]
+pub async fn open(
+    who: Authorized<Openers>,
+    id: &str,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<Json<Protocol>, ApiError> {
+    let keyring = app.config.keyring.as_deref();
+    let id = tender_id(id)?;
+    Ok(Json(
+        service::open(db, &*app.clock, &audit.0, &who.0, keyring, id).await?,
+    ))
+}
+
+/// An opened bid's content (its bidding party, the reviewers, the municipality's approvers and
+/// commission members); each read is an audit event. 409 `sealed` before the opening.
+#[utoipa::path(get, operation_id = "bids_show", path = "/api/v1/bids/{bid_id}", tag = "bids",
+    params(("bid_id" = String, Path, description = "Bid id (32 hex digits)")),
+    responses((status = 200, description = "The bid's protocol entry and its decrypted canonical content", body = Value),
+        (status = 403, description = "Not allowed to read opened bids of this tender", body = crate::web::api_error::ErrorBody),
+        (status = 404, description = "No such bid", body = crate::web::api_error::ErrorBody),
+        (status = 409, description = "`sealed`: not opened", body = crate::web::api_error::ErrorBody)),
+    security(("bearer" = [])))]
+#[rocket::get("/bids/<bid_id>", rank = 2)]
+pub async fn show(
+    who: SignedIn,
+    bid_id: &str,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<Json<Value>, ApiError> {
+    let id = self::bid_id(bid_id)?;
+    Ok(Json(service::read_opened(db, &*app.clock, &audit.0, &who.0, id).await?))
+}

@@ -1,0 +1,3 @@
+//! Sealed bids on the web: the JSON API (`api`).
+
+pub mod api;

@@ -1,0 +1,445 @@
+//! Sealed bids on the manual clock: submission, replacement, confirmation after an amendment,
+//! withdrawal, the deadline to the microsecond, the sealed refusals to every role, the opening
+//! by the chair, a protocol whose hashes match the receipts, and each receipt's audit leaf
+//! proven in a later signed checkpoint.
+
+use chrono::{DateTime, Duration, Utc};
+use rocket::http::Status;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::projects::call;
+use crate::support::{TestApp, spawn_with_fixtures};
+use crate::tenders::{good_terms, heating};
+use crate::transparency::{hashes, hex, rfc_inclusion};
+
+/// The tender's deadline and opening (good_terms: 30 December 2026, 12:00 and 15:00 in Bishkek).
+fn deadline() -> DateTime<Utc> {
+    "2026-12-30T06:00:00Z".parse().unwrap()
+}
+
+fn opening() -> DateTime<Utc> {
+    "2026-12-30T09:00:00Z".parse().unwrap()
+}
+
+/// A bid within the heating tender's terms: yearly availability payments and the security.
+fn bid(yearly: &[&str]) -> Value {
+    json!({
+        "offer": {"currency": "KGS", "yearly": yearly},
+        "bid_security": {"issuer": "ОАО «Айыл Банк»", "reference": "БГ-2026/118",
+                         "amount": {"amount": "2500000", "currency": "KGS"}},
+        "declarations": {"eligible": true, "no_collusion": true, "accepts_terms": true}
+    })
+}
+
+/// The heating tender, published at the tests' start; its id.
+async fn published_tender(app: &TestApp) -> String {
+    let officer = app.token("officer.osh@demo.kg").await;
+    let approver = app.token("approver.osh@demo.kg").await;
+    let project = heating(app).await;
+    let uri = format!("/api/v1/projects/{project}/tenders");
+    let (status, draft) = call(app, "POST", &uri, Some(&officer), good_terms()).await;
+    assert_eq!(status, Status::Created, "{draft}");
+    let id = draft["id"].as_str().unwrap().to_string();
+    let (status, published) = call(
+        app,
+        "POST",
+        &format!("/api/v1/tenders/{id}/publish"),
+        Some(&approver),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{published}");
+    id
+}
+
+/// JSON with sorted keys and no whitespace, written here from the README's description.
+fn canonical(value: &Value) -> String {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            let inner: Vec<String> = keys
+                .iter()
+                .map(|k| format!("{}:{}", Value::String((*k).clone()), canonical(&map[*k])))
+                .collect();
+            format!("{{{}}}", inner.join(","))
+        }
+        Value::Array(items) => format!("[{}]", items.iter().map(canonical).collect::<Vec<_>>().join(",")),
+        scalar => scalar.to_string(),
+    }
+}
+
+fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// What a bidder recomputes from its receipt and what it sent (amounts at two decimals).
+fn recomputed(receipt: &Value, sent: &Value, tender_version: i64) -> String {
+    let mut offer = sent["offer"].clone();
+    let yearly: Vec<Value> = offer["yearly"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| json!(format!("{:.2}", a.as_str().unwrap().parse::<f64>().unwrap())))
+        .collect();
+    offer["yearly"] = json!(yearly);
+    let mut security = sent["bid_security"].clone();
+    security["amount"]["amount"] = json!("2500000.00");
+    let encoding = json!({
+        "format": "ppp-registry/bid/v1",
+        "bid_id": receipt["bid_id"], "tender_id": receipt["tender_id"], "version": receipt["version"],
+        "tender_version": tender_version, "bidding_party": receipt["bidding_party"],
+        "received_at": receipt["received_at"], "salt": receipt["salt"],
+        "offer": offer, "financial_model": null, "bid_security": security,
+        "declarations": sent["declarations"], "documents": [],
+    });
+    sha256_hex(&canonical(&encoding))
+}
+
+async fn events_seen_by(app: &TestApp, token: &str) -> String {
+    let response = app
+        .client
+        .get("/api/v1/audit/events?limit=200")
+        .header(rocket::http::Header::new("Authorization", format!("Bearer {token}")))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Ok);
+    response.into_string().await.unwrap_or_default()
+}
+
+#[rocket::async_test]
+async fn a_whole_tender_from_sealed_bids_to_its_protocol() {
+    let app = spawn_with_fixtures().await;
+    let id = published_tender(&app).await;
+    let bids = format!("/api/v1/tenders/{id}/bids");
+    let mine = format!("/api/v1/tenders/{id}/bids/mine");
+    let b1 = app.token("bidder1@demo.kg").await;
+    let b2 = app.token("bidder2@demo.kg").await;
+
+    // A bid breaking the terms is refused field by field, and nothing is kept.
+    let mut wrong = bid(&["0", "41500000.001"]);
+    wrong["offer"]["currency"] = json!("USD");
+    wrong["declarations"]["no_collusion"] = json!(false);
+    wrong["bid_security"]["amount"]["amount"] = json!("100");
+    let (status, refused) = call(&app, "POST", &bids, Some(&b1), wrong).await;
+    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    let mut fields: Vec<&String> = refused["error"]["fields"].as_object().unwrap().keys().collect();
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "bid_security.amount.amount",
+            "declarations.no_collusion",
+            "offer.currency",
+            "offer.yearly.0",
+            "offer.yearly.1"
+        ]
+    );
+    assert_eq!(
+        call(&app, "GET", &mine, Some(&b1), Value::Null).await.0,
+        Status::NotFound
+    );
+    let officer = app.token("officer.osh@demo.kg").await;
+    assert_eq!(
+        call(&app, "POST", &bids, Some(&officer), bid(&["1"])).await.0,
+        Status::Forbidden
+    );
+
+    // Two bids, each with a receipt the bidder can recompute.
+    let first = bid(&["41500000", "41500000", "41500000.5"]);
+    let (status, r1) = call(&app, "POST", &bids, Some(&b1), first.clone()).await;
+    assert_eq!(status, Status::Created, "{r1}");
+    assert_eq!(r1["kind"], "submission");
+    assert_eq!(r1["version"], 1);
+    assert_eq!(r1["tender_id"], json!(id));
+    assert_eq!(r1["received_at"], "2026-11-28T06:00:00Z");
+    assert_eq!(r1["documents"], json!([]));
+    assert_eq!(r1["bidding_party"]["members"], json!([]));
+    assert_eq!(r1["bid_id"].as_str().unwrap().len(), 32);
+    assert_eq!(r1["sha256"], json!(recomputed(&r1, &first, 1)));
+    let (status, again) = call(&app, "POST", &bids, Some(&b1), first.clone()).await;
+    assert_eq!(
+        (status, again["error"]["code"].clone()),
+        (Status::Conflict, json!("conflict"))
+    );
+    app.clock.advance(Duration::hours(1));
+    let (status, r2) = call(&app, "POST", &bids, Some(&b2), bid(&["39900000"])).await;
+    assert_eq!(status, Status::Created, "{r2}");
+    assert_ne!(r1["bid_id"], r2["bid_id"]);
+
+    // An amendment after two bids: both need confirmation; one confirms. (Tokens live hours:
+    // each move of the clock takes fresh ones.)
+    app.clock.advance(Duration::days(1));
+    let (b1, b2) = (app.token("bidder1@demo.kg").await, app.token("bidder2@demo.kg").await);
+    let b4 = app.token("bidder4@demo.kg").await;
+    let officer = app.token("officer.osh@demo.kg").await;
+    let approver = app.token("approver.osh@demo.kg").await;
+    let (status, amended) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/tenders/{id}/amendments"),
+        Some(&approver),
+        json!({"reason": "Уточнены требования", "changes": {"qualification_requirements": ["Опыт не менее 3 лет"]}}),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{amended}");
+    for token in [&b1, &b2] {
+        let (_, own) = call(&app, "GET", &mine, Some(token), Value::Null).await;
+        assert_eq!(own["status"], "needs_confirmation", "{own}");
+    }
+    let (status, c1) = call(&app, "POST", &format!("{mine}/confirm"), Some(&b1), Value::Null).await;
+    assert_eq!(
+        (status, c1["kind"].clone(), c1["version"].clone()),
+        (Status::Ok, json!("confirmation"), json!(2))
+    );
+    let (_, own1) = call(&app, "GET", &mine, Some(&b1), Value::Null).await;
+    assert_eq!(
+        (own1["status"].clone(), own1["tender_version"].clone()),
+        (json!("submitted"), json!(2))
+    );
+    assert_eq!(own1["receipt"], c1, "the latest receipt, its audit leaf included");
+    assert_eq!(own1["content_sha256"], r1["sha256"]);
+    let (status, _) = call(&app, "POST", &format!("{mine}/confirm"), Some(&b1), Value::Null).await;
+    assert_eq!(status, Status::Conflict, "nothing left to confirm");
+
+    // A replacement (same bid, new receipt) and a withdrawal.
+    let replacement = bid(&["41234567.89", "41234567.89", "41234567.89"]);
+    let (status, r1b) = call(&app, "PUT", &mine, Some(&b1), replacement.clone()).await;
+    assert_eq!(status, Status::Ok, "{r1b}");
+    assert_eq!(
+        (r1b["bid_id"].clone(), r1b["kind"].clone()),
+        (r1["bid_id"].clone(), json!("replacement"))
+    );
+    assert_eq!(r1b["sha256"], json!(recomputed(&r1b, &replacement, 2)));
+    let (status, w2) = call(&app, "DELETE", &mine, Some(&b2), Value::Null).await;
+    assert_eq!((status, w2["kind"].clone()), (Status::Ok, json!("withdrawal")));
+    let (status, _) = call(&app, "PUT", &mine, Some(&b2), bid(&["1"])).await;
+    assert_eq!(status, Status::Conflict, "a withdrawn bid is not replaced");
+    let (status, r4) = call(&app, "POST", &bids, Some(&b4), bid(&["43000000", "43000000"])).await;
+    assert_eq!(status, Status::Created, "{r4}");
+
+    // Sealed: nobody reads the bids or the protocol before the opening, whoever asks.
+    let staff = [
+        "officer.osh@demo.kg",
+        "approver.osh@demo.kg",
+        "chair.osh@demo.kg",
+        "reviewer@demo.kg",
+        "admin@demo.kg",
+    ];
+    let mut tokens = vec![None, Some(b2.clone())];
+    for email in staff {
+        tokens.push(Some(app.token(email).await));
+    }
+    for token in &tokens {
+        for uri in [bids.clone(), format!("/api/v1/tenders/{id}/protocol")] {
+            let (status, body) = call(&app, "GET", &uri, token.as_deref(), Value::Null).await;
+            assert_eq!(
+                (status, body["error"]["code"].clone()),
+                (Status::Conflict, json!("sealed")),
+                "{uri}"
+            );
+        }
+    }
+    let bid_uri = format!("/api/v1/bids/{}", r1["bid_id"].as_str().unwrap());
+    let reviewer = tokens[5].clone().unwrap();
+    let (status, body) = call(&app, "GET", &bid_uri, Some(&reviewer), Value::Null).await;
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (Status::Conflict, json!("sealed"))
+    );
+    // The municipality's log shows no bid and no bidder; the reviewers' shows every one.
+    let officer_log = events_seen_by(&app, &officer).await;
+    for secret in [
+        r1["bid_id"].as_str().unwrap(),
+        r4["bid_id"].as_str().unwrap(),
+        "bid.submitted",
+        "41234567",
+    ] {
+        assert!(!officer_log.contains(secret), "{secret} in the officer's log");
+    }
+    assert!(officer_log.contains("tender.sealed_read_refused"));
+    let reviewer_log = events_seen_by(&app, &reviewer).await;
+    assert!(reviewer_log.contains(r1["bid_id"].as_str().unwrap()));
+    assert!(!reviewer_log.contains("41234567"), "no event carries a figure");
+    // Refusals are recorded once per burst per caller: seven callers, sixteen refusals.
+    let refusals = call(
+        &app,
+        "GET",
+        "/api/v1/audit/events?action=tender.sealed_read_refused",
+        Some(&reviewer),
+        Value::Null,
+    )
+    .await
+    .1;
+    assert_eq!(refusals["items"].as_array().unwrap().len(), 7, "{refusals}");
+
+    // The deadline to the microsecond: just before is accepted, at or after refused and recorded.
+    app.clock.set(deadline() - Duration::microseconds(1));
+    let (b3, b4, reviewer) = (
+        app.token("bidder3@demo.kg").await,
+        app.token("bidder4@demo.kg").await,
+        app.token("reviewer@demo.kg").await,
+    );
+    let (status, r3) = call(&app, "POST", &bids, Some(&b3), bid(&["45000000"])).await;
+    assert_eq!(status, Status::Created, "{r3}");
+    assert_eq!(r3["received_at"], "2026-12-30T05:59:59.999999Z");
+    let (status, _) = call(&app, "DELETE", &mine, Some(&b3), Value::Null).await;
+    assert_eq!(status, Status::Ok, "withdrawn in the same microsecond");
+    app.clock.set(deadline() + Duration::microseconds(1));
+    let (status, late) = call(&app, "PUT", &mine, Some(&b4), bid(&["1000"])).await;
+    assert_eq!(
+        (status, late["error"]["code"].clone()),
+        (Status::Conflict, json!("deadline_passed"))
+    );
+    let (status, _) = call(&app, "POST", &bids, Some(&b3), bid(&["1000"])).await;
+    assert_eq!(status, Status::Conflict);
+    assert!(events_seen_by(&app, &reviewer).await.contains("bid.late_attempt"));
+
+    // The opening: sealed before its time, the chair's (or deputy's) alone.
+    let open = format!("/api/v1/tenders/{id}/open");
+    let chair = app.token("chair.osh@demo.kg").await;
+    let (status, body) = call(&app, "POST", &open, Some(&chair), Value::Null).await;
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (Status::Conflict, json!("sealed"))
+    );
+    app.clock.set(opening());
+    for email in ["member.osh@demo.kg", "chair.bishkek@demo.kg"] {
+        let token = app.token(email).await;
+        assert_eq!(
+            call(&app, "POST", &open, Some(&token), Value::Null).await.0,
+            Status::Forbidden,
+            "{email}"
+        );
+    }
+    let (status, protocol) = call(&app, "POST", &open, Some(&chair), Value::Null).await;
+    assert_eq!(status, Status::Ok, "{protocol}");
+    assert_eq!(protocol["opened_at"], "2026-12-30T09:00:00Z");
+    let entries = protocol["bids"].as_array().unwrap();
+    assert_eq!(entries.len(), 4, "{protocol}");
+    let entry = |receipt: &Value| {
+        entries
+            .iter()
+            .find(|e| e["bid_id"] == receipt["bid_id"])
+            .cloned()
+            .unwrap()
+    };
+    let e1 = entry(&r1);
+    assert_eq!(
+        (
+            e1["status"].clone(),
+            e1["sha256"].clone(),
+            e1["hash_matches"].clone(),
+            e1["confirmation"].clone()
+        ),
+        (json!("opened"), r1b["sha256"].clone(), json!(true), json!("confirmed"))
+    );
+    assert_eq!(
+        e1["offer"]["yearly"],
+        json!(["41234567.89", "41234567.89", "41234567.89"])
+    );
+    assert_eq!(e1["bid_security_provided"], json!(true));
+    let e2 = entry(&r2);
+    assert_eq!(
+        (e2["status"].clone(), e2["offer"].clone()),
+        (json!("withdrawn"), Value::Null)
+    );
+    let e4 = entry(&r4);
+    assert_eq!(
+        (e4["sha256"].clone(), e4["hash_matches"].clone()),
+        (r4["sha256"].clone(), json!(true))
+    );
+    assert_eq!(e4["confirmation"], "confirmed", "submitted after the amendment");
+    assert_eq!(
+        call(&app, "POST", &open, Some(&chair), Value::Null).await.0,
+        Status::Conflict,
+        "once"
+    );
+
+    // Public now, and the tender is in evaluation.
+    let (status, public) = app.get_json(&format!("/api/v1/tenders/{id}/protocol")).await;
+    assert_eq!((status, public["bids"].as_array().unwrap().len()), (Status::Ok, 4));
+    assert_eq!(
+        app.get_json(&format!("/api/v1/tenders/{id}")).await.1["status"],
+        "evaluation"
+    );
+    let (status, listed) = app.get_json(&bids).await;
+    assert_eq!((status, listed["items"].as_array().unwrap().len()), (Status::Ok, 4));
+
+    // Contents: the approver reads (and is recorded), another bidder may not.
+    let (approver, b4, reviewer) = (
+        app.token("approver.osh@demo.kg").await,
+        app.token("bidder4@demo.kg").await,
+        app.token("reviewer@demo.kg").await,
+    );
+    let (status, content) = call(&app, "GET", &bid_uri, Some(&approver), Value::Null).await;
+    assert_eq!(status, Status::Ok, "{content}");
+    assert_eq!(content["content"]["offer"]["yearly"][0], "41234567.89");
+    assert_eq!(
+        call(&app, "GET", &bid_uri, Some(&b4), Value::Null).await.0,
+        Status::Forbidden
+    );
+    assert!(events_seen_by(&app, &reviewer).await.contains("bid.read"));
+    // The bid events are the municipality's to read once opened... but only its own scope's.
+    assert!(events_seen_by(&app, &reviewer).await.contains("bid.opened"));
+
+    // Each receipt's audit leaf is included in a later signed checkpoint.
+    let checkpoint = app.publish_checkpoint().await.expect("the log has grown");
+    let size = checkpoint.head.size;
+    for receipt in [&r1, &r2, &c1, &r1b, &w2, &r4, &r3] {
+        let index = receipt["audit"]["leaf_index"].as_u64().unwrap();
+        let (status, proof) = app
+            .get_json(&format!("/api/v1/audit/proof/inclusion?index={index}&size={size}"))
+            .await;
+        assert_eq!(status, Status::Ok, "{proof}");
+        assert_eq!(proof["leaf_hash"], receipt["audit"]["leaf_hash"]);
+        let root = hex(&proof["root_hash"]);
+        assert_eq!(root, checkpoint.head.root);
+        let path = hashes(&proof["inclusion_path"]);
+        assert!(rfc_inclusion(
+            &hex(&receipt["audit"]["leaf_hash"]),
+            index,
+            size,
+            &path,
+            &root
+        ));
+    }
+}
+
+#[rocket::async_test]
+async fn a_tender_without_bids_ends_unsuccessful_and_frees_its_project() {
+    let app = spawn_with_fixtures().await;
+    let id = published_tender(&app).await;
+    app.clock.set(opening());
+    let chair = app.token("deputy.osh@demo.kg").await;
+    let (status, protocol) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/tenders/{id}/open"),
+        Some(&chair),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "the deputy chair opens too: {protocol}");
+    assert_eq!(protocol["bids"], json!([]));
+    let (_, tender) = app.get_json(&format!("/api/v1/tenders/{id}")).await;
+    assert_eq!(tender["status"], "unsuccessful");
+    let (_, project) = app
+        .get_json(&format!("/api/v1/projects/{}", tender["project_id"].as_str().unwrap()))
+        .await;
+    assert_eq!(project["stage"], "approved");
+    let (_, unsuccessful) = app.get_json("/api/v1/tenders?status=unsuccessful").await;
+    assert_eq!(unsuccessful["items"].as_array().unwrap().len(), 1);
+    // A new tender may be prepared for the project.
+    let officer = app.token("officer.osh@demo.kg").await;
+    let mut terms = good_terms();
+    terms["timeline"] =
+        json!({"enquiry_end": "2027-01-20T12:00", "deadline": "2027-02-01T12:00", "opening": "2027-02-01T15:00"});
+    let uri = format!("/api/v1/projects/{}/tenders", tender["project_id"].as_str().unwrap());
+    let (status, body) = call(&app, "POST", &uri, Some(&officer), terms).await;
+    assert_eq!(status, Status::Created, "{body}");
+}
