@@ -277,6 +277,18 @@ async fn a_whole_tender_from_sealed_bids_to_its_protocol() {
     .1;
     assert_eq!(refusals["items"].as_array().unwrap().len(), 7, "{refusals}");
 
+    // The database alone reveals no figure (on SQLite: its files' bytes, the log included).
+    if let Some(path) = app.url.strip_prefix("sqlite://") {
+        let path = path.split('?').next().unwrap();
+        let mut bytes = std::fs::read(path).unwrap();
+        bytes.extend(std::fs::read(format!("{path}-wal")).unwrap_or_default());
+        let holds = |text: &str| bytes.windows(text.len()).any(|w| w == text.as_bytes());
+        assert!(holds("bid.submitted"), "the files read are the ones written");
+        for figure in ["41234567", "43000000", "39900000", "БГ-2026/118"] {
+            assert!(!holds(figure), "{figure} in the database files");
+        }
+    }
+
     // The deadline to the microsecond: just before is accepted, at or after refused and recorded.
     app.clock.set(deadline() - Duration::microseconds(1));
     let (b3, b4, reviewer) = (
