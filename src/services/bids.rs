@@ -2,7 +2,7 @@
 //! answered with a receipt; the opening by the commission's chair; the protocol and, after it,
 //! the bids' contents. Every change holds its tender's lock (so an amendment, a cancellation or
 //! the opening is decided either before or after it, never during), takes the time of receipt
-//! from the route (the server clock when the request arrived, kept across retries), and
+//! from the route (the server clock once the request has arrived whole, kept across retries), and
 //! records its events last. Content is sealed under the tender's key before it is written;
 //! only the opening decrypts.
 
@@ -102,6 +102,26 @@ fn party_of(who: &Identity) -> BiddingParty {
 /// to another bid, or a hash changed in the database, does not open.
 fn bid_aad(bid_id: &str, sha256: &str) -> Vec<u8> {
     format!("ppp-registry/bid/v1:{bid_id}:{sha256}").into_bytes()
+}
+
+/// The size sealed content is padded to a multiple of, so the ciphertext's length tells nothing
+/// of the offer (its digits, its years, whether a model came with it).
+const PAD_BLOCK: usize = 16 * 1024;
+
+/// The encoding padded with spaces (a canonical encoding ends with `}`, so they come off
+/// unambiguously at the opening).
+fn padded(mut encoded: Vec<u8>) -> Vec<u8> {
+    let size = encoded.len().div_ceil(PAD_BLOCK).max(1) * PAD_BLOCK;
+    encoded.resize(size, b' ');
+    encoded
+}
+
+/// What [`padded`] added, taken off.
+fn unpadded(mut bytes: Vec<u8>) -> Vec<u8> {
+    while bytes.last() == Some(&b' ') {
+        bytes.pop();
+    }
+    bytes
 }
 
 fn sealing_error(e: SealingError) -> ServiceError {
@@ -204,7 +224,9 @@ pub async fn act(
                     };
                     let encoded = header.encode_bid(&submission, &[]);
                     let sha256 = sha256_hex(&encoded);
-                    let sealed = key.seal(&encoded, &bid_aad(&bid_id, &sha256)).map_err(sealing_error)?;
+                    let sealed = key
+                        .seal(&padded(encoded), &bid_aad(&bid_id, &sha256))
+                        .map_err(sealing_error)?;
                     let bid = Bid {
                         id: bid_id.clone(),
                         tender_id,
@@ -498,6 +520,7 @@ pub async fn open(
                 (Some(key), Some(sealed), BidStatus::Submitted) => {
                     match key.open(sealed, &bid_aad(&bid.id, &bid.sha256)) {
                         Ok(bytes) => {
+                            let bytes = unpadded(bytes);
                             let matches = sha256_hex(&bytes) == bid.sha256;
                             (String::from_utf8(bytes).ok(), Some(matches))
                         }
@@ -579,4 +602,19 @@ pub async fn read_opened(
         );
     })?;
     Ok(json!({"bid": protocol_entry, "content": content}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn padding_hides_the_length_and_comes_off_exactly() {
+        let short = br#"{"offer":{"amount":"1.00"}}"#.to_vec();
+        let long = br#"{"offer":{"yearly":["41234567.89","41234567.89","41234567.89"]}}"#.to_vec();
+        assert_eq!(padded(short.clone()).len(), PAD_BLOCK);
+        assert_eq!(padded(short.clone()).len(), padded(long.clone()).len());
+        assert_eq!(unpadded(padded(long.clone())), long);
+        assert_eq!(padded(vec![b'}'; PAD_BLOCK + 1]).len(), 2 * PAD_BLOCK);
+    }
 }

@@ -299,25 +299,6 @@ impl Policy for Openers {
     const ROLES: &'static [Role] = policy::OPENERS;
 }
 
-/// The time this request was received, read from the server's clock once, before its body is
-/// read: a bid's time of receipt, which every retry of its transaction keeps.
-#[derive(Debug, Clone, Copy)]
-pub struct ReceivedAt(pub chrono::DateTime<chrono::Utc>);
-
-#[rocket::async_trait]
-impl<'r> FromRequest<'r> for ReceivedAt {
-    type Error = std::convert::Infallible;
-
-    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
-        let at = req.local_cache(|| {
-            req.rocket()
-                .state::<AppState>()
-                .map_or_else(chrono::Utc::now, |app| app.clock.now())
-        });
-        Outcome::Success(ReceivedAt(*at))
-    }
-}
-
 fn csrf_cookie(value: String, secure: bool) -> Cookie<'static> {
     Cookie::build((CSRF_COOKIE, value))
         .path("/")

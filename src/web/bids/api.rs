@@ -16,7 +16,7 @@ use crate::storage::Db;
 use crate::web::AppState;
 use crate::web::api_auth::{Created, created_response};
 use crate::web::api_error::ApiError;
-use crate::web::auth::{Audit, Authorized, BidSubmitters, MaybeUser, Openers, ReceivedAt, SignedIn};
+use crate::web::auth::{Audit, Authorized, BidSubmitters, MaybeUser, Openers, SignedIn};
 use crate::web::json::ApiJson;
 use crate::web::tenders::tender_id;
 
@@ -29,8 +29,10 @@ fn bid_id(text: &str) -> Result<&str, ServiceError> {
     }
 }
 
+/// Acts at the time of receipt: the server's clock once the whole request (its body included)
+/// has arrived, read once here, so a retried transaction keeps it and a body trickled in after
+/// the deadline is late.
 async fn act(
-    received: ReceivedAt,
     who: &crate::domain::access::Identity,
     id: &str,
     db: &Db,
@@ -38,9 +40,10 @@ async fn act(
     audit: &Audit,
     intent: Intent<'_>,
 ) -> Result<Receipt, ApiError> {
+    let received_at = app.clock.now();
     let keyring = app.config.keyring.as_deref();
     let id = tender_id(id)?;
-    Ok(service::act(db, &*app.clock, &audit.0, who, keyring, id, received.0, intent).await?)
+    Ok(service::act(db, &*app.clock, &audit.0, who, keyring, id, received_at, intent).await?)
 }
 
 /// Submits the caller's company's bid (a company's bidder), from publication until the
@@ -55,7 +58,6 @@ async fn act(
     security(("bearer" = [])))]
 #[rocket::post("/tenders/<id>/bids", data = "<body>")]
 pub async fn submit(
-    received: ReceivedAt,
     who: Authorized<BidSubmitters>,
     id: &str,
     body: ApiJson<BidSubmission>,
@@ -63,7 +65,7 @@ pub async fn submit(
     app: &State<AppState>,
     audit: Audit,
 ) -> Result<(Status, Created<Receipt>), ApiError> {
-    let receipt = act(received, &who.0, id, db, app, &audit, Intent::Submit(&body.0)).await?;
+    let receipt = act(&who.0, id, db, app, &audit, Intent::Submit(&body.0)).await?;
     let location = format!("/api/v1/tenders/{}/bids/mine", receipt.tender_id);
     Ok(created_response(receipt, location))
 }
@@ -78,7 +80,6 @@ pub async fn submit(
     security(("bearer" = [])))]
 #[rocket::put("/tenders/<id>/bids/mine", data = "<body>")]
 pub async fn replace(
-    received: ReceivedAt,
     who: Authorized<BidSubmitters>,
     id: &str,
     body: ApiJson<BidSubmission>,
@@ -86,9 +87,7 @@ pub async fn replace(
     app: &State<AppState>,
     audit: Audit,
 ) -> Result<Json<Receipt>, ApiError> {
-    Ok(Json(
-        act(received, &who.0, id, db, app, &audit, Intent::Replace(&body.0)).await?,
-    ))
+    Ok(Json(act(&who.0, id, db, app, &audit, Intent::Replace(&body.0)).await?))
 }
 
 /// Withdraws the caller's bid before the deadline: a withdrawal receipt; the sealed content is
@@ -101,16 +100,13 @@ pub async fn replace(
     security(("bearer" = [])))]
 #[rocket::delete("/tenders/<id>/bids/mine")]
 pub async fn withdraw(
-    received: ReceivedAt,
     who: Authorized<BidSubmitters>,
     id: &str,
     db: &State<Db>,
     app: &State<AppState>,
     audit: Audit,
 ) -> Result<Json<Receipt>, ApiError> {
-    Ok(Json(
-        act(received, &who.0, id, db, app, &audit, Intent::Withdraw).await?,
-    ))
+    Ok(Json(act(&who.0, id, db, app, &audit, Intent::Withdraw).await?))
 }
 
 /// Confirms the caller's bid on the tender's current terms after an amendment.
@@ -122,14 +118,13 @@ pub async fn withdraw(
     security(("bearer" = [])))]
 #[rocket::post("/tenders/<id>/bids/mine/confirm")]
 pub async fn confirm(
-    received: ReceivedAt,
     who: Authorized<BidSubmitters>,
     id: &str,
     db: &State<Db>,
     app: &State<AppState>,
     audit: Audit,
 ) -> Result<Json<Receipt>, ApiError> {
-    Ok(Json(act(received, &who.0, id, db, app, &audit, Intent::Confirm).await?))
+    Ok(Json(act(&who.0, id, db, app, &audit, Intent::Confirm).await?))
 }
 
 /// The caller's company's bid: its status and latest receipt (the content stays sealed).
