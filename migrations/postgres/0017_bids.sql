@@ -60,9 +60,11 @@ CREATE TABLE bid_receipts (
     version         INTEGER NOT NULL,
     kind            TEXT    NOT NULL CHECK (kind IN ('submission', 'replacement', 'confirmation', 'withdrawal')),
     received_at     TIMESTAMPTZ    NOT NULL,
+    -- base64 of the salt sealed under the tender's key (beside its hash in clear it would let a
+    -- reader of the database test candidate prices).
     salt            TEXT    NOT NULL,
     sha256          TEXT    NOT NULL,
-    -- JSON: the receipt as handed out (without its audit leaf, which the log keeps).
+    -- JSON: the receipt as handed out, without its salt and its audit leaf (the log keeps it).
     receipt         TEXT    NOT NULL,
     submitted_by    BIGINT  NOT NULL REFERENCES users (id),
     PRIMARY KEY (bid_id, version)

@@ -70,6 +70,28 @@ impl BidStatus {
     }
 }
 
+/// Whether an amendment from `before` to `after` changed what a bid's content is checked
+/// against (the financial criterion's basis, the bid security): a bid standing on `before` must
+/// then be replaced, not merely confirmed.
+pub fn terms_changed_for_bids(before: &TenderTerms, after: &TenderTerms) -> bool {
+    let basis = |t: &TenderTerms| t.criteria.iter().find_map(|c| c.financial.clone());
+    basis(before) != basis(after) || before.bid_security != after.bid_security
+}
+
+/// The submission inside an opened bid's canonical encoding, if it reads as one.
+pub fn submission_in(encoding: &Value) -> Option<BidSubmission> {
+    let mut fields = serde_json::Map::new();
+    for key in ["offer", "financial_model", "bid_security", "declarations"] {
+        match encoding.get(key) {
+            None | Some(Value::Null) => {}
+            Some(value) => {
+                fields.insert(key.to_string(), value.clone());
+            }
+        }
+    }
+    serde_json::from_value(Value::Object(fields)).ok()
+}
+
 /// The financial offer: the figure the tender's financial criterion evaluates, in its
 /// currency; a single `amount` (a tariff, a subsidy) or `yearly` payments from year 1 (an
 /// availability payment, a concession fee).
@@ -556,6 +578,23 @@ mod tests {
                 .unwrap()
                 .contains(r#""confirms_sha256":"ab""#)
         );
+    }
+
+    #[test]
+    fn a_changed_basis_or_security_needs_a_new_bid_and_an_opened_one_is_rechecked() {
+        let before = terms(FinancialFigure::AvailabilityPayment, None);
+        let mut after = before.clone();
+        after.qualification_requirements = vec!["Опыт 3 года".into()];
+        assert!(!terms_changed_for_bids(&before, &after));
+        after.bid_security = Some(Money::new(Decimal::from(1), Currency::Kgs));
+        assert!(terms_changed_for_bids(&before, &after));
+        let encoding = json!({"format": BID_FORMAT, "salt": "x", "financial_model": null, "bid_security": null,
+            "offer": {"currency": "KGS", "yearly": ["1.00"]},
+            "declarations": {"eligible": true, "no_collusion": true, "accepts_terms": true}});
+        let read = submission_in(&encoding).unwrap();
+        assert!(read.violations(&before).is_empty());
+        assert_eq!(fields(&read.violations(&after)), pairs(&[("bid_security", "required")]));
+        assert_eq!(submission_in(&json!({"offer": 1})), None);
     }
 
     #[test]

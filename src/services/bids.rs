@@ -15,7 +15,7 @@ use crate::domain::access::Identity;
 use crate::domain::audit::{AuditContext, AuditReceipt, FOREVER, NewEvent};
 use crate::domain::bid::{
     BidHeader, BidStatus, BidSubmission, BiddingParty, DocumentDigest, Offer, PartyRef, ReceiptKind, random_id,
-    sha256_hex,
+    sha256_hex, submission_in, terms_changed_for_bids,
 };
 use crate::domain::policy;
 use crate::domain::project::Stage;
@@ -124,6 +124,20 @@ fn unpadded(mut bytes: Vec<u8>) -> Vec<u8> {
     bytes
 }
 
+/// What a receipt's sealed salt is bound to: its bid and receipt version.
+fn salt_aad(bid_id: &str, version: i32) -> Vec<u8> {
+    format!("ppp-registry/receipt-salt/v1:{bid_id}:{version}").into_bytes()
+}
+
+/// Tender `tender_id`'s content key, unwrapped (for reading what was sealed with it).
+async fn existing_key(db: &Db, keyring: Option<&Keyring>, tender_id: i64) -> Result<SecretKey, ServiceError> {
+    let keyring = keyring.ok_or_else(|| ServiceError::KeyMissing("sealing_keys".into()))?;
+    let wrapped = bids::find_key(db, tender_id)
+        .await?
+        .ok_or_else(|| ServiceError::Store(crate::storage::StoreError::Database("no tender key".into())))?;
+    keyring.unwrap_key(tender_id, &wrapped).map_err(sealing_error)
+}
+
 fn sealing_error(e: SealingError) -> ServiceError {
     match e {
         SealingError::MissingMasterKey(id) => ServiceError::KeyMissing(id),
@@ -188,6 +202,8 @@ pub async fn act(
                 return Err(ServiceError::DeadlinePassed);
             }
             let existing = bids::of_party(&mut uow, tender_id, who.organization_id).await?;
+            let keyring = keyring.ok_or_else(|| ServiceError::KeyMissing("sealing_keys".into()))?;
+            let key = tender_key(&mut uow, keyring, tender_id).await?;
             let party = party_of(who);
             let salt = crate::credentials::random_token();
             let receipt = match intent {
@@ -211,8 +227,6 @@ pub async fn act(
                         .into_result()
                         .map_err(ServiceError::Invalid)?;
                     let submission = submission.clone().with_money_scaled();
-                    let keyring = keyring.ok_or_else(|| ServiceError::KeyMissing("sealing_keys".into()))?;
-                    let key = tender_key(&mut uow, keyring, tender_id).await?;
                     let header = BidHeader {
                         bid_id: &bid_id,
                         tender_id,
@@ -264,6 +278,11 @@ pub async fn act(
                         if bid.tender_version >= tender.version {
                             return Err(ServiceError::Conflict("error-nothing-to-confirm"));
                         }
+                        // A bid cannot be confirmed onto terms it was never checked against.
+                        let stood_on = tenders::version_terms(&mut uow, tender_id, bid.tender_version).await?;
+                        if stood_on.is_none_or(|before| terms_changed_for_bids(&before, &tender.terms)) {
+                            return Err(ServiceError::Conflict("error-replace-needed"));
+                        }
                         bids::set_confirmed(uow.tx(), &bid.id, version, tender.version, now).await?;
                         (ReceiptKind::Confirmation, header.encode_confirmation(&bid.sha256))
                     } else {
@@ -274,14 +293,20 @@ pub async fn act(
                     receipt_of(&bid.id, tender_id, version, kind, &party, received_at, salt, sha256)
                 }
             };
-            let stored = serde_json::to_value(&receipt).unwrap_or_default();
+            // The salt is kept sealed: beside its hash it would let a database's reader test
+            // candidate prices offline.
+            let sealed_salt = key
+                .seal(receipt.salt.as_bytes(), &salt_aad(&receipt.bid_id, receipt.version))
+                .map_err(sealing_error)?;
+            let mut stored = serde_json::to_value(&receipt).unwrap_or_default();
+            stored["salt"] = json!("");
             bids::insert_receipt(
                 uow.tx(),
                 &receipt.bid_id,
                 receipt.version,
                 receipt.kind,
                 received_at,
-                &receipt.salt,
+                &sealed_salt,
                 &receipt.sha256,
                 &stored,
                 who.user_id,
@@ -358,8 +383,14 @@ async fn record_late_attempt(
     })
 }
 
-/// `who`'s own bid on tender `tender_id`, with its latest receipt.
-pub async fn mine(db: &Db, who: &Identity, tender_id: i64, now: DateTime<Utc>) -> Result<OwnBid, ServiceError> {
+/// `who`'s own bid on tender `tender_id`, with its latest receipt (its salt unsealed).
+pub async fn mine(
+    db: &Db,
+    who: &Identity,
+    keyring: Option<&Keyring>,
+    tender_id: i64,
+    now: DateTime<Utc>,
+) -> Result<OwnBid, ServiceError> {
     let tender = crate::services::tenders::read(db, Some(who), tender_id, now).await?;
     let bid = bids::of_party(db, tender_id, who.organization_id)
         .await?
@@ -367,6 +398,11 @@ pub async fn mine(db: &Db, who: &Identity, tender_id: i64, now: DateTime<Utc>) -
     let stored = bids::latest_receipt(db, &bid.id).await?;
     let mut receipt: Receipt = serde_json::from_value(stored.receipt.clone())
         .map_err(|_| ServiceError::Store(crate::storage::StoreError::Database("bad receipt".into())))?;
+    let key = existing_key(db, keyring, tender_id).await?;
+    let salt = key
+        .open(&stored.sealed_salt, &salt_aad(&bid.id, stored.version))
+        .map_err(sealing_error)?;
+    receipt.salt = String::from_utf8(salt).map_err(|_| sealing_error(SealingError::Tampered))?;
     receipt.audit = audit::latest_of(db, "bid", &bid.id, action_of(stored.kind))
         .await?
         .map(|e| e.receipt());
@@ -402,6 +438,9 @@ pub struct ProtocolBid {
     /// `confirmed`, or `needs_confirmation` when the bid stood on an earlier version of the
     /// tender at the opening (`null` when withdrawn).
     pub confirmation: Option<&'static str>,
+    /// The opened content checked again against the tender's current terms: each rule it
+    /// breaks, as `field: code` (empty when it keeps them all, or was not opened).
+    pub terms_violations: Vec<String>,
 }
 
 /// The opening protocol: public once the bids are opened.
@@ -425,7 +464,20 @@ async fn protocol_bid(db: &Db, tender: &Tender, bid: Bid) -> Result<ProtocolBid,
         .filter(|_| bid.hash_matches == Some(true))
         .and_then(|c| serde_json::from_value::<Offer>(c["offer"].clone()).ok());
     let withdrawn = bid.status == BidStatus::Withdrawn;
+    let terms_violations = content
+        .as_ref()
+        .filter(|_| bid.hash_matches == Some(true))
+        .map(|c| match submission_in(c) {
+            Some(submission) => submission
+                .violations(&tender.terms)
+                .fields()
+                .flat_map(|(field, codes)| codes.iter().map(move |code| format!("{field}: {code}")))
+                .collect(),
+            None => vec!["content: unreadable".to_string()],
+        })
+        .unwrap_or_default();
     Ok(ProtocolBid {
+        terms_violations,
         bid_security_provided: content.as_ref().is_some_and(|c| !c["bid_security"].is_null()),
         confirmation: (!withdrawn).then_some(if bid.tender_version < tender.version {
             "needs_confirmation"

@@ -205,8 +205,10 @@ pub struct StoredReceipt {
     pub bid_id: String,
     pub version: i32,
     pub kind: ReceiptKind,
-    /// The receipt's JSON as handed out, without its audit leaf.
+    /// The receipt's JSON as handed out, without its audit leaf and with an empty salt.
     pub receipt: serde_json::Value,
+    /// The salt, sealed under the tender's key.
+    pub sealed_salt: Sealed,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -216,7 +218,7 @@ pub async fn insert_receipt(
     version: i32,
     kind: ReceiptKind,
     received_at: DateTime<Utc>,
-    salt: &str,
+    sealed_salt: &Sealed,
     sha256: &str,
     receipt: &serde_json::Value,
     by: UserId,
@@ -229,7 +231,7 @@ pub async fn insert_receipt(
             .bind(version)
             .bind(kind.as_str())
             .bind(received_at)
-            .bind(salt)
+            .bind(BASE64.encode(sealed_salt.to_bytes()))
             .bind(sha256)
             .bind(receipt.to_string())
             .bind(by.0)
@@ -242,15 +244,17 @@ pub async fn insert_receipt(
 
 /// The latest receipt of a bid.
 pub async fn latest_receipt<'r>(reader: impl Into<Reader<'r>>, bid_id: &str) -> Result<StoredReceipt, StoreError> {
-    let sql = "SELECT version, kind, receipt FROM bid_receipts WHERE bid_id = $1 ORDER BY version DESC LIMIT 1";
-    let row: Option<(i32, String, String)> =
+    let sql = "SELECT version, kind, receipt, salt FROM bid_receipts WHERE bid_id = $1 ORDER BY version DESC LIMIT 1";
+    let row: Option<(i32, String, String, String)> =
         on_reader!(reader.into(), conn => sqlx::query_as(sql).bind(bid_id).fetch_optional(conn).await?);
-    let (version, kind, receipt) = row.ok_or(StoreError::NotFound("receipt"))?;
+    let (version, kind, receipt, salt) = row.ok_or(StoreError::NotFound("receipt"))?;
     let bad = || StoreError::Database(format!("bid {bid_id}: bad receipt"));
+    let salt = BASE64.decode(salt).map_err(|_| bad())?;
     Ok(StoredReceipt {
         bid_id: bid_id.to_string(),
         version,
         kind: ReceiptKind::parse(&kind).ok_or_else(bad)?,
         receipt: serde_json::from_str(&receipt).map_err(|_| bad())?,
+        sealed_salt: Sealed::from_bytes(&salt).map_err(|_| bad())?,
     })
 }

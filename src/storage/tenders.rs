@@ -356,6 +356,21 @@ pub async fn add_version(tx: &mut Tx, id: i64, version: &TenderVersion, terms: &
     Ok(())
 }
 
+/// The terms of a tender's published version `version`, if it has one.
+pub async fn version_terms<'r>(
+    reader: impl Into<Reader<'r>>,
+    id: i64,
+    version: i32,
+) -> Result<Option<TenderTerms>, StoreError> {
+    let sql = "SELECT terms FROM tender_versions WHERE tender_id = $1 AND version = $2";
+    let row: Option<(String,)> =
+        on_reader!(reader.into(), conn => sqlx::query_as(sql).bind(id).bind(version).fetch_optional(conn).await?);
+    row.map(|(terms,)| {
+        serde_json::from_str(&terms).map_err(|_| StoreError::Database(format!("tender {id}: bad version terms")))
+    })
+    .transpose()
+}
+
 /// A tender's published versions, oldest first.
 pub async fn versions(db: &Db, id: i64) -> Result<Vec<TenderVersion>, StoreError> {
     let sql = "SELECT version, at, reason, changes FROM tender_versions WHERE tender_id = $1 ORDER BY version";

@@ -131,6 +131,11 @@ pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
                 tenders::pages::cancel,
                 tenders::pages::ask,
                 tenders::pages::answer,
+                bids::pages::submit,
+                bids::pages::withdraw,
+                bids::pages::confirm,
+                bids::pages::open,
+                bids::pages::receipt,
             ],
         )
         .mount(

@@ -112,6 +112,36 @@ pub const ROUTES: &[RouteRule] = &[
     rule("POST", "/tenders/<id>/cancel", TENDER_APPROVERS, CSRF),
     rule("POST", "/tenders/<id>/questions", QUESTIONERS, CSRF),
     rule("POST", "/questions/<id>/answer", TENDER_STAFF, CSRF),
+    rule(
+        "POST",
+        "/tenders/<id>/bids",
+        BID_SUBMITTERS,
+        "own company's bid (`mode=replace` replaces it), until the deadline; CSRF",
+    ),
+    rule(
+        "POST",
+        "/tenders/<id>/bids/mine/withdraw",
+        BID_SUBMITTERS,
+        "until the deadline; CSRF",
+    ),
+    rule(
+        "POST",
+        "/tenders/<id>/bids/mine/confirm",
+        BID_SUBMITTERS,
+        "after an amendment, until the deadline; CSRF",
+    ),
+    rule(
+        "GET",
+        "/tenders/<id>/bids/mine/receipt",
+        BID_SUBMITTERS,
+        "own company's latest receipt, to print",
+    ),
+    rule(
+        "POST",
+        "/tenders/<id>/open",
+        OPENERS,
+        "the chair or deputy chair, at or after the opening time; CSRF",
+    ),
     rule("POST", "/projects", OFFICERS, CSRF),
     rule(
         "GET",

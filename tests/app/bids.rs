@@ -287,6 +287,13 @@ async fn a_whole_tender_from_sealed_bids_to_its_protocol() {
         for figure in ["41234567", "43000000", "39900000", "БГ-2026/118"] {
             assert!(!holds(figure), "{figure} in the database files");
         }
+        // Nor a salt, which beside its hash would let candidate prices be tested offline.
+        for receipt in [&r1, &r1b, &r4] {
+            assert!(
+                !holds(receipt["salt"].as_str().unwrap()),
+                "a salt in the database files"
+            );
+        }
     }
 
     // The deadline to the microsecond: just before is accepted, at or after refused and recorded.
@@ -454,4 +461,177 @@ async fn a_tender_without_bids_ends_unsuccessful_and_frees_its_project() {
     let uri = format!("/api/v1/projects/{}/tenders", tender["project_id"].as_str().unwrap());
     let (status, body) = call(&app, "POST", &uri, Some(&officer), terms).await;
     assert_eq!(status, Status::Created, "{body}");
+}
+
+#[rocket::async_test]
+async fn a_bid_on_changed_terms_is_replaced_not_confirmed_and_the_opening_rechecks_it() {
+    let app = spawn_with_fixtures().await;
+    let id = published_tender(&app).await;
+    let bids = format!("/api/v1/tenders/{id}/bids");
+    let mine = format!("/api/v1/tenders/{id}/bids/mine");
+    let (b1, b2) = (app.token("bidder1@demo.kg").await, app.token("bidder2@demo.kg").await);
+    assert_eq!(
+        call(&app, "POST", &bids, Some(&b1), bid(&["40000000"])).await.0,
+        Status::Created
+    );
+    assert_eq!(
+        call(&app, "POST", &bids, Some(&b2), bid(&["39000000"])).await.0,
+        Status::Created
+    );
+    // The amendment raises the bid security: a confirmation would keep a bid below it.
+    let approver = app.token("approver.osh@demo.kg").await;
+    let (status, amended) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/tenders/{id}/amendments"),
+        Some(&approver),
+        json!({"reason": "Увеличено обеспечение", "changes": {"bid_security": {"amount": "3000000.00", "currency": "KGS"}}}),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{amended}");
+    let (status, refused) = call(&app, "POST", &format!("{mine}/confirm"), Some(&b1), Value::Null).await;
+    assert_eq!(status, Status::Conflict, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("replace the bid"),
+        "{refused}"
+    );
+    let mut raised = bid(&["40000000"]);
+    raised["bid_security"]["amount"]["amount"] = json!("3000000");
+    let (status, replaced) = call(&app, "PUT", &mine, Some(&b1), raised).await;
+    assert_eq!(status, Status::Ok, "{replaced}");
+    // Bidder 2 never replaces: at the opening its bid shows what it breaks.
+    app.clock.set(opening());
+    let chair = app.token("chair.osh@demo.kg").await;
+    let (status, protocol) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/tenders/{id}/open"),
+        Some(&chair),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{protocol}");
+    let by_party = |name_of: &str| -> Value {
+        protocol["bids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["bid_id"] == json!(name_of))
+            .cloned()
+            .unwrap()
+    };
+    let first = by_party(replaced["bid_id"].as_str().unwrap());
+    assert_eq!(
+        (first["confirmation"].clone(), first["terms_violations"].clone()),
+        (json!("confirmed"), json!([]))
+    );
+    let other = protocol["bids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["bid_id"] != replaced["bid_id"])
+        .cloned()
+        .unwrap();
+    assert_eq!(other["confirmation"], "needs_confirmation");
+    assert_eq!(
+        other["terms_violations"],
+        json!(["bid_security.amount.amount: below_required"])
+    );
+}
+
+async fn page_of(browser: &rocket::local::asynchronous::Client, uri: &str) -> String {
+    let response = browser
+        .get(uri.to_string())
+        .header(rocket::http::Header::new("Accept-Language", "en"))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Ok, "{uri}");
+    response.into_string().await.unwrap_or_default()
+}
+
+#[rocket::async_test]
+async fn a_bidder_bids_and_the_chair_opens_through_the_tender_page() {
+    use crate::tenders::{post_form, signed_in};
+    let app = spawn_with_fixtures().await;
+    let id = published_tender(&app).await;
+    let notice = format!("/tenders/{id}");
+    let (bidder, csrf) = signed_in(&app, "bidder1@demo.kg").await;
+    let page = page_of(&bidder, &notice).await;
+    assert!(
+        page.contains("Submit a sealed bid") && page.contains("name=\"yearly\""),
+        "{page}"
+    );
+
+    // Declarations left out and a bad amount: each named, nothing kept.
+    let (status, refused) = post_form(
+        &bidder,
+        &format!("/tenders/{id}/bids"),
+        &[("csrf_token", &csrf), ("mode", "submit"), ("yearly", "41500000\n0")],
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    for field in ["offer.yearly.1", "declarations.eligible", "bid_security"] {
+        assert!(refused.contains(field), "{field} not named: {refused}");
+    }
+    let fields = [
+        ("csrf_token", csrf.as_str()),
+        ("mode", "submit"),
+        ("yearly", "41500000\n41500000"),
+        ("security_issuer", "ОАО «Айыл Банк»"),
+        ("security_reference", "БГ-7"),
+        ("security_amount", "2500000"),
+        ("eligible", "true"),
+        ("no_collusion", "true"),
+        ("accepts_terms", "true"),
+    ];
+    let (status, _) = post_form(&bidder, &format!("/tenders/{id}/bids"), &fields).await;
+    assert_eq!(status, Status::SeeOther);
+    let page = page_of(&bidder, &notice).await;
+    assert!(
+        page.contains("The bid is sealed and received") && page.contains("Submitted, sealed"),
+        "{page}"
+    );
+    assert!(page.contains("Replace the bid") && page.contains("Withdraw the bid"));
+    let own = call(
+        &app,
+        "GET",
+        &format!("/api/v1/tenders/{id}/bids/mine"),
+        Some(&app.token("bidder1@demo.kg").await),
+        Value::Null,
+    )
+    .await
+    .1;
+    let receipt = page_of(&bidder, &format!("/tenders/{id}/bids/mine/receipt")).await;
+    for shown in [
+        own["receipt"]["sha256"].as_str().unwrap(),
+        own["receipt"]["salt"].as_str().unwrap(),
+        own["bid_id"].as_str().unwrap(),
+    ] {
+        assert!(receipt.contains(shown), "{shown} not on the receipt");
+    }
+    // Another bidder sees no trace of it; the officer neither.
+    let (other, _) = signed_in(&app, "bidder2@demo.kg").await;
+    let other_page = page_of(&other, &notice).await;
+    assert!(!other_page.contains("Your bid") && !other_page.contains(own["bid_id"].as_str().unwrap()));
+
+    // At the opening time the chair opens from the page; the bidder finds its hash in the protocol.
+    app.clock.set(opening());
+    let (chair, chair_csrf) = signed_in(&app, "chair.osh@demo.kg").await;
+    assert!(page_of(&chair, &notice).await.contains("Open the bids"));
+    let (status, _) = post_form(&chair, &format!("/tenders/{id}/open"), &[("csrf_token", &chair_csrf)]).await;
+    assert_eq!(status, Status::SeeOther);
+    let public = page_of(&app.browser().await, &notice).await;
+    assert!(
+        public.contains("Opening protocol") && public.contains("41500000.00 · 41500000.00"),
+        "{public}"
+    );
+    let (bidder, _) = signed_in(&app, "bidder1@demo.kg").await;
+    assert!(
+        page_of(&bidder, &notice)
+            .await
+            .contains("Your receipt hash is in the protocol.")
+    );
 }

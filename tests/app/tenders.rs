@@ -792,7 +792,7 @@ async fn an_officer_prepares_and_edits_a_tender_on_the_pages_without_losing_a_wo
 }
 
 /// A browser signed in as `email`, with its CSRF token.
-async fn signed_in(app: &TestApp, email: &str) -> (Client, String) {
+pub(crate) async fn signed_in(app: &TestApp, email: &str) -> (Client, String) {
     let browser = app.browser().await;
     assert_eq!(
         crate::support::sign_in_browser(&browser, email, crate::support::DEMO_PASSWORD).await,
@@ -802,7 +802,7 @@ async fn signed_in(app: &TestApp, email: &str) -> (Client, String) {
     (browser, csrf)
 }
 
-async fn post_form(browser: &Client, uri: &str, fields: &[(&str, &str)]) -> (Status, String) {
+pub(crate) async fn post_form(browser: &Client, uri: &str, fields: &[(&str, &str)]) -> (Status, String) {
     let response = browser
         .post(uri.to_string())
         .header(ContentType::Form)

@@ -140,7 +140,10 @@ pub async fn mine(
     db: &State<Db>,
     app: &State<AppState>,
 ) -> Result<Json<OwnBid>, ApiError> {
-    Ok(Json(service::mine(db, &who.0, tender_id(id)?, app.clock.now()).await?))
+    let keyring = app.config.keyring.as_deref();
+    Ok(Json(
+        service::mine(db, &who.0, keyring, tender_id(id)?, app.clock.now()).await?,
+    ))
 }
 
 /// The bids of a tender, as the protocol lists them.

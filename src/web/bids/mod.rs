@@ -1,3 +1,5 @@
-//! Sealed bids on the web: the JSON API (`api`).
+//! Sealed bids on the web: the JSON API (`api`) and the tender page's bid panel and forms
+//! (`pages`).
 
 pub mod api;
+pub mod pages;

@@ -266,6 +266,7 @@ async fn notice(
             "cancellation": cancellation,
             "reasons": reasons,
             "may": offered(ctx, &tender, now),
+            "bids": crate::web::bids::pages::panel(ctx, db, app, &tender, now).await?,
             "flash": flash,
             "error_form": error_form,
             "errors": error_messages,
@@ -431,10 +432,10 @@ pub async fn edit(
 /// What a form on the notice answers: back to the notice with `done`; or, refused, the notice
 /// again with the form's fields and their messages (422), or back with a message for a state
 /// that does not allow it.
-type Answer = Result<Result<Flash<Redirect>, PageWithStatus>, PageError>;
+pub(crate) type Answer = Result<Result<Flash<Redirect>, PageWithStatus>, PageError>;
 
 #[allow(clippy::too_many_arguments)]
-async fn answered<T>(
+pub(crate) async fn answered<T>(
     ctx: &PageContext,
     db: &Db,
     app: &AppState,
@@ -453,6 +454,9 @@ async fn answered<T>(
             Ok(Err(PageWithStatus::new(Status::UnprocessableEntity, page)))
         }
         Err(ServiceError::Conflict(message)) => Ok(Ok(Flash::error(back, message))),
+        Err(ServiceError::DeadlinePassed) => Ok(Ok(Flash::error(back, "error-deadline-passed"))),
+        Err(ServiceError::Sealed) => Ok(Ok(Flash::error(back, "error-sealed"))),
+        Err(ServiceError::KeyMissing(_)) => Ok(Ok(Flash::error(back, "error-sealing-key-missing"))),
         Err(other) => Err(other.into()),
     }
 }

@@ -1,0 +1,296 @@
+//! Sealed bids on the tender's page: the bidder's own bid with its receipt and the forms to
+//! submit, replace, confirm or withdraw it; the chair's opening; the protocol once opened; and
+//! the printable receipt.
+
+use chrono::{DateTime, Utc};
+use rocket::State;
+use rocket::form::FromForm;
+use rocket_dyn_templates::Template;
+use serde_json::{Value, json};
+
+use crate::domain::access::Identity;
+use crate::domain::bid::BidSubmission;
+use crate::domain::organization::OrganizationKind;
+use crate::domain::policy;
+use crate::domain::strict_json;
+use crate::domain::tender::TenderStatus;
+use crate::services::bids::{self as service, Intent, OwnBid};
+use crate::services::{ServiceError, tenders as tender_service};
+use crate::storage::Db;
+use crate::storage::tenders::Tender;
+use crate::web::AppState;
+use crate::web::auth::{Audit, Authorized, BidSubmitters, CsrfForm, Openers};
+use crate::web::page::{PageContext, PageError};
+use crate::web::tenders::pages::{Answer, PlainForm, answered};
+use crate::web::tenders::tender_id;
+
+/// A company bidder's own bid on `tender`, if it has one.
+async fn own_bid(app: &AppState, db: &Db, who: &Identity, tender: &Tender, now: DateTime<Utc>) -> Option<OwnBid> {
+    if who.organization_kind != OrganizationKind::Company || !who.has_any_role(policy::BIDDERS) {
+        return None;
+    }
+    service::mine(db, who, app.config.keyring.as_deref(), tender.id, now)
+        .await
+        .ok()
+}
+
+/// What the tender's page shows of its bids to this viewer. Reads nothing sealed: the
+/// protocol only once opened, the bidder's own bid as its receipt.
+pub(crate) async fn panel(
+    ctx: &PageContext,
+    db: &Db,
+    app: &AppState,
+    tender: &Tender,
+    now: DateTime<Utc>,
+) -> Result<Value, PageError> {
+    let facts = tender.facts(now);
+    let status = tender.status(now);
+    let own = match &ctx.user {
+        Some(who) => own_bid(app, db, who, tender, now).await,
+        None => None,
+    };
+    let protocol = match tender.opened_at {
+        Some(_) => Some(
+            service::protocol(
+                db,
+                ctx.user.as_ref(),
+                &crate::domain::audit::AuditContext::system(),
+                &*app.clock,
+                tender.id,
+            )
+            .await?,
+        ),
+        None => None,
+    };
+    let taking_bids = matches!(status, TenderStatus::ActiveEnquiries | TenderStatus::ActiveTendering);
+    let may_bid = taking_bids
+        && ctx.user.as_ref().is_some_and(|w| {
+            policy::may_bid(w, &facts).is_allowed() && w.organization_kind == OrganizationKind::Company
+        });
+    let may_open = status == TenderStatus::Closed
+        && tender.timeline().is_some_and(|t| now >= t.opening)
+        && ctx
+            .user
+            .as_ref()
+            .is_some_and(|w| policy::may_open_bids(w, &facts).is_allowed());
+    let basis = tender.terms.criteria.iter().find_map(|c| c.financial.as_ref());
+    let own_view = own.as_ref().map(|b| {
+        let label = ctx
+            .lang
+            .text(&format!("bid-status-{}", b.status.as_str().replace('_', "-")));
+        let in_protocol = protocol.as_ref().map(|p| {
+            p.bids
+                .iter()
+                .any(|e| e.bid_id == b.bid_id && e.sha256 == b.content_sha256)
+        });
+        json!({"bid": b, "status_label": label, "in_protocol": in_protocol,
+               "withdrawn": b.status == crate::domain::bid::BidStatus::Withdrawn,
+               "needs_confirmation": b.status == crate::domain::bid::BidStatus::NeedsConfirmation})
+    });
+    Ok(json!({
+        "own": own_view,
+        "replacing": own.as_ref().is_some_and(|b| b.status != crate::domain::bid::BidStatus::Withdrawn),
+        "may_bid": may_bid,
+        "may_open": may_open,
+        "stream": basis.is_some_and(|b| b.figure.is_yearly_stream()),
+        "currency": basis.map(|b| b.currency.code()),
+        "unit": basis.map(|b| b.unit.clone()),
+        "security_required": tender.terms.bid_security,
+        "protocol": protocol,
+    }))
+}
+
+#[derive(FromForm)]
+pub struct BidForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    /// `submit` or `replace`.
+    #[field(default = String::new())]
+    mode: String,
+    #[field(default = String::new())]
+    amount: String,
+    /// One yearly amount per line, year 1 first.
+    #[field(default = String::new())]
+    yearly: String,
+    #[field(default = String::new())]
+    security_issuer: String,
+    #[field(default = String::new())]
+    security_reference: String,
+    #[field(default = String::new())]
+    security_amount: String,
+    #[field(default = false)]
+    eligible: bool,
+    #[field(default = false)]
+    no_collusion: bool,
+    #[field(default = false)]
+    accepts_terms: bool,
+}
+
+/// The submission the form states, in the tender's currency; text that is not a number is
+/// named under its field.
+fn submission_of(form: &BidForm, tender: &Tender) -> Result<BidSubmission, ServiceError> {
+    let currency = tender
+        .terms
+        .criteria
+        .iter()
+        .find_map(|c| c.financial.as_ref())
+        .map_or("KGS", |b| b.currency.code());
+    let yearly: Vec<&str> = form.yearly.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let mut offer = json!({"currency": currency});
+    if !form.amount.trim().is_empty() {
+        offer["amount"] = json!(form.amount.trim());
+    }
+    if !yearly.is_empty() {
+        offer["yearly"] = json!(yearly);
+    }
+    let mut value = json!({
+        "offer": offer,
+        "declarations": {"eligible": form.eligible, "no_collusion": form.no_collusion, "accepts_terms": form.accepts_terms},
+    });
+    let security = [&form.security_issuer, &form.security_reference, &form.security_amount];
+    if security.iter().any(|f| !f.trim().is_empty()) {
+        let security_currency = tender
+            .terms
+            .bid_security
+            .as_ref()
+            .map_or(currency, |m| m.currency.code());
+        value["bid_security"] = json!({
+            "issuer": form.security_issuer, "reference": form.security_reference,
+            "amount": {"amount": form.security_amount.trim(), "currency": security_currency},
+        });
+    }
+    strict_json::from_value(value).map_err(|e| ServiceError::Invalid(e.violations()))
+}
+
+/// Submits or replaces the caller's bid from the tender page's form.
+#[rocket::post("/tenders/<id>/bids", data = "<form>")]
+#[allow(clippy::too_many_arguments)]
+pub async fn submit(
+    ctx: PageContext,
+    who: Authorized<BidSubmitters>,
+    id: &str,
+    form: CsrfForm<BidForm>,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Answer {
+    // The time of receipt: the form has arrived whole.
+    let received_at = app.clock.now();
+    let id = tender_id(id)?;
+    let tender = tender_service::read(db, Some(&who.0), id, received_at).await?;
+    let outcome = match submission_of(&form, &tender) {
+        Ok(submission) => {
+            let intent = if form.mode == "replace" {
+                Intent::Replace(&submission)
+            } else {
+                Intent::Submit(&submission)
+            };
+            let keyring = app.config.keyring.as_deref();
+            service::act(db, &*app.clock, &audit.0, &who.0, keyring, id, received_at, intent).await
+        }
+        Err(e) => Err(e),
+    };
+    let done = if form.mode == "replace" {
+        "bid-replaced"
+    } else {
+        "bid-submitted"
+    };
+    answered(&ctx, db, app, id, "bid", done, outcome).await
+}
+
+/// Withdraws or confirms from the page, at the time the form arrived.
+#[allow(clippy::too_many_arguments)]
+async fn simple(
+    ctx: PageContext,
+    who: &Identity,
+    id: &str,
+    db: &Db,
+    app: &AppState,
+    audit: &Audit,
+    intent: Intent<'_>,
+    done: &'static str,
+) -> Answer {
+    let received_at = app.clock.now();
+    let id = tender_id(id)?;
+    let keyring = app.config.keyring.as_deref();
+    let outcome = service::act(db, &*app.clock, &audit.0, who, keyring, id, received_at, intent).await;
+    answered(&ctx, db, app, id, "bid", done, outcome).await
+}
+
+#[rocket::post("/tenders/<id>/bids/mine/withdraw", data = "<_form>")]
+#[allow(clippy::too_many_arguments)]
+pub async fn withdraw(
+    ctx: PageContext,
+    who: Authorized<BidSubmitters>,
+    id: &str,
+    _form: CsrfForm<PlainForm>,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Answer {
+    simple(ctx, &who.0, id, db, app, &audit, Intent::Withdraw, "bid-withdrawn").await
+}
+
+#[rocket::post("/tenders/<id>/bids/mine/confirm", data = "<_form>")]
+#[allow(clippy::too_many_arguments)]
+pub async fn confirm(
+    ctx: PageContext,
+    who: Authorized<BidSubmitters>,
+    id: &str,
+    _form: CsrfForm<PlainForm>,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Answer {
+    simple(ctx, &who.0, id, db, app, &audit, Intent::Confirm, "bid-confirmed").await
+}
+
+/// The chair (or deputy chair) opens the bids from the tender's page.
+#[rocket::post("/tenders/<id>/open", data = "<_form>")]
+#[allow(clippy::too_many_arguments)]
+pub async fn open(
+    ctx: PageContext,
+    who: Authorized<Openers>,
+    id: &str,
+    _form: CsrfForm<PlainForm>,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Answer {
+    let id = tender_id(id)?;
+    let keyring = app.config.keyring.as_deref();
+    let outcome = service::open(db, &*app.clock, &audit.0, &who.0, keyring, id).await;
+    answered(&ctx, db, app, id, "open", "bid-opened", outcome).await
+}
+
+/// The caller's latest receipt as a page to print or save.
+#[rocket::get("/tenders/<id>/bids/mine/receipt")]
+pub async fn receipt(
+    ctx: PageContext,
+    who: Authorized<BidSubmitters>,
+    id: &str,
+    db: &State<Db>,
+    app: &State<AppState>,
+) -> Result<Template, PageError> {
+    let now = app.clock.now();
+    let id = tender_id(id)?;
+    let tender = tender_service::read(db, Some(&who.0), id, now).await?;
+    let own = service::mine(db, &who.0, app.config.keyring.as_deref(), id, now).await?;
+    let label = ctx
+        .lang
+        .text(&format!("bid-status-{}", own.status.as_str().replace('_', "-")));
+    let kind = ctx.lang.text(&format!("bid-kind-{}", own.receipt.kind.as_str()));
+    Ok(ctx.render(
+        "bid_receipt",
+        "bid-receipt-title",
+        json!({
+            "tender": {"id": tender.id.to_string(), "title": tender.terms.title.get(ctx.lang),
+                       "ocid": crate::domain::tender::ocid(&app.config.ocid_prefix, tender.id)},
+            "bid": own,
+            "status_label": label,
+            "kind_label": kind,
+        }),
+    ))
+}
+
+crate::web::auth::csrf_protected!(BidForm);
