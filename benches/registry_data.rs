@@ -37,7 +37,10 @@ async fn main() {
     let db = Db::connect(&url).await.expect("database");
     db.migrate().await.expect("migrate");
     let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
-    ppp_registry::fixtures::load_dir(&db, fixtures.as_ref(), Utc::now(), true)
+    // The fixtures' sealed bids are sealed under a key of this run (the registry bench never
+    // opens them).
+    let (keyring, _) = ppp_registry::domain::sealing::Keyring::generate("bench").expect("a sealing key");
+    ppp_registry::fixtures::load_dir(&db, fixtures.as_ref(), Utc::now(), true, Some(&keyring))
         .await
         .expect("fixtures");
     let osh = organizations::find_by_code(&db, "OSH").await.expect("Osh").id;

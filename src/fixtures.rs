@@ -24,6 +24,7 @@ use crate::domain::finance::appraisal::FinancialCase;
 use crate::domain::ids::OrgId;
 use crate::domain::organization::NewOrganization;
 use crate::domain::project::{Action, Appraisal, ProjectFields, ProponentAdvantage};
+use crate::domain::sealing::Keyring;
 use crate::domain::tender::{DEADLINE_ZONE, TenderTerms, TimelineTerms};
 use crate::services::{self, ServiceError};
 use crate::storage::{Db, StoreError, organizations, users};
@@ -121,6 +122,15 @@ enum Step {
         question: String,
         answer: String,
     },
+    /// A demo bidder submits a sealed bid (received at `at`).
+    SubmitBid {
+        at: String,
+        by: String,
+        tender: String,
+        bid: Box<crate::domain::bid::BidSubmission>,
+    },
+    /// The commission's chair (or deputy) opens a tender's bids.
+    OpenBids { at: String, by: String, tender: String },
 }
 
 /// A tender's timeline in a fixture: each instant a day offset and a local time.
@@ -152,8 +162,15 @@ pub enum LoadOutcome {
 }
 
 /// Replays every fixture file in `dir` into `db`, if the database is empty. Demo-only steps
-/// (accounts with known passwords) run only when `demo` is true.
-pub async fn load_dir(db: &Db, dir: &Path, now: DateTime<Utc>, demo: bool) -> Result<LoadOutcome, FixtureError> {
+/// (accounts with known passwords) run only when `demo` is true. Sealed bids are sealed with
+/// `keyring`, the one the app will open them with.
+pub async fn load_dir(
+    db: &Db,
+    dir: &Path,
+    now: DateTime<Utc>,
+    demo: bool,
+    keyring: Option<&Keyring>,
+) -> Result<LoadOutcome, FixtureError> {
     if organizations::count_all(db).await? > 0 {
         return Ok(LoadOutcome::SkippedNotEmpty);
     }
@@ -163,6 +180,7 @@ pub async fn load_dir(db: &Db, dir: &Path, now: DateTime<Utc>, demo: bool) -> Re
         clock: ManualClock::new(now),
         now,
         demo,
+        keyring,
         refs: HashMap::new(),
         projects: HashMap::new(),
         tenders: HashMap::new(),
@@ -196,6 +214,7 @@ struct Replay<'a> {
     clock: Arc<ManualClock>,
     now: DateTime<Utc>,
     demo: bool,
+    keyring: Option<&'a Keyring>,
     refs: HashMap<String, OrgId>,
     projects: HashMap<String, i64>,
     tenders: HashMap<String, i64>,
@@ -403,6 +422,25 @@ impl Replay<'_> {
                     .await
                     .map_err(|e| describe(&e))?;
                 self.questions.insert(reference.clone(), asked.id);
+            }
+            Step::SubmitBid { at, by, tender, bid } => {
+                self.clock.set(self.now + parse_offset(at)?);
+                let who = self.identity(by).await?;
+                let id = Self::known(&self.tenders, "tender", tender)?;
+                let ctx = AuditContext::person(&who, None);
+                let intent = services::bids::Intent::Submit(bid);
+                services::bids::act(self.db, clock, &ctx, &who, self.keyring, id, self.clock.now(), intent)
+                    .await
+                    .map_err(|e| describe(&e))?;
+            }
+            Step::OpenBids { at, by, tender } => {
+                self.clock.set(self.now + parse_offset(at)?);
+                let who = self.identity(by).await?;
+                let id = Self::known(&self.tenders, "tender", tender)?;
+                let ctx = AuditContext::person(&who, None);
+                services::bids::open(self.db, clock, &ctx, &who, self.keyring, id)
+                    .await
+                    .map_err(|e| describe(&e))?;
             }
             Step::AnswerQuestion {
                 at,

@@ -142,8 +142,20 @@ async fn run(command: Command) -> Result<(), String> {
             Ok(())
         }
         Command::LoadFixtures { dir } => {
+            // Fixtures may hold sealed bids: they are sealed with the keys the app opens them with.
+            let (config, generated) = config.with_sealing_keys().map_err(|e| e.to_string())?;
+            if let Some(path) = generated {
+                println!("bid sealing key generated in {}", path.display());
+            }
             let db = open(&config).await?;
-            let outcome = fixtures::load_dir(&db, &dir, SystemClock.now(), config.app.demo).await;
+            let outcome = fixtures::load_dir(
+                &db,
+                &dir,
+                SystemClock.now(),
+                config.app.demo,
+                config.app.keyring.as_deref(),
+            )
+            .await;
             report_load(outcome.map_err(|e| e.to_string())?);
             Ok(())
         }
@@ -166,9 +178,15 @@ async fn run(command: Command) -> Result<(), String> {
             }
             let db = open(&config).await?;
             if config.app.demo {
-                let outcome = fixtures::load_dir(&db, DEMO_FIXTURES.as_ref(), SystemClock.now(), true)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let outcome = fixtures::load_dir(
+                    &db,
+                    DEMO_FIXTURES.as_ref(),
+                    SystemClock.now(),
+                    true,
+                    config.app.keyring.as_deref(),
+                )
+                .await
+                .map_err(|e| e.to_string())?;
                 report_load(outcome);
                 print_demo_accounts(&db).await;
             }

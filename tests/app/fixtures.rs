@@ -1,6 +1,7 @@
 use std::path::PathBuf;
 
 use chrono::Duration;
+use ppp_registry::config::Config;
 use ppp_registry::fixtures::{LoadOutcome, load_dir};
 use ppp_registry::storage::{organizations, users};
 
@@ -10,16 +11,24 @@ fn demo_fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
+/// The keys the test app seals and opens bids with.
+fn keyring(app: &crate::support::TestApp) -> Option<std::sync::Arc<ppp_registry::domain::sealing::Keyring>> {
+    Config::for_tests(&app.url, &app.upload_dir).app.keyring
+}
+
 #[rocket::async_test]
 async fn fixtures_replay_through_the_app_with_times_relative_to_loading() {
     let app = spawn().await;
-    let outcome = load_dir(&app.db, &demo_fixtures(), test_start(), false).await.unwrap();
+    let keys = keyring(&app);
+    let outcome = load_dir(&app.db, &demo_fixtures(), test_start(), false, keys.as_deref())
+        .await
+        .unwrap();
     assert_eq!(
         outcome,
         LoadOutcome::Loaded {
-            files: 5,
+            files: 6,
             steps: 8,
-            skipped: 62
+            skipped: 68
         }
     );
     // Outside demo mode no account with a known password exists.
@@ -42,16 +51,21 @@ async fn fixtures_replay_through_the_app_with_times_relative_to_loading() {
 #[rocket::async_test]
 async fn fixtures_load_only_into_an_empty_database() {
     let app = spawn().await;
-    let first = load_dir(&app.db, &demo_fixtures(), test_start(), true).await.unwrap();
+    let keys = keyring(&app);
+    let first = load_dir(&app.db, &demo_fixtures(), test_start(), true, keys.as_deref())
+        .await
+        .unwrap();
     assert_eq!(
         first,
         LoadOutcome::Loaded {
-            files: 5,
-            steps: 70,
+            files: 6,
+            steps: 76,
             skipped: 0
         }
     );
-    let again = load_dir(&app.db, &demo_fixtures(), test_start(), true).await.unwrap();
+    let again = load_dir(&app.db, &demo_fixtures(), test_start(), true, keys.as_deref())
+        .await
+        .unwrap();
     assert_eq!(again, LoadOutcome::SkippedNotEmpty);
     assert_eq!(organizations::count_all(&app.db).await.unwrap(), 8);
     assert_eq!(users::list(&app.db, None, None, 50).await.unwrap().len(), 18);
@@ -70,7 +84,7 @@ async fn a_bad_step_names_its_file_and_number() {
         ]}"#,
     )
     .unwrap();
-    let err = load_dir(&app.db, &dir, test_start(), false)
+    let err = load_dir(&app.db, &dir, test_start(), false, None)
         .await
         .unwrap_err()
         .to_string();

@@ -579,7 +579,7 @@ async fn cancelling_a_project_in_tender_cancels_its_tender_in_the_same_change() 
 }
 
 #[rocket::async_test]
-async fn the_demo_tenders_are_published_one_open_and_one_waiting_for_its_opening() {
+async fn the_demo_tenders_are_published_one_open_with_sealed_bids_and_one_opened_by_its_chair() {
     let app = spawn_with_fixtures().await;
     let (status, page) = app.get_json("/api/v1/tenders").await;
     assert_eq!(status, Status::Ok);
@@ -593,7 +593,32 @@ async fn the_demo_tenders_are_published_one_open_and_one_waiting_for_its_opening
         .iter()
         .find(|t| t["status"] == "active_enquiries")
         .expect("Osh open");
-    let bishkek = items.iter().find(|t| t["status"] == "closed").expect("Bishkek closed");
+    let bishkek = items
+        .iter()
+        .find(|t| t["status"] == "evaluation")
+        .expect("Bishkek opened");
+    // The Bishkek bids are in its public protocol; Osh's stay sealed.
+    let (_, protocol) = app
+        .get_json(&format!("/api/v1/tenders/{}/protocol", bishkek["id"].as_str().unwrap()))
+        .await;
+    let parties: Vec<&str> = protocol["bids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["bidding_party"]["lead"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(parties.len(), 3, "{protocol}");
+    assert!(
+        protocol["bids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|b| b["hash_matches"] == true)
+    );
+    let (status, _) = app
+        .get_json(&format!("/api/v1/tenders/{}/protocol", osh["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(status, Status::Conflict, "sealed");
     // The Osh deadline is about three weeks ahead, at noon in Bishkek.
     let deadline: chrono::DateTime<chrono::Utc> = osh["timeline"]["deadline"].as_str().unwrap().parse().unwrap();
     let ahead = deadline - crate::support::test_start();
