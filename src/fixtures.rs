@@ -122,15 +122,43 @@ enum Step {
         question: String,
         answer: String,
     },
-    /// A demo bidder submits a sealed bid (received at `at`).
+    /// A demo bidder submits a sealed bid (received at `at`), as a consortium's lead when it
+    /// names members (by their fixture refs).
     SubmitBid {
         at: String,
         by: String,
         tender: String,
         bid: Box<crate::domain::bid::BidSubmission>,
+        #[serde(default)]
+        consortium: Option<FixtureConsortium>,
+    },
+    /// A demo bidder of a member company confirms its membership of the lead's bid.
+    JoinConsortium {
+        at: String,
+        by: String,
+        tender: String,
+        /// The lead company's fixture ref.
+        lead: String,
     },
     /// The commission's chair (or deputy) opens a tender's bids.
     OpenBids { at: String, by: String, tender: String },
+}
+
+/// A consortium in a fixture: its members by their organisations' fixture refs.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixtureConsortium {
+    lead_role: String,
+    lead_share: rust_decimal::Decimal,
+    members: Vec<FixtureMember>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FixtureMember {
+    company: String,
+    role: String,
+    share: rust_decimal::Decimal,
 }
 
 /// A tender's timeline in a fixture: each instant a day offset and a local time.
@@ -245,6 +273,12 @@ impl Replay<'_> {
         map.get(reference)
             .copied()
             .ok_or_else(|| format!("no {what} with ref {reference:?}"))
+    }
+
+    fn known_org(map: &HashMap<String, OrgId>, reference: &str) -> Result<OrgId, String> {
+        map.get(reference)
+            .copied()
+            .ok_or_else(|| format!("no organisation with ref {reference:?}"))
     }
 
     /// `"+21d@12:00"`: the day that far from loading, at that time of day in Asia/Bishkek.
@@ -423,13 +457,50 @@ impl Replay<'_> {
                     .map_err(|e| describe(&e))?;
                 self.questions.insert(reference.clone(), asked.id);
             }
-            Step::SubmitBid { at, by, tender, bid } => {
+            Step::SubmitBid {
+                at,
+                by,
+                tender,
+                bid,
+                consortium,
+            } => {
                 self.clock.set(self.now + parse_offset(at)?);
                 let who = self.identity(by).await?;
                 let id = Self::known(&self.tenders, "tender", tender)?;
                 let ctx = AuditContext::person(&who, None);
-                let intent = services::bids::Intent::Submit(bid);
+                let mut bid = (**bid).clone();
+                if let Some(c) = consortium {
+                    let mut members = Vec::new();
+                    for m in &c.members {
+                        let company = Self::known_org(&self.refs, &m.company)?;
+                        members.push(crate::domain::bid::MemberSubmission {
+                            company_id: company.0.to_string(),
+                            role: m.role.clone(),
+                            share: m.share,
+                        });
+                    }
+                    bid.consortium = Some(crate::domain::bid::Consortium {
+                        lead_role: c.lead_role.clone(),
+                        lead_share: c.lead_share,
+                        members,
+                    });
+                }
+                let intent = services::bids::Intent::Submit(&bid);
                 services::bids::act(self.db, clock, &ctx, &who, self.keyring, id, self.clock.now(), intent)
+                    .await
+                    .map_err(|e| describe(&e))?;
+            }
+            Step::JoinConsortium { at, by, tender, lead } => {
+                self.clock.set(self.now + parse_offset(at)?);
+                let who = self.identity(by).await?;
+                let id = Self::known(&self.tenders, "tender", tender)?;
+                let lead = Self::known_org(&self.refs, lead)?;
+                let bid = crate::storage::bids::of_party(self.db, id, lead)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .ok_or_else(|| format!("no bid of {lead:?} on tender {tender:?}"))?;
+                let ctx = AuditContext::person(&who, None);
+                services::bids::join(self.db, clock, &ctx, &who, &bid.id, self.clock.now())
                     .await
                     .map_err(|e| describe(&e))?;
             }

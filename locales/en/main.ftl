@@ -659,6 +659,7 @@ audit-action-bid-read = Opened bid read
 audit-action-tender-opened = Bids opened
 audit-action-tender-sealed-read-refused = Refused: sealed bids read before the opening
 audit-action-project-tender-unsuccessful = Project's tender unsuccessful
+audit-action-bid-member-joined = Consortium membership confirmed
 audit-action-holiday-added = Holiday added
 audit-action-holiday-renamed = Holiday renamed
 audit-action-holiday-removed = Holiday removed
@@ -739,3 +740,17 @@ bid-kind-submission = a submission
 bid-kind-replacement = a replacement
 bid-kind-confirmation = a confirmation
 bid-kind-withdrawal = a withdrawal
+
+# Consortia
+invalid-member-is-lead = The lead company leads the consortium: it is not one of its members.
+invalid-member-twice = This company is named twice.
+invalid-consortium-shares = The lead's and the members' shares must sum to exactly 100 %.
+invalid-unknown-company = No active company with this id.
+error-already-in-a-bid = Your company is already in another bid of this tender (its own, or as a consortium member).
+error-already-joined = Your company has already confirmed its membership.
+bid-invitations = Consortium invitations
+bid-invitation = invites your company to its consortium as
+bid-join = Confirm membership
+bid-joined = Membership confirmed.
+bid-member-confirmed = confirmed
+bid-member-invited = not confirmed

@@ -659,6 +659,7 @@ audit-action-bid-read = Ачылган арыз окулду
 audit-action-tender-opened = Арыздар ачылды
 audit-action-tender-sealed-read-refused = Баш тартылды: ачылганга чейин мөөрлөнгөн арыздарды окуу
 audit-action-project-tender-unsuccessful = Долбоор боюнча конкурс болгон жок
+audit-action-bid-member-joined = Консорциумга катышуу ырасталды
 audit-action-holiday-added = Майрам кошулду
 audit-action-holiday-renamed = Майрамдын аты өзгөртүлдү
 audit-action-holiday-removed = Майрам өчүрүлдү
@@ -739,3 +740,17 @@ bid-kind-submission = берүү
 bid-kind-replacement = алмаштыруу
 bid-kind-confirmation = ырастоо
 bid-kind-withdrawal = кайтарып алуу
+
+# Consortia
+invalid-member-is-lead = Жетектөөчү компания консорциумду жетектейт, анын мүчөлөрүнүн арасында көрсөтүлбөйт.
+invalid-member-twice = Бул компания эки жолу көрсөтүлгөн.
+invalid-consortium-shares = Жетектөөчү компаниянын жана мүчөлөрдүн үлүштөрүнүн суммасы так 100 % болушу керек.
+invalid-unknown-company = Мындай идентификатору бар иштеп жаткан компания жок.
+error-already-in-a-bid = Компанияңыз бул конкурстун башка арызына катышат (өзүнүн же консорциумдун мүчөсү катары).
+error-already-joined = Компанияңыз катышууну ырастаган.
+bid-invitations = Консорциумга чакыруулар
+bid-invitation = компанияңызды консорциумга чакырат:
+bid-join = Катышууну ырастоо
+bid-joined = Катышуу ырасталды.
+bid-member-confirmed = ырасталды
+bid-member-invited = ырасталган жок

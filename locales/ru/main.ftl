@@ -659,6 +659,7 @@ audit-action-bid-read = Прочитана вскрытая заявка
 audit-action-tender-opened = Заявки вскрыты
 audit-action-tender-sealed-read-refused = Отказано: чтение запечатанных заявок до вскрытия
 audit-action-project-tender-unsuccessful = Конкурс по проекту не состоялся
+audit-action-bid-member-joined = Подтверждено участие в консорциуме
 audit-action-holiday-added = Праздник добавлен
 audit-action-holiday-renamed = Праздник переименован
 audit-action-holiday-removed = Праздник удалён
@@ -739,3 +740,17 @@ bid-kind-submission = подаче
 bid-kind-replacement = замене
 bid-kind-confirmation = подтверждении
 bid-kind-withdrawal = отзыве
+
+# Consortia
+invalid-member-is-lead = Ведущая компания возглавляет консорциум и не указывается среди его членов.
+invalid-member-twice = Эта компания указана дважды.
+invalid-consortium-shares = Доли ведущей компании и членов консорциума должны в сумме составлять ровно 100 %.
+invalid-unknown-company = Нет действующей компании с таким идентификатором.
+error-already-in-a-bid = Ваша компания уже участвует в другой заявке на этот конкурс (своей или как член консорциума).
+error-already-joined = Ваша компания уже подтвердила участие.
+bid-invitations = Приглашения в консорциум
+bid-invitation = приглашает вашу компанию в консорциум как
+bid-join = Подтвердить участие
+bid-joined = Участие подтверждено.
+bid-member-confirmed = подтверждено
+bid-member-invited = не подтверждено

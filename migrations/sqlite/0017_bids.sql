@@ -69,3 +69,19 @@ CREATE TABLE bid_receipts (
     submitted_by    INTEGER NOT NULL REFERENCES users (id),
     PRIMARY KEY (bid_id, version)
 );
+
+-- A consortium's member companies, as its lead named them; each joins only when a bidder of the
+-- member confirms (a company is in one bid of a tender at most: checked at its own confirmation).
+CREATE TABLE bid_members (
+    bid_id          TEXT    NOT NULL REFERENCES bids (id),
+    company_id      INTEGER NOT NULL REFERENCES organizations (id),
+    role            TEXT    NOT NULL,
+    -- The member's share in percent, a decimal string.
+    share           TEXT    NOT NULL,
+    status          TEXT    NOT NULL CHECK (status IN ('invited', 'confirmed')),
+    confirmed_at    TEXT   ,
+    confirmed_by    INTEGER REFERENCES users (id),
+    PRIMARY KEY (bid_id, company_id)
+);
+
+CREATE INDEX bid_members_company ON bid_members (company_id, bid_id);

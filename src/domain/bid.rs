@@ -144,10 +144,78 @@ pub struct Declarations {
     pub accepts_terms: bool,
 }
 
+/// A company the lead names in its consortium.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberSubmission {
+    /// The member company's organisation id.
+    pub company_id: String,
+    /// What it does in the consortium (`operator`, `financier`, `contractor`).
+    pub role: String,
+    /// Its share in percent.
+    #[serde(deserialize_with = "crate::domain::strict_json::plain_decimal")]
+    #[schema(value_type = crate::domain::strict_json::PlainDecimal)]
+    pub share: Decimal,
+}
+
+/// A consortium: the lead's own role and share, and its members'; the shares sum to 100.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Consortium {
+    pub lead_role: String,
+    #[serde(deserialize_with = "crate::domain::strict_json::plain_decimal")]
+    #[schema(value_type = crate::domain::strict_json::PlainDecimal)]
+    pub lead_share: Decimal,
+    pub members: Vec<MemberSubmission>,
+}
+
+/// The most members a consortium may name besides its lead.
+const MAX_MEMBERS: usize = 10;
+
+impl Consortium {
+    /// Every rule the consortium breaks, each under its field; `lead` is the lead company's id.
+    fn check(&self, v: &mut Violations, lead: i64) {
+        check_short_text(v, "consortium.lead_role", &self.lead_role);
+        check_share(v, "consortium.lead_share", self.lead_share);
+        if self.members.is_empty() {
+            v.add("consortium.members", "required");
+        } else if self.members.len() > MAX_MEMBERS {
+            v.add("consortium.members", "too_many");
+        }
+        let mut seen = Vec::new();
+        for (i, m) in self.members.iter().enumerate().take(MAX_MEMBERS) {
+            let field = |f: &str| format!("consortium.members.{i}.{f}");
+            match crate::domain::ids::parse_id(&m.company_id) {
+                None => v.add(field("company_id"), "id"),
+                Some(id) if id == lead => v.add(field("company_id"), "member_is_lead"),
+                Some(id) if seen.contains(&id) => v.add(field("company_id"), "member_twice"),
+                Some(id) => seen.push(id),
+            }
+            check_short_text(v, &field("role"), &m.role);
+            check_share(v, &field("share"), m.share);
+        }
+        let total: Decimal = self.lead_share + self.members.iter().map(|m| m.share).sum::<Decimal>();
+        if total != Decimal::from(100) {
+            v.add("consortium", "consortium_shares");
+        }
+    }
+}
+
+fn check_share(v: &mut Violations, field: &str, share: Decimal) {
+    if share <= Decimal::ZERO || share >= Decimal::from(100) {
+        v.add(field, "share_range");
+    } else if share.normalize().scale() > 2 {
+        v.add(field, "minor_unit");
+    }
+}
+
 /// A bid as its bidder submits it (the `meta` part, or the whole JSON body).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BidSubmission {
+    /// A consortium led by the submitting company; none for a company bidding alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consortium: Option<Consortium>,
     pub offer: Offer,
     /// The bidder's financial model, as `POST /api/v1/finance/evaluate` takes it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -178,7 +246,16 @@ fn check_short_text(v: &mut Violations, field: &str, text: &str) {
 }
 
 impl BidSubmission {
-    /// Every rule the bid breaks against `terms`, each under its field.
+    /// Every rule the bid, led by company `lead`, breaks against `terms`, each under its field.
+    pub fn violations_of_lead(&self, terms: &TenderTerms, lead: i64) -> Violations {
+        let mut v = self.violations(terms);
+        if let Some(consortium) = &self.consortium {
+            consortium.check(&mut v, lead);
+        }
+        v
+    }
+
+    /// Every rule the bid's content breaks against `terms`, each under its field.
     pub fn violations(&self, terms: &TenderTerms) -> Violations {
         let mut v = Violations::new();
         if let Some(basis) = terms.criteria.iter().find_map(|c| c.financial.as_ref()) {
@@ -236,6 +313,12 @@ impl BidSubmission {
         }
         if let Some(security) = self.bid_security.as_mut() {
             scale(&mut security.amount.amount, security.amount.currency);
+        }
+        if let Some(consortium) = self.consortium.as_mut() {
+            consortium.lead_share.rescale(2);
+            for member in &mut consortium.members {
+                member.share.rescale(2);
+            }
         }
         self
     }
@@ -595,6 +678,34 @@ mod tests {
         assert!(read.violations(&before).is_empty());
         assert_eq!(fields(&read.violations(&after)), pairs(&[("bid_security", "required")]));
         assert_eq!(submission_in(&json!({"offer": 1})), None);
+    }
+
+    #[test]
+    fn a_consortium_names_distinct_companies_whose_shares_sum_to_100() {
+        let t = terms(FinancialFigure::Tariff, None);
+        let mut b = bid(json!({"currency": "KGS", "amount": "12"}));
+        b.consortium = Some(
+            serde_json::from_value(json!({"lead_role": "оператор", "lead_share": "60",
+                "members": [{"company_id": "12", "role": "подрядчик", "share": "40"}]}))
+            .unwrap(),
+        );
+        assert!(b.violations_of_lead(&t, 7).is_empty());
+        b.consortium = Some(
+            serde_json::from_value(json!({"lead_role": " ", "lead_share": "60",
+                "members": [{"company_id": "7", "role": "x", "share": "30.001"},
+                            {"company_id": "x", "role": "y", "share": "10"}]}))
+            .unwrap(),
+        );
+        assert_eq!(
+            fields(&b.violations_of_lead(&t, 7)),
+            pairs(&[
+                ("consortium", "consortium_shares"),
+                ("consortium.lead_role", "required"),
+                ("consortium.members.0.company_id", "member_is_lead"),
+                ("consortium.members.0.share", "minor_unit"),
+                ("consortium.members.1.company_id", "id"),
+            ])
+        );
     }
 
     #[test]

@@ -14,9 +14,11 @@ use crate::clock::Clock;
 use crate::domain::access::Identity;
 use crate::domain::audit::{AuditContext, AuditReceipt, FOREVER, NewEvent};
 use crate::domain::bid::{
-    BidHeader, BidStatus, BidSubmission, BiddingParty, DocumentDigest, Offer, PartyRef, ReceiptKind, random_id,
-    sha256_hex, submission_in, terms_changed_for_bids,
+    BidHeader, BidStatus, BidSubmission, BiddingParty, DocumentDigest, MemberRef, Offer, PartyRef, ReceiptKind,
+    random_id, sha256_hex, submission_in, terms_changed_for_bids,
 };
+use crate::domain::ids::OrgId;
+use crate::domain::organization::{OrganizationKind, OrganizationStatus};
 use crate::domain::policy;
 use crate::domain::project::Stage;
 use crate::domain::sealing::{Keyring, SealingError, SecretKey};
@@ -27,7 +29,7 @@ use crate::services::{ServiceError, permit};
 use crate::storage::bids::{self, Bid};
 use crate::storage::tenders::{self, Tender};
 use crate::storage::unit_of_work::UnitOfWork;
-use crate::storage::{Db, audit, projects};
+use crate::storage::{Db, audit, organizations, projects};
 
 /// What an accepted submission, replacement, confirmation or withdrawal answers.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -96,6 +98,77 @@ fn party_of(who: &Identity) -> BiddingParty {
         },
         members: vec![],
     }
+}
+
+/// The bidding party a submission names and its member rows (the lead first), resolving each
+/// member company; a company that is not an active one is named under its field.
+async fn consortium_of(
+    uow: &mut UnitOfWork<'_>,
+    who: &Identity,
+    submission: &BidSubmission,
+    v: &mut crate::domain::validation::Violations,
+) -> Result<(BiddingParty, Vec<(OrgId, String, rust_decimal::Decimal)>), ServiceError> {
+    let mut party = party_of(who);
+    let Some(consortium) = &submission.consortium else {
+        return Ok((party, vec![]));
+    };
+    let lead = (
+        who.organization_id,
+        consortium.lead_role.trim().to_string(),
+        at_two_decimals(consortium.lead_share),
+    );
+    party.members.push(MemberRef {
+        id: lead.0.0.to_string(),
+        name: who.organization_name.ru.clone(),
+        role: lead.1.clone(),
+        share: lead.2,
+    });
+    let mut named = vec![lead];
+    for (i, m) in consortium.members.iter().enumerate() {
+        let Some(id) = crate::domain::ids::parse_id(&m.company_id) else {
+            continue;
+        };
+        let company = match organizations::find(&mut *uow, OrgId(id)).await {
+            Ok(org) if org.kind == OrganizationKind::Company && org.status == OrganizationStatus::Active => org,
+            Ok(_) | Err(crate::storage::StoreError::NotFound(_)) => {
+                v.add(format!("consortium.members.{i}.company_id"), "unknown_company");
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        party.members.push(MemberRef {
+            id: id.to_string(),
+            name: company.name.ru.clone(),
+            role: m.role.trim().to_string(),
+            share: at_two_decimals(m.share),
+        });
+        named.push((OrgId(id), m.role.trim().to_string(), at_two_decimals(m.share)));
+    }
+    Ok((party, named))
+}
+
+/// A share as receipts write it: two decimals (`40.00`; validated to have no more).
+fn at_two_decimals(share: rust_decimal::Decimal) -> rust_decimal::Decimal {
+    let mut share = share.normalize();
+    share.rescale(2);
+    share
+}
+
+/// A standing bid's bidding party as its rows say (for a withdrawal's or confirmation's receipt).
+async fn stored_party(uow: &mut UnitOfWork<'_>, who: &Identity, bid_id: &str) -> Result<BiddingParty, ServiceError> {
+    let mut party = party_of(who);
+    for m in bids::members(&mut *uow, bid_id).await? {
+        let name = organizations::find(&mut *uow, m.company_id).await?.name.ru;
+        party.members.push(MemberRef {
+            id: m.company_id.0.to_string(),
+            name,
+            role: m.role,
+            share: m.share,
+        });
+    }
+    // The lead first, as named.
+    party.members.sort_by_key(|m| m.id != party.lead.id);
+    Ok(party)
 }
 
 /// What a bid's ciphertext is bound to: its bid and the hash its receipt gave, so content moved
@@ -204,7 +277,6 @@ pub async fn act(
             let existing = bids::of_party(&mut uow, tender_id, who.organization_id).await?;
             let keyring = keyring.ok_or_else(|| ServiceError::KeyMissing("sealing_keys".into()))?;
             let key = tender_key(&mut uow, keyring, tender_id).await?;
-            let party = party_of(who);
             let salt = crate::credentials::random_token();
             let receipt = match intent {
                 Intent::Submit(submission) | Intent::Replace(submission) => {
@@ -222,10 +294,13 @@ pub async fn act(
                         (Some(b), true) => (b.id, b.version + 1, ReceiptKind::Replacement),
                     };
                     // Checked as written (scaling first would round away a third decimal).
-                    submission
-                        .violations(&tender.terms)
-                        .into_result()
-                        .map_err(ServiceError::Invalid)?;
+                    let mut v = submission.violations_of_lead(&tender.terms, who.organization_id.0);
+                    let (party, named) = consortium_of(&mut uow, who, submission, &mut v).await?;
+                    v.into_result().map_err(ServiceError::Invalid)?;
+                    // The lead's own company may be in one bid only (its own knowledge alone).
+                    if bids::company_in_other_bid(&mut uow, tender_id, who.organization_id, &bid_id).await? {
+                        return Err(ServiceError::Conflict("error-already-in-a-bid"));
+                    }
                     let submission = submission.clone().with_money_scaled();
                     let header = BidHeader {
                         bid_id: &bid_id,
@@ -256,6 +331,7 @@ pub async fn act(
                     };
                     let now = uow.now();
                     bids::put_sealed(uow.tx(), &bid, now).await?;
+                    bids::set_members(uow.tx(), &bid_id, &named).await?;
                     receipt_of(&bid_id, tender_id, version, kind, &party, received_at, salt, sha256)
                 }
                 Intent::Confirm | Intent::Withdraw => {
@@ -263,6 +339,7 @@ pub async fn act(
                     if bid.status == BidStatus::Withdrawn {
                         return Err(ServiceError::Conflict("error-bid-withdrawn"));
                     }
+                    let party = stored_party(&mut uow, who, &bid.id).await?;
                     let version = bid.version + 1;
                     let header = BidHeader {
                         bid_id: &bid.id,
@@ -441,6 +518,8 @@ pub struct ProtocolBid {
     /// The opened content checked again against the tender's current terms: each rule it
     /// breaks, as `field: code` (empty when it keeps them all, or was not opened).
     pub terms_violations: Vec<String>,
+    /// The consortium members that never confirmed (ids): not in the bidding party.
+    pub unconfirmed_members: Vec<String>,
 }
 
 /// The opening protocol: public once the bids are opened.
@@ -476,7 +555,14 @@ async fn protocol_bid(db: &Db, tender: &Tender, bid: Bid) -> Result<ProtocolBid,
             None => vec!["content: unreadable".to_string()],
         })
         .unwrap_or_default();
+    let unconfirmed_members = bids::members(db, &bid.id)
+        .await?
+        .into_iter()
+        .filter(|m| !m.confirmed && m.company_id != bid.lead_org_id)
+        .map(|m| m.company_id.0.to_string())
+        .collect();
     Ok(ProtocolBid {
+        unconfirmed_members,
         terms_violations,
         bid_security_provided: content.as_ref().is_some_and(|c| !c["bid_security"].is_null()),
         confirmation: (!withdrawn).then_some(if bid.tender_version < tender.version {
@@ -668,5 +754,104 @@ mod tests {
         assert_eq!(padded(short.clone()).len(), padded(long.clone()).len());
         assert_eq!(unpadded(padded(long.clone())), long);
         assert_eq!(padded(vec![b'}'; PAD_BLOCK + 1]).len(), 2 * PAD_BLOCK);
+    }
+}
+
+/// A consortium invitation as its member company sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Invitation {
+    pub bid_id: String,
+    pub tender_id: String,
+    pub lead: PartyRef,
+    pub role: String,
+    #[schema(value_type = crate::domain::strict_json::PlainDecimal)]
+    pub share: rust_decimal::Decimal,
+    /// Whether the caller's company has confirmed.
+    pub confirmed: bool,
+}
+
+/// The consortium invitations of `who`'s company (standing bids only).
+pub async fn invitations(db: &Db, who: &Identity) -> Result<Vec<Invitation>, ServiceError> {
+    let mut out = Vec::new();
+    for (m, tender_id) in bids::invitations(db, who.organization_id).await? {
+        let bid = bids::find(db, &m.bid_id).await?;
+        let lead = organizations::find(db, bid.lead_org_id).await?;
+        out.push(Invitation {
+            bid_id: m.bid_id,
+            tender_id: tender_id.to_string(),
+            lead: PartyRef {
+                id: lead.id.0.to_string(),
+                name: lead.name.ru,
+            },
+            role: m.role,
+            share: m.share,
+            confirmed: m.confirmed,
+        });
+    }
+    Ok(out)
+}
+
+/// A bidder of a member company confirms its company's membership of bid `bid_id`, before the
+/// deadline. Only this confirmation can be refused because the company is already in another
+/// bid of the tender, so a lead can neither learn whether a rival bid nor lock it out.
+pub async fn join(
+    db: &Db,
+    clock: &dyn Clock,
+    ctx: &AuditContext,
+    who: &Identity,
+    bid_id: &str,
+    received_at: DateTime<Utc>,
+) -> Result<Invitation, ServiceError> {
+    let outcome = unit_of_work!(db, clock, ctx, |uow| {
+        // Not invited, or no such bid: the same answer.
+        let bid = bids::find(&mut uow, bid_id)
+            .await
+            .map_err(|_| ServiceError::NotFound("bid"))?;
+        let tender = tenders::lock(uow.tx(), bid.tender_id).await?;
+        let member = bids::members(&mut uow, bid_id)
+            .await?
+            .into_iter()
+            .find(|m| m.company_id == who.organization_id && m.company_id != bid.lead_org_id)
+            .filter(|_| bid.status != BidStatus::Withdrawn)
+            .ok_or(ServiceError::NotFound("bid"))?;
+        permit(policy::may_bid(who, &tender.facts(received_at)), "bid")?;
+        let deadline = tender.timeline().map(|t| t.deadline);
+        if deadline.is_none_or(|deadline| received_at >= deadline) || tender.phase.is_some() {
+            return Err(ServiceError::DeadlinePassed);
+        }
+        if member.confirmed {
+            return Err(ServiceError::Conflict("error-already-joined"));
+        }
+        if bids::company_in_other_bid(&mut uow, tender.id, who.organization_id, bid_id).await? {
+            return Err(ServiceError::Conflict("error-already-in-a-bid"));
+        }
+        let now = uow.now();
+        bids::confirm_member(uow.tx(), bid_id, who.organization_id, who.user_id, now).await?;
+        let payload = json!({"tender_id": tender.id.to_string(), "received_at": received_at,
+                             "salt": crate::credentials::random_token()});
+        uow.record(bid_event("bid.member_joined", bid_id, who.organization_id).payload(payload));
+        (bid, member, tender.id)
+    });
+    match outcome {
+        Ok((bid, member, tender_id)) => {
+            let lead = organizations::find(db, bid.lead_org_id).await?;
+            Ok(Invitation {
+                bid_id: bid.id,
+                tender_id: tender_id.to_string(),
+                lead: PartyRef {
+                    id: lead.id.0.to_string(),
+                    name: lead.name.ru,
+                },
+                role: member.role,
+                share: member.share,
+                confirmed: true,
+            })
+        }
+        Err(ServiceError::DeadlinePassed) => {
+            let tender_id = bids::find(db, bid_id).await?.tender_id;
+            record_late_attempt(db, clock, ctx, who, tender_id, received_at, "membership").await?;
+            Err(ServiceError::DeadlinePassed)
+        }
+        Err(e) => Err(e),
     }
 }

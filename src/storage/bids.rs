@@ -258,3 +258,103 @@ pub async fn latest_receipt<'r>(reader: impl Into<Reader<'r>>, bid_id: &str) -> 
         sealed_salt: Sealed::from_bytes(&salt).map_err(|_| bad())?,
     })
 }
+
+/// A consortium member of a bid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub bid_id: String,
+    pub company_id: OrgId,
+    pub role: String,
+    pub share: rust_decimal::Decimal,
+    /// Whether a bidder of the member confirmed (only then is it in the bidding party).
+    pub confirmed: bool,
+}
+
+type MemberRow = (String, i64, String, String, String);
+
+fn member(row: MemberRow) -> Result<Member, StoreError> {
+    let (bid_id, company_id, role, share, status) = row;
+    Ok(Member {
+        share: share
+            .parse()
+            .map_err(|_| StoreError::Database(format!("bid {bid_id}: bad member share")))?,
+        bid_id,
+        company_id: OrgId(company_id),
+        role,
+        confirmed: status == "confirmed",
+    })
+}
+
+/// A bid's consortium members, in the order named.
+pub async fn members<'r>(reader: impl Into<Reader<'r>>, bid_id: &str) -> Result<Vec<Member>, StoreError> {
+    let sql = "SELECT bid_id, company_id, role, share, status FROM bid_members WHERE bid_id = $1 ORDER BY company_id";
+    let rows: Vec<MemberRow> =
+        on_reader!(reader.into(), conn => sqlx::query_as(sql).bind(bid_id).fetch_all(conn).await?);
+    rows.into_iter().map(member).collect()
+}
+
+/// Replaces a bid's members with `named`; a member named again with the same role and share
+/// keeps its confirmation, any other is invited afresh.
+pub async fn set_members(
+    tx: &mut Tx,
+    bid_id: &str,
+    named: &[(OrgId, String, rust_decimal::Decimal)],
+) -> Result<(), StoreError> {
+    let before = members(&mut *tx, bid_id).await?;
+    on_tx!(tx, conn => sqlx::query("DELETE FROM bid_members WHERE bid_id = $1").bind(bid_id).execute(&mut *conn).await?.rows_affected());
+    let sql = "INSERT INTO bid_members (bid_id, company_id, role, share, status) VALUES ($1, $2, $3, $4, $5)";
+    for (company, role, share) in named {
+        let kept = before
+            .iter()
+            .any(|m| m.company_id == *company && m.role == *role && m.share == *share && m.confirmed);
+        let status = if kept { "confirmed" } else { "invited" };
+        on_tx!(tx, conn => {
+            sqlx::query(sql).bind(bid_id).bind(company.0).bind(role).bind(share.to_string()).bind(status)
+                .execute(&mut *conn).await?.rows_affected()
+        });
+    }
+    Ok(())
+}
+
+/// Records a member's confirmation.
+pub async fn confirm_member(
+    tx: &mut Tx,
+    bid_id: &str,
+    company: OrgId,
+    by: UserId,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let sql = "UPDATE bid_members SET status = 'confirmed', confirmed_at = $1, confirmed_by = $2 \
+               WHERE bid_id = $3 AND company_id = $4";
+    on_tx!(tx, conn => sqlx::query(sql).bind(now).bind(by.0).bind(bid_id).bind(company.0).execute(&mut *conn).await?.rows_affected());
+    Ok(())
+}
+
+/// Whether `company` is already in a standing bid of tender `tender_id` other than `except`:
+/// as its lead, or as a confirmed member.
+pub async fn company_in_other_bid<'r>(
+    reader: impl Into<Reader<'r>>,
+    tender_id: i64,
+    company: OrgId,
+    except: &str,
+) -> Result<bool, StoreError> {
+    let sql = "SELECT COUNT(*) FROM bids b WHERE b.tender_id = $1 AND b.id <> $3 AND b.status <> 'withdrawn' \
+               AND (b.lead_org_id = $2 OR EXISTS (SELECT 1 FROM bid_members m WHERE m.bid_id = b.id \
+               AND m.company_id = $2 AND m.status = 'confirmed'))";
+    let count: i64 = on_reader!(reader.into(), conn => {
+        sqlx::query_scalar(sql).bind(tender_id).bind(company.0).bind(except).fetch_one(conn).await?
+    });
+    Ok(count > 0)
+}
+
+/// The invitations of `company`: its memberships of standing bids, with each bid's tender.
+pub async fn invitations<'r>(reader: impl Into<Reader<'r>>, company: OrgId) -> Result<Vec<(Member, i64)>, StoreError> {
+    let sql = "SELECT m.bid_id, m.company_id, m.role, m.share, m.status, b.tender_id FROM bid_members m \
+               JOIN bids b ON b.id = m.bid_id WHERE m.company_id = $1 AND b.lead_org_id <> $1 AND b.status <> 'withdrawn' \
+               ORDER BY b.tender_id, m.bid_id";
+    let rows: Vec<(String, i64, String, String, String, i64)> =
+        on_reader!(reader.into(), conn => sqlx::query_as(sql).bind(company.0).fetch_all(conn).await?);
+    rows.into_iter()
+        .map(|(a, b, c, d, e, tender)| Ok((member((a, b, c, d, e))?, tender)))
+        .collect()
+}

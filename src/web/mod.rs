@@ -136,6 +136,7 @@ pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
                 bids::pages::confirm,
                 bids::pages::open,
                 bids::pages::receipt,
+                bids::pages::join,
             ],
         )
         .mount(
@@ -202,6 +203,8 @@ pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
                 bids::api::protocol,
                 bids::api::open,
                 bids::api::show,
+                bids::api::invitations,
+                bids::api::membership,
             ],
         )
         .register("/", rocket::catchers![catchers::html])

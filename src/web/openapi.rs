@@ -73,6 +73,8 @@ use crate::web::api_error::{ErrorBody, ErrorDetail};
         crate::web::bids::api::protocol,
         crate::web::bids::api::open,
         crate::web::bids::api::show,
+        crate::web::bids::api::invitations,
+        crate::web::bids::api::membership,
         crate::web::finance::cashflows,
         crate::web::finance::evaluate,
         crate::web::finance::sensitivity,

@@ -138,6 +138,12 @@ pub const ROUTES: &[RouteRule] = &[
     ),
     rule(
         "POST",
+        "/bids/<bid_id>/membership",
+        BID_SUBMITTERS,
+        "a member company's bidder, before the deadline; CSRF",
+    ),
+    rule(
+        "POST",
         "/tenders/<id>/open",
         OPENERS,
         "the chair or deputy chair, at or after the opening time; CSRF",
@@ -460,6 +466,18 @@ pub const ROUTES: &[RouteRule] = &[
         "/api/v1/bids/<bid_id>",
         Access::SignedIn,
         "after the opening: the bidding party, reviewers, the municipality's approvers and commission (403 others); 409 `sealed` before; each read recorded",
+    ),
+    rule(
+        "GET",
+        "/api/v1/bids/invitations",
+        BID_SUBMITTERS,
+        "own company's consortium invitations",
+    ),
+    rule(
+        "POST",
+        "/api/v1/bids/<bid_id>/membership",
+        BID_SUBMITTERS,
+        "a member company's bidder, before the deadline; refused (409) only when the member's own company is already in another bid",
     ),
     rule("GET", "/api/v1/audit/events", AUDIT_READERS, AUDIT_SCOPE),
     rule(

@@ -635,3 +635,201 @@ async fn a_bidder_bids_and_the_chair_opens_through_the_tender_page() {
             .contains("Your receipt hash is in the protocol.")
     );
 }
+
+/// A demo account's identity, as the routes resolve it.
+async fn identity(app: &TestApp, email: &str) -> ppp_registry::domain::access::Identity {
+    let account = ppp_registry::storage::users::find_for_sign_in(&app.db, email)
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
+    ppp_registry::storage::users::active_identity(&app.db, account.id)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+#[rocket::async_test]
+async fn concurrent_replacements_straddling_the_deadline_are_each_judged_by_their_time_of_receipt() {
+    use ppp_registry::clock::Clock;
+    use ppp_registry::domain::bid::BidSubmission;
+    use ppp_registry::services::ServiceError;
+    use ppp_registry::services::bids::{Intent, act};
+    use rocket::futures::future::join_all;
+
+    let app = spawn_with_fixtures().await;
+    let id: i64 = published_tender(&app).await.parse().unwrap();
+    let keyring = ppp_registry::config::Config::for_tests(&app.url, &app.upload_dir)
+        .app
+        .keyring;
+    let emails = [
+        "bidder1@demo.kg",
+        "bidder2@demo.kg",
+        "bidder3@demo.kg",
+        "bidder4@demo.kg",
+    ];
+    let mut bidders = Vec::new();
+    for email in emails {
+        bidders.push(identity(&app, email).await);
+    }
+    let ctx = ppp_registry::domain::audit::AuditContext::system();
+    let offer: BidSubmission = serde_json::from_value(bid(&["40000000"])).unwrap();
+    for who in &bidders {
+        let at = app.clock.now();
+        act(
+            &app.db,
+            &*app.clock,
+            &ctx,
+            who,
+            keyring.as_deref(),
+            id,
+            at,
+            Intent::Submit(&offer),
+        )
+        .await
+        .unwrap();
+    }
+    // 32 replacements at once, received from 16 µs before the deadline to 15 µs after it, all
+    // committed with the server's clock already past the deadline.
+    app.clock.set(deadline() + Duration::seconds(1));
+    let times: Vec<DateTime<Utc>> = (0..32).map(|i| deadline() + Duration::microseconds(i - 16)).collect();
+    let outcomes = join_all(times.iter().enumerate().map(|(i, at)| {
+        let who = &bidders[i % 4];
+        let (db, clock, keys, ctx, offer) = (&app.db, &*app.clock, keyring.as_deref(), &ctx, &offer);
+        async move { act(db, clock, ctx, who, keys, id, *at, Intent::Replace(offer)).await }
+    }))
+    .await;
+    let mut accepted = 0;
+    for (at, outcome) in times.iter().zip(&outcomes) {
+        match outcome {
+            Ok(receipt) => {
+                assert!(*at < deadline(), "accepted at {at}");
+                assert_eq!(receipt.received_at, *at, "the time of receipt is the request's");
+                accepted += 1;
+            }
+            Err(ServiceError::DeadlinePassed) => assert!(*at >= deadline(), "refused at {at}"),
+            Err(other) => panic!("{at}: {other}"),
+        }
+    }
+    assert_eq!(accepted, 16);
+    // None lost: every accepted replacement is a version of its bid with its receipt.
+    for who in &bidders {
+        let own = ppp_registry::services::bids::mine(&app.db, who, keyring.as_deref(), id, app.clock.now())
+            .await
+            .unwrap();
+        assert_eq!(own.version, 1 + 4, "{}", who.email);
+        assert!(own.received_at < deadline());
+    }
+    let late = crate::audit::all_events(&app.db)
+        .await
+        .iter()
+        .filter(|e| e.action == "bid.late_attempt")
+        .count();
+    assert_eq!(late, 16, "each refusal recorded");
+}
+
+#[rocket::async_test]
+async fn a_consortium_joins_by_its_members_confirmation_and_no_lead_can_lock_a_rival_out() {
+    let app = spawn_with_fixtures().await;
+    let id = published_tender(&app).await;
+    let bids = format!("/api/v1/tenders/{id}/bids");
+    let energy = identity(&app, "bidder4@demo.kg").await.organization_id.0.to_string();
+    let (b1, b2, b4) = (
+        app.token("bidder1@demo.kg").await,
+        app.token("bidder2@demo.kg").await,
+        app.token("bidder4@demo.kg").await,
+    );
+    // An unknown member company, shares not summing to 100: each named.
+    let mut led = bid(&["40000000"]);
+    led["consortium"] = json!({"lead_role": "оператор", "lead_share": "60",
+        "members": [{"company_id": "999999", "role": "инвестор", "share": "30"}]});
+    let (status, refused) = call(&app, "POST", &bids, Some(&b1), led.clone()).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    let mut fields: Vec<&String> = refused["error"]["fields"].as_object().unwrap().keys().collect();
+    fields.sort();
+    assert_eq!(fields, ["consortium", "consortium.members.0.company_id"]);
+    // Bidder 1's company leads with Ala-Too Energy at 40 %.
+    led["consortium"]["members"] = json!([{"company_id": energy, "role": "инвестор", "share": "40"}]);
+    let (status, r1) = call(&app, "POST", &bids, Some(&b1), led).await;
+    assert_eq!(status, Status::Created, "{r1}");
+    let members: Vec<(String, String)> = r1["bidding_party"]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["role"].as_str().unwrap().to_string(),
+                m["share"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        members,
+        [
+            ("оператор".to_string(), "60.00".to_string()),
+            ("инвестор".to_string(), "40.00".to_string())
+        ]
+    );
+    // A rival names the same company: accepted (the lead learns nothing, locks nobody out).
+    let mut rival = bid(&["39000000"]);
+    rival["consortium"] = json!({"lead_role": "оператор", "lead_share": "70",
+        "members": [{"company_id": energy, "role": "подрядчик", "share": "30"}]});
+    let (status, r2) = call(&app, "POST", &bids, Some(&b2), rival).await;
+    assert_eq!(status, Status::Created, "{r2}");
+    // The member sees both invitations and confirms one; the other is then refused to it alone.
+    let (_, invitations) = call(&app, "GET", "/api/v1/bids/invitations", Some(&b4), Value::Null).await;
+    let on_this_tender = invitations["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["tender_id"] == json!(id))
+        .count();
+    assert_eq!(on_this_tender, 2, "{invitations}");
+    let join = |bid: &Value| format!("/api/v1/bids/{}/membership", bid["bid_id"].as_str().unwrap());
+    let (status, joined) = call(&app, "POST", &join(&r1), Some(&b4), Value::Null).await;
+    assert_eq!(
+        (status, joined["confirmed"].clone()),
+        (Status::Ok, json!(true)),
+        "{joined}"
+    );
+    let (status, refused) = call(&app, "POST", &join(&r2), Some(&b4), Value::Null).await;
+    assert_eq!(status, Status::Conflict, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("already in another bid")
+    );
+    let (status, _) = call(&app, "POST", &join(&r1), Some(&b2), Value::Null).await;
+    assert_eq!(status, Status::NotFound, "not invited: as if no such bid");
+    let (status, own) = call(&app, "POST", &bids, Some(&b4), bid(&["38000000"])).await;
+    assert_eq!(
+        (status, own["error"]["code"].clone()),
+        (Status::Conflict, json!("conflict")),
+        "a member bids no more alone"
+    );
+    // At the opening the protocol says who joined and who never did.
+    app.clock.set(opening());
+    let chair = app.token("chair.osh@demo.kg").await;
+    let (status, protocol) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/tenders/{id}/open"),
+        Some(&chair),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{protocol}");
+    let entry = |r: &Value| {
+        protocol["bids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["bid_id"] == r["bid_id"])
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(entry(&r1)["unconfirmed_members"], json!([]));
+    assert_eq!(entry(&r2)["unconfirmed_members"], json!([energy]));
+    assert_eq!(entry(&r1)["bidding_party"]["members"][1]["id"], json!(energy));
+}

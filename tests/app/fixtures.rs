@@ -28,7 +28,7 @@ async fn fixtures_replay_through_the_app_with_times_relative_to_loading() {
         LoadOutcome::Loaded {
             files: 6,
             steps: 8,
-            skipped: 68
+            skipped: 69
         }
     );
     // Outside demo mode no account with a known password exists.
@@ -59,7 +59,7 @@ async fn fixtures_load_only_into_an_empty_database() {
         first,
         LoadOutcome::Loaded {
             files: 6,
-            steps: 76,
+            steps: 77,
             skipped: 0
         }
     );

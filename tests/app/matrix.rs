@@ -155,12 +155,26 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
     let tender = open["items"][0]["id"].as_str().unwrap().to_string();
     let (_, questions) = app.get_json(&format!("/api/v1/tenders/{tender}/questions")).await;
     let question = questions["items"][0]["id"].as_str().unwrap().to_string();
-    // The matrix bidder's sealed bid on it (in the fixtures), for the bid routes.
-    let bidder = app.token("bidder1@demo.kg").await;
+    // For the bid routes: bidder 2's sealed bid on it (in the fixtures), replaced to invite the
+    // matrix bidder's company into its consortium.
+    let lead = app.token("bidder2@demo.kg").await;
+    let invited = ppp_registry::storage::users::find_for_sign_in(&app.db, "bidder1@demo.kg")
+        .await
+        .unwrap()
+        .unwrap()
+        .0
+        .organization_id;
+    let replacement = serde_json::json!({
+        "consortium": {"lead_role": "оператор", "lead_share": "80",
+                       "members": [{"company_id": invited.0.to_string(), "role": "подрядчик", "share": "20"}]},
+        "offer": {"currency": "KGS", "amount": "13.90"},
+        "bid_security": {"issuer": "ОАО «Оптима Банк»", "reference": "ГО-5521", "amount": {"amount": "1850000", "currency": "KGS"}},
+        "declarations": {"eligible": true, "no_collusion": true, "accepts_terms": true}
+    });
     let uri = format!("/api/v1/tenders/{tender}/bids/mine");
-    let (status, own) = crate::projects::call(&app, "GET", &uri, Some(&bidder), serde_json::Value::Null).await;
-    assert_eq!(status, Status::Ok, "{own}");
-    let bid = own["bid_id"].as_str().unwrap().to_string();
+    let (status, receipt) = crate::projects::call(&app, "PUT", &uri, Some(&lead), replacement).await;
+    assert_eq!(status, Status::Ok, "{receipt}");
+    let bid = receipt["bid_id"].as_str().unwrap().to_string();
 
     let callers = callers(&app).await;
     let mut failures = Vec::new();

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use crate::domain::bid::{BidSubmission, is_bid_id};
 use crate::services::ServiceError;
-use crate::services::bids::{self as service, Intent, OwnBid, Protocol, ProtocolBid, Receipt};
+use crate::services::bids::{self as service, Intent, Invitation, OwnBid, Protocol, ProtocolBid, Receipt};
 use crate::storage::Db;
 use crate::web::AppState;
 use crate::web::api_auth::{Created, created_response};
@@ -239,4 +239,47 @@ pub async fn show(
 ) -> Result<Json<Value>, ApiError> {
     let id = self::bid_id(bid_id)?;
     Ok(Json(service::read_opened(db, &*app.clock, &audit.0, &who.0, id).await?))
+}
+
+/// The consortium invitations of the caller's company.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvitationList {
+    pub items: Vec<Invitation>,
+    /// Always null: one page.
+    pub next: Option<String>,
+}
+
+/// The consortium invitations of the caller's company (standing bids that name it).
+#[utoipa::path(get, operation_id = "bids_invitations", path = "/api/v1/bids/invitations", tag = "bids",
+    responses((status = 200, description = "The invitations", body = InvitationList)),
+    security(("bearer" = [])))]
+#[rocket::get("/bids/invitations")]
+pub async fn invitations(who: Authorized<BidSubmitters>, db: &State<Db>) -> Result<Json<InvitationList>, ApiError> {
+    Ok(Json(InvitationList {
+        items: service::invitations(db, &who.0).await?,
+        next: None,
+    }))
+}
+
+/// A bidder of a member company confirms its company's membership of a consortium's bid,
+/// before the deadline.
+#[utoipa::path(post, operation_id = "bids_membership", path = "/api/v1/bids/{bid_id}/membership", tag = "bids",
+    params(("bid_id" = String, Path, description = "Bid id (32 hex digits)")),
+    responses((status = 200, description = "The confirmed membership", body = Invitation),
+        (status = 404, description = "No such bid, or the caller's company is not invited to it", body = crate::web::api_error::ErrorBody),
+        (status = 409, description = "`deadline_passed`; already confirmed; or the caller's company is already in another bid of the tender", body = crate::web::api_error::ErrorBody)),
+    security(("bearer" = [])))]
+#[rocket::post("/bids/<bid_id>/membership")]
+pub async fn membership(
+    who: Authorized<BidSubmitters>,
+    bid_id: &str,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<Json<Invitation>, ApiError> {
+    let received_at = app.clock.now();
+    let id = self::bid_id(bid_id)?;
+    Ok(Json(
+        service::join(db, &*app.clock, &audit.0, &who.0, id, received_at).await?,
+    ))
 }

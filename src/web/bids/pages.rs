@@ -74,6 +74,17 @@ pub(crate) async fn panel(
             .as_ref()
             .is_some_and(|w| policy::may_open_bids(w, &facts).is_allowed());
     let basis = tender.terms.criteria.iter().find_map(|c| c.financial.as_ref());
+    let invitations: Vec<Value> = match &ctx.user {
+        Some(who) if who.organization_kind == OrganizationKind::Company && who.has_any_role(policy::BIDDERS) => {
+            service::invitations(db, who)
+                .await?
+                .into_iter()
+                .filter(|i| i.tender_id == tender.id.to_string())
+                .map(|i| json!({"invitation": i, "may_join": taking_bids && !i.confirmed}))
+                .collect()
+        }
+        _ => vec![],
+    };
     let own_view = own.as_ref().map(|b| {
         let label = ctx
             .lang
@@ -89,6 +100,7 @@ pub(crate) async fn panel(
     });
     Ok(json!({
         "own": own_view,
+        "invitations": invitations,
         "replacing": own.as_ref().is_some_and(|b| b.status != crate::domain::bid::BidStatus::Withdrawn),
         "may_bid": may_bid,
         "may_open": may_open,
@@ -261,6 +273,32 @@ pub async fn open(
     let keyring = app.config.keyring.as_deref();
     let outcome = service::open(db, &*app.clock, &audit.0, &who.0, keyring, id).await;
     answered(&ctx, db, app, id, "open", "bid-opened", outcome).await
+}
+
+/// A member company's bidder confirms its consortium membership from the tender's page.
+#[rocket::post("/bids/<bid_id>/membership", data = "<_form>")]
+#[allow(clippy::too_many_arguments)]
+pub async fn join(
+    ctx: PageContext,
+    who: Authorized<BidSubmitters>,
+    bid_id: &str,
+    _form: CsrfForm<PlainForm>,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Answer {
+    let received_at = app.clock.now();
+    let known = if crate::domain::bid::is_bid_id(bid_id) {
+        crate::storage::bids::find(&**db, bid_id).await.ok()
+    } else {
+        None
+    };
+    // Not invited, or no such bid: the same 404.
+    let Some(bid) = known else {
+        return Err(ServiceError::NotFound("bid").into());
+    };
+    let outcome = service::join(db, &*app.clock, &audit.0, &who.0, bid_id, received_at).await;
+    answered(&ctx, db, app, bid.tender_id, "join", "bid-joined", outcome).await
 }
 
 /// The caller's latest receipt as a page to print or save.
