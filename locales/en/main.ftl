@@ -722,6 +722,7 @@ bid-confirmed = The bid is confirmed on the current terms.
 bid-opened = The bids are opened: the protocol is published.
 bid-receipt-title = Bid receipt
 bid-receipt-intro = Keep this receipt: with it you can check that the opening protocol holds your bid unchanged, and that the audit log holds its record.
+bid-receipt-version = Receipt number of this bid
 bid-receipt-kind = Receipt for
 bid-receipt-verify = SHA-256 is computed over the canonical encoding described in the README (“Sealed bids”), the salt included; the audit leaf is proven by GET /api/v1/audit/proof/inclusion against any later signed checkpoint.
 bid-id = Bid id

@@ -170,7 +170,7 @@ pub struct Consortium {
 }
 
 /// The most members a consortium may name besides its lead.
-const MAX_MEMBERS: usize = 10;
+pub const MAX_MEMBERS: usize = 10;
 
 impl Consortium {
     /// Every rule the consortium breaks, each under its field; `lead` is the lead company's id.

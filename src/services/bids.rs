@@ -124,21 +124,29 @@ async fn consortium_of(
         share: lead.2,
     });
     let mut named = vec![lead];
-    for (i, m) in consortium.members.iter().enumerate() {
+    // No more lookups than a consortium may have members (the rest is refused by its check).
+    for (i, m) in consortium
+        .members
+        .iter()
+        .enumerate()
+        .take(crate::domain::bid::MAX_MEMBERS)
+    {
         let Some(id) = crate::domain::ids::parse_id(&m.company_id) else {
             continue;
         };
-        let company = match organizations::find(&mut *uow, OrgId(id)).await {
-            Ok(org) if org.kind == OrganizationKind::Company && org.status == OrganizationStatus::Active => org,
+        match organizations::find(&mut *uow, OrgId(id)).await {
+            Ok(org) if org.kind == OrganizationKind::Company && org.status == OrganizationStatus::Active => {}
             Ok(_) | Err(crate::storage::StoreError::NotFound(_)) => {
                 v.add(format!("consortium.members.{i}.company_id"), "unknown_company");
                 continue;
             }
             Err(e) => return Err(e.into()),
-        };
+        }
+        // A member's name is not the lead's to learn before the member confirms (companies'
+        // records are private): the receipt names it by id, the protocol names confirmed ones.
         party.members.push(MemberRef {
             id: id.to_string(),
-            name: company.name.ru.clone(),
+            name: String::new(),
             role: m.role.trim().to_string(),
             share: at_two_decimals(m.share),
         });
@@ -158,7 +166,12 @@ fn at_two_decimals(share: rust_decimal::Decimal) -> rust_decimal::Decimal {
 async fn stored_party(uow: &mut UnitOfWork<'_>, who: &Identity, bid_id: &str) -> Result<BiddingParty, ServiceError> {
     let mut party = party_of(who);
     for m in bids::members(&mut *uow, bid_id).await? {
-        let name = organizations::find(&mut *uow, m.company_id).await?.name.ru;
+        // Named by id only, as on the submission's receipt (the lead's own name aside).
+        let name = if m.company_id == who.organization_id {
+            who.organization_name.ru.clone()
+        } else {
+            String::new()
+        };
         party.members.push(MemberRef {
             id: m.company_id.0.to_string(),
             name,
@@ -532,8 +545,18 @@ pub struct Protocol {
 
 async fn protocol_bid(db: &Db, tender: &Tender, bid: Bid) -> Result<ProtocolBid, ServiceError> {
     let stored = bids::latest_receipt(db, &bid.id).await?;
-    let party: BiddingParty = serde_json::from_value(stored.receipt["bidding_party"].clone())
+    let mut party: BiddingParty = serde_json::from_value(stored.receipt["bidding_party"].clone())
         .map_err(|_| ServiceError::Store(crate::storage::StoreError::Database("bad receipt".into())))?;
+    // The bidding party is the lead and the members that confirmed, named.
+    let members = bids::members(db, &bid.id).await?;
+    let lead = party.lead.id.clone();
+    let confirmed = |id: &str| id == lead || members.iter().any(|m| m.confirmed && m.company_id.0.to_string() == id);
+    party.members.retain(|m| confirmed(&m.id));
+    for m in &mut party.members {
+        if let Ok(id) = m.id.parse::<i64>() {
+            m.name = organizations::find(db, OrgId(id)).await?.name.ru;
+        }
+    }
     let content: Option<Value> = bid
         .opened_content
         .as_deref()
@@ -555,8 +578,7 @@ async fn protocol_bid(db: &Db, tender: &Tender, bid: Bid) -> Result<ProtocolBid,
             None => vec!["content: unreadable".to_string()],
         })
         .unwrap_or_default();
-    let unconfirmed_members = bids::members(db, &bid.id)
-        .await?
+    let unconfirmed_members = members
         .into_iter()
         .filter(|m| !m.confirmed && m.company_id != bid.lead_org_id)
         .map(|m| m.company_id.0.to_string())
@@ -564,7 +586,10 @@ async fn protocol_bid(db: &Db, tender: &Tender, bid: Bid) -> Result<ProtocolBid,
     Ok(ProtocolBid {
         unconfirmed_members,
         terms_violations,
-        bid_security_provided: content.as_ref().is_some_and(|c| !c["bid_security"].is_null()),
+        bid_security_provided: content
+            .as_ref()
+            .filter(|_| bid.hash_matches == Some(true))
+            .is_some_and(|c| !c["bid_security"].is_null()),
         confirmation: (!withdrawn).then_some(if bid.tender_version < tender.version {
             "needs_confirmation"
         } else {
@@ -723,7 +748,15 @@ pub async fn read_opened(
         refuse_sealed(db, clock, ctx, &tender).await?;
         return Err(ServiceError::Sealed);
     }
-    if !policy::may_read_opened_bid(who, &tender.facts(now), &[bid.lead_org_id]) {
+    let mut party = vec![bid.lead_org_id];
+    party.extend(
+        bids::members(db, &bid.id)
+            .await?
+            .into_iter()
+            .filter(|m| m.confirmed)
+            .map(|m| m.company_id),
+    );
+    if !policy::may_read_opened_bid(who, &tender.facts(now), &party) {
         return Err(ServiceError::Forbidden);
     }
     let protocol_entry = protocol_bid(db, &tender, bid.clone()).await?;

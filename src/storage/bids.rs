@@ -157,7 +157,9 @@ pub async fn put_sealed(tx: &mut Tx, bid: &Bid, now: DateTime<Utc>) -> Result<()
     Ok(())
 }
 
-/// Marks a bid withdrawn (its sealed content is dropped, never to be decrypted).
+/// Marks a bid withdrawn (its sealed content is dropped, never to be decrypted); its members'
+/// confirmations end with it (a later bid under the same id must be confirmed afresh, or a
+/// lead could put a company that has since bid elsewhere back into its consortium).
 pub async fn set_withdrawn(
     tx: &mut Tx,
     id: &str,
@@ -168,6 +170,9 @@ pub async fn set_withdrawn(
     let sql = "UPDATE bids SET status = 'withdrawn', sealed = NULL, version = $1, received_at = $2, updated_at = $3 \
                WHERE id = $4";
     on_tx!(tx, conn => sqlx::query(sql).bind(version).bind(received_at).bind(now).bind(id).execute(&mut *conn).await?.rows_affected());
+    let sql = "UPDATE bid_members SET status = 'invited', confirmed_at = NULL, confirmed_by = NULL \
+               WHERE bid_id = $1 AND company_id <> (SELECT lead_org_id FROM bids WHERE id = $1)";
+    on_tx!(tx, conn => sqlx::query(sql).bind(id).execute(&mut *conn).await?.rows_affected());
     Ok(())
 }
 

@@ -770,6 +770,10 @@ async fn a_consortium_joins_by_its_members_confirmation_and_no_lead_can_lock_a_r
             ("инвестор".to_string(), "40.00".to_string())
         ]
     );
+    assert_eq!(
+        r1["bidding_party"]["members"][1]["name"], "",
+        "the lead does not learn a company's name"
+    );
     // A rival names the same company: accepted (the lead learns nothing, locks nobody out).
     let mut rival = bid(&["39000000"]);
     rival["consortium"] = json!({"lead_role": "оператор", "lead_share": "70",
@@ -832,4 +836,53 @@ async fn a_consortium_joins_by_its_members_confirmation_and_no_lead_can_lock_a_r
     assert_eq!(entry(&r1)["unconfirmed_members"], json!([]));
     assert_eq!(entry(&r2)["unconfirmed_members"], json!([energy]));
     assert_eq!(entry(&r1)["bidding_party"]["members"][1]["id"], json!(energy));
+    assert_ne!(
+        entry(&r1)["bidding_party"]["members"][1]["name"],
+        "",
+        "a confirmed member is named"
+    );
+    assert_eq!(
+        entry(&r2)["bidding_party"]["members"].as_array().unwrap().len(),
+        1,
+        "the lead alone"
+    );
+}
+
+#[rocket::async_test]
+async fn a_withdrawal_ends_the_members_confirmations_so_no_lead_can_lock_one_in_again() {
+    let app = spawn_with_fixtures().await;
+    let id = published_tender(&app).await;
+    let bids = format!("/api/v1/tenders/{id}/bids");
+    let mine = format!("/api/v1/tenders/{id}/bids/mine");
+    let energy = identity(&app, "bidder4@demo.kg").await.organization_id.0.to_string();
+    let (b1, b4) = (app.token("bidder1@demo.kg").await, app.token("bidder4@demo.kg").await);
+    let mut led = bid(&["40000000"]);
+    led["consortium"] = json!({"lead_role": "оператор", "lead_share": "60",
+        "members": [{"company_id": energy, "role": "инвестор", "share": "40"}]});
+    let (_, r1) = call(&app, "POST", &bids, Some(&b1), led.clone()).await;
+    let join = format!("/api/v1/bids/{}/membership", r1["bid_id"].as_str().unwrap());
+    assert_eq!(call(&app, "POST", &join, Some(&b4), Value::Null).await.0, Status::Ok);
+    // The lead withdraws; the member is free and bids alone.
+    assert_eq!(call(&app, "DELETE", &mine, Some(&b1), Value::Null).await.0, Status::Ok);
+    assert_eq!(
+        call(&app, "POST", &bids, Some(&b4), bid(&["38000000"])).await.0,
+        Status::Created
+    );
+    // The lead bids again naming it as before: it is invited, not confirmed, and the member's
+    // own bid stands and may still be replaced.
+    assert_eq!(call(&app, "POST", &bids, Some(&b1), led).await.0, Status::Created);
+    assert_eq!(
+        call(&app, "PUT", &mine, Some(&b4), bid(&["37500000"])).await.0,
+        Status::Ok
+    );
+    let (_, invitations) = call(&app, "GET", "/api/v1/bids/invitations", Some(&b4), Value::Null).await;
+    let here: Vec<&Value> = invitations["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["tender_id"] == json!(id))
+        .collect();
+    assert_eq!((here.len(), here[0]["confirmed"].clone()), (1, json!(false)));
+    let (status, _) = call(&app, "POST", &join, Some(&b4), Value::Null).await;
+    assert_eq!(status, Status::Conflict, "its own bid stands: it cannot join too");
 }

@@ -174,6 +174,34 @@ fn submission_of(form: &BidForm, tender: &Tender) -> Result<BidSubmission, Servi
     strict_json::from_value(value).map_err(|e| ServiceError::Invalid(e.violations()))
 }
 
+/// The consortium the caller's standing bid on tender `tender_id` names, if any.
+async fn standing_consortium(
+    db: &Db,
+    who: &Identity,
+    tender_id: i64,
+) -> Result<Option<crate::domain::bid::Consortium>, PageError> {
+    let Some(bid) = crate::storage::bids::of_party(db, tender_id, who.organization_id).await? else {
+        return Ok(None);
+    };
+    let members = crate::storage::bids::members(db, &bid.id).await?;
+    let Some(lead) = members.iter().find(|m| m.company_id == who.organization_id) else {
+        return Ok(None);
+    };
+    Ok(Some(crate::domain::bid::Consortium {
+        lead_role: lead.role.clone(),
+        lead_share: lead.share,
+        members: members
+            .iter()
+            .filter(|m| m.company_id != who.organization_id)
+            .map(|m| crate::domain::bid::MemberSubmission {
+                company_id: m.company_id.0.to_string(),
+                role: m.role.clone(),
+                share: m.share,
+            })
+            .collect(),
+    }))
+}
+
 /// Submits or replaces the caller's bid from the tender page's form.
 #[rocket::post("/tenders/<id>/bids", data = "<form>")]
 #[allow(clippy::too_many_arguments)]
@@ -191,7 +219,11 @@ pub async fn submit(
     let id = tender_id(id)?;
     let tender = tender_service::read(db, Some(&who.0), id, received_at).await?;
     let outcome = match submission_of(&form, &tender) {
-        Ok(submission) => {
+        Ok(mut submission) => {
+            // The page's form has no consortium fields: a replacement keeps the one named.
+            if form.mode == "replace" {
+                submission.consortium = standing_consortium(db, &who.0, id).await?;
+            }
             let intent = if form.mode == "replace" {
                 Intent::Replace(&submission)
             } else {
