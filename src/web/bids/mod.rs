@@ -1,5 +1,6 @@
-//! Sealed bids on the web: the JSON API (`api`) and the tender page's bid panel and forms
-//! (`pages`).
+//! Sealed bids on the web: the JSON API (`api`), the forms and the receipt page (`pages`), and
+//! what the tender's page shows of its bids (`panel`).
 
 pub mod api;
 pub mod pages;
+pub mod panel;

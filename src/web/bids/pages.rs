@@ -1,20 +1,16 @@
-//! Sealed bids on the tender's page: the bidder's own bid with its receipt and the forms to
-//! submit, replace, confirm or withdraw it; the chair's opening; the protocol once opened; and
-//! the printable receipt.
+//! The forms of sealed bids on the tender's page (submit, replace, confirm, withdraw, join a
+//! consortium; the chair's opening) and the printable receipt. What the page shows of the bids
+//! is `panel`'s.
 
-use chrono::{DateTime, Utc};
 use rocket::State;
 use rocket::form::FromForm;
 use rocket_dyn_templates::Template;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::domain::access::Identity;
 use crate::domain::bid::BidSubmission;
-use crate::domain::organization::OrganizationKind;
-use crate::domain::policy;
 use crate::domain::strict_json;
-use crate::domain::tender::TenderStatus;
-use crate::services::bids::{self as service, Intent, OwnBid};
+use crate::services::bids::{self as service, Intent};
 use crate::services::{ServiceError, tenders as tender_service};
 use crate::storage::Db;
 use crate::storage::tenders::Tender;
@@ -23,94 +19,6 @@ use crate::web::auth::{Audit, Authorized, BidSubmitters, CsrfForm, Openers};
 use crate::web::page::{PageContext, PageError};
 use crate::web::tenders::pages::{Answer, PlainForm, answered};
 use crate::web::tenders::tender_id;
-
-/// A company bidder's own bid on `tender`, if it has one.
-async fn own_bid(app: &AppState, db: &Db, who: &Identity, tender: &Tender, now: DateTime<Utc>) -> Option<OwnBid> {
-    if who.organization_kind != OrganizationKind::Company || !who.has_any_role(policy::BIDDERS) {
-        return None;
-    }
-    service::mine(db, who, app.config.keyring.as_deref(), tender.id, now)
-        .await
-        .ok()
-}
-
-/// What the tender's page shows of its bids to this viewer. Reads nothing sealed: the
-/// protocol only once opened, the bidder's own bid as its receipt.
-pub(crate) async fn panel(
-    ctx: &PageContext,
-    db: &Db,
-    app: &AppState,
-    tender: &Tender,
-    now: DateTime<Utc>,
-) -> Result<Value, PageError> {
-    let facts = tender.facts(now);
-    let status = tender.status(now);
-    let own = match &ctx.user {
-        Some(who) => own_bid(app, db, who, tender, now).await,
-        None => None,
-    };
-    let protocol = match tender.opened_at {
-        Some(_) => Some(
-            service::protocol(
-                db,
-                ctx.user.as_ref(),
-                &crate::domain::audit::AuditContext::system(),
-                &*app.clock,
-                tender.id,
-            )
-            .await?,
-        ),
-        None => None,
-    };
-    let taking_bids = matches!(status, TenderStatus::ActiveEnquiries | TenderStatus::ActiveTendering);
-    let may_bid = taking_bids
-        && ctx.user.as_ref().is_some_and(|w| {
-            policy::may_bid(w, &facts).is_allowed() && w.organization_kind == OrganizationKind::Company
-        });
-    let may_open = status == TenderStatus::Closed
-        && tender.timeline().is_some_and(|t| now >= t.opening)
-        && ctx
-            .user
-            .as_ref()
-            .is_some_and(|w| policy::may_open_bids(w, &facts).is_allowed());
-    let basis = tender.terms.criteria.iter().find_map(|c| c.financial.as_ref());
-    let invitations: Vec<Value> = match &ctx.user {
-        Some(who) if who.organization_kind == OrganizationKind::Company && who.has_any_role(policy::BIDDERS) => {
-            service::invitations(db, who)
-                .await?
-                .into_iter()
-                .filter(|i| i.tender_id == tender.id.to_string())
-                .map(|i| json!({"invitation": i, "may_join": taking_bids && !i.confirmed}))
-                .collect()
-        }
-        _ => vec![],
-    };
-    let own_view = own.as_ref().map(|b| {
-        let label = ctx
-            .lang
-            .text(&format!("bid-status-{}", b.status.as_str().replace('_', "-")));
-        let in_protocol = protocol.as_ref().map(|p| {
-            p.bids
-                .iter()
-                .any(|e| e.bid_id == b.bid_id && e.sha256 == b.content_sha256)
-        });
-        json!({"bid": b, "status_label": label, "in_protocol": in_protocol,
-               "withdrawn": b.status == crate::domain::bid::BidStatus::Withdrawn,
-               "needs_confirmation": b.status == crate::domain::bid::BidStatus::NeedsConfirmation})
-    });
-    Ok(json!({
-        "own": own_view,
-        "invitations": invitations,
-        "replacing": own.as_ref().is_some_and(|b| b.status != crate::domain::bid::BidStatus::Withdrawn),
-        "may_bid": may_bid,
-        "may_open": may_open,
-        "stream": basis.is_some_and(|b| b.figure.is_yearly_stream()),
-        "currency": basis.map(|b| b.currency.code()),
-        "unit": basis.map(|b| b.unit.clone()),
-        "security_required": tender.terms.bid_security,
-        "protocol": protocol,
-    }))
-}
 
 #[derive(FromForm)]
 pub struct BidForm {

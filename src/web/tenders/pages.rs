@@ -266,7 +266,7 @@ async fn notice(
             "cancellation": cancellation,
             "reasons": reasons,
             "may": offered(ctx, &tender, now),
-            "bids": crate::web::bids::pages::panel(ctx, db, app, &tender, now).await?,
+            "bids": crate::web::bids::panel::panel(ctx, db, app, &tender, now).await?,
             "flash": flash,
             "error_form": error_form,
             "errors": error_messages,
