@@ -184,6 +184,15 @@ async fn stored_party(uow: &mut UnitOfWork<'_>, who: &Identity, bid_id: &str) ->
     Ok(party)
 }
 
+/// A bid's change is on time only when received strictly before the deadline of a tender not
+/// yet opened; otherwise `deadline_passed`.
+fn received_before_deadline(tender: &Tender, received_at: DateTime<Utc>) -> Result<(), ServiceError> {
+    match tender.timeline() {
+        Some(t) if received_at < t.deadline && tender.phase.is_none() => Ok(()),
+        _ => Err(ServiceError::DeadlinePassed),
+    }
+}
+
 /// What a bid's ciphertext is bound to: its bid and the hash its receipt gave, so content moved
 /// to another bid, or a hash changed in the database, does not open.
 fn bid_aad(bid_id: &str, sha256: &str) -> Vec<u8> {
@@ -283,10 +292,7 @@ pub async fn act(
         receipts | uow | {
             let tender = tenders::lock(uow.tx(), tender_id).await?;
             permit(policy::may_bid(who, &tender.facts(received_at)), "tender")?;
-            let deadline = tender.timeline().map(|t| t.deadline);
-            if deadline.is_none_or(|deadline| received_at >= deadline) || tender.phase.is_some() {
-                return Err(ServiceError::DeadlinePassed);
-            }
+            received_before_deadline(&tender, received_at)?;
             let existing = bids::of_party(&mut uow, tender_id, who.organization_id).await?;
             let keyring = keyring.ok_or_else(|| ServiceError::KeyMissing("sealing_keys".into()))?;
             let key = tender_key(&mut uow, keyring, tender_id).await?;
@@ -848,10 +854,7 @@ pub async fn join(
             .filter(|_| bid.status != BidStatus::Withdrawn)
             .ok_or(ServiceError::NotFound("bid"))?;
         permit(policy::may_bid(who, &tender.facts(received_at)), "bid")?;
-        let deadline = tender.timeline().map(|t| t.deadline);
-        if deadline.is_none_or(|deadline| received_at >= deadline) || tender.phase.is_some() {
-            return Err(ServiceError::DeadlinePassed);
-        }
+        received_before_deadline(&tender, received_at)?;
         if member.confirmed {
             return Err(ServiceError::Conflict("error-already-joined"));
         }
