@@ -437,7 +437,7 @@ impl Replay<'_> {
                 let who = self.identity(by).await?;
                 let id = Self::known(&self.tenders, "tender", tender)?;
                 let ctx = AuditContext::person(&who, None);
-                services::tenders::publish(self.db, clock, &ctx, &who, id, self.demo)
+                services::tenders::publish(self.db, clock, &ctx, &who, id, self.demo, self.keyring)
                     .await
                     .map_err(|e| describe(&e))?;
             }
@@ -485,7 +485,7 @@ impl Replay<'_> {
                         members,
                     });
                 }
-                let intent = services::bids::Intent::Submit(&bid);
+                let intent = services::bids::Intent::Submit(&bid, &[]);
                 services::bids::act(self.db, clock, &ctx, &who, self.keyring, id, self.clock.now(), intent)
                     .await
                     .map_err(|e| describe(&e))?;

@@ -386,9 +386,10 @@ pub struct BiddingParty {
     pub members: Vec<MemberRef>,
 }
 
-/// A document's digest on a receipt.
+/// A document's digest on a receipt: its random id, the file's name and its SHA-256.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DocumentDigest {
+    pub id: String,
     pub name: String,
     pub sha256: String,
 }

@@ -23,6 +23,7 @@ use crate::domain::policy;
 use crate::domain::project::Stage;
 use crate::domain::sealing::{Keyring, SealingError, SecretKey};
 use crate::domain::tender::{TenderPhase, TenderStatus};
+use crate::services::bid_documents::{self, PreparedDocument};
 use crate::services::tenders::move_project;
 use crate::services::unit_of_work;
 use crate::services::{ServiceError, permit};
@@ -66,13 +67,19 @@ pub struct OwnBid {
     /// The SHA-256 of the sealed content (the latest submission's or replacement's).
     pub content_sha256: String,
     pub receipt: Receipt,
+    /// The tender's status now: `cancelled` tells its bidder the bid will never be opened.
+    pub tender_status: TenderStatus,
+    /// The tender's title.
+    pub tender_title: crate::domain::localized::LocalizedText,
 }
 
 /// The change a bidder asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub enum Intent<'a> {
-    Submit(&'a BidSubmission),
-    Replace(&'a BidSubmission),
+    /// A bid and its documents, sealed beforehand ([`bid_documents::prepare`]).
+    Submit(&'a BidSubmission, &'a [PreparedDocument]),
+    /// A new version of the bid; `None` keeps the documents it carries.
+    Replace(&'a BidSubmission, Option<&'a [PreparedDocument]>),
     Confirm,
     Withdraw,
 }
@@ -80,8 +87,8 @@ pub enum Intent<'a> {
 impl Intent<'_> {
     fn operation(&self) -> &'static str {
         match self {
-            Intent::Submit(_) => "submission",
-            Intent::Replace(_) => "replacement",
+            Intent::Submit(..) => "submission",
+            Intent::Replace(..) => "replacement",
             Intent::Confirm => "confirmation",
             Intent::Withdraw => "withdrawal",
         }
@@ -225,7 +232,11 @@ fn salt_aad(bid_id: &str, version: i32) -> Vec<u8> {
 }
 
 /// Tender `tender_id`'s content key, unwrapped (for reading what was sealed with it).
-async fn existing_key(db: &Db, keyring: Option<&Keyring>, tender_id: i64) -> Result<SecretKey, ServiceError> {
+pub(crate) async fn existing_key(
+    db: &Db,
+    keyring: Option<&Keyring>,
+    tender_id: i64,
+) -> Result<SecretKey, ServiceError> {
     let keyring = keyring.ok_or_else(|| ServiceError::KeyMissing("sealing_keys".into()))?;
     let wrapped = bids::find_key(db, tender_id)
         .await?
@@ -233,7 +244,7 @@ async fn existing_key(db: &Db, keyring: Option<&Keyring>, tender_id: i64) -> Res
     keyring.unwrap_key(tender_id, &wrapped).map_err(sealing_error)
 }
 
-fn sealing_error(e: SealingError) -> ServiceError {
+pub(crate) fn sealing_error(e: SealingError) -> ServiceError {
     match e {
         SealingError::MissingMasterKey(id) => ServiceError::KeyMissing(id),
         other => ServiceError::Store(crate::storage::StoreError::Database(other.to_string())),
@@ -248,8 +259,44 @@ fn bid_event(action: &'static str, bid_id: &str, party: crate::domain::ids::OrgI
         .confidential(party.0, FOREVER)
 }
 
-/// The tender's content key: made, wrapped by the active master key and stored at its first bid.
-async fn tender_key(uow: &mut UnitOfWork<'_>, keyring: &Keyring, tender_id: i64) -> Result<SecretKey, ServiceError> {
+/// Tender `tender_id`'s content key, made (wrapped by the active master key) when it has none
+/// yet: for sealing a bid's documents before its transaction begins.
+pub(crate) async fn ensure_key(
+    db: &Db,
+    clock: &dyn Clock,
+    keyring: Option<&Keyring>,
+    tender_id: i64,
+) -> Result<SecretKey, ServiceError> {
+    let keyring = keyring.ok_or_else(|| ServiceError::KeyMissing("sealing_keys".into()))?;
+    if let Some(wrapped) = bids::find_key(db, tender_id).await? {
+        return keyring.unwrap_key(tender_id, &wrapped).map_err(sealing_error);
+    }
+    // A tender published before keys were made at publication (or without the keys
+    // configured): made now, under the tender's lock so two first bids make one key. No audit
+    // event: the key is no record anyone reads, and an event at a tender's first bid would tell
+    // that someone is bidding.
+    let mut tx = db.begin_write().await?;
+    tenders::lock(&mut tx, tender_id).await?;
+    let key = match bids::find_key(&mut tx, tender_id).await? {
+        Some(wrapped) => keyring.unwrap_key(tender_id, &wrapped).map_err(sealing_error)?,
+        None => {
+            let key = SecretKey::generate();
+            let wrapped = keyring.wrap(tender_id, &key).map_err(sealing_error)?;
+            bids::insert_key(&mut tx, tender_id, &wrapped, clock.now()).await?;
+            key
+        }
+    };
+    tx.commit().await?;
+    Ok(key)
+}
+
+/// The tender's content key: made, wrapped by the active master key and stored at its
+/// publication (or, for a tender published without one, its first bid).
+pub(crate) async fn tender_key(
+    uow: &mut UnitOfWork<'_>,
+    keyring: &Keyring,
+    tender_id: i64,
+) -> Result<SecretKey, ServiceError> {
     match bids::find_key(&mut *uow, tender_id).await? {
         Some(wrapped) => keyring.unwrap_key(tender_id, &wrapped).map_err(sealing_error),
         None => {
@@ -298,8 +345,8 @@ pub async fn act(
             let key = tender_key(&mut uow, keyring, tender_id).await?;
             let salt = crate::credentials::random_token();
             let receipt = match intent {
-                Intent::Submit(submission) | Intent::Replace(submission) => {
-                    let replacing = matches!(intent, Intent::Replace(_));
+                Intent::Submit(submission, _) | Intent::Replace(submission, _) => {
+                    let replacing = matches!(intent, Intent::Replace(..));
                     let (bid_id, version, kind) = match (existing, replacing) {
                         (None, false) => (random_id(), 1, ReceiptKind::Submission),
                         (Some(b), false) if b.status == BidStatus::Withdrawn => {
@@ -330,7 +377,18 @@ pub async fn act(
                         received_at,
                         salt: &salt,
                     };
-                    let encoded = header.encode_bid(&submission, &[]);
+                    let now = uow.now();
+                    let (documents, new_documents) = match intent {
+                        Intent::Replace(_, None) => (
+                            bid_documents::current_digests(&mut uow, &key, tender_id, &bid_id).await?,
+                            None,
+                        ),
+                        Intent::Submit(_, new) | Intent::Replace(_, Some(new)) => {
+                            (new.iter().map(|d| d.digest().clone()).collect(), Some(new))
+                        }
+                        Intent::Confirm | Intent::Withdraw => (vec![], None),
+                    };
+                    let encoded = header.encode_bid(&submission, &documents);
                     let sha256 = sha256_hex(&encoded);
                     let sealed = key
                         .seal(&padded(encoded), &bid_aad(&bid_id, &sha256))
@@ -348,10 +406,14 @@ pub async fn act(
                         opened_content: None,
                         hash_matches: None,
                     };
-                    let now = uow.now();
                     bids::put_sealed(uow.tx(), &bid, now).await?;
                     bids::set_members(uow.tx(), &bid_id, &named).await?;
-                    receipt_of(&bid_id, tender_id, version, kind, &party, received_at, salt, sha256)
+                    if let Some(new) = new_documents {
+                        bid_documents::record(uow.tx(), tender_id, &bid_id, new, now).await?;
+                    }
+                    let mut receipt = receipt_of(&bid_id, tender_id, version, kind, &party, received_at, salt, sha256);
+                    receipt.documents = documents;
+                    receipt
                 }
                 Intent::Confirm | Intent::Withdraw => {
                     let bid = existing.ok_or(ServiceError::NotFound("bid"))?;
@@ -370,7 +432,7 @@ pub async fn act(
                         salt: &salt,
                     };
                     let now = uow.now();
-                    let (kind, encoded) = if intent == Intent::Confirm {
+                    let (kind, encoded) = if matches!(intent, Intent::Confirm) {
                         if bid.tender_version >= tender.version {
                             return Err(ServiceError::Conflict("error-nothing-to-confirm"));
                         }
@@ -383,6 +445,7 @@ pub async fn act(
                         (ReceiptKind::Confirmation, header.encode_confirmation(&bid.sha256))
                     } else {
                         bids::set_withdrawn(uow.tx(), &bid.id, version, received_at, now).await?;
+                        crate::storage::bid_documents::retire(uow.tx(), &bid.id).await?;
                         (ReceiptKind::Withdrawal, header.encode_withdrawal())
                     };
                     let sha256 = sha256_hex(&encoded);
@@ -394,8 +457,11 @@ pub async fn act(
             let sealed_salt = key
                 .seal(receipt.salt.as_bytes(), &salt_aad(&receipt.bid_id, receipt.version))
                 .map_err(sealing_error)?;
+            // Nor are the documents' names and hashes kept in clear (they are in the sealed
+            // content, and their sealed descriptions).
             let mut stored = serde_json::to_value(&receipt).unwrap_or_default();
             stored["salt"] = json!("");
+            stored["documents"] = json!([]);
             bids::insert_receipt(
                 uow.tx(),
                 &receipt.bid_id,
@@ -499,10 +565,15 @@ pub async fn mine(
         .open(&stored.sealed_salt, &salt_aad(&bid.id, stored.version))
         .map_err(sealing_error)?;
     receipt.salt = String::from_utf8(salt).map_err(|_| sealing_error(SealingError::Tampered))?;
+    if matches!(stored.kind, ReceiptKind::Submission | ReceiptKind::Replacement) {
+        receipt.documents = bid_documents::current_digests(db, &key, tender_id, &bid.id).await?;
+    }
     receipt.audit = audit::latest_of(db, "bid", &bid.id, action_of(stored.kind))
         .await?
         .map(|e| e.receipt());
     Ok(OwnBid {
+        tender_status: tender.status(now),
+        tender_title: tender.terms.title.clone(),
         status: bid.status.shown(bid.tender_version, tender.version),
         bid_id: bid.id,
         tender_id: tender_id.to_string(),
@@ -512,6 +583,23 @@ pub async fn mine(
         content_sha256: bid.sha256,
         receipt,
     })
+}
+
+/// The most bids a company's dashboard lists.
+pub const DASHBOARD_BIDS: i64 = 200;
+
+/// The bids `who`'s company leads, newest tender first, each as [`mine`] answers it.
+pub async fn all_mine(
+    db: &Db,
+    who: &Identity,
+    keyring: Option<&Keyring>,
+    now: DateTime<Utc>,
+) -> Result<Vec<OwnBid>, ServiceError> {
+    let mut out = Vec::new();
+    for bid in bids::led_by(db, who.organization_id, DASHBOARD_BIDS).await? {
+        out.push(mine(db, who, keyring, bid.tender_id, now).await?);
+    }
+    Ok(out)
 }
 
 /// One bid in the opening protocol.
@@ -539,6 +627,9 @@ pub struct ProtocolBid {
     pub terms_violations: Vec<String>,
     /// The consortium members that never confirmed (ids): not in the bidding party.
     pub unconfirmed_members: Vec<String>,
+    /// The documents the opened bid lists (name and SHA-256; their content is for those who may
+    /// read the bid).
+    pub documents: Vec<DocumentDigest>,
 }
 
 /// The opening protocol: public once the bids are opened.
@@ -589,7 +680,13 @@ async fn protocol_bid(db: &Db, tender: &Tender, bid: Bid) -> Result<ProtocolBid,
         .filter(|m| !m.confirmed && m.company_id != bid.lead_org_id)
         .map(|m| m.company_id.0.to_string())
         .collect();
+    let documents = content
+        .as_ref()
+        .filter(|_| bid.hash_matches == Some(true))
+        .and_then(|c| serde_json::from_value(c["documents"].clone()).ok())
+        .unwrap_or_default();
     Ok(ProtocolBid {
+        documents,
         unconfirmed_members,
         terms_violations,
         bid_security_provided: content
@@ -640,7 +737,12 @@ pub async fn protocol(
 const REFUSAL_BURST: Duration = Duration::minutes(10);
 
 /// Records a refused attempt to read sealed bids, once per burst per caller and tender.
-async fn refuse_sealed(db: &Db, clock: &dyn Clock, ctx: &AuditContext, tender: &Tender) -> Result<(), ServiceError> {
+pub(crate) async fn refuse_sealed(
+    db: &Db,
+    clock: &dyn Clock,
+    ctx: &AuditContext,
+    tender: &Tender,
+) -> Result<(), ServiceError> {
     let since = clock.now() - REFUSAL_BURST;
     if audit::refused_recently(db, "tender.sealed_read_refused", tender.id, ctx, since).await? {
         return Ok(());
@@ -747,6 +849,32 @@ pub async fn read_opened(
     who: &Identity,
     bid_id: &str,
 ) -> Result<Value, ServiceError> {
+    let (bid, tender) = opened_bid_for(db, clock, ctx, who, bid_id).await?;
+    let protocol_entry = protocol_bid(db, &tender, bid.clone()).await?;
+    let content: Value = bid
+        .opened_content
+        .as_deref()
+        .and_then(|text| serde_json::from_str(text).ok())
+        .unwrap_or(Value::Null);
+    unit_of_work!(db, clock, ctx, |uow| {
+        uow.record(
+            NewEvent::new("bid.read", "bid", &bid.id)
+                .organization(bid.lead_org_id.0)
+                .payload(json!({"tender_id": bid.tender_id.to_string()})),
+        );
+    })?;
+    Ok(json!({"bid": protocol_entry, "content": content}))
+}
+
+/// Bid `bid_id` and its tender, when `who` may read the opened bid: `sealed` to everyone (the
+/// refusal recorded) before the opening.
+pub(crate) async fn opened_bid_for(
+    db: &Db,
+    clock: &dyn Clock,
+    ctx: &AuditContext,
+    who: &Identity,
+    bid_id: &str,
+) -> Result<(Bid, Tender), ServiceError> {
     let bid = bids::find(db, bid_id).await?;
     let now = clock.now();
     let tender = crate::services::tenders::read(db, Some(who), bid.tender_id, now).await?;
@@ -765,20 +893,7 @@ pub async fn read_opened(
     if !policy::may_read_opened_bid(who, &tender.facts(now), &party) {
         return Err(ServiceError::Forbidden);
     }
-    let protocol_entry = protocol_bid(db, &tender, bid.clone()).await?;
-    let content: Value = bid
-        .opened_content
-        .as_deref()
-        .and_then(|text| serde_json::from_str(text).ok())
-        .unwrap_or(Value::Null);
-    unit_of_work!(db, clock, ctx, |uow| {
-        uow.record(
-            NewEvent::new("bid.read", "bid", &bid.id)
-                .organization(bid.lead_org_id.0)
-                .payload(json!({"tender_id": bid.tender_id.to_string()})),
-        );
-    })?;
-    Ok(json!({"bid": protocol_entry, "content": content}))
+    Ok((bid, tender))
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! injected clock, and is what both the web routes and the fixture loader call.
 
 pub mod accounts;
+pub mod bid_documents;
 pub mod bids;
 pub mod checkpoints;
 pub mod compute;

@@ -188,6 +188,7 @@ pub async fn publish(
     who: &Identity,
     id: i64,
     demo: bool,
+    keyring: Option<&crate::domain::sealing::Keyring>,
 ) -> Result<Tender, ServiceError> {
     let holidays = holidays::calendar(db).await?;
     unit_of_work!(db, clock, ctx, |uow| {
@@ -214,6 +215,10 @@ pub async fn publish(
             changes: json!({}),
         };
         tenders::add_version(uow.tx(), id, &version, terms).await?;
+        // The bids' key is made now, so nothing about the tender changes at its first bid.
+        if let Some(keyring) = keyring {
+            crate::services::bids::tender_key(&mut uow, keyring, id).await?;
+        }
         uow.record(
             event("tender.published", &tender).payload(json!({"version": tender.version, "terms": terms_json(terms)})),
         );

@@ -115,6 +115,15 @@ pub async fn of_party<'r>(
     row.map(Bid::try_from).transpose()
 }
 
+/// The bids company `lead` leads (withdrawn included), newest tender first, at most `limit`.
+pub async fn led_by<'r>(reader: impl Into<Reader<'r>>, lead: OrgId, limit: i64) -> Result<Vec<Bid>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM bids WHERE lead_org_id = $1 ORDER BY tender_id DESC LIMIT $2");
+    let rows: Vec<BidRow> = on_reader!(reader.into(), conn => {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(lead.0).bind(limit).fetch_all(conn).await?
+    });
+    rows.into_iter().map(Bid::try_from).collect()
+}
+
 /// A bid by its id.
 pub async fn find<'r>(reader: impl Into<Reader<'r>>, id: &str) -> Result<Bid, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM bids WHERE id = $1");

@@ -57,6 +57,7 @@ macro_rules! on_reader {
 
 pub mod audit;
 pub mod audit_tree;
+pub mod bid_documents;
 pub mod bids;
 pub mod blobs;
 pub mod checkpoints;

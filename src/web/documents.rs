@@ -94,7 +94,7 @@ fn file_name(file: &TempFile<'_>) -> String {
 
 /// A form that does not read as an upload: its size refusal as is (413), else a 422 naming
 /// each part that is missing or wrong.
-fn form_refusal(errors: rocket::form::Errors<'_>) -> ApiError {
+pub(crate) fn form_refusal(errors: rocket::form::Errors<'_>) -> ApiError {
     let status = errors.status();
     if status != Status::UnprocessableEntity {
         return ApiError::for_status(status);
@@ -116,7 +116,7 @@ fn form_refusal(errors: rocket::form::Errors<'_>) -> ApiError {
 
 /// The `meta` part: JSON (else 400), read strictly like every JSON body (else 422 naming
 /// `meta.<field>`).
-fn read_meta(text: &str) -> Result<UploadMeta, ApiError> {
+pub(crate) fn read_meta<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ApiError> {
     let raw: Box<serde_json::value::RawValue> = serde_json::from_str(text).map_err(|e| {
         ApiError::new(
             Status::BadRequest,
@@ -151,7 +151,7 @@ pub async fn upload(
 ) -> Result<(Status, Created<DocumentVersion>), ApiError> {
     let id = project_id(id)?;
     let upload = upload.map_err(form_refusal)?;
-    let meta = read_meta(&upload.meta)?;
+    let meta: UploadMeta = read_meta(&upload.meta)?;
     let received = Received::of(&upload.file).await?;
     let version = service::upload(
         db,
@@ -192,6 +192,32 @@ pub struct Download {
     disposition: Header<'static>,
 }
 
+impl Download {
+    /// `content` as an attachment named `filename`.
+    pub fn new(content: Vec<u8>, content_type: ContentType, filename: &str) -> Self {
+        // Only letters, digits and a few marks in the header's plain name; the full name is UTF-8.
+        let ascii: String = filename
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let encoded = rocket::http::RawStr::new(filename).percent_encode().to_string();
+        Download {
+            content,
+            content_type,
+            disposition: Header::new(
+                "Content-Disposition",
+                format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
+            ),
+        }
+    }
+}
+
 impl<'r> Responder<'r, 'static> for Download {
     fn respond_to(self, req: &'r rocket::Request<'_>) -> rocket::response::Result<'static> {
         let mut response = self.content.respond_to(req)?;
@@ -219,29 +245,7 @@ pub async fn download(
     let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
     let (version, content) = service::download(db, &*app.blobs, &*app.clock, &audit.0, who.0.as_ref(), id).await?;
     let content_type = ContentType::parse_flexible(version.file_type.mime()).unwrap_or(ContentType::Binary);
-    // Only letters, digits and a few marks in the header's plain name; the full name is UTF-8.
-    let ascii: String = version
-        .filename
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded = rocket::http::RawStr::new(&version.filename)
-        .percent_encode()
-        .to_string();
-    Ok(Download {
-        content,
-        content_type,
-        disposition: Header::new(
-            "Content-Disposition",
-            format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
-        ),
-    })
+    Ok(Download::new(content, content_type, &version.filename))
 }
 
 #[derive(FromForm)]

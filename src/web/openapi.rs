@@ -73,6 +73,8 @@ use crate::web::api_error::{ErrorBody, ErrorDetail};
         crate::web::bids::api::protocol,
         crate::web::bids::api::open,
         crate::web::bids::api::show,
+        crate::web::bids::dashboard::api,
+        crate::web::bids::uploads::document,
         crate::web::bids::api::invitations,
         crate::web::bids::api::membership,
         crate::web::finance::cashflows,

@@ -137,6 +137,12 @@ pub const ROUTES: &[RouteRule] = &[
         "own company's latest receipt, to print",
     ),
     rule(
+        "GET",
+        "/bids",
+        BID_SUBMITTERS,
+        "own company's dashboard: open tenders, own bids and receipts, amendments to confirm, invitations",
+    ),
+    rule(
         "POST",
         "/bids/<bid_id>/membership",
         BID_SUBMITTERS,
@@ -466,6 +472,18 @@ pub const ROUTES: &[RouteRule] = &[
         "/api/v1/bids/<bid_id>",
         Access::SignedIn,
         "after the opening: the bidding party, reviewers, the municipality's approvers and commission (403 others); 409 `sealed` before; each read recorded",
+    ),
+    rule(
+        "GET",
+        "/api/v1/bids/<bid_id>/documents/<document_id>",
+        Access::SignedIn,
+        "a document the opened bid lists, for those who may read the bid (403 others); 409 `sealed` before the opening; each read recorded",
+    ),
+    rule(
+        "GET",
+        "/api/v1/bids/mine",
+        BID_SUBMITTERS,
+        "own company's dashboard: open tenders, own bids and receipts, invitations",
     ),
     rule(
         "GET",

@@ -14,16 +14,16 @@ use crate::tenders::{good_terms, heating};
 use crate::transparency::{hashes, hex, rfc_inclusion};
 
 /// The tender's deadline and opening (good_terms: 30 December 2026, 12:00 and 15:00 in Bishkek).
-fn deadline() -> DateTime<Utc> {
+pub(crate) fn deadline() -> DateTime<Utc> {
     "2026-12-30T06:00:00Z".parse().unwrap()
 }
 
-fn opening() -> DateTime<Utc> {
+pub(crate) fn opening() -> DateTime<Utc> {
     "2026-12-30T09:00:00Z".parse().unwrap()
 }
 
 /// A bid within the heating tender's terms: yearly availability payments and the security.
-fn bid(yearly: &[&str]) -> Value {
+pub(crate) fn bid(yearly: &[&str]) -> Value {
     json!({
         "offer": {"currency": "KGS", "yearly": yearly},
         "bid_security": {"issuer": "ОАО «Айыл Банк»", "reference": "БГ-2026/118",
@@ -33,7 +33,7 @@ fn bid(yearly: &[&str]) -> Value {
 }
 
 /// The heating tender, published at the tests' start; its id.
-async fn published_tender(app: &TestApp) -> String {
+pub(crate) async fn published_tender(app: &TestApp) -> String {
     let officer = app.token("officer.osh@demo.kg").await;
     let approver = app.token("approver.osh@demo.kg").await;
     let project = heating(app).await;
@@ -54,7 +54,7 @@ async fn published_tender(app: &TestApp) -> String {
 }
 
 /// JSON with sorted keys and no whitespace, written here from the README's description.
-fn canonical(value: &Value) -> String {
+pub(crate) fn canonical(value: &Value) -> String {
     match value {
         Value::Object(map) => {
             let mut keys: Vec<&String> = map.keys().collect();
@@ -70,7 +70,7 @@ fn canonical(value: &Value) -> String {
     }
 }
 
-fn sha256_hex(text: &str) -> String {
+pub(crate) fn sha256_hex(text: &str) -> String {
     Sha256::digest(text.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -78,7 +78,7 @@ fn sha256_hex(text: &str) -> String {
 }
 
 /// What a bidder recomputes from its receipt and what it sent (amounts at two decimals).
-fn recomputed(receipt: &Value, sent: &Value, tender_version: i64) -> String {
+pub(crate) fn recomputed(receipt: &Value, sent: &Value, tender_version: i64) -> String {
     let mut offer = sent["offer"].clone();
     let yearly: Vec<Value> = offer["yearly"]
         .as_array()
@@ -95,7 +95,7 @@ fn recomputed(receipt: &Value, sent: &Value, tender_version: i64) -> String {
         "tender_version": tender_version, "bidding_party": receipt["bidding_party"],
         "received_at": receipt["received_at"], "salt": receipt["salt"],
         "offer": offer, "financial_model": null, "bid_security": security,
-        "declarations": sent["declarations"], "documents": [],
+        "declarations": sent["declarations"], "documents": receipt["documents"],
     });
     sha256_hex(&canonical(&encoding))
 }
@@ -684,7 +684,7 @@ async fn concurrent_replacements_straddling_the_deadline_are_each_judged_by_thei
             keyring.as_deref(),
             id,
             at,
-            Intent::Submit(&offer),
+            Intent::Submit(&offer, &[]),
         )
         .await
         .unwrap();
@@ -696,7 +696,7 @@ async fn concurrent_replacements_straddling_the_deadline_are_each_judged_by_thei
     let outcomes = join_all(times.iter().enumerate().map(|(i, at)| {
         let who = &bidders[i % 4];
         let (db, clock, keys, ctx, offer) = (&app.db, &*app.clock, keyring.as_deref(), &ctx, &offer);
-        async move { act(db, clock, ctx, who, keys, id, *at, Intent::Replace(offer)).await }
+        async move { act(db, clock, ctx, who, keys, id, *at, Intent::Replace(offer, None)).await }
     }))
     .await;
     let mut accepted = 0;
@@ -885,4 +885,130 @@ async fn a_withdrawal_ends_the_members_confirmations_so_no_lead_can_lock_one_in_
     assert_eq!((here.len(), here[0]["confirmed"].clone()), (1, json!(false)));
     let (status, _) = call(&app, "POST", &join, Some(&b4), Value::Null).await;
     assert_eq!(status, Status::Conflict, "its own bid stands: it cannot join too");
+}
+
+#[rocket::async_test]
+async fn a_bidder_s_dashboard_lists_open_tenders_its_bids_to_confirm_its_invitations_and_a_cancellation() {
+    use crate::documents::upload;
+    use crate::tenders::signed_in;
+    let app = spawn_with_fixtures().await;
+    let id = published_tender(&app).await;
+    let b1 = app.token("bidder1@demo.kg").await;
+    let (status, receipt) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/tenders/{id}/bids"),
+        Some(&b1),
+        bid(&["41000000"]),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{receipt}");
+
+    // The company's bids, newest tender first (the heating one, the fixtures' Osh e-ticketing
+    // consortium bid, its opened Osh Bazaar bid), and the tenders taking bids.
+    let (status, dashboard) = call(&app, "GET", "/api/v1/bids/mine", Some(&b1), Value::Null).await;
+    assert_eq!(status, Status::Ok, "{dashboard}");
+    let bids = dashboard["bids"].as_array().unwrap();
+    assert_eq!(bids.len(), 3, "{dashboard}");
+    assert_eq!(bids[0]["bid_id"], receipt["bid_id"]);
+    assert_eq!(bids[0]["receipt"]["sha256"], receipt["sha256"]);
+    assert_eq!(bids[0]["tender_status"], "active_enquiries");
+    assert_eq!(
+        (bids[2]["status"].as_str(), bids[2]["tender_status"].as_str()),
+        (Some("opened"), Some("evaluation"))
+    );
+    assert_eq!(
+        bids[1]["receipt"]["bidding_party"]["members"].as_array().unwrap().len(),
+        2
+    );
+    let open: Vec<&str> = dashboard["open_tenders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        open.contains(&id.as_str()) && open.contains(&bids[1]["tender_id"].as_str().unwrap()),
+        "{open:?}"
+    );
+    assert_eq!(dashboard["invitations"], json!([]));
+    // The consortium's member sees its invitation, confirmed; an officer has no dashboard.
+    let b4 = app.token("bidder4@demo.kg").await;
+    let (_, member) = call(&app, "GET", "/api/v1/bids/mine", Some(&b4), Value::Null).await;
+    assert_eq!(member["invitations"][0]["bid_id"], bids[1]["bid_id"]);
+    assert_eq!(member["invitations"][0]["confirmed"], true);
+    // (its own bids are its company's: the Osh Bazaar one; the consortium's is the lead's)
+    assert!(
+        member["bids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|b| b["tender_id"] != bids[1]["tender_id"]),
+        "{member}"
+    );
+    let officer = app.token("officer.osh@demo.kg").await;
+    assert_eq!(
+        call(&app, "GET", "/api/v1/bids/mine", Some(&officer), Value::Null)
+            .await
+            .0,
+        Status::Forbidden
+    );
+
+    // An amendment: the bid is listed first on the page as one to confirm.
+    let approver = app.token("approver.osh@demo.kg").await;
+    let (status, amended) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/tenders/{id}/amendments"),
+        Some(&approver),
+        json!({"reason": "Уточнены требования", "changes": {"qualification_requirements": ["Опыт не менее 3 лет"]}}),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{amended}");
+    let (browser, _) = signed_in(&app, "bidder1@demo.kg").await;
+    let page = page_of(&browser, "/bids").await;
+    let to_confirm = page
+        .split("id=\"to-confirm\"")
+        .nth(1)
+        .and_then(|s| s.split("</section>").next())
+        .unwrap_or("");
+    assert!(to_confirm.contains(&format!("/tenders/{id}#my-bid")), "{page}");
+    assert!(page.contains(&format!("data-bid=\"{}\"", receipt["bid_id"].as_str().unwrap())));
+    assert!(!page.contains("data-field=\"bid-tender-cancelled\""));
+
+    // Cancelled before its opening: the bidder is told its bid will never be opened, on the
+    // dashboard and on the tender's page; the dashboard no longer asks for a confirmation.
+    let project = app.get_json(&format!("/api/v1/tenders/{id}")).await.1["project_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let meta = json!({"kind": "other", "title": "Решение об отмене конкурса", "visibility": "public"});
+    let (status, document) = upload(&app, &approver, &project, meta, "cancel.pdf", crate::documents::PDF).await;
+    assert_eq!(status, Status::Created, "{document}");
+    let (status, cancelled) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/tenders/{id}/cancel"),
+        Some(&approver),
+        json!({"reason": "budget_cut", "document_id": document["document_id"]}),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{cancelled}");
+    let (_, dashboard) = call(&app, "GET", "/api/v1/bids/mine", Some(&b1), Value::Null).await;
+    assert_eq!(dashboard["bids"][0]["tender_status"], "cancelled");
+    assert!(
+        !dashboard["open_tenders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["id"] == json!(id))
+    );
+    let page = page_of(&browser, "/bids").await;
+    assert!(
+        page.contains("data-field=\"bid-tender-cancelled\"") && page.contains("will never be opened"),
+        "{page}"
+    );
+    assert!(!page.contains("id=\"to-confirm\""));
+    let notice = page_of(&browser, &format!("/tenders/{id}")).await;
+    assert!(notice.contains("data-field=\"bid-tender-cancelled\""), "{notice}");
 }

@@ -5,6 +5,7 @@
 mod admin;
 mod api;
 mod audit;
+mod bid_documents;
 mod bids;
 mod cli;
 mod concurrency;

@@ -103,6 +103,9 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
         };
         (rank, path.clone(), method.as_str())
     });
+    // One path answered by two routes (a JSON body or a multipart one) is one row: the same
+    // rule decides both.
+    mounted.dedup();
     let missing: Vec<String> = mounted
         .iter()
         .filter(|(m, p)| permissions::rule_for(m.as_str(), p).is_none())
@@ -199,6 +202,7 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
             .replace("<id>", &id)
             .replace("<code>", "en")
             .replace("<bid_id>", &bid)
+            .replace("<document_id>", "0123456789abcdef0123456789abcdef")
             // Each holiday route removes its own (the page's runs before the API's).
             .replace(
                 "<date>",

@@ -17,11 +17,12 @@ use crate::web::AppState;
 use crate::web::api_auth::{Created, created_response};
 use crate::web::api_error::ApiError;
 use crate::web::auth::{Audit, Authorized, BidSubmitters, MaybeUser, Openers, SignedIn};
+use crate::web::bids::uploads::BidUploadDoc;
 use crate::web::json::ApiJson;
 use crate::web::tenders::tender_id;
 
 /// A bid id from a path: anything but 32 lower-case hex digits names no bid.
-fn bid_id(text: &str) -> Result<&str, ServiceError> {
+pub(crate) fn bid_id(text: &str) -> Result<&str, ServiceError> {
     if is_bid_id(text) {
         Ok(text)
     } else {
@@ -48,15 +49,19 @@ async fn act(
 
 /// Submits the caller's company's bid (a company's bidder), from publication until the
 /// deadline; the answer is the receipt.
-#[utoipa::path(post, operation_id = "bids_submit", path = "/api/v1/tenders/{id}/bids", tag = "bids", request_body = BidSubmission,
+#[utoipa::path(post, operation_id = "bids_submit", path = "/api/v1/tenders/{id}/bids", tag = "bids",
+    request_body(content((BidSubmission = "application/json"), (BidUploadDoc = "multipart/form-data")),
+        description = "The bid as JSON; with documents, multipart: the bid as JSON in a `meta` part and one `file` part per document"),
     params(("id" = String, Path, description = "Tender id")),
     responses((status = 201, description = "The receipt", body = Receipt),
         (status = 404, description = "No such tender", body = crate::web::api_error::ErrorBody),
         (status = 409, description = "`deadline_passed` (received at or after the deadline; recorded as a late attempt), or a bid already submitted", body = crate::web::api_error::ErrorBody),
+        (status = 413, description = "The files are too large together", body = crate::web::api_error::ErrorBody),
+        (status = 415, description = "A file is not an accepted type (PDF, DOCX, XLSX, ODT, ODS, PNG, JPEG, told by content)", body = crate::web::api_error::ErrorBody),
         (status = 422, description = "The offer, the security or a declaration breaks the tender's terms, each named", body = crate::web::api_error::ErrorBody),
         (status = 503, description = "The sealing key is not configured", body = crate::web::api_error::ErrorBody)),
     security(("bearer" = [])))]
-#[rocket::post("/tenders/<id>/bids", data = "<body>")]
+#[rocket::post("/tenders/<id>/bids", data = "<body>", rank = 2)]
 pub async fn submit(
     who: Authorized<BidSubmitters>,
     id: &str,
@@ -65,20 +70,22 @@ pub async fn submit(
     app: &State<AppState>,
     audit: Audit,
 ) -> Result<(Status, Created<Receipt>), ApiError> {
-    let receipt = act(&who.0, id, db, app, &audit, Intent::Submit(&body.0)).await?;
+    let receipt = act(&who.0, id, db, app, &audit, Intent::Submit(&body.0, &[])).await?;
     let location = format!("/api/v1/tenders/{}/bids/mine", receipt.tender_id);
     Ok(created_response(receipt, location))
 }
 
 /// Replaces the caller's bid before the deadline: the same `bid_id`, a new receipt.
-#[utoipa::path(put, operation_id = "bids_replace", path = "/api/v1/tenders/{id}/bids/mine", tag = "bids", request_body = BidSubmission,
+#[utoipa::path(put, operation_id = "bids_replace", path = "/api/v1/tenders/{id}/bids/mine", tag = "bids",
+    request_body(content((BidSubmission = "application/json"), (BidUploadDoc = "multipart/form-data")),
+        description = "As the submission; a replacement sent as JSON keeps the bid's documents, one sent with files carries those"),
     params(("id" = String, Path, description = "Tender id")),
     responses((status = 200, description = "The new receipt", body = Receipt),
         (status = 404, description = "No such tender, or no bid of the caller's company", body = crate::web::api_error::ErrorBody),
         (status = 409, description = "`deadline_passed`, or the bid was withdrawn", body = crate::web::api_error::ErrorBody),
         (status = 422, description = "The bid breaks the tender's terms, each named", body = crate::web::api_error::ErrorBody)),
     security(("bearer" = [])))]
-#[rocket::put("/tenders/<id>/bids/mine", data = "<body>")]
+#[rocket::put("/tenders/<id>/bids/mine", data = "<body>", rank = 2)]
 pub async fn replace(
     who: Authorized<BidSubmitters>,
     id: &str,
@@ -87,7 +94,9 @@ pub async fn replace(
     app: &State<AppState>,
     audit: Audit,
 ) -> Result<Json<Receipt>, ApiError> {
-    Ok(Json(act(&who.0, id, db, app, &audit, Intent::Replace(&body.0)).await?))
+    Ok(Json(
+        act(&who.0, id, db, app, &audit, Intent::Replace(&body.0, None)).await?,
+    ))
 }
 
 /// Withdraws the caller's bid before the deadline: a withdrawal receipt; the sealed content is

@@ -4,6 +4,7 @@
 
 use rocket::State;
 use rocket::form::FromForm;
+use rocket::fs::TempFile;
 use rocket_dyn_templates::Template;
 use serde_json::json;
 
@@ -16,12 +17,13 @@ use crate::storage::Db;
 use crate::storage::tenders::Tender;
 use crate::web::AppState;
 use crate::web::auth::{Audit, Authorized, BidSubmitters, CsrfForm, Openers};
+use crate::web::bids::uploads::prepared;
 use crate::web::page::{PageContext, PageError};
 use crate::web::tenders::pages::{Answer, PlainForm, answered};
 use crate::web::tenders::tender_id;
 
 #[derive(FromForm)]
-pub struct BidForm {
+pub struct BidForm<'r> {
     #[field(default = String::new())]
     csrf_token: String,
     /// `submit` or `replace`.
@@ -44,11 +46,14 @@ pub struct BidForm {
     no_collusion: bool,
     #[field(default = false)]
     accepts_terms: bool,
+    /// The bid's documents; a replacement without any keeps the ones it carries.
+    #[field(default = Vec::new())]
+    file: Vec<TempFile<'r>>,
 }
 
 /// The submission the form states, in the tender's currency; text that is not a number is
 /// named under its field.
-fn submission_of(form: &BidForm, tender: &Tender) -> Result<BidSubmission, ServiceError> {
+fn submission_of(form: &BidForm<'_>, tender: &Tender) -> Result<BidSubmission, ServiceError> {
     let currency = tender
         .terms
         .criteria
@@ -117,7 +122,7 @@ pub async fn submit(
     ctx: PageContext,
     who: Authorized<BidSubmitters>,
     id: &str,
-    form: CsrfForm<BidForm>,
+    form: CsrfForm<BidForm<'_>>,
     db: &State<Db>,
     app: &State<AppState>,
     audit: Audit,
@@ -132,13 +137,20 @@ pub async fn submit(
             if form.mode == "replace" {
                 submission.consortium = standing_consortium(db, &who.0, id).await?;
             }
-            let intent = if form.mode == "replace" {
-                Intent::Replace(&submission)
-            } else {
-                Intent::Submit(&submission)
-            };
-            let keyring = app.config.keyring.as_deref();
-            service::act(db, &*app.clock, &audit.0, &who.0, keyring, id, received_at, intent).await
+            // Browsers send an empty file part when none was chosen.
+            let files: Vec<&TempFile<'_>> = form.file.iter().filter(|f| f.len() > 0).collect();
+            match prepared(app, db, id, &files).await {
+                Ok(documents) => {
+                    let intent = match (form.mode == "replace", files.is_empty()) {
+                        (true, true) => Intent::Replace(&submission, None),
+                        (true, false) => Intent::Replace(&submission, Some(&documents)),
+                        (false, _) => Intent::Submit(&submission, &documents),
+                    };
+                    let keyring = app.config.keyring.as_deref();
+                    service::act(db, &*app.clock, &audit.0, &who.0, keyring, id, received_at, intent).await
+                }
+                Err(e) => Err(e),
+            }
         }
         Err(e) => Err(e),
     };
@@ -271,4 +283,4 @@ pub async fn receipt(
     ))
 }
 
-crate::web::auth::csrf_protected!(BidForm);
+crate::web::auth::csrf_protected!(BidForm<'_>);

@@ -203,7 +203,16 @@ pub async fn publish(
     app: &State<AppState>,
     audit: Audit,
 ) -> Result<Json<TenderView>, ApiError> {
-    let tender = service::publish(db, &*app.clock, &audit.0, &who.0, tender_id(id)?, app.config.demo).await?;
+    let tender = service::publish(
+        db,
+        &*app.clock,
+        &audit.0,
+        &who.0,
+        tender_id(id)?,
+        app.config.demo,
+        app.config.keyring.as_deref(),
+    )
+    .await?;
     Ok(Json(full_view(db, app, tender).await?))
 }
 

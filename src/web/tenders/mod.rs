@@ -4,7 +4,7 @@
 pub mod api;
 mod form;
 pub mod pages;
-mod views;
+pub mod views;
 
 /// A tender id from a path: text that is not an id names no tender (404, as an unknown id).
 pub(crate) fn tender_id(text: &str) -> Result<i64, crate::services::ServiceError> {

@@ -68,7 +68,7 @@ fn next_milestone(t: &Tender, status: TenderStatus) -> Option<(&'static str, Dat
 }
 
 /// A tender as a row of a list.
-fn row(ctx: &PageContext, t: &Tender, now: DateTime<Utc>) -> Value {
+pub(crate) fn row(ctx: &PageContext, t: &Tender, now: DateTime<Utc>) -> Value {
     let status = t.status(now);
     let next = next_milestone(t, status)
         .map(|(label, at)| json!({"label": ctx.lang.text(label), "at": at, "left": time_left(ctx, at, now)}));
@@ -457,6 +457,8 @@ pub(crate) async fn answered<T>(
         Err(ServiceError::DeadlinePassed) => Ok(Ok(Flash::error(back, "error-deadline-passed"))),
         Err(ServiceError::Sealed) => Ok(Ok(Flash::error(back, "error-sealed"))),
         Err(ServiceError::KeyMissing(_)) => Ok(Ok(Flash::error(back, "error-sealing-key-missing"))),
+        Err(ServiceError::UnsupportedMediaType) => Ok(Ok(Flash::error(back, "error-unsupported-media-type"))),
+        Err(ServiceError::TooLarge) => Ok(Ok(Flash::error(back, "error-payload-too-large"))),
         Err(other) => Err(other.into()),
     }
 }
@@ -478,7 +480,16 @@ pub async fn publish(
     audit: Audit,
 ) -> Answer {
     let id = tender_id(id)?;
-    let outcome = service::publish(db, &*app.clock, &audit.0, &who.0, id, app.config.demo).await;
+    let outcome = service::publish(
+        db,
+        &*app.clock,
+        &audit.0,
+        &who.0,
+        id,
+        app.config.demo,
+        app.config.keyring.as_deref(),
+    )
+    .await;
     answered(&ctx, db, app, id, "publish", "tender-published", outcome).await
 }
 

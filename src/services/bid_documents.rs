@@ -1,0 +1,278 @@
+//! A sealed bid's documents: sealed and put in the blob store before the bid's transaction
+//! begins (the slow part), recorded with the bid inside it, listed by name and SHA-256 in the
+//! bid's hashed encoding and on its receipts, and read after the opening by those who may read
+//! the bid, each read an audit event.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::clock::Clock;
+use crate::domain::access::Identity;
+use crate::domain::audit::{AuditContext, NewEvent};
+use crate::domain::bid::{DocumentDigest, random_id, sha256_hex};
+use crate::domain::document::FileType;
+use crate::domain::sealing::{Keyring, Sealed, SealingError, SecretKey};
+use crate::domain::validation::Violations;
+use crate::services::ServiceError;
+use crate::services::bids::{ensure_key, existing_key, opened_bid_for, sealing_error};
+use crate::services::unit_of_work;
+use crate::storage::bid_documents::{self, StoredDocument};
+use crate::storage::blobs::BlobStore;
+use crate::storage::{Db, StoreError, Tx};
+
+/// The most documents one version of a bid carries.
+pub const MAX_DOCUMENTS: usize = 10;
+
+/// A file as the bidder sent it.
+#[derive(Debug, Clone, Copy)]
+pub struct Upload<'a> {
+    pub name: &'a str,
+    pub content: &'a [u8],
+}
+
+/// A document sealed and in the blob store, to be recorded with its bid.
+#[derive(Debug, Clone)]
+pub struct PreparedDocument {
+    tender_id: i64,
+    digest: DocumentDigest,
+    blob: String,
+    sealed_meta: Sealed,
+}
+
+impl PreparedDocument {
+    /// Its id, name and SHA-256, as the bid's encoding and receipt list it.
+    pub fn digest(&self) -> &DocumentDigest {
+        &self.digest
+    }
+}
+
+/// What is sealed beside a document: its description.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Meta {
+    name: String,
+    sha256: String,
+    file_type: FileType,
+    size: u64,
+}
+
+/// What a document's ciphertext is bound to: its tender, its id and the hash of its content, so
+/// a file moved to another document, or a listed hash changed, does not open.
+fn content_aad(tender_id: i64, id: &str, sha256: &str) -> Vec<u8> {
+    format!("ppp-registry/bid-document/v1:{tender_id}:{id}:{sha256}").into_bytes()
+}
+
+fn meta_aad(tender_id: i64, id: &str) -> Vec<u8> {
+    format!("ppp-registry/bid-document-meta/v1:{tender_id}:{id}").into_bytes()
+}
+
+fn store_failed(e: std::io::Error) -> ServiceError {
+    ServiceError::Store(StoreError::Database(format!("blob store: {e}")))
+}
+
+/// A file name as shown: no control characters, at most 200 characters, never empty.
+fn shown_name(name: &str) -> String {
+    let name: String = name.chars().filter(|c| !c.is_control()).take(200).collect();
+    let name = name.trim();
+    if name.is_empty() {
+        "document".into()
+    } else {
+        name.to_string()
+    }
+}
+
+/// Checks the uploads (their number, each one's size and type, told by content), seals each
+/// under tender `tender_id`'s key and puts the ciphertext in the blob store. Done before the
+/// bid's transaction: a failed one leaves only unreferenced ciphertext behind.
+pub async fn prepare(
+    db: &Db,
+    clock: &dyn Clock,
+    blobs: &dyn BlobStore,
+    keyring: Option<&Keyring>,
+    tender_id: i64,
+    uploads: &[Upload<'_>],
+    max_bytes: u64,
+) -> Result<Vec<PreparedDocument>, ServiceError> {
+    if uploads.len() > MAX_DOCUMENTS {
+        let mut v = Violations::new();
+        v.add("documents", "too_many");
+        return Err(ServiceError::Invalid(v));
+    }
+    let mut types = Vec::with_capacity(uploads.len());
+    for upload in uploads {
+        if upload.content.len() as u64 > max_bytes {
+            return Err(ServiceError::TooLarge);
+        }
+        types.push(FileType::detect(upload.content).ok_or(ServiceError::UnsupportedMediaType)?);
+    }
+    if uploads.is_empty() {
+        return Ok(vec![]);
+    }
+    let key = ensure_key(db, clock, keyring, tender_id).await?;
+    let mut prepared = Vec::with_capacity(uploads.len());
+    for (upload, file_type) in uploads.iter().zip(types) {
+        let id = random_id();
+        let sha256 = sha256_hex(upload.content);
+        let sealed = key
+            .seal(upload.content, &content_aad(tender_id, &id, &sha256))
+            .map_err(sealing_error)?;
+        let blob = blobs.put(&sealed.to_bytes()).await.map_err(store_failed)?;
+        let meta = Meta {
+            name: shown_name(upload.name),
+            sha256,
+            file_type,
+            size: upload.content.len() as u64,
+        };
+        let meta_json = serde_json::to_vec(&meta).unwrap_or_default();
+        let sealed_meta = key.seal(&meta_json, &meta_aad(tender_id, &id)).map_err(sealing_error)?;
+        prepared.push(PreparedDocument {
+            tender_id,
+            digest: DocumentDigest {
+                id,
+                name: meta.name,
+                sha256: meta.sha256,
+            },
+            blob,
+            sealed_meta,
+        });
+    }
+    Ok(prepared)
+}
+
+/// Records `prepared` as bid `bid_id`'s documents, ending the ones it carried before.
+pub async fn record(
+    tx: &mut Tx,
+    tender_id: i64,
+    bid_id: &str,
+    prepared: &[PreparedDocument],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ServiceError> {
+    bid_documents::retire(tx, bid_id).await?;
+    for (position, document) in prepared.iter().enumerate() {
+        // Sealed for another tender, it would never open with this bid.
+        if document.tender_id != tender_id {
+            return Err(ServiceError::Store(StoreError::Database(
+                "a document sealed for another tender".into(),
+            )));
+        }
+        let stored = StoredDocument {
+            id: document.digest.id.clone(),
+            bid_id: bid_id.to_string(),
+            blob: document.blob.clone(),
+            sealed_meta: document.sealed_meta.clone(),
+        };
+        bid_documents::insert(tx, &stored, i32::try_from(position).unwrap_or(i32::MAX), now).await?;
+    }
+    Ok(())
+}
+
+fn meta_of(key: &SecretKey, tender_id: i64, stored: &StoredDocument) -> Result<Meta, ServiceError> {
+    let bytes = key
+        .open(&stored.sealed_meta, &meta_aad(tender_id, &stored.id))
+        .map_err(sealing_error)?;
+    serde_json::from_slice(&bytes).map_err(|_| sealing_error(SealingError::Tampered))
+}
+
+/// The digests of the documents bid `bid_id` carries now, unsealed with the tender's key.
+pub async fn current_digests(
+    reader: impl Into<crate::storage::Reader<'_>>,
+    key: &SecretKey,
+    tender_id: i64,
+    bid_id: &str,
+) -> Result<Vec<DocumentDigest>, ServiceError> {
+    let stored = bid_documents::current(reader, bid_id).await?;
+    stored
+        .iter()
+        .map(|s| {
+            meta_of(key, tender_id, s).map(|m| DocumentDigest {
+                id: s.id.clone(),
+                name: m.name,
+                sha256: m.sha256,
+            })
+        })
+        .collect()
+}
+
+/// A document read after the opening.
+#[derive(Debug, Clone)]
+pub struct OpenedDocument {
+    pub name: String,
+    pub file_type: FileType,
+    pub content: Vec<u8>,
+}
+
+/// Document `document_id` of bid `bid_id`, for those who may read the opened bid (sealed to
+/// everyone before the opening); only a document the opened content lists, its content checked
+/// against the listed hash; each read recorded.
+#[allow(clippy::too_many_arguments)]
+pub async fn read(
+    db: &Db,
+    clock: &dyn Clock,
+    ctx: &AuditContext,
+    blobs: &dyn BlobStore,
+    keyring: Option<&Keyring>,
+    who: &Identity,
+    bid_id: &str,
+    document_id: &str,
+) -> Result<OpenedDocument, ServiceError> {
+    let (bid, _tender) = opened_bid_for(db, clock, ctx, who, bid_id).await?;
+    let listed = bid
+        .opened_content
+        .as_deref()
+        .filter(|_| bid.hash_matches == Some(true))
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok())
+        .and_then(|c| serde_json::from_value::<Vec<DocumentDigest>>(c["documents"].clone()).ok())
+        .unwrap_or_default();
+    let digest = listed
+        .into_iter()
+        .find(|d| d.id == document_id)
+        .ok_or(ServiceError::NotFound("document"))?;
+    let stored = bid_documents::find(db, &bid.id, document_id).await?;
+    let key = existing_key(db, keyring, bid.tender_id).await?;
+    let meta = meta_of(&key, bid.tender_id, &stored)?;
+    let ciphertext = blobs.get(&stored.blob).await.map_err(store_failed)?;
+    let sealed = Sealed::from_bytes(&ciphertext).map_err(sealing_error)?;
+    let content = key
+        .open(&sealed, &content_aad(bid.tender_id, &stored.id, &digest.sha256))
+        .map_err(sealing_error)?;
+    if sha256_hex(&content) != digest.sha256 {
+        return Err(sealing_error(SealingError::Tampered));
+    }
+    unit_of_work!(db, clock, ctx, |uow| {
+        uow.record(
+            NewEvent::new("bid.document_read", "bid", &bid.id)
+                .organization(bid.lead_org_id.0)
+                .payload(json!({"tender_id": bid.tender_id.to_string(), "document_id": digest.id,
+                                "sha256": digest.sha256})),
+        );
+    })?;
+    Ok(OpenedDocument {
+        name: digest.name,
+        file_type: meta.file_type,
+        content,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_shown_without_control_characters_and_never_empty() {
+        assert_eq!(
+            shown_name("Техническое\u{0007} предложение.pdf"),
+            "Техническое предложение.pdf"
+        );
+        assert_eq!(shown_name(" \n "), "document");
+        assert_eq!(shown_name(&"я".repeat(300)).chars().count(), 200);
+    }
+
+    #[test]
+    fn content_is_bound_to_its_tender_document_and_hash() {
+        let key = SecretKey::generate();
+        let sealed = key.seal(b"%PDF-1.7", &content_aad(7, "a", "h")).unwrap();
+        assert_eq!(key.open(&sealed, &content_aad(7, "a", "h")).unwrap(), b"%PDF-1.7");
+        assert!(key.open(&sealed, &content_aad(8, "a", "h")).is_err());
+        assert!(key.open(&sealed, &content_aad(7, "b", "h")).is_err());
+        assert!(key.open(&sealed, &content_aad(7, "a", "g")).is_err());
+    }
+}

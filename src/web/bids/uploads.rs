@@ -1,0 +1,181 @@
+//! Bids with documents: the multipart submission and replacement (a `meta` part holding the bid
+//! as JSON, and one `file` part per document), and an opened bid's documents.
+
+use rocket::State;
+use rocket::form::{Form, FromForm};
+use rocket::fs::TempFile;
+use rocket::http::{ContentType, Status};
+use rocket::serde::json::Json;
+use rocket::tokio::io::AsyncReadExt;
+use utoipa::ToSchema;
+
+use crate::domain::access::Identity;
+use crate::domain::bid::BidSubmission;
+use crate::services::ServiceError;
+use crate::services::bid_documents::{self, OpenedDocument, PreparedDocument, Upload};
+use crate::services::bids::{self as service, Intent, Receipt};
+use crate::storage::Db;
+use crate::web::AppState;
+use crate::web::api_auth::{Created, created_response};
+use crate::web::api_error::ApiError;
+use crate::web::auth::{Audit, Authorized, BidSubmitters, SignedIn};
+use crate::web::bids::api::bid_id;
+use crate::web::documents::{Download, form_refusal, read_meta};
+use crate::web::tenders::tender_id;
+
+#[derive(FromForm)]
+pub struct BidUpload<'r> {
+    /// The bid, as the JSON body of a submission without documents.
+    meta: String,
+    /// The documents, one part each.
+    #[field(default = Vec::new())]
+    file: Vec<TempFile<'r>>,
+}
+
+/// The OpenAPI shape of the multipart submission.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct BidUploadDoc {
+    /// JSON: the bid, as in a submission without documents.
+    meta: String,
+    /// One part per document (PDF, DOCX, XLSX, ODT, ODS, PNG, JPEG, told by content), at most
+    /// ten; together no larger than the upload limit.
+    #[schema(value_type = Vec<String>, format = Binary)]
+    file: Vec<Vec<u8>>,
+}
+
+/// An uploaded file whole: each is sealed in memory (AES-GCM seals a message at once), so a
+/// bid's files together are held once, within the form's size limit.
+pub(crate) async fn read_whole(file: &TempFile<'_>) -> Result<(String, Vec<u8>), ServiceError> {
+    let name = file
+        .raw_name()
+        .map(|n| n.dangerous_unsafe_unsanitized_raw().as_str().to_string())
+        .unwrap_or_else(|| "document".into());
+    let mut reader = file.open().await.map_err(|_| ServiceError::TooLarge)?;
+    let mut bytes = Vec::new();
+    reader
+        .read_to_end(&mut bytes)
+        .await
+        .map_err(|_| ServiceError::TooLarge)?;
+    Ok((name, bytes))
+}
+
+/// Seals the files for tender `tender_id` and puts them in the blob store.
+pub(crate) async fn prepared(
+    app: &AppState,
+    db: &Db,
+    tender_id: i64,
+    files: &[&TempFile<'_>],
+) -> Result<Vec<PreparedDocument>, ServiceError> {
+    let mut read = Vec::with_capacity(files.len());
+    for file in files {
+        read.push(read_whole(file).await?);
+    }
+    let uploads: Vec<Upload<'_>> = read.iter().map(|(name, content)| Upload { name, content }).collect();
+    bid_documents::prepare(
+        db,
+        &*app.clock,
+        &*app.blobs,
+        app.config.keyring.as_deref(),
+        tender_id,
+        &uploads,
+        app.config.max_upload_bytes,
+    )
+    .await
+}
+
+/// Reads the form, seals its documents and acts, at the time the request arrived whole.
+async fn act_with_documents(
+    who: &Identity,
+    id: &str,
+    upload: Result<Form<BidUpload<'_>>, rocket::form::Errors<'_>>,
+    db: &Db,
+    app: &AppState,
+    audit: &Audit,
+    replacing: bool,
+) -> Result<Receipt, ApiError> {
+    let received_at = app.clock.now();
+    let id = tender_id(id)?;
+    let upload = upload.map_err(form_refusal)?;
+    let submission: BidSubmission = read_meta(&upload.meta)?;
+    let files: Vec<&TempFile<'_>> = upload.file.iter().collect();
+    let documents = prepared(app, db, id, &files).await?;
+    let intent = if replacing {
+        Intent::Replace(&submission, Some(&documents))
+    } else {
+        Intent::Submit(&submission, &documents)
+    };
+    let keyring = app.config.keyring.as_deref();
+    Ok(service::act(db, &*app.clock, &audit.0, who, keyring, id, received_at, intent).await?)
+}
+
+/// Submits the caller's company's bid with its documents (multipart); otherwise as the JSON
+/// submission. The receipt lists each document's name and SHA-256.
+#[rocket::post("/tenders/<id>/bids", format = "multipart/form-data", data = "<upload>", rank = 1)]
+pub async fn submit(
+    who: Authorized<BidSubmitters>,
+    id: &str,
+    upload: Result<Form<BidUpload<'_>>, rocket::form::Errors<'_>>,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<(Status, Created<Receipt>), ApiError> {
+    let receipt = act_with_documents(&who.0, id, upload, db, app, &audit, false).await?;
+    let location = format!("/api/v1/tenders/{}/bids/mine", receipt.tender_id);
+    Ok(created_response(receipt, location))
+}
+
+/// Replaces the caller's bid with a new version and the documents sent with it (multipart);
+/// a replacement sent as JSON keeps the documents the bid carries.
+#[rocket::put(
+    "/tenders/<id>/bids/mine",
+    format = "multipart/form-data",
+    data = "<upload>",
+    rank = 1
+)]
+pub async fn replace(
+    who: Authorized<BidSubmitters>,
+    id: &str,
+    upload: Result<Form<BidUpload<'_>>, rocket::form::Errors<'_>>,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<Json<Receipt>, ApiError> {
+    Ok(Json(
+        act_with_documents(&who.0, id, upload, db, app, &audit, true).await?,
+    ))
+}
+
+impl From<OpenedDocument> for Download {
+    fn from(document: OpenedDocument) -> Self {
+        let content_type = ContentType::parse_flexible(document.file_type.mime()).unwrap_or(ContentType::Binary);
+        Download::new(document.content, content_type, &document.name)
+    }
+}
+
+/// A document of an opened bid, for those who may read the bid (each read is an audit event);
+/// 409 `sealed` before the opening, to everyone.
+#[utoipa::path(get, operation_id = "bids_document", path = "/api/v1/bids/{bid_id}/documents/{document_id}", tag = "bids",
+    params(("bid_id" = String, Path, description = "Bid id (32 hex digits)"),
+        ("document_id" = String, Path, description = "Document id, from the receipt (32 hex digits)")),
+    responses((status = 200, description = "The file"),
+        (status = 403, description = "Not allowed to read opened bids of this tender", body = crate::web::api_error::ErrorBody),
+        (status = 404, description = "No such bid, or no such document of it", body = crate::web::api_error::ErrorBody),
+        (status = 409, description = "`sealed`: not opened", body = crate::web::api_error::ErrorBody)),
+    security(("bearer" = [])))]
+#[rocket::get("/bids/<bid_id>/documents/<document_id>")]
+pub async fn document(
+    who: SignedIn,
+    bid_id: &str,
+    document_id: &str,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<Download, ApiError> {
+    let id = self::bid_id(bid_id)?;
+    let document_id = self::bid_id(document_id).map_err(|_| ServiceError::NotFound("document"))?;
+    let keyring = app.config.keyring.as_deref();
+    let document =
+        bid_documents::read(db, &*app.clock, &audit.0, &*app.blobs, keyring, &who.0, id, document_id).await?;
+    Ok(document.into())
+}

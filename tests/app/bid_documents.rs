@@ -1,0 +1,248 @@
+//! Bid documents: sent with the bid (multipart), sealed into the blob store, listed by name and
+//! SHA-256 on the receipt and inside its hash, kept or replaced by a replacement, refused by
+//! type and number, sealed to everyone before the opening and read after it only by those who
+//! may read the bid, each read recorded.
+
+use rocket::http::{ContentType, Header, Status};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::bids::{bid, opening, published_tender, recomputed};
+use crate::documents::PDF;
+use crate::projects::call;
+use crate::support::{TestApp, spawn_with_fixtures};
+
+const BOUNDARY: &str = "----ppp-bid-boundary";
+
+/// A `meta` part holding the bid and one `file` part per document.
+fn parts(meta: &Value, files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut body = Vec::new();
+    body.extend(format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"meta\"\r\n\r\n{meta}\r\n").as_bytes());
+    for (name, content) in files {
+        body.extend(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend(*content);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+async fn send(app: &TestApp, put: bool, uri: &str, token: &str, body: Vec<u8>) -> (Status, Value) {
+    let request = if put { app.client.put(uri) } else { app.client.post(uri) };
+    let response = request
+        .header(ContentType::new("multipart", "form-data").with_params(("boundary", BOUNDARY)))
+        .header(Header::new("Authorization", format!("Bearer {token}")))
+        .body(body)
+        .dispatch()
+        .await;
+    let status = response.status();
+    let text = response.into_string().await.unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+async fn download(app: &TestApp, uri: &str, token: &str) -> (Status, Option<String>, Vec<u8>) {
+    let response = app
+        .client
+        .get(uri)
+        .header(Header::new("Authorization", format!("Bearer {token}")))
+        .dispatch()
+        .await;
+    let status = response.status();
+    let kind = response.content_type().map(|c| c.to_string());
+    (status, kind, response.into_bytes().await.unwrap_or_default())
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Every file under `dir`, read whole.
+fn files_under(dir: &std::path::Path) -> Vec<Vec<u8>> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return vec![];
+    };
+    entries
+        .flatten()
+        .flat_map(|e| {
+            if e.path().is_dir() {
+                files_under(&e.path())
+            } else {
+                vec![std::fs::read(e.path()).unwrap_or_default()]
+            }
+        })
+        .collect()
+}
+
+fn holds(bytes: &[u8], text: &str) -> bool {
+    bytes.windows(text.len()).any(|w| w == text.as_bytes())
+}
+
+#[rocket::async_test]
+async fn bid_documents_are_sealed_on_the_receipt_and_read_after_the_opening_by_the_bid_s_readers_only() {
+    let app = spawn_with_fixtures().await;
+    let id = published_tender(&app).await;
+    let bids = format!("/api/v1/tenders/{id}/bids");
+    let mine = format!("/api/v1/tenders/{id}/bids/mine");
+    let (b1, b2) = (app.token("bidder1@demo.kg").await, app.token("bidder2@demo.kg").await);
+    let technical: Vec<u8> = [PDF, "Техническое предложение: котельная №3, TECH-7731".as_bytes()].concat();
+    let scan: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR SCAN-4410 bank guarantee";
+    let sent = bid(&["41234567.89", "41234567.89"]);
+
+    // Refused before anything is kept: a type that is not accepted (told by content, not by
+    // name), more than ten files.
+    let (status, body) = send(&app, false, &bids, &b1, parts(&sent, &[("offer.pdf", b"plain text")])).await;
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (Status::UnsupportedMediaType, json!("unsupported_media_type")),
+        "{body}"
+    );
+    let eleven: Vec<(&str, &[u8])> = (0..11).map(|_| ("page.pdf", PDF)).collect();
+    let (status, body) = send(&app, false, &bids, &b1, parts(&sent, &eleven)).await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    assert_eq!(
+        body["error"]["fields"]["documents"],
+        json!(["Слишком много элементов."]),
+        "{body}"
+    );
+    let (status, body) = send(&app, false, &bids, &b1, parts(&json!({"offer": 1}), &[("a.pdf", PDF)])).await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    assert_eq!(
+        call(&app, "GET", &mine, Some(&b1), Value::Null).await.0,
+        Status::NotFound
+    );
+
+    // Accepted: the receipt names each document with its SHA-256, and its hash covers them.
+    let files: [(&str, &[u8]); 2] = [
+        ("ТехПредложение-Котельная3.pdf", &technical),
+        ("guarantee-scan.png", scan),
+    ];
+    let (status, receipt) = send(&app, false, &bids, &b1, parts(&sent, &files)).await;
+    assert_eq!(status, Status::Created, "{receipt}");
+    let documents = receipt["documents"].as_array().unwrap().clone();
+    assert_eq!(documents.len(), 2);
+    for (document, (name, content)) in documents.iter().zip(files) {
+        assert_eq!(document["name"], name);
+        assert_eq!(document["sha256"], sha256(content));
+        assert_eq!(document["id"].as_str().unwrap().len(), 32);
+    }
+    assert_eq!(receipt["sha256"], json!(recomputed(&receipt, &sent, 1)));
+    let (status, own) = call(&app, "GET", &mine, Some(&b1), Value::Null).await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(own["receipt"]["documents"], json!(documents));
+    let (_, b2_receipt) = send(&app, false, &bids, &b2, parts(&bid(&["40000000", "40000000"]), &[])).await;
+    assert_eq!(b2_receipt["documents"], json!([]));
+
+    // A replacement sent as JSON keeps the documents; one sent with files carries only those.
+    let replacement = bid(&["40999999.99", "40999999.99"]);
+    let (status, kept) = call(&app, "PUT", &mine, Some(&b1), replacement.clone()).await;
+    assert_eq!(status, Status::Ok, "{kept}");
+    assert_eq!(kept["documents"], json!(documents));
+    assert_eq!(kept["sha256"], json!(recomputed(&kept, &replacement, 1)));
+    let (status, swapped) = send(
+        &app,
+        true,
+        &mine,
+        &b1,
+        parts(&replacement, &[("ТехПредложение-Котельная3 v2.pdf", &technical)]),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{swapped}");
+    let swapped_docs = swapped["documents"].as_array().unwrap().clone();
+    assert_eq!(swapped_docs.len(), 1);
+    assert_ne!(swapped_docs[0]["id"], documents[0]["id"], "a new document");
+    assert_eq!(swapped_docs[0]["sha256"], sha256(&technical));
+
+    // Neither the blob directory nor the database holds a document's content or name, or
+    // the names' or contents' hashes.
+    let blobs = files_under(&app.upload_dir);
+    assert!(blobs.len() >= 3, "the ciphertexts are stored: {}", blobs.len());
+    for blob in &blobs {
+        for secret in ["TECH-7731", "SCAN-4410", "%PDF", "PNG"] {
+            assert!(!holds(blob, secret), "{secret} in the blob store");
+        }
+    }
+    if let Some(path) = app.url.strip_prefix("sqlite://") {
+        let path = path.split('?').next().unwrap();
+        let mut bytes = std::fs::read(path).unwrap();
+        bytes.extend(std::fs::read(format!("{path}-wal")).unwrap_or_default());
+        assert!(holds(&bytes, "bid.submitted"), "the files read are the ones written");
+        for secret in [
+            "TECH-7731",
+            "guarantee-scan",
+            "Котельная3",
+            documents[0]["sha256"].as_str().unwrap(),
+        ] {
+            assert!(!holds(&bytes, secret), "{secret} in the database files");
+        }
+    }
+
+    // Before the opening a document is sealed to everyone, its own bidder and a reviewer too.
+    let doc_uri = format!(
+        "/api/v1/bids/{}/documents/{}",
+        swapped["bid_id"].as_str().unwrap(),
+        swapped_docs[0]["id"].as_str().unwrap()
+    );
+    let reviewer = app.token("reviewer@demo.kg").await;
+    for token in [&b1, &reviewer] {
+        let (status, _, body) = download(&app, &doc_uri, token).await;
+        assert_eq!(status, Status::Conflict, "{}", String::from_utf8_lossy(&body));
+        assert!(!holds(&body, "TECH-7731"));
+    }
+
+    // After the opening the protocol lists the documents; the bidding party, the approver and
+    // the reviewers read them (recorded), another bidder may not, an earlier document is gone.
+    app.clock.set(opening());
+    let chair = app.token("chair.osh@demo.kg").await;
+    let (status, protocol) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/tenders/{id}/open"),
+        Some(&chair),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{protocol}");
+    let entry = protocol["bids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["bid_id"] == swapped["bid_id"])
+        .unwrap();
+    assert_eq!(entry["hash_matches"], true);
+    assert_eq!(entry["documents"], json!(swapped_docs));
+    for email in ["bidder1@demo.kg", "approver.osh@demo.kg", "reviewer@demo.kg"] {
+        let token = app.token(email).await;
+        let (status, kind, body) = download(&app, &doc_uri, &token).await;
+        assert_eq!(
+            (status, kind.as_deref()),
+            (Status::Ok, Some("application/pdf")),
+            "{email}"
+        );
+        assert_eq!(body, technical, "{email}");
+    }
+    let b2 = app.token("bidder2@demo.kg").await;
+    assert_eq!(download(&app, &doc_uri, &b2).await.0, Status::Forbidden);
+    let b1 = app.token("bidder1@demo.kg").await;
+    let reviewer = app.token("reviewer@demo.kg").await;
+    let old = format!(
+        "/api/v1/bids/{}/documents/{}",
+        swapped["bid_id"].as_str().unwrap(),
+        documents[0]["id"].as_str().unwrap()
+    );
+    assert_eq!(download(&app, &old, &b1).await.0, Status::NotFound);
+    let (_, reads) = call(
+        &app,
+        "GET",
+        "/api/v1/audit/events?action=bid.document_read",
+        Some(&reviewer),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(reads["items"].as_array().unwrap().len(), 3, "{reads}");
+}
