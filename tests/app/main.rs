@@ -19,6 +19,7 @@ mod matrix;
 mod pages;
 mod projects;
 mod schema;
+mod sealed_probe;
 mod sessions;
 mod storage;
 mod strict_input;
