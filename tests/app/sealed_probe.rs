@@ -178,7 +178,7 @@ async fn before_the_opening_no_role_reads_a_sealed_bid_or_learns_that_it_exists_
     uris.extend([
         "/api/v1/audit/export?format=csv".to_string(),
         "/api/v1/audit/export?format=jsonl".into(),
-        format!("/api/v1/audit/events?entity_type=bid&limit=200"),
+        "/api/v1/audit/events?entity_type=bid&limit=200".to_string(),
         format!("/api/v1/tenders/{tender}/bids/mine/receipt"),
     ]);
     let sealed = [
