@@ -23,6 +23,22 @@ use crate::storage::{Db, StoreError, Tx};
 /// The most documents one version of a bid carries.
 pub const MAX_DOCUMENTS: usize = 10;
 
+/// A document's content is padded to a multiple of this before sealing, so its ciphertext's
+/// length tells its size only to within 64 KiB.
+const CONTENT_BLOCK: usize = 64 * 1024;
+
+/// A document's sealed description is padded to this length (a name is at most 200
+/// characters), so its length tells nothing of the name.
+const META_LENGTH: usize = 1024;
+
+/// `bytes` padded with zeros (or spaces, for JSON) to a multiple of `block`.
+fn padded(bytes: &[u8], block: usize, fill: u8) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len().div_ceil(block).max(1) * block);
+    out.extend_from_slice(bytes);
+    out.resize(bytes.len().div_ceil(block).max(1) * block, fill);
+    out
+}
+
 /// A file as the bidder sent it.
 #[derive(Debug, Clone, Copy)]
 pub struct Upload<'a> {
@@ -113,7 +129,10 @@ pub async fn prepare(
         let id = random_id();
         let sha256 = sha256_hex(upload.content);
         let sealed = key
-            .seal(upload.content, &content_aad(tender_id, &id, &sha256))
+            .seal(
+                &padded(upload.content, CONTENT_BLOCK, 0),
+                &content_aad(tender_id, &id, &sha256),
+            )
             .map_err(sealing_error)?;
         let blob = blobs.put(&sealed.to_bytes()).await.map_err(store_failed)?;
         let meta = Meta {
@@ -123,7 +142,9 @@ pub async fn prepare(
             size: upload.content.len() as u64,
         };
         let meta_json = serde_json::to_vec(&meta).unwrap_or_default();
-        let sealed_meta = key.seal(&meta_json, &meta_aad(tender_id, &id)).map_err(sealing_error)?;
+        let sealed_meta = key
+            .seal(&padded(&meta_json, META_LENGTH, b' '), &meta_aad(tender_id, &id))
+            .map_err(sealing_error)?;
         prepared.push(PreparedDocument {
             tender_id,
             digest: DocumentDigest {
@@ -231,9 +252,10 @@ pub async fn read(
     let meta = meta_of(&key, bid.tender_id, &stored)?;
     let ciphertext = blobs.get(&stored.blob).await.map_err(store_failed)?;
     let sealed = Sealed::from_bytes(&ciphertext).map_err(sealing_error)?;
-    let content = key
+    let mut content = key
         .open(&sealed, &content_aad(bid.tender_id, &stored.id, &digest.sha256))
         .map_err(sealing_error)?;
+    content.truncate(usize::try_from(meta.size).unwrap_or(usize::MAX));
     if sha256_hex(&content) != digest.sha256 {
         return Err(sealing_error(SealingError::Tampered));
     }
@@ -264,6 +286,23 @@ mod tests {
         );
         assert_eq!(shown_name(" \n "), "document");
         assert_eq!(shown_name(&"я".repeat(300)).chars().count(), 200);
+    }
+
+    #[test]
+    fn padding_hides_sizes_to_the_block() {
+        assert_eq!(padded(b"%PDF", CONTENT_BLOCK, 0).len(), CONTENT_BLOCK);
+        assert_eq!(
+            padded(&vec![1; CONTENT_BLOCK + 1], CONTENT_BLOCK, 0).len(),
+            2 * CONTENT_BLOCK
+        );
+        let short = serde_json::to_vec(&json!({"name": "a.pdf"})).unwrap();
+        let long = serde_json::to_vec(&json!({"name": "я".repeat(200)})).unwrap();
+        assert_eq!(
+            padded(&short, META_LENGTH, b' ').len(),
+            padded(&long, META_LENGTH, b' ').len()
+        );
+        let back: serde_json::Value = serde_json::from_slice(&padded(&short, META_LENGTH, b' ')).unwrap();
+        assert_eq!(back["name"], "a.pdf");
     }
 
     #[test]

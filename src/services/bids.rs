@@ -67,6 +67,9 @@ pub struct OwnBid {
     /// The SHA-256 of the sealed content (the latest submission's or replacement's).
     pub content_sha256: String,
     pub receipt: Receipt,
+    /// The documents the bid carries now (`[]` once withdrawn): a confirmation's receipt lists
+    /// none, the bid still carries its documents.
+    pub documents: Vec<DocumentDigest>,
     /// The tender's status now: `cancelled` tells its bidder the bid will never be opened.
     pub tender_status: TenderStatus,
     /// The tender's title.
@@ -257,6 +260,30 @@ fn bid_event(action: &'static str, bid_id: &str, party: crate::domain::ids::OrgI
     NewEvent::new(action, "bid", bid_id)
         .organization(party.0)
         .confidential(party.0, FOREVER)
+}
+
+/// Whether `who` may send `submission` on tender `tender_id` as received at `received_at`, as far
+/// as can be told without the tender's lock: asked before a bid's documents are sealed and
+/// stored, so a refused request stores nothing (its refusal comes from [`act`], which decides
+/// again under the lock and records a late attempt).
+pub async fn may_send(
+    db: &Db,
+    who: &Identity,
+    tender_id: i64,
+    received_at: DateTime<Utc>,
+    submission: &BidSubmission,
+) -> Result<bool, ServiceError> {
+    let tender = match crate::services::tenders::read(db, Some(who), tender_id, received_at).await {
+        Ok(t) => t,
+        Err(ServiceError::NotFound(_)) => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    Ok(policy::may_bid(who, &tender.facts(received_at)).is_allowed()
+        && received_before_deadline(&tender, received_at).is_ok()
+        && submission
+            .violations_of_lead(&tender.terms, who.organization_id.0)
+            .into_result()
+            .is_ok())
 }
 
 /// Tender `tender_id`'s content key, made (wrapped by the active master key) when it has none
@@ -565,13 +592,15 @@ pub async fn mine(
         .open(&stored.sealed_salt, &salt_aad(&bid.id, stored.version))
         .map_err(sealing_error)?;
     receipt.salt = String::from_utf8(salt).map_err(|_| sealing_error(SealingError::Tampered))?;
+    let documents = bid_documents::current_digests(db, &key, tender_id, &bid.id).await?;
     if matches!(stored.kind, ReceiptKind::Submission | ReceiptKind::Replacement) {
-        receipt.documents = bid_documents::current_digests(db, &key, tender_id, &bid.id).await?;
+        receipt.documents = documents.clone();
     }
     receipt.audit = audit::latest_of(db, "bid", &bid.id, action_of(stored.kind))
         .await?
         .map(|e| e.receipt());
     Ok(OwnBid {
+        documents,
         tender_status: tender.status(now),
         tender_title: tender.terms.title.clone(),
         status: bid.status.shown(bid.tender_version, tender.version),
@@ -597,7 +626,13 @@ pub async fn all_mine(
 ) -> Result<Vec<OwnBid>, ServiceError> {
     let mut out = Vec::new();
     for bid in bids::led_by(db, who.organization_id, DASHBOARD_BIDS).await? {
-        out.push(mine(db, who, keyring, bid.tender_id, now).await?);
+        match mine(db, who, keyring, bid.tender_id, now).await {
+            Ok(own) => out.push(own),
+            // One bid that cannot be shown (its master key not configured) does not hide the
+            // others; the tender's page says why.
+            Err(e @ ServiceError::KeyMissing(_)) => log::warn!("bid {} not listed: {e}", bid.id),
+            Err(e) => return Err(e),
+        }
     }
     Ok(out)
 }

@@ -112,6 +112,18 @@ async fn bid_documents_are_sealed_on_the_receipt_and_read_after_the_opening_by_t
     );
     let (status, body) = send(&app, false, &bids, &b1, parts(&json!({"offer": 1}), &[("a.pdf", PDF)])).await;
     assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    let (status, body) = send(
+        &app,
+        false,
+        &bids,
+        &b1,
+        parts(&sent, &[("a.pdf", PDF), ("empty.pdf", b"")]),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    assert!(body["error"]["fields"]["file.1"].is_array(), "{body}");
+    // Refused bids stored nothing, not even ciphertext.
+    assert_eq!(files_under(&app.upload_dir).len(), 0);
     assert_eq!(
         call(&app, "GET", &mine, Some(&b1), Value::Null).await.0,
         Status::NotFound
@@ -144,6 +156,13 @@ async fn bid_documents_are_sealed_on_the_receipt_and_read_after_the_opening_by_t
     assert_eq!(status, Status::Ok, "{kept}");
     assert_eq!(kept["documents"], json!(documents));
     assert_eq!(kept["sha256"], json!(recomputed(&kept, &replacement, 1)));
+    let (status, kept_too) = send(&app, true, &mine, &b1, parts(&replacement, &[])).await;
+    assert_eq!(status, Status::Ok, "{kept_too}");
+    assert_eq!(
+        kept_too["documents"],
+        json!(documents),
+        "a multipart replacement without files keeps them"
+    );
     let (status, swapped) = send(
         &app,
         true,
@@ -162,6 +181,8 @@ async fn bid_documents_are_sealed_on_the_receipt_and_read_after_the_opening_by_t
     // the names' or contents' hashes.
     let blobs = files_under(&app.upload_dir);
     assert!(blobs.len() >= 3, "the ciphertexts are stored: {}", blobs.len());
+    // Each padded to 64 KiB: a scan and a proposal of different sizes look alike.
+    assert!(blobs.iter().all(|b| b.len() == blobs[0].len()), "sizes differ");
     for blob in &blobs {
         for secret in ["TECH-7731", "SCAN-4410", "%PDF", "PNG"] {
             assert!(!holds(blob, secret), "{secret} in the blob store");

@@ -123,7 +123,7 @@ pub async fn page(
                 "tender_status_label": crate::web::tenders::pages::status_label(&ctx, b.tender_status),
                 "needs_confirmation": b.status == BidStatus::NeedsConfirmation
                     && matches!(b.tender_status, TenderStatus::ActiveEnquiries | TenderStatus::ActiveTendering),
-                "tender_cancelled": b.tender_status == TenderStatus::Cancelled,
+                "tender_cancelled": b.tender_status == TenderStatus::Cancelled && b.status != BidStatus::Withdrawn,
             })
         })
         .collect();

@@ -139,7 +139,13 @@ pub async fn submit(
             }
             // Browsers send an empty file part when none was chosen.
             let files: Vec<&TempFile<'_>> = form.file.iter().filter(|f| f.len() > 0).collect();
-            match prepared(app, db, id, &files).await {
+            let sendable = service::may_send(db, &who.0, id, received_at, &submission).await;
+            let sealed = match sendable {
+                Ok(true) => prepared(app, db, id, &files).await,
+                Ok(false) => Ok(vec![]),
+                Err(e) => Err(e),
+            };
+            match sealed {
                 Ok(documents) => {
                     let intent = match (form.mode == "replace", files.is_empty()) {
                         (true, true) => Intent::Replace(&submission, None),

@@ -88,7 +88,8 @@ pub(crate) async fn panel(
         json!({"bid": b, "status_label": label, "in_protocol": in_protocol,
                "withdrawn": b.status == crate::domain::bid::BidStatus::Withdrawn,
                "needs_confirmation": b.status == crate::domain::bid::BidStatus::NeedsConfirmation,
-               "tender_cancelled": b.tender_status == TenderStatus::Cancelled})
+               "tender_cancelled": b.tender_status == TenderStatus::Cancelled
+                   && b.status != crate::domain::bid::BidStatus::Withdrawn})
     });
     Ok(json!({
         "own": own_view,

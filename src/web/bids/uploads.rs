@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use crate::domain::access::Identity;
 use crate::domain::bid::BidSubmission;
+use crate::domain::validation::Violations;
 use crate::services::ServiceError;
 use crate::services::bid_documents::{self, OpenedDocument, PreparedDocument, Upload};
 use crate::services::bids::{self as service, Intent, Receipt};
@@ -98,12 +99,26 @@ async fn act_with_documents(
     let id = tender_id(id)?;
     let upload = upload.map_err(form_refusal)?;
     let submission: BidSubmission = read_meta(&upload.meta)?;
+    let mut empty = Violations::new();
+    for (i, file) in upload.file.iter().enumerate() {
+        if file.len() == 0 {
+            empty.add(format!("file.{i}"), "required");
+        }
+    }
+    empty.into_result().map_err(|v| ApiError::validation(&v))?;
     let files: Vec<&TempFile<'_>> = upload.file.iter().collect();
-    let documents = prepared(app, db, id, &files).await?;
-    let intent = if replacing {
-        Intent::Replace(&submission, Some(&documents))
+    // Sealed and stored only when the bid would be taken now; otherwise the refusal (and the
+    // late attempt's record) comes from the bid's own transaction, nothing stored.
+    let documents = if service::may_send(db, who, id, received_at, &submission).await? {
+        prepared(app, db, id, &files).await?
     } else {
-        Intent::Submit(&submission, &documents)
+        vec![]
+    };
+    let intent = match (replacing, files.is_empty()) {
+        // A replacement without files keeps the bid's documents, as one sent as JSON does.
+        (true, true) => Intent::Replace(&submission, None),
+        (true, false) => Intent::Replace(&submission, Some(&documents)),
+        (false, _) => Intent::Submit(&submission, &documents),
     };
     let keyring = app.config.keyring.as_deref();
     Ok(service::act(db, &*app.clock, &audit.0, who, keyring, id, received_at, intent).await?)
