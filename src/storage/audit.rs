@@ -84,7 +84,7 @@ pub async fn append_all(
     // process remembers from its last committed append is tried without reading it. If another
     // process appended since, the next-only trigger refuses the first insert, which changes
     // nothing, and the head is read as on PostgreSQL.
-    if matches!(tx, Tx::Sqlite(_))
+    if matches!(tx, Tx::Sqlite(..))
         && let Some(edge) = audit_tree::last(memory)
     {
         let seq = i64::try_from(edge.size).map_err(|_| StoreError::Database("audit tree size overflow".into()))?;
@@ -201,7 +201,7 @@ async fn write(tx: &mut Tx, events: &[Event], nodes: &[(Position, Hash)]) -> Res
         values.push(audit_tree::node_values(*at, hash)?);
     }
     let parameters = 17 * events.len() + 3 * nodes.len();
-    if matches!(tx, Tx::Sqlite(_)) && parameters <= 32_000 {
+    if matches!(tx, Tx::Sqlite(..)) && parameters <= 32_000 {
         let mut sql: Vec<String> = (0..events.len()).map(|i| event_insert_sql(17 * i + 1)).collect();
         if !nodes.is_empty() {
             sql.push(audit_tree::insert_sql(nodes.len(), 17 * events.len() + 1));

@@ -314,7 +314,12 @@ pub async fn set_members(
     bid_id: &str,
     named: &[(OrgId, String, rust_decimal::Decimal)],
 ) -> Result<(), StoreError> {
-    let before = members(&mut *tx, bid_id).await?;
+    // A bid of one company (the most common) needs no look at who had confirmed.
+    let before = if named.is_empty() {
+        vec![]
+    } else {
+        members(&mut *tx, bid_id).await?
+    };
     on_tx!(tx, conn => sqlx::query("DELETE FROM bid_members WHERE bid_id = $1").bind(bid_id).execute(&mut *conn).await?.rows_affected());
     let sql = "INSERT INTO bid_members (bid_id, company_id, role, share, status) VALUES ($1, $2, $3, $4, $5)";
     for (company, role, share) in named {

@@ -23,7 +23,7 @@ macro_rules! on_pool {
 macro_rules! on_tx {
     ($tx:expr, $conn:ident => $body:expr) => {
         match $tx {
-            $crate::storage::Tx::Sqlite(tx) => {
+            $crate::storage::Tx::Sqlite(tx, _) => {
                 let $conn = &mut **tx;
                 $body
             }
@@ -43,7 +43,7 @@ macro_rules! on_reader {
         match $reader {
             $crate::storage::Reader::Pool($crate::storage::Pool::Sqlite($conn)) => $body,
             $crate::storage::Reader::Pool($crate::storage::Pool::Postgres($conn)) => $body,
-            $crate::storage::Reader::Tx($crate::storage::Tx::Sqlite(tx)) => {
+            $crate::storage::Reader::Tx($crate::storage::Tx::Sqlite(tx, _)) => {
                 let $conn = &mut **tx;
                 $body
             }
@@ -173,9 +173,14 @@ pub enum Pool {
     Postgres(PgPool),
 }
 
+/// This process's turn at SQLite's write lock, held for a write transaction's life.
+#[derive(Debug)]
+pub struct WriteTurn(#[allow(dead_code)] rocket::tokio::sync::OwnedSemaphorePermit);
+
 /// A write transaction on one of the two engines.
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    /// On SQLite, with this process's turn at the write lock (see [`Db::begin_write`]).
+    Sqlite(Transaction<'static, Sqlite>, WriteTurn),
     Postgres(Transaction<'static, Postgres>),
 }
 
@@ -214,7 +219,7 @@ impl Tx {
     /// (`BEGIN IMMEDIATE`) already exclude every other writer.
     pub fn for_update(&self) -> &'static str {
         match self {
-            Tx::Sqlite(_) => "",
+            Tx::Sqlite(..) => "",
             Tx::Postgres(_) => " FOR UPDATE",
         }
     }
@@ -223,14 +228,15 @@ impl Tx {
     /// change them.
     pub fn for_share(&self) -> &'static str {
         match self {
-            Tx::Sqlite(_) => "",
+            Tx::Sqlite(..) => "",
             Tx::Postgres(_) => " FOR SHARE",
         }
     }
 
     pub async fn commit(self) -> Result<(), StoreError> {
         match self {
-            Tx::Sqlite(tx) => tx.commit().await?,
+            // The turn ends with the commit (or with the transaction, dropped unfinished).
+            Tx::Sqlite(tx, _turn) => tx.commit().await?,
             Tx::Postgres(tx) => tx.commit().await?,
         }
         Ok(())
@@ -241,6 +247,8 @@ impl Tx {
 #[derive(Debug, Clone)]
 pub struct Db {
     pool: Pool,
+    /// One write transaction at a time from this process on SQLite (which allows one anyway).
+    write_turns: std::sync::Arc<rocket::tokio::sync::Semaphore>,
     /// The audit tree's right edge after this process's last append (see [`audit_tree::Edge`]).
     tree_edge: audit_tree::EdgeMemory,
 }
@@ -292,6 +300,7 @@ impl Db {
         Ok(Db {
             pool,
             tree_edge: Default::default(),
+            write_turns: std::sync::Arc::new(rocket::tokio::sync::Semaphore::new(1)),
         })
     }
 
@@ -355,7 +364,16 @@ impl Db {
     /// so a transaction that reads and then writes never fails with "database is locked".
     pub async fn begin_write(&self) -> Result<Tx, StoreError> {
         Ok(match &self.pool {
-            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Sqlite(pool) => {
+                // Writers queue here, in order, rather than in SQLite's busy handler, which
+                // sleeps in growing steps (up to 100 ms) between tries: under many writers
+                // that sleeping, not the work, set the latency.
+                let turn = rocket::tokio::time::timeout(WAIT_LIMIT, self.write_turns.clone().acquire_owned())
+                    .await
+                    .map_err(|_| StoreError::Unavailable("no turn at the write lock within the wait limit".into()))?
+                    .map_err(|_| StoreError::Unavailable("the database is closed".into()))?;
+                Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?, WriteTurn(turn))
+            }
             Pool::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
