@@ -36,6 +36,14 @@ pub enum SealingError {
     TooLarge,
 }
 
+/// `bytes` filled up with `fill` to a whole number of `block`s (one at least): what is sealed
+/// is padded so the ciphertext's length tells only to within a block how long it was.
+pub fn pad_to_block(mut bytes: Vec<u8>, block: usize, fill: u8) -> Vec<u8> {
+    let size = bytes.len().div_ceil(block).max(1) * block;
+    bytes.resize(size, fill);
+    bytes
+}
+
 /// A 256-bit key, kept out of `Debug` output.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SecretKey([u8; 32]);

@@ -14,7 +14,8 @@ use crate::domain::document::FileType;
 use crate::domain::sealing::{Keyring, Sealed, SealingError, SecretKey};
 use crate::domain::validation::Violations;
 use crate::services::ServiceError;
-use crate::services::bids::{ensure_key, existing_key, opened_bid_for, sealing_error};
+use crate::services::bid_access::opened_bid_for;
+use crate::services::bid_keys::{ensure_key, existing_key, sealing_error};
 use crate::services::unit_of_work;
 use crate::storage::bid_documents::{self, StoredDocument};
 use crate::storage::blobs::BlobStore;
@@ -33,10 +34,7 @@ const META_LENGTH: usize = 1024;
 
 /// `bytes` padded with zeros (or spaces, for JSON) to a multiple of `block`.
 fn padded(bytes: &[u8], block: usize, fill: u8) -> Vec<u8> {
-    let mut out = Vec::with_capacity(bytes.len().div_ceil(block).max(1) * block);
-    out.extend_from_slice(bytes);
-    out.resize(bytes.len().div_ceil(block).max(1) * block, fill);
-    out
+    crate::domain::sealing::pad_to_block(bytes.to_vec(), block, fill)
 }
 
 /// A file as the bidder sent it.

@@ -6,7 +6,7 @@
 //! records its events last. Content is sealed under the tender's key before it is written;
 //! only the opening decrypts.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -21,9 +21,11 @@ use crate::domain::ids::OrgId;
 use crate::domain::organization::{OrganizationKind, OrganizationStatus};
 use crate::domain::policy;
 use crate::domain::project::Stage;
-use crate::domain::sealing::{Keyring, SealingError, SecretKey};
+use crate::domain::sealing::{Keyring, SealingError};
 use crate::domain::tender::{TenderPhase, TenderStatus};
+use crate::services::bid_access::{opened_bid_for, refuse_sealed};
 use crate::services::bid_documents::{self, PreparedDocument};
+use crate::services::bid_keys::{existing_key, sealing_error, tender_key};
 use crate::services::tenders::move_project;
 use crate::services::unit_of_work;
 use crate::services::{ServiceError, permit};
@@ -215,10 +217,8 @@ const PAD_BLOCK: usize = 16 * 1024;
 
 /// The encoding padded with spaces (a canonical encoding ends with `}`, so they come off
 /// unambiguously at the opening).
-fn padded(mut encoded: Vec<u8>) -> Vec<u8> {
-    let size = encoded.len().div_ceil(PAD_BLOCK).max(1) * PAD_BLOCK;
-    encoded.resize(size, b' ');
-    encoded
+fn padded(encoded: Vec<u8>) -> Vec<u8> {
+    crate::domain::sealing::pad_to_block(encoded, PAD_BLOCK, b' ')
 }
 
 /// What [`padded`] added, taken off.
@@ -232,26 +232,6 @@ fn unpadded(mut bytes: Vec<u8>) -> Vec<u8> {
 /// What a receipt's sealed salt is bound to: its bid and receipt version.
 fn salt_aad(bid_id: &str, version: i32) -> Vec<u8> {
     format!("ppp-registry/receipt-salt/v1:{bid_id}:{version}").into_bytes()
-}
-
-/// Tender `tender_id`'s content key, unwrapped (for reading what was sealed with it).
-pub(crate) async fn existing_key(
-    db: &Db,
-    keyring: Option<&Keyring>,
-    tender_id: i64,
-) -> Result<SecretKey, ServiceError> {
-    let keyring = keyring.ok_or_else(|| ServiceError::KeyMissing("sealing_keys".into()))?;
-    let wrapped = bids::find_key(db, tender_id)
-        .await?
-        .ok_or_else(|| ServiceError::Store(crate::storage::StoreError::Database("no tender key".into())))?;
-    keyring.unwrap_key(tender_id, &wrapped).map_err(sealing_error)
-}
-
-pub(crate) fn sealing_error(e: SealingError) -> ServiceError {
-    match e {
-        SealingError::MissingMasterKey(id) => ServiceError::KeyMissing(id),
-        other => ServiceError::Store(crate::storage::StoreError::Database(other.to_string())),
-    }
 }
 
 /// A bid's event: its bidding party's and the reviewers' only until the tender is opened (the
@@ -284,56 +264,6 @@ pub async fn may_send(
             .violations_of_lead(&tender.terms, who.organization_id.0)
             .into_result()
             .is_ok())
-}
-
-/// Tender `tender_id`'s content key, made (wrapped by the active master key) when it has none
-/// yet: for sealing a bid's documents before its transaction begins.
-pub(crate) async fn ensure_key(
-    db: &Db,
-    clock: &dyn Clock,
-    keyring: Option<&Keyring>,
-    tender_id: i64,
-) -> Result<SecretKey, ServiceError> {
-    let keyring = keyring.ok_or_else(|| ServiceError::KeyMissing("sealing_keys".into()))?;
-    if let Some(wrapped) = bids::find_key(db, tender_id).await? {
-        return keyring.unwrap_key(tender_id, &wrapped).map_err(sealing_error);
-    }
-    // A tender published before keys were made at publication (or without the keys
-    // configured): made now, under the tender's lock so two first bids make one key. No audit
-    // event: the key is no record anyone reads, and an event at a tender's first bid would tell
-    // that someone is bidding.
-    let mut tx = db.begin_write().await?;
-    tenders::lock(&mut tx, tender_id).await?;
-    let key = match bids::find_key(&mut tx, tender_id).await? {
-        Some(wrapped) => keyring.unwrap_key(tender_id, &wrapped).map_err(sealing_error)?,
-        None => {
-            let key = SecretKey::generate();
-            let wrapped = keyring.wrap(tender_id, &key).map_err(sealing_error)?;
-            bids::insert_key(&mut tx, tender_id, &wrapped, clock.now()).await?;
-            key
-        }
-    };
-    tx.commit().await?;
-    Ok(key)
-}
-
-/// The tender's content key: made, wrapped by the active master key and stored at its
-/// publication (or, for a tender published without one, its first bid).
-pub(crate) async fn tender_key(
-    uow: &mut UnitOfWork<'_>,
-    keyring: &Keyring,
-    tender_id: i64,
-) -> Result<SecretKey, ServiceError> {
-    match bids::find_key(&mut *uow, tender_id).await? {
-        Some(wrapped) => keyring.unwrap_key(tender_id, &wrapped).map_err(sealing_error),
-        None => {
-            let key = SecretKey::generate();
-            let wrapped = keyring.wrap(tender_id, &key).map_err(sealing_error)?;
-            let now = uow.now();
-            bids::insert_key(uow.tx(), tender_id, &wrapped, now).await?;
-            Ok(key)
-        }
-    }
 }
 
 fn action_of(kind: ReceiptKind) -> &'static str {
@@ -768,27 +698,6 @@ pub async fn protocol(
     })
 }
 
-/// How long refusals to one caller count as one burst (one event).
-const REFUSAL_BURST: Duration = Duration::minutes(10);
-
-/// Records a refused attempt to read sealed bids, once per burst per caller and tender.
-pub(crate) async fn refuse_sealed(
-    db: &Db,
-    clock: &dyn Clock,
-    ctx: &AuditContext,
-    tender: &Tender,
-) -> Result<(), ServiceError> {
-    let since = clock.now() - REFUSAL_BURST;
-    if audit::refused_recently(db, "tender.sealed_read_refused", tender.id, ctx, since).await? {
-        return Ok(());
-    }
-    unit_of_work!(db, clock, ctx, |uow| {
-        uow.record(
-            NewEvent::new("tender.sealed_read_refused", "tender", tender.id).organization(tender.municipality_id.0),
-        );
-    })
-}
-
 /// The commission's chair (or deputy chair) opens the bids at or after the opening time:
 /// each is decrypted and checked against its receipt's hash; without any bid the tender is
 /// unsuccessful and its project returns to `approved`.
@@ -899,36 +808,6 @@ pub async fn read_opened(
         );
     })?;
     Ok(json!({"bid": protocol_entry, "content": content}))
-}
-
-/// Bid `bid_id` and its tender, when `who` may read the opened bid: `sealed` to everyone (the
-/// refusal recorded) before the opening.
-pub(crate) async fn opened_bid_for(
-    db: &Db,
-    clock: &dyn Clock,
-    ctx: &AuditContext,
-    who: &Identity,
-    bid_id: &str,
-) -> Result<(Bid, Tender), ServiceError> {
-    let bid = bids::find(db, bid_id).await?;
-    let now = clock.now();
-    let tender = crate::services::tenders::read(db, Some(who), bid.tender_id, now).await?;
-    if tender.opened_at.is_none() {
-        refuse_sealed(db, clock, ctx, &tender).await?;
-        return Err(ServiceError::Sealed);
-    }
-    let mut party = vec![bid.lead_org_id];
-    party.extend(
-        bids::members(db, &bid.id)
-            .await?
-            .into_iter()
-            .filter(|m| m.confirmed)
-            .map(|m| m.company_id),
-    );
-    if !policy::may_read_opened_bid(who, &tender.facts(now), &party) {
-        return Err(ServiceError::Forbidden);
-    }
-    Ok((bid, tender))
 }
 
 #[cfg(test)]

@@ -2,7 +2,9 @@
 //! injected clock, and is what both the web routes and the fixture loader call.
 
 pub mod accounts;
+pub mod bid_access;
 pub mod bid_documents;
+pub mod bid_keys;
 pub mod bids;
 pub mod checkpoints;
 pub mod compute;

@@ -217,7 +217,7 @@ pub async fn publish(
         tenders::add_version(uow.tx(), id, &version, terms).await?;
         // The bids' key is made now, so nothing about the tender changes at its first bid.
         if let Some(keyring) = keyring {
-            crate::services::bids::tender_key(&mut uow, keyring, id).await?;
+            crate::services::bid_keys::tender_key(&mut uow, keyring, id).await?;
         }
         uow.record(
             event("tender.published", &tender).payload(json!({"version": tender.version, "terms": terms_json(terms)})),

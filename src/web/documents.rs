@@ -86,7 +86,7 @@ impl Received {
     }
 }
 
-fn file_name(file: &TempFile<'_>) -> String {
+pub(crate) fn file_name(file: &TempFile<'_>) -> String {
     file.raw_name()
         .map(|n| n.dangerous_unsafe_unsanitized_raw().as_str().to_string())
         .unwrap_or_else(|| "document".into())

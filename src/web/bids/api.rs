@@ -17,7 +17,6 @@ use crate::web::AppState;
 use crate::web::api_auth::{Created, created_response};
 use crate::web::api_error::ApiError;
 use crate::web::auth::{Audit, Authorized, BidSubmitters, MaybeUser, Openers, SignedIn};
-use crate::web::bids::uploads::BidUploadDoc;
 use crate::web::json::ApiJson;
 use crate::web::tenders::tender_id;
 
@@ -28,6 +27,18 @@ pub(crate) fn bid_id(text: &str) -> Result<&str, ServiceError> {
     } else {
         Err(ServiceError::NotFound("bid"))
     }
+}
+
+/// The OpenAPI shape of the multipart submission.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct BidUploadDoc {
+    /// JSON: the bid, as in a submission without documents.
+    meta: String,
+    /// One part per document (PDF, DOCX, XLSX, ODT, ODS, PNG, JPEG, told by content), at most
+    /// ten; together no larger than the upload limit.
+    #[schema(value_type = Vec<String>, format = Binary)]
+    file: Vec<Vec<u8>>,
 }
 
 /// Acts at the time of receipt: the server's clock once the whole request (its body included)

@@ -7,7 +7,6 @@ use rocket::fs::TempFile;
 use rocket::http::{ContentType, Status};
 use rocket::serde::json::Json;
 use rocket::tokio::io::AsyncReadExt;
-use utoipa::ToSchema;
 
 use crate::domain::access::Identity;
 use crate::domain::bid::BidSubmission;
@@ -21,7 +20,7 @@ use crate::web::api_auth::{Created, created_response};
 use crate::web::api_error::ApiError;
 use crate::web::auth::{Audit, Authorized, BidSubmitters, SignedIn};
 use crate::web::bids::api::bid_id;
-use crate::web::documents::{Download, form_refusal, read_meta};
+use crate::web::documents::{Download, file_name, form_refusal, read_meta};
 use crate::web::tenders::tender_id;
 
 #[derive(FromForm)]
@@ -33,25 +32,10 @@ pub struct BidUpload<'r> {
     file: Vec<TempFile<'r>>,
 }
 
-/// The OpenAPI shape of the multipart submission.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct BidUploadDoc {
-    /// JSON: the bid, as in a submission without documents.
-    meta: String,
-    /// One part per document (PDF, DOCX, XLSX, ODT, ODS, PNG, JPEG, told by content), at most
-    /// ten; together no larger than the upload limit.
-    #[schema(value_type = Vec<String>, format = Binary)]
-    file: Vec<Vec<u8>>,
-}
-
 /// An uploaded file whole: each is sealed in memory (AES-GCM seals a message at once), so a
 /// bid's files together are held once, within the form's size limit.
 pub(crate) async fn read_whole(file: &TempFile<'_>) -> Result<(String, Vec<u8>), ServiceError> {
-    let name = file
-        .raw_name()
-        .map(|n| n.dangerous_unsafe_unsanitized_raw().as_str().to_string())
-        .unwrap_or_else(|| "document".into());
+    let name = file_name(file);
     let mut reader = file.open().await.map_err(|_| ServiceError::TooLarge)?;
     let mut bytes = Vec::new();
     reader
