@@ -485,7 +485,7 @@ impl Replay<'_> {
                         members,
                     });
                 }
-                let intent = services::bids::Intent::Submit(&bid, &[]);
+                let intent = services::bids::Intent::Submit(&bid, services::bids::Documents::Kept);
                 services::bids::act(self.db, clock, &ctx, &who, self.keyring, id, self.clock.now(), intent)
                     .await
                     .map_err(|e| describe(&e))?;

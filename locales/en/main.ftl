@@ -766,3 +766,4 @@ bid-join = Confirm membership
 bid-joined = Membership confirmed.
 bid-member-confirmed = confirmed
 bid-member-invited = not confirmed
+error-bid-resend = The tender's terms changed while your documents were being received: send the bid and its documents again.

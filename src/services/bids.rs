@@ -81,12 +81,25 @@ pub struct OwnBid {
 /// The change a bidder asks for.
 #[derive(Debug, Clone, Copy)]
 pub enum Intent<'a> {
-    /// A bid and its documents, sealed beforehand ([`bid_documents::prepare`]).
-    Submit(&'a BidSubmission, &'a [PreparedDocument]),
-    /// A new version of the bid; `None` keeps the documents it carries.
-    Replace(&'a BidSubmission, Option<&'a [PreparedDocument]>),
+    /// A bid and its documents.
+    Submit(&'a BidSubmission, Documents<'a>),
+    /// A new version of the bid.
+    Replace(&'a BidSubmission, Documents<'a>),
     Confirm,
     Withdraw,
+}
+
+/// The documents sent with a submission or a replacement.
+#[derive(Debug, Clone, Copy)]
+pub enum Documents<'a> {
+    /// None sent: a replacement keeps those the bid carries, a submission has none.
+    Kept,
+    /// Sent and sealed beforehand ([`bid_documents::prepare`]): the bid carries these alone.
+    Sent(&'a [PreparedDocument]),
+    /// Sent, but not sealed because the bid would not have been taken when they arrived
+    /// ([`may_send`]). Should the bid be taken now after all (the terms changed in between), it
+    /// is refused: a bid is never taken without the documents sent with it.
+    NotSealed,
 }
 
 impl Intent<'_> {
@@ -335,15 +348,18 @@ pub async fn act(
                         salt: &salt,
                     };
                     let now = uow.now();
-                    let (documents, new_documents) = match intent {
-                        Intent::Replace(_, None) => (
+                    let sent = match intent {
+                        Intent::Submit(_, sent) | Intent::Replace(_, sent) => sent,
+                        Intent::Confirm | Intent::Withdraw => Documents::Kept,
+                    };
+                    let (documents, new_documents) = match sent {
+                        Documents::Kept if replacing => (
                             bid_documents::current_digests(&mut uow, &key, tender_id, &bid_id).await?,
                             None,
                         ),
-                        Intent::Submit(_, new) | Intent::Replace(_, Some(new)) => {
-                            (new.iter().map(|d| d.digest().clone()).collect(), Some(new))
-                        }
-                        Intent::Confirm | Intent::Withdraw => (vec![], None),
+                        Documents::Kept => (vec![], Some(&[][..])),
+                        Documents::Sent(new) => (new.iter().map(|d| d.digest().clone()).collect(), Some(new)),
+                        Documents::NotSealed => return Err(ServiceError::Conflict("error-bid-resend")),
                     };
                     let encoded = header.encode_bid(&submission, &documents);
                     let sha256 = sha256_hex(&encoded);

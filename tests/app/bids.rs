@@ -654,7 +654,7 @@ async fn concurrent_replacements_straddling_the_deadline_are_each_judged_by_thei
     use ppp_registry::clock::Clock;
     use ppp_registry::domain::bid::BidSubmission;
     use ppp_registry::services::ServiceError;
-    use ppp_registry::services::bids::{Intent, act};
+    use ppp_registry::services::bids::{Documents, Intent, act};
     use rocket::futures::future::join_all;
 
     let app = spawn_with_fixtures().await;
@@ -684,7 +684,7 @@ async fn concurrent_replacements_straddling_the_deadline_are_each_judged_by_thei
             keyring.as_deref(),
             id,
             at,
-            Intent::Submit(&offer, &[]),
+            Intent::Submit(&offer, Documents::Kept),
         )
         .await
         .unwrap();
@@ -696,7 +696,19 @@ async fn concurrent_replacements_straddling_the_deadline_are_each_judged_by_thei
     let outcomes = join_all(times.iter().enumerate().map(|(i, at)| {
         let who = &bidders[i % 4];
         let (db, clock, keys, ctx, offer) = (&app.db, &*app.clock, keyring.as_deref(), &ctx, &offer);
-        async move { act(db, clock, ctx, who, keys, id, *at, Intent::Replace(offer, None)).await }
+        async move {
+            act(
+                db,
+                clock,
+                ctx,
+                who,
+                keys,
+                id,
+                *at,
+                Intent::Replace(offer, Documents::Kept),
+            )
+            .await
+        }
     }))
     .await;
     let mut accepted = 0;
@@ -726,6 +738,97 @@ async fn concurrent_replacements_straddling_the_deadline_are_each_judged_by_thei
         .filter(|e| e.action == "bid.late_attempt")
         .count();
     assert_eq!(late, 16, "each refusal recorded");
+}
+
+#[rocket::async_test]
+async fn a_bid_whose_documents_were_not_sealed_is_refused_never_taken_without_them() {
+    use ppp_registry::clock::Clock;
+    use ppp_registry::domain::bid::BidSubmission;
+    use ppp_registry::services::ServiceError;
+    use ppp_registry::services::bids::{Documents, Intent, act};
+
+    let app = spawn_with_fixtures().await;
+    let id: i64 = published_tender(&app).await.parse().unwrap();
+    let keyring = ppp_registry::config::Config::for_tests(&app.url, &app.upload_dir)
+        .app
+        .keyring;
+    let who = identity(&app, "bidder1@demo.kg").await;
+    let ctx = ppp_registry::domain::audit::AuditContext::system();
+    let offer: BidSubmission = serde_json::from_value(bid(&["40000000"])).unwrap();
+    let events_before = crate::audit::all_events(&app.db).await.len();
+    // Files sent with a bid that was not sendable when they arrived (so they were not sealed),
+    // and that would be taken now: refused, for submissions and replacements alike.
+    for intent in [
+        Intent::Submit(&offer, Documents::NotSealed),
+        Intent::Replace(&offer, Documents::NotSealed),
+    ] {
+        let at = app.clock.now();
+        let refused = act(&app.db, &*app.clock, &ctx, &who, keyring.as_deref(), id, at, intent).await;
+        let expected = if matches!(intent, Intent::Submit(..)) {
+            "error-bid-resend"
+        } else {
+            "bid"
+        };
+        match refused {
+            Err(ServiceError::Conflict(key)) => assert_eq!(key, expected),
+            Err(ServiceError::NotFound(what)) => assert_eq!(what, expected),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(
+        crate::audit::all_events(&app.db).await.len(),
+        events_before,
+        "nothing recorded"
+    );
+    let b1 = app.token("bidder1@demo.kg").await;
+    let (status, _) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/tenders/{id}/bids/mine"),
+        Some(&b1),
+        json!(null),
+    )
+    .await;
+    assert_eq!(status, Status::NotFound, "no bid taken");
+    // Once there is a bid, a replacement with unsealed files is refused the same way.
+    let at = app.clock.now();
+    let taken = act(
+        &app.db,
+        &*app.clock,
+        &ctx,
+        &who,
+        keyring.as_deref(),
+        id,
+        at,
+        Intent::Submit(&offer, Documents::Kept),
+    )
+    .await;
+    assert_eq!(taken.unwrap().version, 1);
+    let at = app.clock.now();
+    let refused = act(
+        &app.db,
+        &*app.clock,
+        &ctx,
+        &who,
+        keyring.as_deref(),
+        id,
+        at,
+        Intent::Replace(&offer, Documents::NotSealed),
+    )
+    .await;
+    assert!(
+        matches!(refused, Err(ServiceError::Conflict("error-bid-resend"))),
+        "{refused:?}"
+    );
+    let (_, own) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/tenders/{id}/bids/mine"),
+        Some(&b1),
+        json!(null),
+    )
+    .await;
+    assert_eq!(own["version"], 1);
 }
 
 #[rocket::async_test]

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use crate::domain::bid::{BidSubmission, is_bid_id};
 use crate::services::ServiceError;
-use crate::services::bids::{self as service, Intent, Invitation, OwnBid, Protocol, ProtocolBid, Receipt};
+use crate::services::bids::{self as service, Documents, Intent, Invitation, OwnBid, Protocol, ProtocolBid, Receipt};
 use crate::storage::Db;
 use crate::web::AppState;
 use crate::web::api_auth::{Created, created_response};
@@ -81,7 +81,7 @@ pub async fn submit(
     app: &State<AppState>,
     audit: Audit,
 ) -> Result<(Status, Created<Receipt>), ApiError> {
-    let receipt = act(&who.0, id, db, app, &audit, Intent::Submit(&body.0, &[])).await?;
+    let receipt = act(&who.0, id, db, app, &audit, Intent::Submit(&body.0, Documents::Kept)).await?;
     let location = format!("/api/v1/tenders/{}/bids/mine", receipt.tender_id);
     Ok(created_response(receipt, location))
 }
@@ -106,7 +106,7 @@ pub async fn replace(
     audit: Audit,
 ) -> Result<Json<Receipt>, ApiError> {
     Ok(Json(
-        act(&who.0, id, db, app, &audit, Intent::Replace(&body.0, None)).await?,
+        act(&who.0, id, db, app, &audit, Intent::Replace(&body.0, Documents::Kept)).await?,
     ))
 }
 

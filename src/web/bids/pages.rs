@@ -17,7 +17,7 @@ use crate::storage::Db;
 use crate::storage::tenders::Tender;
 use crate::web::AppState;
 use crate::web::auth::{Audit, Authorized, BidSubmitters, CsrfForm, Openers};
-use crate::web::bids::uploads::prepared;
+use crate::web::bids::uploads::act_on_upload;
 use crate::web::page::{PageContext, PageError};
 use crate::web::tenders::pages::{Answer, PlainForm, answered};
 use crate::web::tenders::tender_id;
@@ -139,24 +139,19 @@ pub async fn submit(
             }
             // Browsers send an empty file part when none was chosen.
             let files: Vec<&TempFile<'_>> = form.file.iter().filter(|f| f.len() > 0).collect();
-            let sendable = service::may_send(db, &who.0, id, received_at, &submission).await;
-            let sealed = match sendable {
-                Ok(true) => prepared(app, db, id, &files).await,
-                Ok(false) => Ok(vec![]),
-                Err(e) => Err(e),
-            };
-            match sealed {
-                Ok(documents) => {
-                    let intent = match (form.mode == "replace", files.is_empty()) {
-                        (true, true) => Intent::Replace(&submission, None),
-                        (true, false) => Intent::Replace(&submission, Some(&documents)),
-                        (false, _) => Intent::Submit(&submission, &documents),
-                    };
-                    let keyring = app.config.keyring.as_deref();
-                    service::act(db, &*app.clock, &audit.0, &who.0, keyring, id, received_at, intent).await
-                }
-                Err(e) => Err(e),
-            }
+            let replacing = form.mode == "replace";
+            act_on_upload(
+                app,
+                db,
+                &audit.0,
+                &who.0,
+                id,
+                received_at,
+                &submission,
+                &files,
+                replacing,
+            )
+            .await
         }
         Err(e) => Err(e),
     };

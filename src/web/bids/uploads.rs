@@ -8,12 +8,15 @@ use rocket::http::{ContentType, Status};
 use rocket::serde::json::Json;
 use rocket::tokio::io::AsyncReadExt;
 
+use chrono::{DateTime, Utc};
+
 use crate::domain::access::Identity;
+use crate::domain::audit::AuditContext;
 use crate::domain::bid::BidSubmission;
 use crate::domain::validation::Violations;
 use crate::services::ServiceError;
 use crate::services::bid_documents::{self, OpenedDocument, PreparedDocument, Upload};
-use crate::services::bids::{self as service, Intent, Receipt};
+use crate::services::bids::{self as service, Documents, Intent, Receipt};
 use crate::storage::Db;
 use crate::web::AppState;
 use crate::web::api_auth::{Created, created_response};
@@ -46,7 +49,7 @@ pub(crate) async fn read_whole(file: &TempFile<'_>) -> Result<(String, Vec<u8>),
 }
 
 /// Seals the files for tender `tender_id` and puts them in the blob store.
-pub(crate) async fn prepared(
+async fn prepared(
     app: &AppState,
     db: &Db,
     tender_id: i64,
@@ -67,6 +70,41 @@ pub(crate) async fn prepared(
         app.config.max_upload_bytes,
     )
     .await
+}
+
+/// Submits or replaces (`replacing`) `who`'s bid with the files sent (none: a replacement keeps
+/// the bid's documents), as received at `received_at`. The files are sealed and stored only when
+/// the bid would be taken now; otherwise the refusal (and a late attempt's record) comes from
+/// the bid's own transaction, nothing stored.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn act_on_upload(
+    app: &AppState,
+    db: &Db,
+    audit: &AuditContext,
+    who: &Identity,
+    tender_id: i64,
+    received_at: DateTime<Utc>,
+    submission: &BidSubmission,
+    files: &[&TempFile<'_>],
+    replacing: bool,
+) -> Result<Receipt, ServiceError> {
+    let sealed = if files.is_empty() || !service::may_send(db, who, tender_id, received_at, submission).await? {
+        None
+    } else {
+        Some(prepared(app, db, tender_id, files).await?)
+    };
+    let documents = match (&sealed, files.is_empty()) {
+        (_, true) => Documents::Kept,
+        (Some(sealed), false) => Documents::Sent(sealed),
+        (None, false) => Documents::NotSealed,
+    };
+    let intent = if replacing {
+        Intent::Replace(submission, documents)
+    } else {
+        Intent::Submit(submission, documents)
+    };
+    let keyring = app.config.keyring.as_deref();
+    service::act(db, &*app.clock, audit, who, keyring, tender_id, received_at, intent).await
 }
 
 /// Reads the form, seals its documents and acts, at the time the request arrived whole.
@@ -91,21 +129,7 @@ async fn act_with_documents(
     }
     empty.into_result().map_err(|v| ApiError::validation(&v))?;
     let files: Vec<&TempFile<'_>> = upload.file.iter().collect();
-    // Sealed and stored only when the bid would be taken now; otherwise the refusal (and the
-    // late attempt's record) comes from the bid's own transaction, nothing stored.
-    let documents = if service::may_send(db, who, id, received_at, &submission).await? {
-        prepared(app, db, id, &files).await?
-    } else {
-        vec![]
-    };
-    let intent = match (replacing, files.is_empty()) {
-        // A replacement without files keeps the bid's documents, as one sent as JSON does.
-        (true, true) => Intent::Replace(&submission, None),
-        (true, false) => Intent::Replace(&submission, Some(&documents)),
-        (false, _) => Intent::Submit(&submission, &documents),
-    };
-    let keyring = app.config.keyring.as_deref();
-    Ok(service::act(db, &*app.clock, &audit.0, who, keyring, id, received_at, intent).await?)
+    Ok(act_on_upload(app, db, &audit.0, who, id, received_at, &submission, &files, replacing).await?)
 }
 
 /// Submits the caller's company's bid with its documents (multipart); otherwise as the JSON
