@@ -259,7 +259,8 @@ async fn run(length: Duration) {
     let keyring = config.app.keyring.clone();
     let log_key = config.app.log_key.clone().expect("a signing key");
     let loaded = Instant::now();
-    ppp_registry::fixtures::load_dir(&db, &fixtures(&dir), Utc::now(), true, keyring.as_deref())
+    let blobs = ppp_registry::storage::blobs::LocalDirectory::new(&config.app.upload_dir);
+    ppp_registry::fixtures::load_dir(&db, &fixtures(&dir), Utc::now(), true, keyring.as_deref(), &blobs)
         .await
         .expect("the fixtures load");
     println!(

@@ -40,7 +40,8 @@ async fn main() {
     // The fixtures' sealed bids are sealed under a key of this run (the registry bench never
     // opens them).
     let (keyring, _) = ppp_registry::domain::sealing::Keyring::generate("bench").expect("a sealing key");
-    ppp_registry::fixtures::load_dir(&db, fixtures.as_ref(), Utc::now(), true, Some(&keyring))
+    let blobs = ppp_registry::storage::blobs::LocalDirectory::new(std::env::temp_dir().join("ppp-bench-blobs"));
+    ppp_registry::fixtures::load_dir(&db, fixtures.as_ref(), Utc::now(), true, Some(&keyring), &blobs)
         .await
         .expect("fixtures");
     let osh = organizations::find_by_code(&db, "OSH").await.expect("Osh").id;

@@ -27,6 +27,7 @@ use crate::domain::project::{Action, Appraisal, ProjectFields, ProponentAdvantag
 use crate::domain::sealing::Keyring;
 use crate::domain::tender::{DEADLINE_ZONE, TenderTerms, TimelineTerms};
 use crate::services::{self, ServiceError};
+use crate::storage::blobs::BlobStore;
 use crate::storage::{Db, StoreError, organizations, users};
 
 #[derive(Debug, Deserialize)]
@@ -191,13 +192,14 @@ pub enum LoadOutcome {
 
 /// Replays every fixture file in `dir` into `db`, if the database is empty. Demo-only steps
 /// (accounts with known passwords) run only when `demo` is true. Sealed bids are sealed with
-/// `keyring`, the one the app will open them with.
+/// `keyring`, the one the app will open them with; their documents would be in `blobs`.
 pub async fn load_dir(
     db: &Db,
     dir: &Path,
     now: DateTime<Utc>,
     demo: bool,
     keyring: Option<&Keyring>,
+    blobs: &dyn BlobStore,
 ) -> Result<LoadOutcome, FixtureError> {
     if organizations::count_all(db).await? > 0 {
         return Ok(LoadOutcome::SkippedNotEmpty);
@@ -209,6 +211,7 @@ pub async fn load_dir(
         now,
         demo,
         keyring,
+        blobs,
         refs: HashMap::new(),
         projects: HashMap::new(),
         tenders: HashMap::new(),
@@ -243,6 +246,8 @@ struct Replay<'a> {
     now: DateTime<Utc>,
     demo: bool,
     keyring: Option<&'a Keyring>,
+    /// Where the app keeps its blobs (the opening reads bids' documents from it).
+    blobs: &'a dyn BlobStore,
     refs: HashMap<String, OrgId>,
     projects: HashMap<String, i64>,
     tenders: HashMap<String, i64>,
@@ -509,7 +514,7 @@ impl Replay<'_> {
                 let who = self.identity(by).await?;
                 let id = Self::known(&self.tenders, "tender", tender)?;
                 let ctx = AuditContext::person(&who, None);
-                services::bids::open(self.db, clock, &ctx, &who, self.keyring, id)
+                services::bid_opening::open(self.db, clock, &ctx, &who, self.keyring, self.blobs, id)
                     .await
                     .map_err(|e| describe(&e))?;
             }

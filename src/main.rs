@@ -18,6 +18,7 @@ use ppp_registry::domain::organization::{NewOrganization, OrganizationKind};
 use ppp_registry::fixtures::{self, LoadOutcome};
 use ppp_registry::services::{self, ServiceError};
 use ppp_registry::storage::Db;
+use ppp_registry::storage::blobs::LocalDirectory;
 
 #[derive(Parser)]
 #[command(
@@ -154,6 +155,7 @@ async fn run(command: Command) -> Result<(), String> {
                 SystemClock.now(),
                 config.app.demo,
                 config.app.keyring.as_deref(),
+                &LocalDirectory::new(&config.app.upload_dir),
             )
             .await;
             report_load(outcome.map_err(|e| e.to_string())?);
@@ -184,6 +186,7 @@ async fn run(command: Command) -> Result<(), String> {
                     SystemClock.now(),
                     true,
                     config.app.keyring.as_deref(),
+                    &LocalDirectory::new(&config.app.upload_dir),
                 )
                 .await
                 .map_err(|e| e.to_string())?;

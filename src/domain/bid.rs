@@ -394,6 +394,23 @@ pub struct DocumentDigest {
     pub sha256: String,
 }
 
+/// A document an opened bid lists that was not found as listed: reported in the protocol.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DocumentFault {
+    /// The document's id, as the bid lists it.
+    pub id: String,
+    pub fault: DocumentFaultKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentFaultKind {
+    /// Neither its record nor its ciphertext is where the bid left it.
+    Missing,
+    /// Its ciphertext does not open as sealed, or its content does not hash to the listed hash.
+    Altered,
+}
+
 /// What identifies one submitted version of a bid.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BidHeader<'a> {

@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::clock::Clock;
 use crate::domain::access::Identity;
 use crate::domain::audit::{AuditContext, NewEvent};
-use crate::domain::bid::{DocumentDigest, random_id, sha256_hex};
+use crate::domain::bid::{DocumentDigest, DocumentFault, DocumentFaultKind, random_id, sha256_hex};
 use crate::domain::document::FileType;
 use crate::domain::sealing::{Keyring, Sealed, SealingError, SecretKey};
 use crate::domain::validation::Violations;
@@ -211,6 +211,71 @@ pub async fn current_digests(
         .collect()
 }
 
+/// Why a listed document did not open as listed.
+enum Unopened {
+    Missing,
+    Altered,
+    Failed(ServiceError),
+}
+
+/// The listed document `digest` of bid `bid_id`: its description and content, the content
+/// checked against the listed hash.
+async fn open_listed(
+    db: &Db,
+    blobs: &dyn BlobStore,
+    key: &SecretKey,
+    tender_id: i64,
+    bid_id: &str,
+    digest: &DocumentDigest,
+) -> Result<(Meta, Vec<u8>), Unopened> {
+    let stored = match bid_documents::find(db, bid_id, &digest.id).await {
+        Ok(stored) => stored,
+        Err(StoreError::NotFound(_)) => return Err(Unopened::Missing),
+        Err(e) => return Err(Unopened::Failed(e.into())),
+    };
+    let meta = meta_of(key, tender_id, &stored).map_err(|_| Unopened::Altered)?;
+    let ciphertext = match blobs.get(&stored.blob).await {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Unopened::Missing),
+        Err(e) => return Err(Unopened::Failed(store_failed(e))),
+    };
+    let sealed = Sealed::from_bytes(&ciphertext).map_err(|_| Unopened::Altered)?;
+    let mut content = key
+        .open(&sealed, &content_aad(tender_id, &stored.id, &digest.sha256))
+        .map_err(|_| Unopened::Altered)?;
+    content.truncate(usize::try_from(meta.size).unwrap_or(usize::MAX));
+    if sha256_hex(&content) != digest.sha256 {
+        return Err(Unopened::Altered);
+    }
+    Ok((meta, content))
+}
+
+/// The documents of `listed` (an opened bid's list) that are missing or altered, in order: the
+/// opening's check, reported in the protocol.
+pub async fn faults(
+    db: &Db,
+    blobs: &dyn BlobStore,
+    key: &SecretKey,
+    tender_id: i64,
+    bid_id: &str,
+    listed: &[DocumentDigest],
+) -> Result<Vec<DocumentFault>, ServiceError> {
+    let mut faults = Vec::new();
+    for digest in listed {
+        let fault = match open_listed(db, blobs, key, tender_id, bid_id, digest).await {
+            Ok(_) => continue,
+            Err(Unopened::Missing) => DocumentFaultKind::Missing,
+            Err(Unopened::Altered) => DocumentFaultKind::Altered,
+            Err(Unopened::Failed(e)) => return Err(e),
+        };
+        faults.push(DocumentFault {
+            id: digest.id.clone(),
+            fault,
+        });
+    }
+    Ok(faults)
+}
+
 /// A document read after the opening.
 #[derive(Debug, Clone)]
 pub struct OpenedDocument {
@@ -245,18 +310,13 @@ pub async fn read(
         .into_iter()
         .find(|d| d.id == document_id)
         .ok_or(ServiceError::NotFound("document"))?;
-    let stored = bid_documents::find(db, &bid.id, document_id).await?;
     let key = existing_key(db, keyring, bid.tender_id).await?;
-    let meta = meta_of(&key, bid.tender_id, &stored)?;
-    let ciphertext = blobs.get(&stored.blob).await.map_err(store_failed)?;
-    let sealed = Sealed::from_bytes(&ciphertext).map_err(sealing_error)?;
-    let mut content = key
-        .open(&sealed, &content_aad(bid.tender_id, &stored.id, &digest.sha256))
-        .map_err(sealing_error)?;
-    content.truncate(usize::try_from(meta.size).unwrap_or(usize::MAX));
-    if sha256_hex(&content) != digest.sha256 {
-        return Err(sealing_error(SealingError::Tampered));
-    }
+    let (meta, content) = match open_listed(db, blobs, &key, bid.tender_id, &bid.id, &digest).await {
+        Ok(opened) => opened,
+        Err(Unopened::Missing) => return Err(ServiceError::NotFound("document")),
+        Err(Unopened::Altered) => return Err(sealing_error(SealingError::Tampered)),
+        Err(Unopened::Failed(e)) => return Err(e),
+    };
     unit_of_work!(db, clock, ctx, |uow| {
         uow.record(
             NewEvent::new("bid.document_read", "bid", &bid.id)

@@ -14,25 +14,23 @@ use crate::clock::Clock;
 use crate::domain::access::Identity;
 use crate::domain::audit::{AuditContext, AuditReceipt, FOREVER, NewEvent};
 use crate::domain::bid::{
-    BidHeader, BidStatus, BidSubmission, BiddingParty, DocumentDigest, MemberRef, Offer, PartyRef, ReceiptKind,
-    random_id, sha256_hex, submission_in, terms_changed_for_bids,
+    BidHeader, BidStatus, BidSubmission, BiddingParty, DocumentDigest, DocumentFault, MemberRef, Offer, PartyRef,
+    ReceiptKind, random_id, sha256_hex, submission_in, terms_changed_for_bids,
 };
 use crate::domain::ids::OrgId;
 use crate::domain::organization::{OrganizationKind, OrganizationStatus};
 use crate::domain::policy;
-use crate::domain::project::Stage;
 use crate::domain::sealing::{Keyring, SealingError};
-use crate::domain::tender::{TenderPhase, TenderStatus};
+use crate::domain::tender::TenderStatus;
 use crate::services::bid_access::{opened_bid_for, refuse_sealed};
 use crate::services::bid_documents::{self, PreparedDocument};
 use crate::services::bid_keys::{existing_key, sealing_error, tender_key};
-use crate::services::tenders::move_project;
 use crate::services::unit_of_work;
 use crate::services::{ServiceError, permit};
 use crate::storage::bids::{self, Bid};
 use crate::storage::tenders::{self, Tender};
 use crate::storage::unit_of_work::UnitOfWork;
-use crate::storage::{Db, audit, organizations, projects};
+use crate::storage::{Db, audit, organizations};
 
 /// What an accepted submission, replacement, confirmation or withdrawal answers.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -220,7 +218,7 @@ fn received_before_deadline(tender: &Tender, received_at: DateTime<Utc>) -> Resu
 
 /// What a bid's ciphertext is bound to: its bid and the hash its receipt gave, so content moved
 /// to another bid, or a hash changed in the database, does not open.
-fn bid_aad(bid_id: &str, sha256: &str) -> Vec<u8> {
+pub(crate) fn bid_aad(bid_id: &str, sha256: &str) -> Vec<u8> {
     format!("ppp-registry/bid/v1:{bid_id}:{sha256}").into_bytes()
 }
 
@@ -235,7 +233,7 @@ fn padded(encoded: Vec<u8>) -> Vec<u8> {
 }
 
 /// What [`padded`] added, taken off.
-fn unpadded(mut bytes: Vec<u8>) -> Vec<u8> {
+pub(crate) fn unpadded(mut bytes: Vec<u8>) -> Vec<u8> {
     while bytes.last() == Some(&b' ') {
         bytes.pop();
     }
@@ -249,7 +247,7 @@ fn salt_aad(bid_id: &str, version: i32) -> Vec<u8> {
 
 /// A bid's event: its bidding party's and the reviewers' only until the tender is opened (the
 /// audit list decides that from the tender's state when it is read).
-fn bid_event(action: &'static str, bid_id: &str, party: crate::domain::ids::OrgId) -> NewEvent {
+pub(crate) fn bid_event(action: &'static str, bid_id: &str, party: crate::domain::ids::OrgId) -> NewEvent {
     NewEvent::new(action, "bid", bid_id)
         .organization(party.0)
         .confidential(party.0, FOREVER)
@@ -378,6 +376,7 @@ pub async fn act(
                         sha256: sha256.clone(),
                         opened_content: None,
                         hash_matches: None,
+                        document_faults: None,
                     };
                     bids::put_sealed(uow.tx(), &bid, now).await?;
                     bids::set_members(uow.tx(), &bid_id, &named).await?;
@@ -611,6 +610,9 @@ pub struct ProtocolBid {
     /// The documents the opened bid lists (name and SHA-256; their content is for those who may
     /// read the bid).
     pub documents: Vec<DocumentDigest>,
+    /// The listed documents the opening found missing or altered (reported, never hidden):
+    /// empty when each was found as listed.
+    pub document_faults: Vec<DocumentFault>,
 }
 
 /// The opening protocol: public once the bids are opened.
@@ -667,6 +669,7 @@ async fn protocol_bid(db: &Db, tender: &Tender, bid: Bid) -> Result<ProtocolBid,
         .and_then(|c| serde_json::from_value(c["documents"].clone()).ok())
         .unwrap_or_default();
     Ok(ProtocolBid {
+        document_faults: bid.document_faults.clone().unwrap_or_default(),
         documents,
         unconfirmed_members,
         terms_violations,
@@ -712,92 +715,6 @@ pub async fn protocol(
         opened_at,
         bids: items,
     })
-}
-
-/// The commission's chair (or deputy chair) opens the bids at or after the opening time:
-/// each is decrypted and checked against its receipt's hash; without any bid the tender is
-/// unsuccessful and its project returns to `approved`.
-pub async fn open(
-    db: &Db,
-    clock: &dyn Clock,
-    ctx: &AuditContext,
-    who: &Identity,
-    keyring: Option<&Keyring>,
-    tender_id: i64,
-) -> Result<Protocol, ServiceError> {
-    unit_of_work!(db, clock, ctx, |uow| {
-        let project_id = tenders::find(&mut uow, tender_id).await?.project_id;
-        let project = projects::lock(uow.tx(), project_id).await?;
-        let tender = tenders::lock(uow.tx(), tender_id).await?;
-        let now = uow.now();
-        permit(policy::may_open_bids(who, &tender.facts(now)), "tender")?;
-        if tender.timeline().is_none_or(|t| now < t.opening) || tender.status(now) != TenderStatus::Closed {
-            return Err(ServiceError::Sealed);
-        }
-        let all = bids::of_tender(&mut uow, tender_id).await?;
-        let standing = all.iter().filter(|b| b.status != BidStatus::Withdrawn).count();
-        let key = if standing > 0 {
-            let keyring = keyring.ok_or_else(|| ServiceError::KeyMissing("sealing_keys".into()))?;
-            let wrapped = bids::find_key(&mut uow, tender_id)
-                .await?
-                .ok_or_else(|| ServiceError::Store(crate::storage::StoreError::Database("no tender key".into())))?;
-            Some(keyring.unwrap_key(tender_id, &wrapped).map_err(sealing_error)?)
-        } else {
-            None
-        };
-        let mut mismatches = Vec::new();
-        for bid in &all {
-            let (content, matches) = match (&key, &bid.sealed, bid.status) {
-                (Some(key), Some(sealed), BidStatus::Submitted) => {
-                    match key.open(sealed, &bid_aad(&bid.id, &bid.sha256)) {
-                        Ok(bytes) => {
-                            let bytes = unpadded(bytes);
-                            let matches = sha256_hex(&bytes) == bid.sha256;
-                            (String::from_utf8(bytes).ok(), Some(matches))
-                        }
-                        Err(_) => (None, Some(false)),
-                    }
-                }
-                _ => (None, None),
-            };
-            if matches == Some(false) {
-                mismatches.push(bid.id.clone());
-            }
-            bids::set_opened(uow.tx(), &bid.id, content.as_deref(), matches, now).await?;
-            let payload = json!({"tender_id": tender_id.to_string(), "sha256": bid.sha256, "hash_matches": matches});
-            uow.record(bid_event("bid.opened", &bid.id, bid.lead_org_id).payload(payload));
-        }
-        let phase = if standing == 0 {
-            TenderPhase::Unsuccessful
-        } else {
-            TenderPhase::Evaluation
-        };
-        tenders::set_opened(uow.tx(), tender_id, phase, who.user_id, now).await?;
-        let payload = json!({
-            "before": {"status": TenderStatus::Closed.as_str()},
-            "after": {"status": phase.as_str()},
-            "bids": standing,
-            "withdrawn": all.len() - standing,
-            "hash_mismatches": mismatches,
-        });
-        uow.record(
-            NewEvent::new("tender.opened", "tender", tender_id)
-                .organization(tender.municipality_id.0)
-                .payload(payload),
-        );
-        if phase == TenderPhase::Unsuccessful && project.stage == Stage::InTender {
-            move_project(
-                &mut uow,
-                Some(who),
-                &project,
-                Stage::Approved,
-                "tender_unsuccessful",
-                tender_id,
-            )
-            .await?;
-        }
-    })?;
-    protocol(db, Some(who), ctx, clock, tender_id).await
 }
 
 /// A bid's content after the opening, for those the policy lets read it; each read is an

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod bid_access;
 pub mod bid_documents;
 pub mod bid_keys;
+pub mod bid_opening;
 pub mod bids;
 pub mod checkpoints;
 pub mod compute;

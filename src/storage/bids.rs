@@ -6,7 +6,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::{DateTime, Utc};
 
-use crate::domain::bid::{BidStatus, ReceiptKind};
+use crate::domain::bid::{BidStatus, DocumentFault, ReceiptKind};
 use crate::domain::ids::{OrgId, UserId};
 use crate::domain::sealing::{Sealed, WrappedKey};
 use crate::storage::{Reader, StoreError, Tx};
@@ -30,6 +30,9 @@ pub struct Bid {
     /// The canonical encoding, once opened.
     pub opened_content: Option<String>,
     pub hash_matches: Option<bool>,
+    /// The listed documents the opening found missing or altered (`None` before the opening
+    /// and for withdrawn bids).
+    pub document_faults: Option<Vec<DocumentFault>>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -45,9 +48,10 @@ struct BidRow {
     sha256: String,
     opened_content: Option<String>,
     hash_matches: Option<bool>,
+    document_faults: Option<String>,
 }
 
-const COLUMNS: &str = "id, tender_id, lead_org_id, status, version, tender_version, received_at, sealed, sha256, opened_content, hash_matches";
+const COLUMNS: &str = "id, tender_id, lead_org_id, status, version, tender_version, received_at, sealed, sha256, opened_content, hash_matches, document_faults";
 
 impl TryFrom<BidRow> for Bid {
     type Error = StoreError;
@@ -61,7 +65,12 @@ impl TryFrom<BidRow> for Bid {
                 Some(Sealed::from_bytes(&bytes).map_err(|_| bad("sealed content"))?)
             }
         };
+        let document_faults = match r.document_faults.as_deref() {
+            None => None,
+            Some(text) => Some(serde_json::from_str(text).map_err(|_| bad("document faults"))?),
+        };
         Ok(Bid {
+            document_faults,
             status: BidStatus::parse(&r.status).ok_or_else(|| bad("status"))?,
             lead_org_id: OrgId(r.lead_org_id),
             sealed,
@@ -205,11 +214,13 @@ pub async fn set_opened(
     id: &str,
     content: Option<&str>,
     hash_matches: Option<bool>,
+    document_faults: Option<&[DocumentFault]>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let sql = "UPDATE bids SET status = CASE WHEN status = 'withdrawn' THEN status ELSE 'opened' END, \
-               opened_content = $1, hash_matches = $2, updated_at = $3 WHERE id = $4";
-    on_tx!(tx, conn => sqlx::query(sql).bind(content).bind(hash_matches).bind(now).bind(id).execute(&mut *conn).await?.rows_affected());
+               opened_content = $1, hash_matches = $2, document_faults = $3, updated_at = $4 WHERE id = $5";
+    let faults = document_faults.map(|f| serde_json::to_string(f).unwrap_or_else(|_| "[]".into()));
+    on_tx!(tx, conn => sqlx::query(sql).bind(content).bind(hash_matches).bind(&faults).bind(now).bind(id).execute(&mut *conn).await?.rows_affected());
     Ok(())
 }
 

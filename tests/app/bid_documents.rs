@@ -267,3 +267,158 @@ async fn bid_documents_are_sealed_on_the_receipt_and_read_after_the_opening_by_t
     .await;
     assert_eq!(reads["items"].as_array().unwrap().len(), 3, "{reads}");
 }
+
+/// Where the blob store keeps document `document_id`'s ciphertext.
+async fn blob_path(app: &TestApp, document_id: &str) -> std::path::PathBuf {
+    let (blob,): (String,) = ppp_registry::on_pool!(app.db, pool => {
+        sqlx::query_as("SELECT blob FROM bid_documents WHERE id = $1")
+            .bind(document_id)
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    });
+    app.upload_dir.join(&blob[0..2]).join(&blob[2..4]).join(&blob)
+}
+
+#[rocket::async_test]
+async fn the_opening_checks_each_listed_document_and_the_protocol_reports_the_missing_and_the_altered() {
+    let app = spawn_with_fixtures().await;
+    let id = published_tender(&app).await;
+    let bids = format!("/api/v1/tenders/{id}/bids");
+    let (b1, b2, b3) = (
+        app.token("bidder1@demo.kg").await,
+        app.token("bidder2@demo.kg").await,
+        app.token("bidder3@demo.kg").await,
+    );
+    let proposal: Vec<u8> = [PDF, "Техническое предложение ОсОО «Ош Транзит Карт»".as_bytes()].concat();
+    let guarantee: Vec<u8> = [PDF, "Банковская гарантия BG-2026-118".as_bytes()].concat();
+    let (s1, r1) = send(
+        &app,
+        false,
+        &bids,
+        &b1,
+        parts(
+            &bid(&["41000000", "41000000"]),
+            &[("proposal.pdf", &proposal), ("guarantee.pdf", &guarantee)],
+        ),
+    )
+    .await;
+    let (s2, r2) = send(
+        &app,
+        false,
+        &bids,
+        &b2,
+        parts(&bid(&["40500000", "40500000"]), &[("proposal.pdf", &guarantee[..20])]),
+    )
+    .await;
+    let (s3, r3) = call(&app, "POST", &bids, Some(&b3), bid(&["40000000", "40000000"])).await;
+    assert_eq!((s1, s2, s3), (Status::Created, Status::Created, Status::Created));
+    let altered = r1["documents"][0]["id"].as_str().unwrap().to_string();
+    let missing = r2["documents"][0]["id"].as_str().unwrap().to_string();
+
+    // Someone with the blob directory flips a byte of one ciphertext and deletes another.
+    let path = blob_path(&app, &altered).await;
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[40] ^= 1;
+    std::fs::write(&path, bytes).unwrap();
+    std::fs::remove_file(blob_path(&app, &missing).await).unwrap();
+
+    app.clock.set(opening());
+    let chair = app.token("chair.osh@demo.kg").await;
+    let (status, protocol) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/tenders/{id}/open"),
+        Some(&chair),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{protocol}");
+    let entry = |receipt: &Value| {
+        protocol["bids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["bid_id"] == receipt["bid_id"])
+            .unwrap()
+            .clone()
+    };
+    // The bids themselves are intact; their documents are reported, each by id and fault.
+    for receipt in [&r1, &r2, &r3] {
+        assert_eq!(entry(receipt)["hash_matches"], true);
+        assert_eq!(entry(receipt)["documents"], receipt["documents"]);
+    }
+    assert_eq!(
+        entry(&r1)["document_faults"],
+        json!([{"id": altered, "fault": "altered"}])
+    );
+    assert_eq!(
+        entry(&r2)["document_faults"],
+        json!([{"id": missing, "fault": "missing"}])
+    );
+    assert_eq!(entry(&r3)["document_faults"], json!([]));
+    // The public protocol says the same, and so does the opening's audit event.
+    let (_, public) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/tenders/{id}/protocol"),
+        None,
+        Value::Null,
+    )
+    .await;
+    assert_eq!(public["bids"], protocol["bids"]);
+    let reviewer = app.token("reviewer@demo.kg").await;
+    let (_, events) = call(
+        &app,
+        "GET",
+        "/api/v1/audit/events?action=tender.opened",
+        Some(&reviewer),
+        Value::Null,
+    )
+    .await;
+    let opened = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["entity_id"] == json!(id))
+        .unwrap()
+        .clone();
+    let mut faulty: Vec<String> = opened["payload"]["document_faults"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    faulty.sort();
+    let mut expected = vec![
+        r1["bid_id"].as_str().unwrap().to_string(),
+        r2["bid_id"].as_str().unwrap().to_string(),
+    ];
+    expected.sort();
+    assert_eq!(faulty, expected, "{opened}");
+    // The public tender page shows each fault beside its document.
+    let page = app
+        .client
+        .get(format!("/tenders/{id}"))
+        .header(Header::new("Accept-Language", "ru"))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap_or_default();
+    assert!(
+        page.contains(r#"data-fault="altered">изменён: не совпадает с указанным хешем"#),
+        "{page}"
+    );
+    assert!(page.contains(r#"data-fault="missing">отсутствует"#));
+    // The intact document still reads whole; the missing one is not found.
+    let intact = format!(
+        "/api/v1/bids/{}/documents/{}",
+        r1["bid_id"].as_str().unwrap(),
+        r1["documents"][1]["id"].as_str().unwrap()
+    );
+    let (status, _, body) = download(&app, &intact, &reviewer).await;
+    assert_eq!((status, body), (Status::Ok, guarantee.clone()));
+    let gone = format!("/api/v1/bids/{}/documents/{missing}", r2["bid_id"].as_str().unwrap());
+    assert_eq!(download(&app, &gone, &reviewer).await.0, Status::NotFound);
+}

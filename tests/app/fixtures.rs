@@ -16,13 +16,24 @@ fn keyring(app: &crate::support::TestApp) -> Option<std::sync::Arc<ppp_registry:
     Config::for_tests(&app.url, &app.upload_dir).app.keyring
 }
 
+fn blobs(app: &crate::support::TestApp) -> ppp_registry::storage::blobs::LocalDirectory {
+    ppp_registry::storage::blobs::LocalDirectory::new(&app.upload_dir)
+}
+
 #[rocket::async_test]
 async fn fixtures_replay_through_the_app_with_times_relative_to_loading() {
     let app = spawn().await;
     let keys = keyring(&app);
-    let outcome = load_dir(&app.db, &demo_fixtures(), test_start(), false, keys.as_deref())
-        .await
-        .unwrap();
+    let outcome = load_dir(
+        &app.db,
+        &demo_fixtures(),
+        test_start(),
+        false,
+        keys.as_deref(),
+        &blobs(&app),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         outcome,
         LoadOutcome::Loaded {
@@ -52,9 +63,16 @@ async fn fixtures_replay_through_the_app_with_times_relative_to_loading() {
 async fn fixtures_load_only_into_an_empty_database() {
     let app = spawn().await;
     let keys = keyring(&app);
-    let first = load_dir(&app.db, &demo_fixtures(), test_start(), true, keys.as_deref())
-        .await
-        .unwrap();
+    let first = load_dir(
+        &app.db,
+        &demo_fixtures(),
+        test_start(),
+        true,
+        keys.as_deref(),
+        &blobs(&app),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         first,
         LoadOutcome::Loaded {
@@ -63,9 +81,16 @@ async fn fixtures_load_only_into_an_empty_database() {
             skipped: 0
         }
     );
-    let again = load_dir(&app.db, &demo_fixtures(), test_start(), true, keys.as_deref())
-        .await
-        .unwrap();
+    let again = load_dir(
+        &app.db,
+        &demo_fixtures(),
+        test_start(),
+        true,
+        keys.as_deref(),
+        &blobs(&app),
+    )
+    .await
+    .unwrap();
     assert_eq!(again, LoadOutcome::SkippedNotEmpty);
     assert_eq!(organizations::count_all(&app.db).await.unwrap(), 8);
     assert_eq!(users::list(&app.db, None, None, 50).await.unwrap().len(), 18);
@@ -84,7 +109,7 @@ async fn a_bad_step_names_its_file_and_number() {
         ]}"#,
     )
     .unwrap();
-    let err = load_dir(&app.db, &dir, test_start(), false, None)
+    let err = load_dir(&app.db, &dir, test_start(), false, None, &blobs(&app))
         .await
         .unwrap_err()
         .to_string();

@@ -121,7 +121,8 @@ pub async fn spawn_with_fixtures() -> TestApp {
     let app = spawn().await;
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     let config = Config::for_tests(&app.url, &app.upload_dir);
-    ppp_registry::fixtures::load_dir(&app.db, &dir, test_start(), true, config.app.keyring.as_deref())
+    let blobs = ppp_registry::storage::blobs::LocalDirectory::new(&config.app.upload_dir);
+    ppp_registry::fixtures::load_dir(&app.db, &dir, test_start(), true, config.app.keyring.as_deref(), &blobs)
         .await
         .expect("fixtures load");
     // As the binary does: the demo data is loaded before the first checkpoint is published.

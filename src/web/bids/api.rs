@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use crate::domain::bid::{BidSubmission, is_bid_id};
 use crate::services::ServiceError;
+use crate::services::bid_opening;
 use crate::services::bids::{self as service, Documents, Intent, Invitation, OwnBid, Protocol, ProtocolBid, Receipt};
 use crate::storage::Db;
 use crate::web::AppState;
@@ -236,7 +237,7 @@ pub async fn open(
     let keyring = app.config.keyring.as_deref();
     let id = tender_id(id)?;
     Ok(Json(
-        service::open(db, &*app.clock, &audit.0, &who.0, keyring, id).await?,
+        bid_opening::open(db, &*app.clock, &audit.0, &who.0, keyring, &*app.blobs, id).await?,
     ))
 }
 

@@ -11,6 +11,7 @@ use serde_json::json;
 use crate::domain::access::Identity;
 use crate::domain::bid::BidSubmission;
 use crate::domain::strict_json;
+use crate::services::bid_opening;
 use crate::services::bids::{self as service, Intent};
 use crate::services::{ServiceError, tenders as tender_service};
 use crate::storage::Db;
@@ -224,7 +225,7 @@ pub async fn open(
 ) -> Answer {
     let id = tender_id(id)?;
     let keyring = app.config.keyring.as_deref();
-    let outcome = service::open(db, &*app.clock, &audit.0, &who.0, keyring, id).await;
+    let outcome = bid_opening::open(db, &*app.clock, &audit.0, &who.0, keyring, &*app.blobs, id).await;
     answered(&ctx, db, app, id, "open", "bid-opened", outcome).await
 }
 
