@@ -431,10 +431,7 @@ pub async fn issue_token(
 
 /// The identity behind a live token of an active account.
 pub async fn identity_for_token(db: &Db, clock: &dyn Clock, token: &str) -> Result<Option<Identity>, StoreError> {
-    match users::token_owner(db, &token_hash(token), clock.now()).await? {
-        Some(user) => users::active_identity(db, user).await,
-        None => Ok(None),
-    }
+    users::token_identity(db, &token_hash(token), clock.now()).await
 }
 
 /// Revokes a token; whether it was live.

@@ -308,9 +308,13 @@ pub async fn act(
             let tender = tenders::lock(uow.tx(), tender_id).await?;
             permit(policy::may_bid(who, &tender.facts(received_at)), "tender")?;
             received_before_deadline(&tender, received_at)?;
-            let existing = bids::of_party(&mut uow, tender_id, who.organization_id).await?;
+            let standing = bids::standing_of(&mut uow, tender_id, who.organization_id).await?;
+            let existing = standing.own.clone();
             let keyring = keyring.ok_or_else(|| ServiceError::KeyMissing("sealing_keys".into()))?;
-            let key = tender_key(&mut uow, keyring, tender_id).await?;
+            let key = match &standing.key {
+                Some(wrapped) => keyring.unwrap_key(tender_id, wrapped).map_err(sealing_error)?,
+                None => tender_key(&mut uow, keyring, tender_id).await?,
+            };
             let salt = crate::credentials::random_token();
             let receipt = match intent {
                 Intent::Submit(submission, _) | Intent::Replace(submission, _) => {
@@ -332,7 +336,7 @@ pub async fn act(
                     let (party, named) = consortium_of(&mut uow, who, submission, &mut v).await?;
                     v.into_result().map_err(ServiceError::Invalid)?;
                     // The lead's own company may be in one bid only (its own knowledge alone).
-                    if bids::company_in_other_bid(&mut uow, tender_id, who.organization_id, &bid_id).await? {
+                    if standing.elsewhere {
                         return Err(ServiceError::Conflict("error-already-in-a-bid"));
                     }
                     let submission = submission.clone().with_money_scaled();
@@ -351,10 +355,11 @@ pub async fn act(
                         Intent::Confirm | Intent::Withdraw => Documents::Kept,
                     };
                     let (documents, new_documents) = match sent {
-                        Documents::Kept if replacing => (
+                        Documents::Kept if replacing && standing.own_documents > 0 => (
                             bid_documents::current_digests(&mut uow, &key, tender_id, &bid_id).await?,
                             None,
                         ),
+                        Documents::Kept if replacing => (vec![], None),
                         Documents::Kept => (vec![], Some(&[][..])),
                         Documents::Sent(new) => (new.iter().map(|d| d.digest().clone()).collect(), Some(new)),
                         Documents::NotSealed => return Err(ServiceError::Conflict("error-bid-resend")),
@@ -379,7 +384,7 @@ pub async fn act(
                         document_faults: None,
                     };
                     bids::put_sealed(uow.tx(), &bid, now).await?;
-                    bids::set_members(uow.tx(), &bid_id, &named).await?;
+                    bids::set_members(uow.tx(), &bid_id, standing.own_members > 0, &named).await?;
                     if let Some(new) = new_documents {
                         bid_documents::record(uow.tx(), tender_id, &bid_id, new, now).await?;
                     }

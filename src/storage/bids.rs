@@ -124,6 +124,115 @@ pub async fn of_party<'r>(
     row.map(Bid::try_from).transpose()
 }
 
+/// What a company's change of its bid on a tender decides on, read in one statement under the
+/// tender's lock (a bid is written at high rates near a deadline: each statement is a turn).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Standing {
+    /// The tender's wrapped content key (none for a tender published before keys were made at
+    /// publication).
+    pub key: Option<WrappedKey>,
+    /// The bid the company leads, if any (withdrawn included).
+    pub own: Option<Bid>,
+    /// How many members that bid names, and how many documents it carries now.
+    pub own_members: i64,
+    pub own_documents: i64,
+    /// Whether the company is in another standing bid of the tender, as its lead or a confirmed
+    /// member.
+    pub elsewhere: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct StandingRow {
+    master_key_id: Option<String>,
+    wrapped: Option<String>,
+    id: Option<String>,
+    lead_org_id: Option<i64>,
+    status: Option<String>,
+    version: Option<i32>,
+    tender_version: Option<i32>,
+    received_at: Option<DateTime<Utc>>,
+    sealed: Option<String>,
+    sha256: Option<String>,
+    opened_content: Option<String>,
+    hash_matches: Option<bool>,
+    document_faults: Option<String>,
+    own_members: i64,
+    own_documents: i64,
+    elsewhere: bool,
+}
+
+/// Company `company`'s standing on tender `tender_id` (which must exist).
+pub async fn standing_of<'r>(
+    reader: impl Into<Reader<'r>>,
+    tender_id: i64,
+    company: OrgId,
+) -> Result<Standing, StoreError> {
+    let sql = "SELECT k.master_key_id, k.wrapped, b.id, b.lead_org_id, b.status, b.version, b.tender_version, \
+               b.received_at, b.sealed, b.sha256, b.opened_content, b.hash_matches, b.document_faults, \
+               (SELECT COUNT(*) FROM bid_members m WHERE m.bid_id = b.id) AS own_members, \
+               (SELECT COUNT(*) FROM bid_documents d WHERE d.bid_id = b.id AND d.current = $3) AS own_documents, \
+               EXISTS (SELECT 1 FROM bids o WHERE o.tender_id = t.id AND (b.id IS NULL OR o.id <> b.id) \
+               AND o.status <> 'withdrawn' AND (o.lead_org_id = $2 OR EXISTS (SELECT 1 FROM bid_members m \
+               WHERE m.bid_id = o.id AND m.company_id = $2 AND m.status = 'confirmed'))) AS elsewhere \
+               FROM tenders t LEFT JOIN tender_keys k ON k.tender_id = t.id \
+               LEFT JOIN bids b ON b.tender_id = t.id AND b.lead_org_id = $2 WHERE t.id = $1";
+    let row: Option<StandingRow> = on_reader!(reader.into(), conn => {
+        sqlx::query_as(sql).bind(tender_id).bind(company.0).bind(true).fetch_optional(conn).await?
+    });
+    let r = row.ok_or(StoreError::NotFound("tender"))?;
+    let key = match (r.master_key_id, r.wrapped) {
+        (Some(master_id), Some(wrapped)) => {
+            let bad = || StoreError::Database(format!("tender {tender_id}: bad wrapped key"));
+            let bytes = BASE64.decode(wrapped).map_err(|_| bad())?;
+            Some(WrappedKey {
+                master_id,
+                sealed: Sealed::from_bytes(&bytes).map_err(|_| bad())?,
+            })
+        }
+        _ => None,
+    };
+    let own = match (
+        r.id,
+        r.lead_org_id,
+        r.status,
+        r.version,
+        r.tender_version,
+        r.received_at,
+        r.sha256,
+    ) {
+        (
+            Some(id),
+            Some(lead_org_id),
+            Some(status),
+            Some(version),
+            Some(tender_version),
+            Some(received_at),
+            Some(sha256),
+        ) => Some(Bid::try_from(BidRow {
+            id,
+            tender_id,
+            lead_org_id,
+            status,
+            version,
+            tender_version,
+            received_at,
+            sealed: r.sealed,
+            sha256,
+            opened_content: r.opened_content,
+            hash_matches: r.hash_matches,
+            document_faults: r.document_faults,
+        })?),
+        _ => None,
+    };
+    Ok(Standing {
+        key,
+        own,
+        own_members: r.own_members,
+        own_documents: r.own_documents,
+        elsewhere: r.elsewhere,
+    })
+}
+
 /// The bids company `lead` leads (withdrawn included), newest tender first, at most `limit`.
 pub async fn led_by<'r>(reader: impl Into<Reader<'r>>, lead: OrgId, limit: i64) -> Result<Vec<Bid>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM bids WHERE lead_org_id = $1 ORDER BY tender_id DESC LIMIT $2");
@@ -323,15 +432,19 @@ pub async fn members<'r>(reader: impl Into<Reader<'r>>, bid_id: &str) -> Result<
 pub async fn set_members(
     tx: &mut Tx,
     bid_id: &str,
+    had_members: bool,
     named: &[(OrgId, String, rust_decimal::Decimal)],
 ) -> Result<(), StoreError> {
-    // A bid of one company (the most common) needs no look at who had confirmed.
-    let before = if named.is_empty() {
+    // A bid of one company (the most common) needs no look at who had confirmed, and one that
+    // never named a member nothing to delete.
+    let before = if named.is_empty() || !had_members {
         vec![]
     } else {
         members(&mut *tx, bid_id).await?
     };
-    on_tx!(tx, conn => sqlx::query("DELETE FROM bid_members WHERE bid_id = $1").bind(bid_id).execute(&mut *conn).await?.rows_affected());
+    if had_members {
+        on_tx!(tx, conn => sqlx::query("DELETE FROM bid_members WHERE bid_id = $1").bind(bid_id).execute(&mut *conn).await?.rows_affected());
+    }
     let sql = "INSERT INTO bid_members (bid_id, company_id, role, share, status) VALUES ($1, $2, $3, $4, $5)";
     for (company, role, share) in named {
         let kept = before

@@ -8,7 +8,7 @@ use crate::domain::ids::{OrgId, UserId};
 use crate::domain::localized::LocalizedText;
 use crate::domain::organization::{OrganizationKind, OrganizationStatus};
 use crate::domain::throttle::Counted;
-use crate::storage::{Db, Reader, StoreError, Tx};
+use crate::storage::{Db, Engine, Reader, StoreError, Tx};
 
 /// An account as recorded (never with its password hash).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -185,22 +185,40 @@ struct IdentityRow {
     name_ru: String,
     name_ky: Option<String>,
     name_en: Option<String>,
+    /// The account's roles, comma-separated (none: `NULL`).
+    roles: Option<String>,
 }
 
-/// The identity of an active account in an active organisation; `None` otherwise.
-pub async fn active_identity(db: &Db, id: UserId) -> Result<Option<Identity>, StoreError> {
-    let sql = "SELECT u.id, u.email, u.full_name, u.is_chair, u.is_deputy_chair, o.id AS organization_id, o.kind, o.name_ru, \
-               o.name_ky, o.name_en FROM users u JOIN organizations o ON o.id = u.organization_id \
-               WHERE u.id = $1 AND u.status = 'active' AND o.status = 'active'";
-    let row: Option<IdentityRow> = on_pool!(db, pool => sqlx::query_as(sql).bind(id.0).fetch_optional(pool).await?);
-    let Some(row) = row else {
-        return Ok(None);
+/// An active account's identity with its roles, in one statement (asked on every request):
+/// `source` joins `u` (users) to what finds the account, `condition` adds to the `WHERE`.
+fn identity_sql(db: &Db, source: &str, condition: &str) -> String {
+    let roles = match db.engine() {
+        Engine::Sqlite => "group_concat(r.role, ',')",
+        Engine::Postgres => "string_agg(r.role, ',')",
     };
+    format!(
+        "SELECT u.id, u.email, u.full_name, u.is_chair, u.is_deputy_chair, o.id AS organization_id, o.kind, o.name_ru, \
+         o.name_ky, o.name_en, (SELECT {roles} FROM user_roles r WHERE r.user_id = u.id) AS roles \
+         FROM {source} JOIN organizations o ON o.id = u.organization_id \
+         WHERE {condition} AND u.status = 'active' AND o.status = 'active'"
+    )
+}
+
+fn identity_of(row: IdentityRow) -> Result<Identity, StoreError> {
     let kind = OrganizationKind::parse(&row.kind)
         .ok_or_else(|| StoreError::Database(format!("organization {}: bad kind", row.organization_id)))?;
-    Ok(Some(Identity {
+    let mut roles: Vec<Role> = row
+        .roles
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(Role::parse)
+        .collect();
+    roles.sort();
+    roles.dedup();
+    Ok(Identity {
         user_id: UserId(row.id),
-        roles: roles_of(db.into(), row.id).await?,
+        roles,
         email: row.email,
         full_name: row.full_name,
         organization_id: OrgId(row.organization_id),
@@ -212,7 +230,29 @@ pub async fn active_identity(db: &Db, id: UserId) -> Result<Option<Identity>, St
         },
         chair: row.is_chair,
         deputy_chair: row.is_deputy_chair,
-    }))
+    })
+}
+
+/// The identity of an active account in an active organisation; `None` otherwise.
+pub async fn active_identity(db: &Db, id: UserId) -> Result<Option<Identity>, StoreError> {
+    let sql = identity_sql(db, "users u", "u.id = $1");
+    let row: Option<IdentityRow> =
+        on_pool!(db, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_optional(pool).await?);
+    row.map(identity_of).transpose()
+}
+
+/// The identity behind a live (unrevoked, unexpired) token of an active account in an active
+/// organisation; `None` otherwise.
+pub async fn token_identity(db: &Db, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Identity>, StoreError> {
+    let sql = identity_sql(
+        db,
+        "api_tokens t JOIN users u ON u.id = t.user_id",
+        "t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2",
+    );
+    let row: Option<IdentityRow> = on_pool!(db, pool => {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(token_hash).bind(now).fetch_optional(pool).await?
+    });
+    row.map(identity_of).transpose()
 }
 
 /// Sets an account's status; the status it had before.
@@ -264,14 +304,6 @@ pub async fn insert_token(
         sqlx::query_scalar(sql).bind(user.0).bind(token_hash).bind(now).bind(expires_at).fetch_one(conn).await?
     });
     Ok(id)
-}
-
-/// The account a live (unrevoked, unexpired) token belongs to.
-pub async fn token_owner(db: &Db, token_hash: &str, now: DateTime<Utc>) -> Result<Option<UserId>, StoreError> {
-    let sql = "SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2";
-    let id: Option<i64> =
-        on_pool!(db, pool => sqlx::query_scalar(sql).bind(token_hash).bind(now).fetch_optional(pool).await?);
-    Ok(id.map(UserId))
 }
 
 /// Revokes a live token; its row id and owner, if there was one.

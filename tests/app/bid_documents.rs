@@ -411,6 +411,11 @@ async fn the_opening_checks_each_listed_document_and_the_protocol_reports_the_mi
         "{page}"
     );
     assert!(page.contains(r#"data-fault="missing">отсутствует"#));
+    // Offers are shown as money, grouped and labelled in the page's language.
+    assert!(
+        page.contains("41\u{a0}000\u{a0}000,00\u{a0}сом · 41\u{a0}000\u{a0}000,00\u{a0}сом"),
+        "{page}"
+    );
     // The intact document still reads whole; the missing one is not found.
     let intact = format!(
         "/api/v1/bids/{}/documents/{}",
