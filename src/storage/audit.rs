@@ -219,6 +219,29 @@ async fn write(tx: &mut Tx, events: &[Event], nodes: &[(Position, Hash)]) -> Res
         });
         return Ok(());
     }
+    // On PostgreSQL one event (a change's usual count) and its tree hashes go in one statement:
+    // the head's lock is held from the head's read to the commit, and each round trip inside
+    // it is a turn every other writer waits for. (Several events stay separate statements: the
+    // parts of a statement's WITH run in no set order, and events must go in order.)
+    if let (Tx::Postgres(_), [event]) = (&*tx, events) {
+        let sql = if nodes.is_empty() {
+            event_insert_sql(1)
+        } else {
+            format!(
+                "WITH event AS ({}) {}",
+                event_insert_sql(1),
+                audit_tree::insert_sql(nodes.len(), 18)
+            )
+        };
+        on_tx!(tx, conn => {
+            let mut query = bind_event!(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), event);
+            for (level, index, hash) in &values {
+                query = query.bind(*level).bind(*index).bind(hash);
+            }
+            query.execute(&mut *conn).await?;
+        });
+        return Ok(());
+    }
     let sql = event_insert_sql(1);
     for e in events {
         on_tx!(tx, conn => {
@@ -601,7 +624,8 @@ pub async fn list(
          ORDER BY seq DESC LIMIT $13"
     );
     let rows: Vec<EventRow> = on_pool!(db, pool => {
-        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+        // Optional filters: planned with their values each time (see storage::Pool).
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).persistent(false)
             .bind(before.unwrap_or(i64::MAX))
             .bind(filter.entity_type.as_deref())
             .bind(filter.entity_id.as_deref())

@@ -206,7 +206,8 @@ pub async fn list_public(
     );
     let after = after.map_or(0, |id| id.0);
     let rows: Vec<OrganizationRow> = on_pool!(db, pool => {
-        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+        // Optional filters: planned with their values each time (see storage::Pool).
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).persistent(false)
             .bind(PUBLIC_KINDS[0].as_str())
             .bind(PUBLIC_KINDS[1].as_str())
             .bind(kind.map(OrganizationKind::as_str))

@@ -561,7 +561,8 @@ pub async fn list(
     );
     let currency = filter.currency.unwrap_or_default().code();
     let rows: Vec<SummaryRow> = on_pool!(db, pool => {
-        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+        // Optional filters: planned with their values each time (see storage::Pool).
+        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).persistent(false)
             .bind(i64::from(scope.all))
             .bind(scope.own.map_or(-1, |o| o.0))
             .bind(filter.stage.map(Stage::as_str))
@@ -630,7 +631,8 @@ pub async fn summary(
                WHERE ($1 IS NULL OR municipality_id = $1) AND currency = $2 \
                AND (stage <> 'draft' OR $3 = 1 OR municipality_id = $4 OR proponent_id = $4) GROUP BY stage";
     let rows: Vec<(String, i64, Option<DbAmount>)> = on_pool!(db, pool => {
-        sqlx::query_as(sql)
+        // Optional filters: planned with their values each time (see storage::Pool).
+        sqlx::query_as(sql).persistent(false)
             .bind(municipality.map(|m| m.0))
             .bind(currency.code())
             .bind(i64::from(scope.all))

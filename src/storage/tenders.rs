@@ -308,7 +308,8 @@ pub async fn list(
          ORDER BY id DESC LIMIT $10"
     );
     let rows: Vec<TenderRow> = on_pool!(db, pool => {
-        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+        // Optional filters: planned with their values each time (see storage::Pool).
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).persistent(false)
             .bind(before.unwrap_or(i64::MAX))
             .bind(i64::from(scope.all))
             .bind(scope.own.map_or(-1, |o| o.0))

@@ -158,7 +158,8 @@ pub async fn list(
         "SELECT {COLUMNS} FROM users WHERE ($1 IS NULL OR organization_id = $1) AND id > $2 ORDER BY id LIMIT $3"
     );
     let rows: Vec<UserRow> = on_pool!(db, pool => {
-        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+        // Optional filters: planned with their values each time (see storage::Pool).
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).persistent(false)
             .bind(organization.map(|o| o.0))
             .bind(after.map_or(0, |a| a.0))
             .bind(i64::from(limit))

@@ -625,7 +625,7 @@ async fn a_bidder_bids_and_the_chair_opens_through_the_tender_page() {
     assert_eq!(status, Status::SeeOther);
     let public = page_of(&app.browser().await, &notice).await;
     assert!(
-        public.contains("Opening protocol") && public.contains("41500000.00 · 41500000.00"),
+        public.contains("Opening protocol") && public.contains("KGS\u{a0}41,500,000.00 · KGS\u{a0}41,500,000.00"),
         "{public}"
     );
     let (bidder, _) = signed_in(&app, "bidder1@demo.kg").await;
