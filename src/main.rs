@@ -48,6 +48,9 @@ enum Command {
     /// Manage accounts (the first administrator of a fresh install).
     #[command(subcommand)]
     User(UserCommand),
+    /// The blob store.
+    #[command(subcommand)]
+    Blobs(BlobsCommand),
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -85,6 +88,17 @@ enum AuditCommand {
     /// Generate a signing key for the log named ORIGIN (e.g. ppp.bishkek.kg/audit): prints the
     /// private key (for PPP_SIGNING_KEY) and its public verifier key.
     NewKey { origin: String },
+}
+
+#[derive(Subcommand)]
+enum BlobsCommand {
+    /// Remove the stored contents nothing refers to (ciphertext sealed for a bid that was then
+    /// refused, a file whose record failed) that were last stored more than GRACE_HOURS ago;
+    /// recorded in the audit log. Safe while the app runs.
+    Collect {
+        #[arg(long, default_value_t = 24)]
+        grace_hours: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -162,6 +176,20 @@ async fn run(command: Command) -> Result<(), String> {
             Ok(())
         }
         Command::User(command) => add_user(&config, command).await,
+        Command::Blobs(BlobsCommand::Collect { grace_hours }) => {
+            let db = open(&config).await?;
+            let blobs = LocalDirectory::new(&config.app.upload_dir);
+            let grace = std::time::Duration::from_secs(grace_hours.saturating_mul(3600));
+            let collected =
+                ppp_registry::services::blob_collection::collect(&db, &SystemClock, &command_line(), &blobs, grace)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            println!(
+                "removed {} unreferenced blob(s); kept {} older than {grace_hours} h that records refer to",
+                collected.removed, collected.kept
+            );
+            Ok(())
+        }
         Command::Audit(_) => Err("audit commands run before the configuration is read".into()),
         Command::Serve { .. } => {
             let (config, generated) = config.with_log_key().map_err(|e| e.to_string())?;

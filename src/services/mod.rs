@@ -7,6 +7,7 @@ pub mod bid_documents;
 pub mod bid_keys;
 pub mod bid_opening;
 pub mod bids;
+pub mod blob_collection;
 pub mod checkpoints;
 pub mod compute;
 pub mod documents;

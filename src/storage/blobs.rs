@@ -3,6 +3,7 @@
 //! app instances run.
 
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use rocket::tokio::fs;
 use sha2::{Digest, Sha256};
@@ -17,6 +18,11 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn put_file(&self, path: &Path) -> std::io::Result<String>;
     /// The content stored under `sha256`.
     async fn get(&self, sha256: &str) -> std::io::Result<Vec<u8>>;
+    /// The hashes of the contents last stored before `cutoff` (storing a content again counts
+    /// as storing it: see [`collect`](crate::services::blob_collection::collect)).
+    async fn stored_before(&self, cutoff: SystemTime) -> std::io::Result<Vec<String>>;
+    /// Removes the content stored under `sha256`, if it was last stored before `cutoff`.
+    async fn remove_if_before(&self, sha256: &str, cutoff: SystemTime) -> std::io::Result<bool>;
 }
 
 /// A local directory: `<root>/ab/cd/<sha256>`.
@@ -59,7 +65,7 @@ impl LocalDirectory {
         output.flush().await?;
         let sha256 = hex(&hasher.finalize());
         let path = self.path_of(&sha256)?;
-        if fs::try_exists(&path).await? {
+        if touched(&path).await? {
             fs::remove_file(temporary).await?;
         } else {
             fs::create_dir_all(path.parent().unwrap_or(&self.root)).await?;
@@ -73,7 +79,7 @@ impl LocalDirectory {
     /// sees half a file.
     async fn staging(&self, sha256: &str) -> std::io::Result<Option<(PathBuf, PathBuf)>> {
         let path = self.path_of(sha256)?;
-        if fs::try_exists(&path).await? {
+        if touched(&path).await? {
             return Ok(None);
         }
         let dir = path.parent().unwrap_or(&self.root).to_path_buf();
@@ -81,6 +87,29 @@ impl LocalDirectory {
         let temporary = dir.join(format!(".{sha256}.{}.part", crate::credentials::random_token()));
         Ok(Some((temporary, path)))
     }
+}
+
+/// Marks the content at `path` as stored now; `false` when it is not there (any more).
+async fn touched(path: &Path) -> std::io::Result<bool> {
+    let path = path.to_path_buf();
+    let touched = rocket::tokio::task::spawn_blocking(move || {
+        std::fs::File::options()
+            .append(true)
+            .open(&path)
+            .and_then(|file| file.set_modified(SystemTime::now()))
+    })
+    .await
+    .map_err(std::io::Error::other)?;
+    match touched {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// When the content at `path` was last stored.
+async fn stored_at(path: &Path) -> std::io::Result<SystemTime> {
+    fs::metadata(path).await?.modified()
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -115,6 +144,48 @@ impl BlobStore for LocalDirectory {
     async fn get(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
         fs::read(self.path_of(sha256)?).await
     }
+
+    async fn stored_before(&self, cutoff: SystemTime) -> std::io::Result<Vec<String>> {
+        let mut found = Vec::new();
+        let mut levels = vec![(self.root.clone(), 0)];
+        while let Some((dir, depth)) = levels.pop() {
+            let mut entries = match fs::read_dir(&dir).await {
+                Ok(entries) => entries,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e),
+            };
+            while let Some(entry) = entries.next_entry().await? {
+                let Ok(name) = entry.file_name().into_string() else {
+                    continue;
+                };
+                if depth < 2 && name.len() == 2 && entry.file_type().await?.is_dir() {
+                    levels.push((entry.path(), depth + 1));
+                } else if depth == 2
+                    && self.path_of(&name).is_ok_and(|p| p == entry.path())
+                    && stored_at(&entry.path()).await? < cutoff
+                {
+                    found.push(name);
+                }
+            }
+        }
+        found.sort();
+        Ok(found)
+    }
+
+    async fn remove_if_before(&self, sha256: &str, cutoff: SystemTime) -> std::io::Result<bool> {
+        let path = self.path_of(sha256)?;
+        match stored_at(&path).await {
+            Ok(at) if at < cutoff => {}
+            Ok(_) => return Ok(false),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(e),
+        }
+        match fs::remove_file(&path).await {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -146,6 +217,33 @@ mod tests {
             .filter(|name| name.ends_with(".part"))
             .collect();
         assert!(left.is_empty(), "{left:?}");
+        std::fs::remove_dir_all(root).unwrap();
+    }
+
+    #[rocket::async_test]
+    async fn storing_a_content_again_marks_it_as_stored_now() {
+        let root = std::env::temp_dir().join(format!("ppp-blobs-again-{}", std::process::id()));
+        let store = LocalDirectory::new(&root);
+        let name = store.put(b"sealed").await.unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let cutoff = SystemTime::now();
+        assert_eq!(store.stored_before(cutoff).await.unwrap(), vec![name.clone()]);
+        // Not removed when the cutoff is before its storing.
+        let earlier = cutoff - std::time::Duration::from_secs(60);
+        assert!(!store.remove_if_before(&name, earlier).await.unwrap());
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        assert_eq!(store.put(b"sealed").await.unwrap(), name);
+        assert_eq!(store.stored_before(cutoff).await.unwrap(), Vec::<String>::new());
+        assert!(
+            !store.remove_if_before(&name, cutoff).await.unwrap(),
+            "stored again since"
+        );
+        assert!(store.remove_if_before(&name, SystemTime::now()).await.unwrap());
+        assert!(store.get(&name).await.is_err());
+        assert!(
+            !store.remove_if_before(&name, SystemTime::now()).await.unwrap(),
+            "already gone"
+        );
         std::fs::remove_dir_all(root).unwrap();
     }
 }

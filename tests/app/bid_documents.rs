@@ -268,6 +268,73 @@ async fn bid_documents_are_sealed_on_the_receipt_and_read_after_the_opening_by_t
     assert_eq!(reads["items"].as_array().unwrap().len(), 3, "{reads}");
 }
 
+#[rocket::async_test]
+async fn ciphertext_sealed_for_a_refused_bid_is_collected_after_its_grace_and_nothing_referred_to_goes() {
+    use ppp_registry::services::blob_collection::{Collected, collect};
+    let app = spawn_with_fixtures().await;
+    let id = published_tender(&app).await;
+    let bids = format!("/api/v1/tenders/{id}/bids");
+    let b1 = app.token("bidder1@demo.kg").await;
+    let proposal: Vec<u8> = [PDF, "Техническое предложение".as_bytes()].concat();
+    let sent = bid(&["41000000", "41000000"]);
+    let (status, receipt) = send(&app, false, &bids, &b1, parts(&sent, &[("proposal.pdf", &proposal)])).await;
+    assert_eq!(status, Status::Created, "{receipt}");
+    // A second submission is sendable as far as the check before sealing can tell, so its file
+    // is sealed and stored; its transaction then refuses it (the company has a bid).
+    let (status, refused) = send(&app, false, &bids, &b1, parts(&sent, &[("again.pdf", &proposal)])).await;
+    assert_eq!(status, Status::Conflict, "{refused}");
+    assert_eq!(
+        files_under(&app.upload_dir).len(),
+        2,
+        "the refused bid's ciphertext is left"
+    );
+
+    let blobs = ppp_registry::storage::blobs::LocalDirectory::new(&app.upload_dir);
+    let ctx = ppp_registry::domain::audit::AuditContext::system();
+    let hour = std::time::Duration::from_secs(3600);
+    let fresh = collect(&app.db, &*app.clock, &ctx, &blobs, hour).await.unwrap();
+    assert_eq!(fresh, Collected { removed: 0, kept: 0 }, "within the grace period");
+    let due = collect(&app.db, &*app.clock, &ctx, &blobs, std::time::Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(due, Collected { removed: 1, kept: 1 });
+    assert_eq!(files_under(&app.upload_dir).len(), 1);
+    let again = collect(&app.db, &*app.clock, &ctx, &blobs, std::time::Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(again, Collected { removed: 0, kept: 1 });
+    // Recorded once, for the collection that removed something.
+    let collected: Vec<_> = crate::audit::all_events(&app.db)
+        .await
+        .into_iter()
+        .filter(|e| e.action == "blobs.collected")
+        .collect();
+    assert_eq!(collected.len(), 1);
+    let payload: Value = serde_json::from_str(&collected[0].payload).unwrap();
+    assert_eq!(payload, json!({"removed": 1, "kept": 1, "grace_seconds": 0}));
+    // The bid's own document is intact: it opens and reads whole after the opening.
+    app.clock.set(opening());
+    let chair = app.token("chair.osh@demo.kg").await;
+    let (status, protocol) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/tenders/{id}/open"),
+        Some(&chair),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{protocol}");
+    assert_eq!(protocol["bids"][0]["document_faults"], json!([]));
+    let uri = format!(
+        "/api/v1/bids/{}/documents/{}",
+        receipt["bid_id"].as_str().unwrap(),
+        receipt["documents"][0]["id"].as_str().unwrap()
+    );
+    let reviewer = app.token("reviewer@demo.kg").await;
+    let (status, _, body) = download(&app, &uri, &reviewer).await;
+    assert_eq!((status, body), (Status::Ok, proposal));
+}
+
 /// Where the blob store keeps document `document_id`'s ciphertext.
 async fn blob_path(app: &TestApp, document_id: &str) -> std::path::PathBuf {
     let (blob,): (String,) = ppp_registry::on_pool!(app.db, pool => {

@@ -123,6 +123,28 @@ fn migrate_and_load_fixtures_work_on_a_fresh_sqlite_file() {
         String::from_utf8_lossy(&output.stdout),
         "fixtures: the database already holds data; nothing loaded\n"
     );
+    // A content nothing refers to, stored two hours ago, goes; a fresh one waits its grace.
+    let name = |c: char| c.to_string().repeat(64);
+    let shelf = |n: &str| dir.join("uploads").join(&n[..2]).join(&n[2..4]);
+    for n in [name('a'), name('b')] {
+        std::fs::create_dir_all(shelf(&n)).unwrap();
+        std::fs::write(shelf(&n).join(&n), b"ciphertext").unwrap();
+    }
+    let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    std::fs::File::options()
+        .append(true)
+        .open(shelf(&name('a')).join(name('a')))
+        .unwrap()
+        .set_modified(two_hours_ago)
+        .unwrap();
+    let output = run(&dir, &["blobs", "collect", "--grace-hours", "1"], &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "removed 1 unreferenced blob(s); kept 0 older than 1 h that records refer to\n"
+    );
+    assert!(!shelf(&name('a')).join(name('a')).exists());
+    assert!(shelf(&name('b')).join(name('b')).exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
