@@ -697,6 +697,12 @@ bid-offer = Offer
 bid-security-provided = Bid security
 bid-receipt-hash = Receipt hash (SHA-256 of the sealed content)
 bid-hash-mismatch = does not match the receipt
+bid-offer-years =
+    { $count ->
+        [one] { $count } year
+       *[other] { $count } years
+    }
+bid-offer-each-year = Each year
 bid-document-missing = missing: not where the bid left it
 bid-document-altered = altered: does not match its listed hash
 bid-open = Open the bids

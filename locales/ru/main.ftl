@@ -697,6 +697,13 @@ bid-offer = Предложение
 bid-security-provided = Обеспечение заявки
 bid-receipt-hash = Хэш квитанции (SHA-256 запечатанного содержания)
 bid-hash-mismatch = не совпадает с квитанцией
+bid-offer-years =
+    { $count ->
+        [one] { $count } год
+        [few] { $count } года
+       *[many] { $count } лет
+    }
+bid-offer-each-year = По годам
 bid-document-missing = отсутствует: не найден там, где оставлен с заявкой
 bid-document-altered = изменён: не совпадает с указанным хешем
 bid-open = Вскрыть заявки
