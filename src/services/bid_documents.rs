@@ -231,12 +231,15 @@ async fn open_listed(
     let stored = match bid_documents::find(db, bid_id, &digest.id).await {
         Ok(stored) => stored,
         Err(StoreError::NotFound(_)) => return Err(Unopened::Missing),
+        Err(StoreError::Corrupt(_)) => return Err(Unopened::Altered),
         Err(e) => return Err(Unopened::Failed(e.into())),
     };
     let meta = meta_of(key, tender_id, &stored).map_err(|_| Unopened::Altered)?;
     let ciphertext = match blobs.get(&stored.blob).await {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Unopened::Missing),
+        // A recorded name that is not a SHA-256: the record was altered.
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => return Err(Unopened::Altered),
         Err(e) => return Err(Unopened::Failed(store_failed(e))),
     };
     let sealed = Sealed::from_bytes(&ciphertext).map_err(|_| Unopened::Altered)?;

@@ -36,8 +36,9 @@ struct Unsealed {
     content: Option<String>,
     /// Whether it decrypted and hashes to the receipt's hash.
     hash_matches: bool,
-    /// The listed documents found missing or altered (none when the content did not match).
-    document_faults: Vec<DocumentFault>,
+    /// The listed documents found missing or altered; `None` when the content did not match
+    /// (its list is not the bidder's, so its documents were not checked).
+    document_faults: Option<Vec<DocumentFault>>,
 }
 
 /// Whether the bids of `tender` may be opened by `who` now; `sealed` before the opening time.
@@ -66,7 +67,11 @@ async fn unseal(db: &Db, blobs: &dyn BlobStore, key: &SecretKey, bid: &Bid) -> R
         .and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok())
         .and_then(|c| serde_json::from_value(c["documents"].clone()).ok())
         .unwrap_or_default();
-    let document_faults = bid_documents::faults(db, blobs, key, bid.tender_id, &bid.id, &listed).await?;
+    let document_faults = if hash_matches {
+        Some(bid_documents::faults(db, blobs, key, bid.tender_id, &bid.id, &listed).await?)
+    } else {
+        None
+    };
     Ok(Unsealed {
         version: bid.version,
         content,
@@ -136,7 +141,7 @@ pub async fn open(
                 ),
             };
             let matches = found.map(|u| u.hash_matches);
-            let faults = found.map(|u| u.document_faults.as_slice());
+            let faults = found.and_then(|u| u.document_faults.as_deref());
             if matches == Some(false) {
                 mismatches.push(bid.id.clone());
             }

@@ -616,7 +616,8 @@ pub struct ProtocolBid {
     /// read the bid).
     pub documents: Vec<DocumentDigest>,
     /// The listed documents the opening found missing or altered (reported, never hidden):
-    /// empty when each was found as listed.
+    /// empty when each was found as listed, and when the bid did not match its receipt (its
+    /// list is not the bidder's, so it was not checked: `hash_matches` says so).
     pub document_faults: Vec<DocumentFault>,
 }
 

@@ -37,7 +37,9 @@ pub async fn collect(
     blobs: &dyn BlobStore,
     grace: Duration,
 ) -> Result<Collected, ServiceError> {
-    let cutoff = SystemTime::now() - grace;
+    let cutoff = SystemTime::now()
+        .checked_sub(grace)
+        .ok_or_else(|| ServiceError::Store(StoreError::Database("the grace period reaches before 1970".into())))?;
     // Listed before the references are read: a content stored and recorded after the listing
     // is either not listed or marked as stored after the cutoff.
     let candidates = blobs.stored_before(cutoff).await.map_err(store_failed)?;

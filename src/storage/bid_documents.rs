@@ -31,7 +31,7 @@ impl TryFrom<Row> for StoredDocument {
     type Error = StoreError;
 
     fn try_from(r: Row) -> Result<Self, StoreError> {
-        let bad = || StoreError::Database(format!("bid document {}: bad sealed description", r.id));
+        let bad = || StoreError::Corrupt(format!("bid document {}: bad sealed description", r.id));
         let bytes = BASE64.decode(&r.sealed_meta).map_err(|_| bad())?;
         let sealed_meta = Sealed::from_bytes(&bytes).map_err(|_| bad())?;
         Ok(StoredDocument {

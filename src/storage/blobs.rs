@@ -174,17 +174,27 @@ impl BlobStore for LocalDirectory {
 
     async fn remove_if_before(&self, sha256: &str, cutoff: SystemTime) -> std::io::Result<bool> {
         let path = self.path_of(sha256)?;
-        match stored_at(&path).await {
-            Ok(at) if at < cutoff => {}
-            Ok(_) => return Ok(false),
+        // Moved aside first, then judged: a store of the same content that marked it before the
+        // move shows in its time (and it is put back); one after the move finds it gone and
+        // writes it anew. Never judged and then removed, with a store in between.
+        let aside = path.with_file_name(format!(".{sha256}.{}.collect", crate::credentials::random_token()));
+        match fs::rename(&path, &aside).await {
+            Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
             Err(e) => return Err(e),
         }
-        match fs::remove_file(&path).await {
-            Ok(()) => Ok(true),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(e),
+        if stored_at(&aside).await? < cutoff {
+            fs::remove_file(&aside).await?;
+            return Ok(true);
         }
+        // Put back without replacing a copy written meanwhile (the same content).
+        match fs::hard_link(&aside, &path).await {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+        fs::remove_file(&aside).await?;
+        Ok(false)
     }
 }
 

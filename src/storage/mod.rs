@@ -110,6 +110,9 @@ pub enum StoreError {
     Unaudited,
     #[error("database error: {0}")]
     Database(String),
+    /// A stored value that does not read as what it should be (tampering, or damage).
+    #[error("a stored record is malformed: {0}")]
+    Corrupt(String),
 }
 
 /// PostgreSQL's serialization failure and deadlock: the whole operation may simply run again.
@@ -166,8 +169,7 @@ impl Engine {
     }
 }
 
-/// An open pool on one of the two engines.
-/// The connections. Lists with optional filters (`$n IS NULL OR col = $n`) run as one-shot statements
+/// An open pool on one of the two engines. Lists with optional filters (`$n IS NULL OR col = $n`) run as one-shot statements
 /// (`persistent(false)`), because a generic plan cannot know which filters are set and scans
 /// everything (116 ms against 100,000 projects); an unnamed statement is planned with its values,
 /// so PostgreSQL walks the primary key and stops at the page's end. Everything else keeps its

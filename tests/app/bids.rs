@@ -820,6 +820,25 @@ async fn a_bid_whose_documents_were_not_sealed_is_refused_never_taken_without_th
         matches!(refused, Err(ServiceError::Conflict("error-bid-resend"))),
         "{refused:?}"
     );
+    // At the deadline it is the deadline that refuses it, recorded as a late attempt.
+    let late = act(
+        &app.db,
+        &*app.clock,
+        &ctx,
+        &who,
+        keyring.as_deref(),
+        id,
+        deadline(),
+        Intent::Replace(&offer, Documents::NotSealed),
+    )
+    .await;
+    assert!(matches!(late, Err(ServiceError::DeadlinePassed)), "{late:?}");
+    let attempts = crate::audit::all_events(&app.db)
+        .await
+        .into_iter()
+        .filter(|e| e.action == "bid.late_attempt")
+        .count();
+    assert_eq!(attempts, 1);
     let (_, own) = call(
         &app,
         "GET",

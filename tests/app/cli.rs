@@ -112,6 +112,14 @@ fn migrate_and_load_fixtures_work_on_a_fresh_sqlite_file() {
         "the default database file is created"
     );
 
+    // Collecting blobs against an empty database (the wrong DATABASE_URL) removes nothing.
+    let output = run(&dir, &["blobs", "collect"], &[]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("the database holds no records"),
+        "{}",
+        stderr(&output)
+    );
     let output = run(&dir, &["load-fixtures", fixtures], &[]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(
