@@ -478,6 +478,28 @@ async fn the_opening_checks_each_listed_document_and_the_protocol_reports_the_mi
         "{page}"
     );
     assert!(page.contains(r#"data-fault="missing">отсутствует"#));
+    // Documents are links only for those who may read them (the others would get a 403).
+    assert!(
+        !page.contains("/api/v1/bids/"),
+        "an anonymous page links no bid document"
+    );
+    let (reviewer_browser, _) = crate::tenders::signed_in(&app, "reviewer@demo.kg").await;
+    let reviewer_page = crate::bids::page_of(&reviewer_browser, &format!("/tenders/{id}")).await;
+    assert!(reviewer_page.contains(&format!(
+        "href=\"/api/v1/bids/{}/documents/{missing}\"",
+        r2["bid_id"].as_str().unwrap()
+    )));
+    let (rival, _) = crate::tenders::signed_in(&app, "bidder3@demo.kg").await;
+    let rival_page = crate::bids::page_of(&rival, &format!("/tenders/{id}")).await;
+    assert!(
+        !rival_page.contains("/api/v1/bids/"),
+        "no link to the others' documents"
+    );
+    let (owner, _) = crate::tenders::signed_in(&app, "bidder2@demo.kg").await;
+    let owner_page = crate::bids::page_of(&owner, &format!("/tenders/{id}")).await;
+    let own_link = format!("/api/v1/bids/{}/documents/", r2["bid_id"].as_str().unwrap());
+    let rival_link = format!("/api/v1/bids/{}/documents/", r1["bid_id"].as_str().unwrap());
+    assert!(owner_page.contains(&own_link) && !owner_page.contains(&rival_link));
     // Offers are shown as money, grouped and labelled in the page's language.
     assert!(
         page.contains("41\u{a0}000\u{a0}000,00\u{a0}сом · 41\u{a0}000\u{a0}000,00\u{a0}сом"),

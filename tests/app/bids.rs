@@ -542,7 +542,7 @@ async fn a_bid_on_changed_terms_is_replaced_not_confirmed_and_the_opening_rechec
     );
 }
 
-async fn page_of(browser: &rocket::local::asynchronous::Client, uri: &str) -> String {
+pub(crate) async fn page_of(browser: &rocket::local::asynchronous::Client, uri: &str) -> String {
     let response = browser
         .get(uri.to_string())
         .header(rocket::http::Header::new("Accept-Language", "en"))

@@ -53,6 +53,23 @@ pub(crate) async fn panel(
         ),
         None => None,
     };
+    // The opened bids whose documents this viewer may read: the others' names are shown
+    // without a link (which would only answer 403).
+    let readable: Vec<&str> = match (&ctx.user, &protocol) {
+        (Some(who), Some(p)) => p
+            .bids
+            .iter()
+            .filter(|b| {
+                let party: Vec<crate::domain::ids::OrgId> = std::iter::once(&b.bidding_party.lead.id)
+                    .chain(b.bidding_party.members.iter().map(|m| &m.id))
+                    .filter_map(|id| id.parse().ok().map(crate::domain::ids::OrgId))
+                    .collect();
+                policy::may_read_opened_bid(who, &facts, &party)
+            })
+            .map(|b| b.bid_id.as_str())
+            .collect(),
+        _ => vec![],
+    };
     let taking_bids = matches!(status, TenderStatus::ActiveEnquiries | TenderStatus::ActiveTendering);
     let may_bid = taking_bids
         && ctx.user.as_ref().is_some_and(|w| {
@@ -101,6 +118,7 @@ pub(crate) async fn panel(
         "currency": basis.map(|b| b.currency.code()),
         "unit": basis.map(|b| b.unit.clone()),
         "security_required": tender.terms.bid_security,
+        "readable": readable,
         "protocol": protocol,
     }))
 }
