@@ -7,7 +7,7 @@ use rocket::http::{ContentType, Header, Status};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::bids::{bid, opening, published_tender, recomputed};
+use crate::bids::{bid, opened_by_chair, published_tender, recomputed};
 use crate::documents::PDF;
 use crate::projects::call;
 use crate::support::{TestApp, spawn_with_fixtures};
@@ -218,17 +218,7 @@ async fn bid_documents_are_sealed_on_the_receipt_and_read_after_the_opening_by_t
 
     // After the opening the protocol lists the documents; the bidding party, the approver and
     // the reviewers read them (recorded), another bidder may not, an earlier document is gone.
-    app.clock.set(opening());
-    let chair = app.token("chair.osh@demo.kg").await;
-    let (status, protocol) = call(
-        &app,
-        "POST",
-        &format!("/api/v1/tenders/{id}/open"),
-        Some(&chair),
-        Value::Null,
-    )
-    .await;
-    assert_eq!(status, Status::Ok, "{protocol}");
+    let protocol = opened_by_chair(&app, &id).await;
     let entry = protocol["bids"]
         .as_array()
         .unwrap()
@@ -313,17 +303,7 @@ async fn ciphertext_sealed_for_a_refused_bid_is_collected_after_its_grace_and_no
     let payload: Value = serde_json::from_str(&collected[0].payload).unwrap();
     assert_eq!(payload, json!({"removed": 1, "kept": 1, "grace_seconds": 0}));
     // The bid's own document is intact: it opens and reads whole after the opening.
-    app.clock.set(opening());
-    let chair = app.token("chair.osh@demo.kg").await;
-    let (status, protocol) = call(
-        &app,
-        "POST",
-        &format!("/api/v1/tenders/{id}/open"),
-        Some(&chair),
-        Value::Null,
-    )
-    .await;
-    assert_eq!(status, Status::Ok, "{protocol}");
+    let protocol = opened_by_chair(&app, &id).await;
     assert_eq!(protocol["bids"][0]["document_faults"], json!([]));
     let uri = format!(
         "/api/v1/bids/{}/documents/{}",
@@ -390,17 +370,7 @@ async fn the_opening_checks_each_listed_document_and_the_protocol_reports_the_mi
     std::fs::write(&path, bytes).unwrap();
     std::fs::remove_file(blob_path(&app, &missing).await).unwrap();
 
-    app.clock.set(opening());
-    let chair = app.token("chair.osh@demo.kg").await;
-    let (status, protocol) = call(
-        &app,
-        "POST",
-        &format!("/api/v1/tenders/{id}/open"),
-        Some(&chair),
-        Value::Null,
-    )
-    .await;
-    assert_eq!(status, Status::Ok, "{protocol}");
+    let protocol = opened_by_chair(&app, &id).await;
     let entry = |receipt: &Value| {
         protocol["bids"]
             .as_array()

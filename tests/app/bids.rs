@@ -33,6 +33,22 @@ pub(crate) fn bid(yearly: &[&str]) -> Value {
 }
 
 /// The heating tender, published at the tests' start; its id.
+/// The chair opens tender `id`'s bids at the opening time: the protocol it answers.
+pub(crate) async fn opened_by_chair(app: &TestApp, id: &str) -> Value {
+    app.clock.set(opening());
+    let chair = app.token("chair.osh@demo.kg").await;
+    let (status, protocol) = call(
+        app,
+        "POST",
+        &format!("/api/v1/tenders/{id}/open"),
+        Some(&chair),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{protocol}");
+    protocol
+}
+
 pub(crate) async fn published_tender(app: &TestApp) -> String {
     let officer = app.token("officer.osh@demo.kg").await;
     let approver = app.token("approver.osh@demo.kg").await;
@@ -503,17 +519,7 @@ async fn a_bid_on_changed_terms_is_replaced_not_confirmed_and_the_opening_rechec
     let (status, replaced) = call(&app, "PUT", &mine, Some(&b1), raised).await;
     assert_eq!(status, Status::Ok, "{replaced}");
     // Bidder 2 never replaces: at the opening its bid shows what it breaks.
-    app.clock.set(opening());
-    let chair = app.token("chair.osh@demo.kg").await;
-    let (status, protocol) = call(
-        &app,
-        "POST",
-        &format!("/api/v1/tenders/{id}/open"),
-        Some(&chair),
-        Value::Null,
-    )
-    .await;
-    assert_eq!(status, Status::Ok, "{protocol}");
+    let protocol = opened_by_chair(&app, &id).await;
     let by_party = |name_of: &str| -> Value {
         protocol["bids"]
             .as_array()
@@ -649,6 +655,15 @@ async fn identity(app: &TestApp, email: &str) -> ppp_registry::domain::access::I
         .unwrap()
 }
 
+/// A published tender and the keyring the app seals with, for calling the bid services directly.
+async fn service_tender(app: &TestApp) -> (i64, Option<std::sync::Arc<ppp_registry::domain::sealing::Keyring>>) {
+    let id = published_tender(app).await.parse().unwrap();
+    let keyring = ppp_registry::config::Config::for_tests(&app.url, &app.upload_dir)
+        .app
+        .keyring;
+    (id, keyring)
+}
+
 #[rocket::async_test]
 async fn concurrent_replacements_straddling_the_deadline_are_each_judged_by_their_time_of_receipt() {
     use ppp_registry::clock::Clock;
@@ -658,10 +673,7 @@ async fn concurrent_replacements_straddling_the_deadline_are_each_judged_by_thei
     use rocket::futures::future::join_all;
 
     let app = spawn_with_fixtures().await;
-    let id: i64 = published_tender(&app).await.parse().unwrap();
-    let keyring = ppp_registry::config::Config::for_tests(&app.url, &app.upload_dir)
-        .app
-        .keyring;
+    let (id, keyring) = service_tender(&app).await;
     let emails = [
         "bidder1@demo.kg",
         "bidder2@demo.kg",
@@ -748,22 +760,21 @@ async fn a_bid_whose_documents_were_not_sealed_is_refused_never_taken_without_th
     use ppp_registry::services::bids::{Documents, Intent, act};
 
     let app = spawn_with_fixtures().await;
-    let id: i64 = published_tender(&app).await.parse().unwrap();
-    let keyring = ppp_registry::config::Config::for_tests(&app.url, &app.upload_dir)
-        .app
-        .keyring;
+    let (id, keyring) = service_tender(&app).await;
     let who = identity(&app, "bidder1@demo.kg").await;
     let ctx = ppp_registry::domain::audit::AuditContext::system();
     let offer: BidSubmission = serde_json::from_value(bid(&["40000000"])).unwrap();
     let events_before = crate::audit::all_events(&app.db).await.len();
+    let send = async |at: DateTime<Utc>, intent: Intent<'_>| {
+        act(&app.db, &*app.clock, &ctx, &who, keyring.as_deref(), id, at, intent).await
+    };
     // Files sent with a bid that was not sendable when they arrived (so they were not sealed),
     // and that would be taken now: refused, for submissions and replacements alike.
     for intent in [
         Intent::Submit(&offer, Documents::NotSealed),
         Intent::Replace(&offer, Documents::NotSealed),
     ] {
-        let at = app.clock.now();
-        let refused = act(&app.db, &*app.clock, &ctx, &who, keyring.as_deref(), id, at, intent).await;
+        let refused = send(app.clock.now(), intent).await;
         let expected = if matches!(intent, Intent::Submit(..)) {
             "error-bid-resend"
         } else {
@@ -791,47 +802,15 @@ async fn a_bid_whose_documents_were_not_sealed_is_refused_never_taken_without_th
     .await;
     assert_eq!(status, Status::NotFound, "no bid taken");
     // Once there is a bid, a replacement with unsealed files is refused the same way.
-    let at = app.clock.now();
-    let taken = act(
-        &app.db,
-        &*app.clock,
-        &ctx,
-        &who,
-        keyring.as_deref(),
-        id,
-        at,
-        Intent::Submit(&offer, Documents::Kept),
-    )
-    .await;
+    let taken = send(app.clock.now(), Intent::Submit(&offer, Documents::Kept)).await;
     assert_eq!(taken.unwrap().version, 1);
-    let at = app.clock.now();
-    let refused = act(
-        &app.db,
-        &*app.clock,
-        &ctx,
-        &who,
-        keyring.as_deref(),
-        id,
-        at,
-        Intent::Replace(&offer, Documents::NotSealed),
-    )
-    .await;
+    let refused = send(app.clock.now(), Intent::Replace(&offer, Documents::NotSealed)).await;
     assert!(
         matches!(refused, Err(ServiceError::Conflict("error-bid-resend"))),
         "{refused:?}"
     );
     // At the deadline it is the deadline that refuses it, recorded as a late attempt.
-    let late = act(
-        &app.db,
-        &*app.clock,
-        &ctx,
-        &who,
-        keyring.as_deref(),
-        id,
-        deadline(),
-        Intent::Replace(&offer, Documents::NotSealed),
-    )
-    .await;
+    let late = send(deadline(), Intent::Replace(&offer, Documents::NotSealed)).await;
     assert!(matches!(late, Err(ServiceError::DeadlinePassed)), "{late:?}");
     let attempts = crate::audit::all_events(&app.db)
         .await
@@ -935,17 +914,7 @@ async fn a_consortium_joins_by_its_members_confirmation_and_no_lead_can_lock_a_r
         "a member bids no more alone"
     );
     // At the opening the protocol says who joined and who never did.
-    app.clock.set(opening());
-    let chair = app.token("chair.osh@demo.kg").await;
-    let (status, protocol) = call(
-        &app,
-        "POST",
-        &format!("/api/v1/tenders/{id}/open"),
-        Some(&chair),
-        Value::Null,
-    )
-    .await;
-    assert_eq!(status, Status::Ok, "{protocol}");
+    let protocol = opened_by_chair(&app, &id).await;
     let entry = |r: &Value| {
         protocol["bids"]
             .as_array()
