@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod checkpoint;
 pub mod codes;
 pub mod document;
+pub mod evaluation;
 pub mod finance;
 pub mod ids;
 pub mod inn;
