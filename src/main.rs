@@ -181,15 +181,6 @@ async fn run(command: Command) -> Result<(), String> {
                 return Err("--grace-hours must be at least 1: an upload between storing its files and recording them must not lose them".into());
             }
             let db = open(&config).await?;
-            // Against an empty database (the wrong DATABASE_URL) nothing would be referred to,
-            // and every stored file would go.
-            if ppp_registry::storage::organizations::count_all(&db)
-                .await
-                .map_err(|e| e.to_string())?
-                == 0
-            {
-                return Err("the database holds no records: is DATABASE_URL the app's? nothing removed".into());
-            }
             let blobs = LocalDirectory::new(&config.app.upload_dir);
             let grace = std::time::Duration::from_secs(grace_hours.saturating_mul(3600));
             let collected =

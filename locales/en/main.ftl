@@ -778,3 +778,4 @@ bid-member-confirmed = confirmed
 bid-member-invited = not confirmed
 error-bid-resend = The tender's terms changed while your documents were being received: send the bid and its documents again.
 error-bids-changed = The tender's bids changed while they were being opened: open them again.
+error-bid-document-altered = This document does not match the hash its bid lists: it was altered after the bid was sent (the protocol reports it).

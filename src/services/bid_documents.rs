@@ -13,10 +13,10 @@ use crate::domain::bid::{DocumentDigest, DocumentFault, DocumentFaultKind, rando
 use crate::domain::document::FileType;
 use crate::domain::sealing::{Keyring, Sealed, SealingError, SecretKey};
 use crate::domain::validation::Violations;
-use crate::services::ServiceError;
 use crate::services::bid_access::opened_bid_for;
 use crate::services::bid_keys::{ensure_key, existing_key, sealing_error};
 use crate::services::unit_of_work;
+use crate::services::{ServiceError, blob_store_failed};
 use crate::storage::bid_documents::{self, StoredDocument};
 use crate::storage::blobs::BlobStore;
 use crate::storage::{Db, StoreError, Tx};
@@ -79,10 +79,6 @@ fn meta_aad(tender_id: i64, id: &str) -> Vec<u8> {
     format!("ppp-registry/bid-document-meta/v1:{tender_id}:{id}").into_bytes()
 }
 
-fn store_failed(e: std::io::Error) -> ServiceError {
-    ServiceError::Store(StoreError::Database(format!("blob store: {e}")))
-}
-
 /// A file name as shown: no control characters, at most 200 characters, never empty.
 fn shown_name(name: &str) -> String {
     let name: String = name.chars().filter(|c| !c.is_control()).take(200).collect();
@@ -132,7 +128,7 @@ pub async fn prepare(
                 &content_aad(tender_id, &id, &sha256),
             )
             .map_err(sealing_error)?;
-        let blob = blobs.put(&sealed.to_bytes()).await.map_err(store_failed)?;
+        let blob = blobs.put(&sealed.to_bytes()).await.map_err(blob_store_failed)?;
         let meta = Meta {
             name: shown_name(upload.name),
             sha256,
@@ -240,7 +236,7 @@ async fn open_listed(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Unopened::Missing),
         // A recorded name that is not a SHA-256: the record was altered.
         Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => return Err(Unopened::Altered),
-        Err(e) => return Err(Unopened::Failed(store_failed(e))),
+        Err(e) => return Err(Unopened::Failed(blob_store_failed(e))),
     };
     let sealed = Sealed::from_bytes(&ciphertext).map_err(|_| Unopened::Altered)?;
     let mut content = key
@@ -317,7 +313,8 @@ pub async fn read(
     let (meta, content) = match open_listed(db, blobs, &key, bid.tender_id, &bid.id, &digest).await {
         Ok(opened) => opened,
         Err(Unopened::Missing) => return Err(ServiceError::NotFound("document")),
-        Err(Unopened::Altered) => return Err(sealing_error(SealingError::Tampered)),
+        // Reported in the protocol; reading it is refused in plain words.
+        Err(Unopened::Altered) => return Err(ServiceError::Conflict("error-bid-document-altered")),
         Err(Unopened::Failed(e)) => return Err(e),
     };
     unit_of_work!(db, clock, ctx, |uow| {

@@ -10,10 +10,10 @@ use serde_json::json;
 
 use crate::clock::Clock;
 use crate::domain::audit::{AuditContext, NewEvent};
-use crate::services::ServiceError;
 use crate::services::unit_of_work;
+use crate::services::{ServiceError, blob_store_failed};
 use crate::storage::blobs::BlobStore;
-use crate::storage::{Db, StoreError, documents};
+use crate::storage::{Db, StoreError, documents, organizations};
 
 /// What a collection did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,10 +22,6 @@ pub struct Collected {
     pub removed: usize,
     /// Contents older than the grace period that the database refers to.
     pub kept: usize,
-}
-
-fn store_failed(e: std::io::Error) -> ServiceError {
-    ServiceError::Store(StoreError::Database(format!("blob store: {e}")))
 }
 
 /// Removes every content of `blobs` last stored more than `grace` ago that the database does not
@@ -42,13 +38,20 @@ pub async fn collect(
         .ok_or_else(|| ServiceError::Store(StoreError::Database("the grace period reaches before 1970".into())))?;
     // Listed before the references are read: a content stored and recorded after the listing
     // is either not listed or marked as stored after the cutoff.
-    let candidates = blobs.stored_before(cutoff).await.map_err(store_failed)?;
+    // Against an empty database (a wrong DATABASE_URL) nothing would be referred to, and every
+    // stored file would go.
+    if organizations::count_all(db).await? == 0 {
+        return Err(ServiceError::Store(StoreError::Database(
+            "the database holds no records: is DATABASE_URL the app's? nothing removed".into(),
+        )));
+    }
+    let candidates = blobs.stored_before(cutoff).await.map_err(blob_store_failed)?;
     let in_use = documents::blobs_in_use(db).await?;
     let mut collected = Collected { removed: 0, kept: 0 };
     for name in candidates {
         if in_use.contains(&name) {
             collected.kept += 1;
-        } else if blobs.remove_if_before(&name, cutoff).await.map_err(store_failed)? {
+        } else if blobs.remove_if_before(&name, cutoff).await.map_err(blob_store_failed)? {
             collected.removed += 1;
         }
     }

@@ -9,21 +9,18 @@ use crate::domain::access::Identity;
 use crate::domain::audit::{AuditContext, NewEvent};
 use crate::domain::document::{DocumentVisibility, FileType, UploadMeta};
 use crate::domain::policy;
+use crate::services::blob_store_failed;
 use crate::services::unit_of_work;
 use crate::services::{ServiceError, permit, read_project};
+use crate::storage::Db;
 use crate::storage::blobs::BlobStore;
 use crate::storage::documents::{self, DocumentVersion};
 use crate::storage::projects::{self, Project};
-use crate::storage::{Db, StoreError};
 
 fn visible(who: Option<&Identity>, project: &Project, version: &DocumentVersion) -> bool {
     let facts = project.facts();
     policy::may_read_project(who, &facts)
         && (version.visibility == DocumentVisibility::Public || policy::may_read_internal(who, &facts))
-}
-
-fn store_failed(e: std::io::Error) -> ServiceError {
-    ServiceError::Store(StoreError::Database(format!("blob store: {e}")))
 }
 
 /// An upload's content: small ones in memory, large ones spooled to a file (never read whole).
@@ -82,7 +79,7 @@ pub async fn upload(
         Content::Bytes(bytes) => blobs.put(bytes).await,
         Content::File { path, .. } => blobs.put_file(path).await,
     }
-    .map_err(store_failed)?;
+    .map_err(blob_store_failed)?;
     let filename: String = filename.chars().filter(|c| !c.is_control()).take(200).collect();
     unit_of_work!(db, clock, ctx, |uow| {
         // The project's lock also hands out the document's version numbers one at a time.
@@ -142,7 +139,7 @@ pub async fn download(
     if !visible(who, &project, &version) {
         return Err(ServiceError::NotFound("document"));
     }
-    let content = blobs.get(&version.sha256).await.map_err(store_failed)?;
+    let content = blobs.get(&version.sha256).await.map_err(blob_store_failed)?;
     if version.visibility == DocumentVisibility::Internal {
         let event = NewEvent::new("document.downloaded", "project", project.id)
             .organization(project.municipality_id.0)

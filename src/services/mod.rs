@@ -66,6 +66,11 @@ pub enum ServiceError {
     Store(StoreError),
 }
 
+/// The blob store failed (an I/O error): a storage failure, answered 500.
+pub(crate) fn blob_store_failed(e: std::io::Error) -> ServiceError {
+    ServiceError::Store(StoreError::Database(format!("blob store: {e}")))
+}
+
 impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {
         match e {

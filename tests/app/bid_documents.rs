@@ -485,4 +485,14 @@ async fn the_opening_checks_each_listed_document_and_the_protocol_reports_the_mi
     assert_eq!((status, body), (Status::Ok, guarantee.clone()));
     let gone = format!("/api/v1/bids/{}/documents/{missing}", r2["bid_id"].as_str().unwrap());
     assert_eq!(download(&app, &gone, &reviewer).await.0, Status::NotFound);
+    // The altered one is refused in plain words, not with a server error.
+    let changed = format!("/api/v1/bids/{}/documents/{altered}", r1["bid_id"].as_str().unwrap());
+    let (status, _, body) = download(&app, &changed, &reviewer).await;
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(status, Status::Conflict, "{body}");
+    assert_eq!(body["error"]["code"], "conflict");
+    assert_eq!(
+        body["error"]["message"],
+        "Документ не совпадает с хешем, указанным в заявке: он изменён после подачи заявки (это отражено в протоколе)."
+    );
 }

@@ -184,7 +184,7 @@ impl From<OpenedDocument> for Download {
     responses((status = 200, description = "The file"),
         (status = 403, description = "Not allowed to read opened bids of this tender", body = crate::web::api_error::ErrorBody),
         (status = 404, description = "No such bid, or no such document of it", body = crate::web::api_error::ErrorBody),
-        (status = 409, description = "`sealed`: not opened", body = crate::web::api_error::ErrorBody)),
+        (status = 409, description = "`sealed`: not opened; `conflict`: the document was altered after the bid was sent (the protocol reports it)", body = crate::web::api_error::ErrorBody)),
     security(("bearer" = [])))]
 #[rocket::get("/bids/<bid_id>/documents/<document_id>")]
 pub async fn document(
