@@ -34,6 +34,8 @@ pub const QUESTIONERS: &[Role] = &[Role::Bidder];
 pub const BIDDERS: &[Role] = &[Role::Bidder];
 /// Who opens the bids: the commission's chair, or its deputy chair.
 pub const OPENERS: &[Role] = &[Role::Commission];
+/// Who evaluates: the commission members (the chair is a flag).
+pub const COMMISSION: &[Role] = &[Role::Commission];
 
 /// The answer to "may this person do this to this record?", with how a refusal shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +47,9 @@ pub enum Decision {
     Forbidden,
     /// The record's state does not allow it now (409); a message id.
     Closed(&'static str),
+    /// They may not do this for a reason of their own standing that they should be told (403);
+    /// a message id (a commission member who has not declared, or has withdrawn).
+    Refused(&'static str),
 }
 
 impl Decision {
@@ -388,12 +393,117 @@ pub fn may_open_bids(who: &Identity, tender: &TenderFacts) -> Decision {
         })
 }
 
-/// After the opening, a bid's content and documents: its bidding party, the reviewers, and
-/// the tender municipality's approvers and commission members.
-pub fn may_read_opened_bid(who: &Identity, tender: &TenderFacts, bidding_party: &[OrgId]) -> bool {
-    bidding_party.contains(&who.organization_id)
+/// Where a person stands in a tender's commission after the opening (domain.md section 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seat {
+    /// Not a commission member of the tender's municipality.
+    NotMember,
+    /// A member who has not declared on the bidding parties yet.
+    Undeclared,
+    /// A member whose declared conflict withdrew them from the tender.
+    Withdrawn,
+    /// A member who declared no conflict.
+    Seated,
+    /// A seated member who acts as chair (the chair, or the deputy when the chair withdrew).
+    ActingChair,
+}
+
+impl Seat {
+    /// A member may read bids and scores, and score, only once seated.
+    fn gate(self) -> Decision {
+        match self {
+            Seat::Seated | Seat::ActingChair => Decision::Allowed,
+            Seat::Undeclared => Decision::Refused("error-declare-first"),
+            Seat::Withdrawn => Decision::Refused("error-member-withdrawn"),
+            Seat::NotMember => Decision::Forbidden,
+        }
+    }
+}
+
+/// After the opening, a bid's content and documents: its bidding party, the reviewers, the
+/// tender municipality's approvers, and its commission members once they have declared no
+/// conflict of interest.
+pub fn may_read_opened_bid(who: &Identity, tender: &TenderFacts, bidding_party: &[OrgId], seat: Seat) -> Decision {
+    if bidding_party.contains(&who.organization_id)
         || who.has_role(Role::Reviewer)
-        || (who.organization_id == tender.municipality && who.has_any_role(&[Role::Approver, Role::Commission]))
+        || (who.organization_id == tender.municipality && who.has_role(Role::Approver))
+    {
+        return Decision::Allowed;
+    }
+    if who.organization_id == tender.municipality && who.has_role(Role::Commission) {
+        return seat.gate();
+    }
+    Decision::Forbidden
+}
+
+/// The commission members of a tender's municipality, while it is in evaluation.
+fn commission_in_evaluation(who: &Identity, tender: &TenderFacts) -> Decision {
+    staff_of(who, tender, COMMISSION).and(|| {
+        allowed_if(
+            tender.status == TenderStatus::Evaluation,
+            Decision::Closed("error-tender-not-in-evaluation"),
+        )
+    })
+}
+
+/// Declaring on the bidding parties: each commission member once, during the evaluation.
+pub fn may_declare(who: &Identity, tender: &TenderFacts, seat: Seat) -> Decision {
+    commission_in_evaluation(who, tender)
+        .and(|| allowed_if(seat == Seat::Undeclared, Decision::Closed("error-already-declared")))
+}
+
+/// Scoring a bid: a seated member, until the scoring closes.
+pub fn may_score(who: &Identity, tender: &TenderFacts, seat: Seat, scoring_closed: bool) -> Decision {
+    commission_in_evaluation(who, tender)
+        .and(|| seat.gate())
+        .and(|| allowed_if(!scoring_closed, Decision::Closed("error-scoring-closed")))
+}
+
+/// Recording qualification findings, closing the scoring and proposing the award: the acting
+/// chair (`scoring_closed` is what the step needs: false to qualify or close, true to propose).
+pub fn may_chair_evaluation(who: &Identity, tender: &TenderFacts, seat: Seat, scoring_closed: bool, needs_closed: bool) -> Decision {
+    commission_in_evaluation(who, tender)
+        .and(|| seat.gate())
+        .and(|| allowed_if(seat == Seat::ActingChair, Decision::Refused("error-only-acting-chair")))
+        .and(|| {
+            allowed_if(
+                scoring_closed == needs_closed,
+                Decision::Closed(if needs_closed {
+                    "error-scoring-open"
+                } else {
+                    "error-scoring-closed"
+                }),
+            )
+        })
+}
+
+/// Confirming the award proposal: the municipality's approvers, during the evaluation.
+pub fn may_confirm_award_proposal(who: &Identity, tender: &TenderFacts) -> Decision {
+    staff_of(who, tender, TENDER_APPROVERS).and(|| {
+        allowed_if(
+            tender.status == TenderStatus::Evaluation,
+            Decision::Closed("error-tender-not-in-evaluation"),
+        )
+    })
+}
+
+/// The evaluation report of an opened tender: the reviewers and the municipality's approvers
+/// always; its commission members once seated; once the award proposal is confirmed (the
+/// standstill and after), the municipality's staff and every bidding party in the protocol.
+pub fn may_read_evaluation(who: &Identity, tender: &TenderFacts, seat: Seat, in_protocol: bool) -> Decision {
+    allowed_if(may_read_tender(Some(who), tender), Decision::Hidden).and(|| {
+        let published = tender.status == TenderStatus::Standstill;
+        let ours = who.organization_id == tender.municipality;
+        if who.has_role(Role::Reviewer) || (ours && who.has_role(Role::Approver)) {
+            Decision::Allowed
+        } else if published && ((ours && who.has_any_role(TENDER_STAFF)) || in_protocol) {
+            Decision::Allowed
+        } else if ours && who.has_role(Role::Commission) {
+            seat.gate()
+        } else {
+            Decision::Forbidden
+        }
+    })
 }
 
 /// The kinds of organisation anyone may see (when active): the public bodies.

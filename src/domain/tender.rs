@@ -36,6 +36,7 @@ codes!(
         ActiveTendering = "active_tendering",
         Closed = "closed",
         Evaluation = "evaluation",
+        Standstill = "standstill",
         Unsuccessful = "unsuccessful",
         Cancelled = "cancelled",
     }
@@ -44,9 +45,10 @@ codes!(
 codes!(
     /// What follows the clock-driven statuses of a published tender, as the database keeps it
     /// (`None` while the clock decides): the opening starts the evaluation, or ends the tender
-    /// unsuccessful when nobody bid.
+    /// unsuccessful when nobody bid; the confirmed award proposal starts the standstill.
     TenderPhase {
         Evaluation = "evaluation",
+        Standstill = "standstill",
         Unsuccessful = "unsuccessful",
     }
 );
@@ -399,6 +401,7 @@ pub fn status(
         (TenderState::Cancelled, _) => TenderStatus::Cancelled,
         (TenderState::Published, _) if phase.is_some() => match phase {
             Some(TenderPhase::Unsuccessful) => TenderStatus::Unsuccessful,
+            Some(TenderPhase::Standstill) => TenderStatus::Standstill,
             _ => TenderStatus::Evaluation,
         },
         // A published tender always has its timeline; without one it could take no bids.

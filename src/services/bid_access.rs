@@ -7,7 +7,7 @@ use crate::clock::Clock;
 use crate::domain::access::Identity;
 use crate::domain::audit::{AuditContext, NewEvent};
 use crate::domain::policy;
-use crate::services::ServiceError;
+use crate::services::{ServiceError, permit};
 use crate::services::unit_of_work;
 use crate::storage::bids::{self, Bid};
 use crate::storage::tenders::Tender;
@@ -58,8 +58,7 @@ pub(crate) async fn opened_bid_for(
             .filter(|m| m.confirmed)
             .map(|m| m.company_id),
     );
-    if !policy::may_read_opened_bid(who, &tender.facts(now), &party) {
-        return Err(ServiceError::Forbidden);
-    }
+    let seat = crate::services::evaluation::seat(db, &tender, who).await?;
+    permit(policy::may_read_opened_bid(who, &tender.facts(now), &party, seat), "bid")?;
     Ok((bid, tender))
 }

@@ -629,7 +629,7 @@ pub struct Protocol {
     pub bids: Vec<ProtocolBid>,
 }
 
-async fn protocol_bid(db: &Db, tender: &Tender, bid: Bid) -> Result<ProtocolBid, ServiceError> {
+pub(crate) async fn protocol_bid(db: &Db, tender: &Tender, bid: Bid) -> Result<ProtocolBid, ServiceError> {
     let stored = bids::latest_receipt(db, &bid.id).await?;
     let mut party: BiddingParty = serde_json::from_value(stored.receipt["bidding_party"].clone())
         .map_err(|_| ServiceError::Store(crate::storage::StoreError::Database("bad receipt".into())))?;

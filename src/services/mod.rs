@@ -2,6 +2,7 @@
 //! injected clock, and is what both the web routes and the fixture loader call.
 
 pub mod accounts;
+pub mod award_proposal;
 pub mod bid_access;
 pub mod bid_documents;
 pub mod bid_keys;
@@ -11,6 +12,7 @@ pub mod blob_collection;
 pub mod checkpoints;
 pub mod compute;
 pub mod documents;
+pub mod evaluation;
 pub mod financial_models;
 pub mod holidays;
 pub mod organizations;
@@ -34,12 +36,19 @@ pub enum ServiceError {
     /// The caller's role or organisation may not do this.
     #[error("forbidden")]
     Forbidden,
+    /// Forbidden for a reason of the caller's own standing they are told (403); a message id.
+    #[error("refused: {0}")]
+    Refused(&'static str),
     /// The record's state does not allow the action; the message id and its arguments.
     #[error("invalid transition from {stage} by {action}")]
     InvalidTransition { stage: &'static str, action: &'static str },
     /// A precondition is missing; what is missing.
     #[error("precondition failed: {0:?}")]
-    PreconditionFailed(Vec<&'static str>),
+    PreconditionFailed(Vec<String>),
+    /// An award proposed for a bid other than the top-ranked qualified one (409
+    /// `precondition_failed`, naming it).
+    #[error("not the top-ranked bid; {0} is")]
+    NotTopRanked(String),
     /// The record's state forbids the change (e.g. only drafts can be edited); a message id.
     #[error("conflict: {0}")]
     Conflict(&'static str),
@@ -110,6 +119,7 @@ pub fn permit(decision: Decision, what: &'static str) -> Result<(), ServiceError
         Decision::Allowed => Ok(()),
         Decision::Hidden => Err(ServiceError::NotFound(what)),
         Decision::Forbidden => Err(ServiceError::Forbidden),
+        Decision::Refused(message) => Err(ServiceError::Refused(message)),
         Decision::Closed(message) => Err(ServiceError::Conflict(message)),
     }
 }

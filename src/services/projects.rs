@@ -232,7 +232,11 @@ async fn apply(
             v.add("comment", "reason_required");
             return Err(ServiceError::Invalid(v));
         }
-        Err(Refusal::PreconditionFailed(missing)) => return Err(ServiceError::PreconditionFailed(missing)),
+        Err(Refusal::PreconditionFailed(missing)) => {
+            return Err(ServiceError::PreconditionFailed(
+                missing.into_iter().map(String::from).collect(),
+            ));
+        }
     };
     // Lock order: the project row (the caller's), then the registry counter; the audit head
     // comes last, at commit.

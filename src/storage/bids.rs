@@ -333,6 +333,13 @@ pub async fn set_opened(
     Ok(())
 }
 
+/// Sets an opened bid's status as the evaluation decides it (qualified, disqualified, proposed).
+pub async fn set_status(tx: &mut Tx, id: &str, status: BidStatus, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let sql = "UPDATE bids SET status = $1, updated_at = $2 WHERE id = $3";
+    on_tx!(tx, conn => sqlx::query(sql).bind(status.as_str()).bind(now).bind(id).execute(&mut *conn).await?.rows_affected());
+    Ok(())
+}
+
 /// A receipt as handed out, kept so the bidder can read it again.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredReceipt {

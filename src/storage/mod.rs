@@ -62,6 +62,7 @@ pub mod bids;
 pub mod blobs;
 pub mod checkpoints;
 pub mod documents;
+pub mod evaluation;
 pub mod financial_models;
 pub mod holidays;
 pub mod organizations;

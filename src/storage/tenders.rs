@@ -221,6 +221,13 @@ pub async fn set_opened(
     Ok(())
 }
 
+/// Moves an opened tender to `phase` (the evaluation's end: the standstill, or unsuccessful).
+pub async fn set_phase(tx: &mut Tx, id: i64, phase: TenderPhase, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let sql = "UPDATE tenders SET phase = $1, updated_at = $2 WHERE id = $3";
+    on_tx!(tx, conn => sqlx::query(sql).bind(phase.as_str()).bind(now).bind(id).execute(&mut *conn).await?.rows_affected());
+    Ok(())
+}
+
 /// Cancels a tender.
 pub async fn set_cancelled(tx: &mut Tx, id: i64, c: &Cancellation) -> Result<(), StoreError> {
     let sql = "UPDATE tenders SET state = 'cancelled', cancelled_at = $1, cancel_reason = $2, \
@@ -295,6 +302,7 @@ pub async fn list(
         Some(TenderStatus::ActiveTendering) => (Some("published"), Some(0), Some(1), Some("-")),
         Some(TenderStatus::Closed) => (Some("published"), None, Some(0), Some("-")),
         Some(TenderStatus::Evaluation) => (Some("published"), None, None, Some("evaluation")),
+        Some(TenderStatus::Standstill) => (Some("published"), None, None, Some("standstill")),
         Some(TenderStatus::Unsuccessful) => (Some("published"), None, None, Some("unsuccessful")),
     };
     let sql = format!(

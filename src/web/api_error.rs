@@ -191,6 +191,7 @@ impl From<ServiceError> for ApiError {
                 ..ApiError::for_status(Status::Conflict)
             },
             ServiceError::Forbidden => ApiError::for_status(Status::Forbidden),
+            ServiceError::Refused(message) => ApiError::new(Status::Forbidden, "forbidden", Message::new(message)),
             ServiceError::InvalidTransition { stage, action } => ApiError::new(
                 Status::Conflict,
                 "invalid_transition",
@@ -204,6 +205,11 @@ impl From<ServiceError> for ApiError {
                 Message::new("error-precondition-failed").arg("missing", missing.join(", ")),
             ),
             ServiceError::Conflict(message) => ApiError::new(Status::Conflict, "conflict", Message::new(message)),
+            ServiceError::NotTopRanked(top) => ApiError::new(
+                Status::Conflict,
+                "precondition_failed",
+                Message::new("error-not-top-ranked").arg("top", top),
+            ),
             ServiceError::UnsupportedMediaType => ApiError::for_status(Status::UnsupportedMediaType),
             ServiceError::TooLarge => ApiError::for_status(Status::PayloadTooLarge),
             ServiceError::Busy => ApiError::for_status(Status::ServiceUnavailable),

@@ -236,13 +236,14 @@ impl From<ServiceError> for PageError {
             ServiceError::Invalid(_) => PageError::new(Status::UnprocessableEntity),
             ServiceError::NotFound(_) => PageError::new(Status::NotFound),
             ServiceError::Duplicate(_) => PageError::new(Status::Conflict),
-            ServiceError::Forbidden => PageError::new(Status::Forbidden),
+            ServiceError::Forbidden | ServiceError::Refused(_) => PageError::new(Status::Forbidden),
             ServiceError::UnsupportedMediaType => PageError::new(Status::UnsupportedMediaType),
             ServiceError::TooLarge => PageError::new(Status::PayloadTooLarge),
             ServiceError::Busy | ServiceError::KeyMissing(_) => PageError::new(Status::ServiceUnavailable),
             ServiceError::DeadlinePassed | ServiceError::Sealed => PageError::new(Status::Conflict),
             ServiceError::InvalidTransition { .. }
             | ServiceError::PreconditionFailed(_)
+            | ServiceError::NotTopRanked(_)
             | ServiceError::Conflict(_) => PageError::new(Status::Conflict),
             ServiceError::Store(store) => store.into(),
         }

@@ -55,6 +55,10 @@ pub(crate) async fn panel(
     };
     // The opened bids whose documents this viewer may read: the others' names are shown
     // without a link (which would only answer 403).
+    let seat = match (&ctx.user, &protocol) {
+        (Some(who), Some(_)) => crate::services::evaluation::seat(db, tender, who).await?,
+        _ => policy::Seat::NotMember,
+    };
     let readable: Vec<&str> = match (&ctx.user, &protocol) {
         (Some(who), Some(p)) => p
             .bids
@@ -64,7 +68,7 @@ pub(crate) async fn panel(
                     .chain(b.bidding_party.members.iter().map(|m| &m.id))
                     .filter_map(|id| id.parse().ok().map(crate::domain::ids::OrgId))
                     .collect();
-                policy::may_read_opened_bid(who, &facts, &party)
+                policy::may_read_opened_bid(who, &facts, &party, seat).is_allowed()
             })
             .map(|b| b.bid_id.as_str())
             .collect(),

@@ -63,7 +63,11 @@ fn next_milestone(t: &Tender, status: TenderStatus) -> Option<(&'static str, Dat
         TenderStatus::ActiveEnquiries => Some(("tender-enquiry-end", timeline.enquiry_end)),
         TenderStatus::ActiveTendering => Some(("tender-deadline", timeline.deadline)),
         TenderStatus::Closed => Some(("tender-opening", timeline.opening)),
-        TenderStatus::Draft | TenderStatus::Cancelled | TenderStatus::Evaluation | TenderStatus::Unsuccessful => None,
+        TenderStatus::Draft
+        | TenderStatus::Cancelled
+        | TenderStatus::Evaluation
+        | TenderStatus::Standstill
+        | TenderStatus::Unsuccessful => None,
     }
 }
 
