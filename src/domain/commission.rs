@@ -193,27 +193,36 @@ impl Qualification {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"scores": {"1": "82.5"}}))]
 pub struct Scores {
+    /// JSON object keys are strings: the criterion's index written in decimal.
     #[schema(value_type = BTreeMap<String, crate::domain::strict_json::PlainDecimal>)]
     #[serde(deserialize_with = "plain_scores")]
-    pub scores: BTreeMap<usize, Decimal>,
+    pub scores: BTreeMap<String, Decimal>,
 }
 
-fn plain_scores<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<usize, Decimal>, D::Error> {
+fn plain_scores<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<String, Decimal>, D::Error> {
     #[derive(Deserialize)]
     struct Plain(#[serde(deserialize_with = "crate::domain::strict_json::plain_decimal")] Decimal);
-    let raw = BTreeMap::<usize, Plain>::deserialize(d)?;
+    let raw = BTreeMap::<String, Plain>::deserialize(d)?;
     Ok(raw.into_iter().map(|(k, v)| (k, v.0)).collect())
 }
 
 impl Scores {
+    /// The scores by criterion index (keys that are no index left out: see [`Self::violations`]).
+    pub fn by_criterion(&self) -> BTreeMap<usize, Decimal> {
+        self.scores
+            .iter()
+            .filter_map(|(k, v)| Some((criterion_index(k)?, *v)))
+            .collect()
+    }
+
     /// The rules: a score for each technical criterion of `criteria` and for nothing else,
     /// each from 0 to 100 with at most 2 decimals.
     pub fn violations(&self, criteria: &[Criterion]) -> Violations {
         let mut v = Violations::new();
         let technical: BTreeSet<usize> = technical_criteria(criteria).collect();
-        for (index, score) in &self.scores {
-            let field = format!("scores.{index}");
-            if !technical.contains(index) {
+        for (key, score) in &self.scores {
+            let field = format!("scores.{key}");
+            if !criterion_index(key).is_some_and(|index| technical.contains(&index)) {
                 v.add(field, "not_a_technical_criterion");
             } else if *score < Decimal::ZERO || *score > Decimal::ONE_HUNDRED {
                 v.add(field, "score_range");
@@ -221,13 +230,23 @@ impl Scores {
                 v.add(field, "two_decimals");
             }
         }
+        let given = self.by_criterion();
         for index in &technical {
-            if !self.scores.contains_key(index) {
+            if !given.contains_key(index) {
                 v.add(format!("scores.{index}"), "required");
             }
         }
         v
     }
+}
+
+/// A criterion's index as a JSON key writes it: decimal digits, no sign or leading zero.
+fn criterion_index(key: &str) -> Option<usize> {
+    let plain = !key.is_empty()
+        && key.len() <= 3
+        && key.bytes().all(|b| b.is_ascii_digit())
+        && (key == "0" || !key.starts_with('0'));
+    if plain { key.parse().ok() } else { None }
 }
 
 /// The indexes of the criteria the commission scores (all but the financial one).
@@ -308,7 +327,10 @@ mod tests {
             parties: vec![party("7", false), party("9", false), party("8", false)],
             ..ok.clone()
         };
-        assert_eq!(codes(&foreign.violations(&companies)), ["parties.2.company_id: not_in_protocol"]);
+        assert_eq!(
+            codes(&foreign.violations(&companies)),
+            ["parties.2.company_id: not_in_protocol"]
+        );
         let unexplained = DeclarationRequest {
             parties: vec![party("7", true), party("9", false)],
             ..ok
@@ -364,7 +386,10 @@ mod tests {
         ]))
         .unwrap();
         let scores = |pairs: &[(usize, &str)]| Scores {
-            scores: pairs.iter().map(|(i, s)| (*i, Decimal::from_str_exact(s).unwrap())).collect(),
+            scores: pairs
+                .iter()
+                .map(|(i, s)| (i.to_string(), Decimal::from_str_exact(s).unwrap()))
+                .collect(),
         };
         assert!(scores(&[(1, "82.50")]).violations(&criteria).is_empty());
         assert_eq!(codes(&scores(&[]).violations(&criteria)), ["scores.1: required"]);

@@ -305,11 +305,7 @@ pub fn build(inputs: &Inputs<'_>) -> Report {
                 bidding_party: b.bidding_party.clone(),
                 final_submission: b.final_submission,
                 qualified,
-                findings: b
-                    .qualification
-                    .as_ref()
-                    .map(|q| q.findings.clone())
-                    .unwrap_or_default(),
+                findings: b.qualification.as_ref().map(|q| q.findings.clone()).unwrap_or_default(),
                 offer: b.offer.clone(),
                 offer_value,
                 offer_error,
@@ -468,7 +464,11 @@ mod tests {
                     requirement: 0,
                     met: ok,
                     reason: (!ok).then_some(UnmetReason::InsufficientExperience),
-                    note: if ok { String::new() } else { "один объект".into() },
+                    note: if ok {
+                        String::new()
+                    } else {
+                        "один объект".into()
+                    },
                 }],
             }),
             proponent: false,

@@ -461,7 +461,13 @@ pub fn may_score(who: &Identity, tender: &TenderFacts, seat: Seat, scoring_close
 
 /// Recording qualification findings, closing the scoring and proposing the award: the acting
 /// chair (`scoring_closed` is what the step needs: false to qualify or close, true to propose).
-pub fn may_chair_evaluation(who: &Identity, tender: &TenderFacts, seat: Seat, scoring_closed: bool, needs_closed: bool) -> Decision {
+pub fn may_chair_evaluation(
+    who: &Identity,
+    tender: &TenderFacts,
+    seat: Seat,
+    scoring_closed: bool,
+    needs_closed: bool,
+) -> Decision {
     commission_in_evaluation(who, tender)
         .and(|| seat.gate())
         .and(|| allowed_if(seat == Seat::ActingChair, Decision::Refused("error-only-acting-chair")))

@@ -7,8 +7,8 @@ use crate::clock::Clock;
 use crate::domain::access::Identity;
 use crate::domain::audit::{AuditContext, NewEvent};
 use crate::domain::policy;
-use crate::services::{ServiceError, permit};
 use crate::services::unit_of_work;
+use crate::services::{ServiceError, permit};
 use crate::storage::bids::{self, Bid};
 use crate::storage::tenders::Tender;
 use crate::storage::{Db, audit};
@@ -59,6 +59,9 @@ pub(crate) async fn opened_bid_for(
             .map(|m| m.company_id),
     );
     let seat = crate::services::evaluation::seat(db, &tender, who).await?;
-    permit(policy::may_read_opened_bid(who, &tender.facts(now), &party, seat), "bid")?;
+    permit(
+        policy::may_read_opened_bid(who, &tender.facts(now), &party, seat),
+        "bid",
+    )?;
     Ok((bid, tender))
 }

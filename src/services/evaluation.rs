@@ -237,7 +237,10 @@ pub async fn read(
     let (bids, _) = bid_facts(db, &tender).await?;
     let in_protocol = bids.iter().any(|b| {
         b.bidding_party.lead.id == who.organization_id.0.to_string()
-            || b.bidding_party.members.iter().any(|m| m.id == who.organization_id.0.to_string())
+            || b.bidding_party
+                .members
+                .iter()
+                .any(|m| m.id == who.organization_id.0.to_string())
     });
     let seat = seat(db, &tender, who).await?;
     permit(
@@ -247,13 +250,21 @@ pub async fn read(
     let closing = store::closing(db, tender_id).await?;
     let (report, sha256) = match &closing {
         Some(c) => (
-            serde_json::from_str(&c.report).map_err(|_| ServiceError::Store(crate::storage::StoreError::Corrupt(format!("tender {tender_id}: bad report"))))?,
+            serde_json::from_str(&c.report).map_err(|_| {
+                ServiceError::Store(crate::storage::StoreError::Corrupt(format!(
+                    "tender {tender_id}: bad report"
+                )))
+            })?,
             Some(c.sha256.clone()),
         ),
         None => {
             let bonus = bonus_of(db, &tender).await?;
             let live = live_report(&mut Reader::from(db), &tender, bids, bonus).await?;
-            (serde_json::to_value(live).map_err(|e| ServiceError::Store(crate::storage::StoreError::Database(e.to_string())))?, None)
+            (
+                serde_json::to_value(live)
+                    .map_err(|e| ServiceError::Store(crate::storage::StoreError::Database(e.to_string())))?,
+                None,
+            )
         }
     };
     Ok(Evaluation {
@@ -447,7 +458,8 @@ pub async fn close_scoring(
                 report.pending.iter().map(|p| p.line()).collect(),
             ));
         }
-        let value = serde_json::to_value(&report).map_err(|e| ServiceError::Store(crate::storage::StoreError::Database(e.to_string())))?;
+        let value = serde_json::to_value(&report)
+            .map_err(|e| ServiceError::Store(crate::storage::StoreError::Database(e.to_string())))?;
         let frozen = canonical_json(&value);
         let sha256 = sha256_hex(frozen.as_bytes());
         store::insert_closing(uow.tx(), tender_id, who.user_id, &frozen, &sha256, now).await?;
@@ -477,7 +489,15 @@ pub async fn close_scoring(
                     .payload(payload),
             );
             if project.stage == Stage::InTender {
-                move_project(&mut uow, Some(who), &project, Stage::Approved, "tender_unsuccessful", tender_id).await?;
+                move_project(
+                    &mut uow,
+                    Some(who),
+                    &project,
+                    Stage::Approved,
+                    "tender_unsuccessful",
+                    tender_id,
+                )
+                .await?;
             }
         }
     })?;
@@ -492,7 +512,11 @@ pub(crate) fn frozen_top(closing: &Closing) -> Result<Option<String>, ServiceErr
 }
 
 /// Where `who` stands, read inside a change (for the award proposal's service).
-pub(crate) async fn seat_for_change(reader: &mut Reader<'_>, tender: &Tender, who: &Identity) -> Result<Seat, ServiceError> {
+pub(crate) async fn seat_for_change(
+    reader: &mut Reader<'_>,
+    tender: &Tender,
+    who: &Identity,
+) -> Result<Seat, ServiceError> {
     let members = commission(reader, tender).await?;
     Ok(seat_in(&members, tender, who))
 }

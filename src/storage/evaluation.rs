@@ -22,7 +22,10 @@ pub struct CommissionMember {
 }
 
 /// The municipality's commission, chair first, then the deputy, then by name.
-pub async fn commission<'r>(reader: impl Into<Reader<'r>>, municipality: OrgId) -> Result<Vec<CommissionMember>, StoreError> {
+pub async fn commission<'r>(
+    reader: impl Into<Reader<'r>>,
+    municipality: OrgId,
+) -> Result<Vec<CommissionMember>, StoreError> {
     let sql = "SELECT u.id, u.full_name, u.is_chair, u.is_deputy_chair FROM users u \
                JOIN user_roles r ON r.user_id = u.id AND r.role = 'commission' \
                WHERE u.organization_id = $1 AND u.status = 'active' \
@@ -124,7 +127,7 @@ pub async fn scores<'r>(reader: impl Into<Reader<'r>>, tender_id: i64) -> Result
     rows.into_iter()
         .map(|(bid, member, scores)| {
             let scores: Scores = serde_json::from_str(&scores).map_err(|_| bad("scores", tender_id))?;
-            Ok(((bid, UserId(member)), scores.scores))
+            Ok(((bid, UserId(member)), scores.by_criterion()))
         })
         .collect()
 }
@@ -177,7 +180,8 @@ pub async fn insert_closing(
     sha256: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let sql = "INSERT INTO tender_evaluations (tender_id, closed_at, closed_by, report, sha256) VALUES ($1, $2, $3, $4, $5)";
+    let sql =
+        "INSERT INTO tender_evaluations (tender_id, closed_at, closed_by, report, sha256) VALUES ($1, $2, $3, $4, $5)";
     on_tx!(tx, conn => sqlx::query(sql).bind(tender_id).bind(now).bind(by.0).bind(report).bind(sha256)
         .execute(&mut *conn).await?.rows_affected());
     Ok(())
@@ -191,7 +195,8 @@ pub async fn set_proposal(
     by: UserId,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let sql = "UPDATE tender_evaluations SET proposed_bid_id = $1, proposed_at = $2, proposed_by = $3 WHERE tender_id = $4";
+    let sql =
+        "UPDATE tender_evaluations SET proposed_bid_id = $1, proposed_at = $2, proposed_by = $3 WHERE tender_id = $4";
     on_tx!(tx, conn => sqlx::query(sql).bind(bid_id).bind(now).bind(by.0).bind(tender_id)
         .execute(&mut *conn).await?.rows_affected());
     Ok(())

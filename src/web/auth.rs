@@ -299,6 +299,14 @@ impl Policy for Openers {
     const ROLES: &'static [Role] = policy::OPENERS;
 }
 
+/// Who evaluates: commission members (the service then asks where they stand: declared,
+/// withdrawn, acting chair).
+pub struct Evaluators;
+
+impl Policy for Evaluators {
+    const ROLES: &'static [Role] = policy::COMMISSION;
+}
+
 fn csrf_cookie(value: String, secure: bool) -> Cookie<'static> {
     Cookie::build((CSRF_COOKIE, value))
         .path("/")

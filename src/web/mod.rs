@@ -17,6 +17,7 @@ pub mod compute;
 mod dashboard;
 mod documents;
 mod download;
+mod evaluation;
 mod filters;
 mod finance;
 mod finance_pages;
@@ -210,6 +211,13 @@ pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
                 bids::api::show,
                 bids::api::invitations,
                 bids::api::membership,
+                evaluation::api::report,
+                evaluation::api::declare,
+                evaluation::api::qualification,
+                evaluation::api::scores,
+                evaluation::api::close,
+                evaluation::api::propose,
+                evaluation::api::confirm,
             ],
         )
         .register("/", rocket::catchers![catchers::html])

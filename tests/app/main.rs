@@ -10,6 +10,7 @@ mod bids;
 mod cli;
 mod concurrency;
 mod documents;
+mod evaluation;
 mod finance;
 mod fixtures;
 mod health;
