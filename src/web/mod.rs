@@ -139,6 +139,13 @@ pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
                 bids::pages::open,
                 bids::pages::receipt,
                 bids::pages::join,
+                evaluation::pages::page,
+                evaluation::pages::declare,
+                evaluation::pages::qualify,
+                evaluation::pages::score,
+                evaluation::pages::close,
+                evaluation::pages::propose,
+                evaluation::pages::confirm,
             ],
         )
         .mount(

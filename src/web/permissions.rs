@@ -38,6 +38,7 @@ const CSRF: &str = "form needs its CSRF token (403 without)";
 const TENDER_PREPARERS: Access = Access::AnyOf(policy::TENDER_PREPARERS);
 const TENDER_APPROVERS: Access = Access::AnyOf(policy::TENDER_APPROVERS);
 const TENDER_STAFF: Access = Access::AnyOf(policy::TENDER_STAFF);
+const EVALUATORS: Access = Access::AnyOf(policy::COMMISSION);
 const QUESTIONERS: Access = Access::AnyOf(policy::QUESTIONERS);
 const BID_SUBMITTERS: Access = Access::AnyOf(policy::BIDDERS);
 const OPENERS: Access = Access::AnyOf(policy::OPENERS);
@@ -153,6 +154,48 @@ pub const ROUTES: &[RouteRule] = &[
         "/tenders/<id>/open",
         OPENERS,
         "the chair or deputy chair, at or after the opening time; CSRF",
+    ),
+    rule(
+        "GET",
+        "/tenders/<id>/evaluation",
+        Access::SignedIn,
+        "after the opening: reviewers, the municipality's approvers, its commission members (the declaration form until they declare), and with the standstill its staff and the bidding parties (403 others)",
+    ),
+    rule(
+        "POST",
+        "/tenders/<id>/declarations",
+        EVALUATORS,
+        "a commission member of the municipality, once, during the evaluation; CSRF",
+    ),
+    rule(
+        "POST",
+        "/tenders/<id>/bids/<bid_id>/qualification",
+        EVALUATORS,
+        "the acting chair, declared, with a quorum, until the scoring closes; CSRF",
+    ),
+    rule(
+        "POST",
+        "/tenders/<id>/bids/<bid_id>/scores",
+        EVALUATORS,
+        "a member who declared no conflict, with a quorum, until the scoring closes; CSRF",
+    ),
+    rule(
+        "POST",
+        "/tenders/<id>/scoring/close",
+        EVALUATORS,
+        "the acting chair, once the report is complete; CSRF",
+    ),
+    rule(
+        "POST",
+        "/tenders/<id>/award-proposal",
+        EVALUATORS,
+        "the acting chair, the top-ranked bid only; CSRF",
+    ),
+    rule(
+        "POST",
+        "/tenders/<id>/award-proposal/confirm",
+        TENDER_APPROVERS,
+        "the municipality's approver, once proposed; CSRF",
     ),
     rule("POST", "/projects", OFFICERS, CSRF),
     rule(
@@ -496,6 +539,48 @@ pub const ROUTES: &[RouteRule] = &[
         "/api/v1/bids/<bid_id>/membership",
         BID_SUBMITTERS,
         "a member company's bidder, before the deadline; refused (409) only when the member's own company is already in another bid",
+    ),
+    rule(
+        "GET",
+        "/api/v1/tenders/<id>/evaluation",
+        Access::SignedIn,
+        "after the opening: reviewers, the municipality's approvers, its commission members once declared without conflict (403 naming why otherwise), and with the standstill its staff and the bidding parties; 409 `sealed` before",
+    ),
+    rule(
+        "POST",
+        "/api/v1/tenders/<id>/declarations",
+        EVALUATORS,
+        "a commission member of the municipality, once, during the evaluation; a conflict withdraws them",
+    ),
+    rule(
+        "PUT",
+        "/api/v1/tenders/<id>/bids/<bid_id>/qualification",
+        EVALUATORS,
+        "the acting chair (the chair, or the deputy when the chair withdrew), declared, with a quorum, until the scoring closes",
+    ),
+    rule(
+        "PUT",
+        "/api/v1/tenders/<id>/bids/<bid_id>/scores",
+        EVALUATORS,
+        "a member who declared no conflict (403 naming why otherwise), with a quorum, until the scoring closes (409 after)",
+    ),
+    rule(
+        "POST",
+        "/api/v1/tenders/<id>/scoring/close",
+        EVALUATORS,
+        "the acting chair; 409 `precondition_failed` naming what is missing; freezes the report",
+    ),
+    rule(
+        "POST",
+        "/api/v1/tenders/<id>/award-proposal",
+        EVALUATORS,
+        "the acting chair, after the closing; another than the top-ranked bid is 409 `precondition_failed` naming it",
+    ),
+    rule(
+        "POST",
+        "/api/v1/tenders/<id>/award-proposal/confirm",
+        TENDER_APPROVERS,
+        "the municipality's approver, once proposed: the standstill begins",
     ),
     rule("GET", "/api/v1/audit/events", AUDIT_READERS, AUDIT_SCOPE),
     rule(

@@ -15,7 +15,7 @@ use crate::web::AppState;
 use crate::web::api_auth::{Created, created_response};
 use crate::web::api_error::ApiError;
 use crate::web::auth::{Audit, Authorized, Evaluators, SignedIn, TenderApprovers};
-use crate::web::bids::api::bid_id;
+use crate::web::bids::api::bid_id as parse_bid_id;
 use crate::web::json::ApiJson;
 use crate::web::tenders::tender_id;
 
@@ -80,18 +80,18 @@ pub async fn declare(
         (status = 409, description = "`sealed`; not in evaluation; the scoring is closed; no quorum", body = crate::web::api_error::ErrorBody),
         (status = 422, description = "A requirement missing, repeated or unknown; an unmet one without reason or note", body = crate::web::api_error::ErrorBody)),
     security(("bearer" = [])))]
-#[rocket::put("/tenders/<id>/bids/<bid>/qualification", data = "<body>")]
+#[rocket::put("/tenders/<id>/bids/<bid_id>/qualification", data = "<body>")]
 pub async fn qualification(
     who: Authorized<Evaluators>,
     id: &str,
-    bid: &str,
+    bid_id: &str,
     body: ApiJson<Qualification>,
     db: &State<Db>,
     app: &State<AppState>,
     audit: Audit,
 ) -> Result<Json<Evaluation>, ApiError> {
     let id = tender_id(id)?;
-    let bid = bid_id(bid)?;
+    let bid = parse_bid_id(bid_id)?;
     service::qualify(db, &*app.clock, &audit.0, &who.0, id, bid, &body.0).await?;
     Ok(Json(service::read(db, &*app.clock, &audit.0, &who.0, id).await?))
 }
@@ -107,18 +107,18 @@ pub async fn qualification(
         (status = 409, description = "`sealed`; not in evaluation; the scoring is closed; no quorum", body = crate::web::api_error::ErrorBody),
         (status = 422, description = "A technical criterion missing, an unknown or financial one, a score out of 0-100 or with more than 2 decimals", body = crate::web::api_error::ErrorBody)),
     security(("bearer" = [])))]
-#[rocket::put("/tenders/<id>/bids/<bid>/scores", data = "<body>")]
+#[rocket::put("/tenders/<id>/bids/<bid_id>/scores", data = "<body>")]
 pub async fn scores(
     who: Authorized<Evaluators>,
     id: &str,
-    bid: &str,
+    bid_id: &str,
     body: ApiJson<Scores>,
     db: &State<Db>,
     app: &State<AppState>,
     audit: Audit,
 ) -> Result<Json<Evaluation>, ApiError> {
     let id = tender_id(id)?;
-    let bid = bid_id(bid)?;
+    let bid = parse_bid_id(bid_id)?;
     service::score(db, &*app.clock, &audit.0, &who.0, id, bid, &body.0).await?;
     Ok(Json(service::read(db, &*app.clock, &audit.0, &who.0, id).await?))
 }

@@ -2,3 +2,4 @@
 //! commission's forms (`pages`).
 
 pub mod api;
+pub mod pages;
