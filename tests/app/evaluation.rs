@@ -587,3 +587,141 @@ async fn the_deputy_acts_for_a_withdrawn_chair_and_too_few_qualified_bids_end_th
     .await;
     assert_eq!(status, Status::Conflict, "{body}");
 }
+
+#[rocket::async_test]
+async fn the_commission_evaluates_through_the_report_page() {
+    use crate::bids::page_of;
+    use crate::tenders::{post_form, signed_in};
+    let app = spawn_with_fixtures().await;
+    let id = published_tender(&app).await;
+    let first = submitted(&app, &id, "bidder1@demo.kg", &["112000000", "125440000"], 5).await;
+    let second = submitted(&app, &id, "bidder3@demo.kg", &["140000000", "156800000"], 4).await;
+    opened_by_chair(&app, &id).await;
+    let page = format!("/tenders/{id}/evaluation");
+    let (chair, chair_csrf) = signed_in(&app, "chair.osh@demo.kg").await;
+    let (deputy, deputy_csrf) = signed_in(&app, "deputy.osh@demo.kg").await;
+    let (member2, member2_csrf) = signed_in(&app, "member2.osh@demo.kg").await;
+
+    // Before declaring: the reason, and the form naming the bidding parties.
+    let html = page_of(&member2, &page).await;
+    assert!(
+        html.contains("data-field=\"refusal\"") && html.contains("Declare on the bidding parties first"),
+        "{html}"
+    );
+    assert!(html.contains("name=\"conflict["), "{html}");
+    assert!(!html.contains("data-bid="), "no bid before declaring");
+    // A conflict without its nature: the form again with the field's message.
+    let (_, protocol) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/tenders/{id}/protocol"),
+        None,
+        Value::Null,
+    )
+    .await;
+    let company = protocol["bids"][0]["bidding_party"]["lead"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let conflict_field = format!("conflict[{company}]");
+    let declarations = format!("/tenders/{id}/declarations");
+    let (status, html) = post_form(
+        &member2,
+        &declarations,
+        &[("csrf_token", &member2_csrf), (&conflict_field, "true")],
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(html.contains("data-error=\"explanation\""), "{html}");
+    for (browser, csrf) in [
+        (&chair, &chair_csrf),
+        (&deputy, &deputy_csrf),
+        (&member2, &member2_csrf),
+    ] {
+        let (status, _) = post_form(browser, &declarations, &[("csrf_token", csrf)]).await;
+        assert_eq!(status, Status::SeeOther);
+    }
+
+    // The acting chair's findings; an unmet requirement needs its reason and note.
+    let findings = |bid: &str| format!("/tenders/{id}/bids/{bid}/qualification");
+    let (status, html) = post_form(
+        &chair,
+        &findings(&first),
+        &[("csrf_token", &chair_csrf), ("met[0]", "no")],
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(html.contains("data-error=\"findings.0.reason\""), "{html}");
+    for bid in [&first, &second] {
+        let (status, _) = post_form(
+            &chair,
+            &findings(bid),
+            &[("csrf_token", &chair_csrf), ("met[0]", "yes")],
+        )
+        .await;
+        assert_eq!(status, Status::SeeOther);
+    }
+    // Scores through the form; a score that is no number is named.
+    let scores = |bid: &str| format!("/tenders/{id}/bids/{bid}/scores");
+    let (status, html) = post_form(
+        &deputy,
+        &scores(&first),
+        &[("csrf_token", &deputy_csrf), ("score[1]", "восемьдесят")],
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(html.contains("data-error=\"scores.1\""), "{html}");
+    for (browser, csrf, a, b) in [
+        (&chair, &chair_csrf, "80", "90"),
+        (&deputy, &deputy_csrf, "70,5", "85"),
+        (&member2, &member2_csrf, "75", "95"),
+    ] {
+        for (bid, score) in [(&first, a), (&second, b)] {
+            let (status, _) = post_form(browser, &scores(bid), &[("csrf_token", csrf), ("score[1]", score)]).await;
+            assert_eq!(status, Status::SeeOther);
+        }
+    }
+    let html = page_of(&member2, &page).await;
+    assert!(html.contains("value=\"75\""), "the member's own score in its form");
+
+    // Close, propose, confirm.
+    let (status, _) = post_form(
+        &chair,
+        &format!("/tenders/{id}/scoring/close"),
+        &[("csrf_token", &chair_csrf)],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    let html = page_of(&chair, &page).await;
+    assert!(html.contains("data-field=\"sha256\""), "{html}");
+    assert!(!html.contains("name=\"score["), "no score form once closed");
+    let (status, _) = post_form(
+        &chair,
+        &format!("/tenders/{id}/award-proposal"),
+        &[("csrf_token", &chair_csrf), ("bid_id", &first)],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    let (approver, approver_csrf) = signed_in(&app, "approver.osh@demo.kg").await;
+    let html = page_of(&approver, &page).await;
+    assert!(html.contains("award-proposal/confirm"), "{html}");
+    let (status, _) = post_form(
+        &approver,
+        &format!("/tenders/{id}/award-proposal/confirm"),
+        &[("csrf_token", &approver_csrf)],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    let html = page_of(&approver, &format!("/tenders/{id}")).await;
+    assert!(
+        html.contains("Award proposed: standstill") && html.contains("Proposed for award"),
+        "{html}"
+    );
+
+    // The printable report carries no form.
+    let html = page_of(&approver, &format!("{page}?print=true")).await;
+    assert!(
+        html.contains("data-field=\"ranking\"") && !html.contains("<form method=\"post\" action=\"/tenders/"),
+        "{html}"
+    );
+}
