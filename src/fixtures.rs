@@ -143,6 +143,39 @@ enum Step {
     },
     /// The commission's chair (or deputy) opens a tender's bids.
     OpenBids { at: String, by: String, tender: String },
+    /// A commission member declares on every company of the tender's bidding parties: a
+    /// conflict with those named (organisation refs), none with the others.
+    Declare {
+        at: String,
+        by: String,
+        tender: String,
+        #[serde(default)]
+        conflict_with: Vec<String>,
+        #[serde(default)]
+        explanation: String,
+    },
+    /// The acting chair records the findings on the bid led by `lead` (an organisation ref).
+    Qualify {
+        at: String,
+        by: String,
+        tender: String,
+        lead: String,
+        findings: Vec<crate::domain::commission::Finding>,
+    },
+    /// A member scores the bid led by `lead`: criterion index to score.
+    Score {
+        at: String,
+        by: String,
+        tender: String,
+        lead: String,
+        scores: crate::domain::commission::Scores,
+    },
+    /// The acting chair closes the scoring.
+    CloseScoring { at: String, by: String, tender: String },
+    /// The acting chair proposes the top-ranked bid.
+    ProposeAward { at: String, by: String, tender: String },
+    /// The approver confirms the proposal (the standstill begins).
+    ConfirmAwardProposal { at: String, by: String, tender: String },
 }
 
 /// A consortium in a fixture: its members by their organisations' fixture refs.
@@ -299,6 +332,17 @@ impl Replay<'_> {
             .earliest()
             .map(|at| at.with_timezone(&Utc))
             .ok_or_else(bad)
+    }
+
+    /// Tender `tender`'s id and the id of its bid led by the organisation `lead` (refs).
+    async fn bid_of(&self, tender: &str, lead: &str) -> Result<(i64, String), String> {
+        let id = Self::known(&self.tenders, "tender", tender)?;
+        let lead_id = Self::known_org(&self.refs, lead)?;
+        let bid = crate::storage::bids::of_party(self.db, id, lead_id)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("no bid of {lead:?} on tender {tender:?}"))?;
+        Ok((id, bid.id))
     }
 
     /// Replays one step; `false` when it was skipped.
@@ -515,6 +559,111 @@ impl Replay<'_> {
                 let id = Self::known(&self.tenders, "tender", tender)?;
                 let ctx = AuditContext::person(&who, None);
                 services::bid_opening::open(self.db, clock, &ctx, &who, self.keyring, self.blobs, id)
+                    .await
+                    .map_err(|e| describe(&e))?;
+            }
+            Step::Declare {
+                at,
+                by,
+                tender,
+                conflict_with,
+                explanation,
+            } => {
+                self.clock.set(self.now + parse_offset(at)?);
+                let who = self.identity(by).await?;
+                let id = Self::known(&self.tenders, "tender", tender)?;
+                let ctx = AuditContext::person(&who, None);
+                let conflicts = conflict_with
+                    .iter()
+                    .map(|c| Self::known_org(&self.refs, c).map(|o| o.0.to_string()))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let protocol = services::bids::protocol(self.db, Some(&who), &ctx, clock, id)
+                    .await
+                    .map_err(|e| describe(&e))?;
+                let parties = protocol
+                    .bids
+                    .iter()
+                    .flat_map(|b| {
+                        std::iter::once(b.bidding_party.lead.id.clone())
+                            .chain(b.bidding_party.members.iter().map(|m| m.id.clone()))
+                    })
+                    .map(|company_id| crate::domain::commission::PartyDeclaration {
+                        conflict: conflicts.contains(&company_id),
+                        company_id,
+                    })
+                    .collect();
+                let request = crate::domain::commission::DeclarationRequest {
+                    parties,
+                    explanation: explanation.clone(),
+                };
+                services::evaluation::declare(self.db, clock, &ctx, &who, id, &request)
+                    .await
+                    .map_err(|e| describe(&e))?;
+            }
+            Step::Qualify {
+                at,
+                by,
+                tender,
+                lead,
+                findings,
+            } => {
+                self.clock.set(self.now + parse_offset(at)?);
+                let who = self.identity(by).await?;
+                let (id, bid) = self.bid_of(tender, lead).await?;
+                let ctx = AuditContext::person(&who, None);
+                let qualification = crate::domain::commission::Qualification {
+                    findings: findings.clone(),
+                };
+                services::evaluation::qualify(self.db, clock, &ctx, &who, id, &bid, &qualification)
+                    .await
+                    .map_err(|e| describe(&e))?;
+            }
+            Step::Score {
+                at,
+                by,
+                tender,
+                lead,
+                scores,
+            } => {
+                self.clock.set(self.now + parse_offset(at)?);
+                let who = self.identity(by).await?;
+                let (id, bid) = self.bid_of(tender, lead).await?;
+                let ctx = AuditContext::person(&who, None);
+                services::evaluation::score(self.db, clock, &ctx, &who, id, &bid, scores)
+                    .await
+                    .map_err(|e| describe(&e))?;
+            }
+            Step::CloseScoring { at, by, tender } => {
+                self.clock.set(self.now + parse_offset(at)?);
+                let who = self.identity(by).await?;
+                let id = Self::known(&self.tenders, "tender", tender)?;
+                let ctx = AuditContext::person(&who, None);
+                services::evaluation::close_scoring(self.db, clock, &ctx, &who, id)
+                    .await
+                    .map_err(|e| describe(&e))?;
+            }
+            Step::ProposeAward { at, by, tender } => {
+                self.clock.set(self.now + parse_offset(at)?);
+                let who = self.identity(by).await?;
+                let id = Self::known(&self.tenders, "tender", tender)?;
+                let ctx = AuditContext::person(&who, None);
+                let evaluation = services::evaluation::read(self.db, clock, &ctx, &who, id)
+                    .await
+                    .map_err(|e| describe(&e))?;
+                let top = evaluation.report["ranking"][0]["bid_id"]
+                    .as_str()
+                    .ok_or_else(|| format!("tender {tender:?} has no ranked bid"))?
+                    .to_string();
+                services::award_proposal::propose(self.db, clock, &ctx, &who, id, &top)
+                    .await
+                    .map_err(|e| describe(&e))?;
+            }
+            Step::ConfirmAwardProposal { at, by, tender } => {
+                self.clock.set(self.now + parse_offset(at)?);
+                let who = self.identity(by).await?;
+                let id = Self::known(&self.tenders, "tender", tender)?;
+                let ctx = AuditContext::person(&who, None);
+                services::award_proposal::confirm(self.db, clock, &ctx, &who, id)
                     .await
                     .map_err(|e| describe(&e))?;
             }

@@ -500,9 +500,9 @@ pub fn may_read_evaluation(who: &Identity, tender: &TenderFacts, seat: Seat, in_
     allowed_if(may_read_tender(Some(who), tender), Decision::Hidden).and(|| {
         let published = tender.status == TenderStatus::Standstill;
         let ours = who.organization_id == tender.municipality;
-        if who.has_role(Role::Reviewer) || (ours && who.has_role(Role::Approver)) {
-            Decision::Allowed
-        } else if published && ((ours && who.has_any_role(TENDER_STAFF)) || in_protocol) {
+        let always = who.has_role(Role::Reviewer) || (ours && who.has_role(Role::Approver));
+        let once_published = published && ((ours && who.has_any_role(TENDER_STAFF)) || in_protocol);
+        if always || once_published {
             Decision::Allowed
         } else if ours && who.has_role(Role::Commission) {
             seat.gate()

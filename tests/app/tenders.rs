@@ -595,8 +595,8 @@ async fn the_demo_tenders_are_published_one_open_with_sealed_bids_and_one_opened
         .expect("Osh open");
     let bishkek = items
         .iter()
-        .find(|t| t["status"] == "evaluation")
-        .expect("Bishkek opened");
+        .find(|t| t["status"] == "standstill")
+        .expect("Bishkek opened, evaluated and its award proposed");
     // The Bishkek bids are in its public protocol; Osh's stay sealed.
     let (_, protocol) = app
         .get_json(&format!("/api/v1/tenders/{}/protocol", bishkek["id"].as_str().unwrap()))
