@@ -147,6 +147,7 @@ async fn render(
             "report": report,
             "refusal": refusal.map(|m| ctx.lang.text(m)),
             "companies": if may_declare { companies(db, app, who, id).await? } else { vec![] },
+            "criteria_names": tender.terms.criteria.iter().map(|c| c.name.get(ctx.lang)).collect::<Vec<_>>(),
             "reasons": UnmetReason::ALL.iter().map(|r| json!({"code": r.as_str(),
                 "label": ctx.lang.text(&format!("unmet-{}", r.as_str().replace('_', "-")))})).collect::<Vec<_>>(),
             "me": me,
