@@ -887,3 +887,5 @@ audit-action-tender-scoring-closed = Scoring closed, report frozen
 audit-action-tender-unsuccessful = Tender unsuccessful: too few qualified bids
 audit-action-tender-award-proposed = Award proposed
 audit-action-tender-award-proposal-confirmed = Award proposal confirmed: standstill
+evaluation-pending-acting-chair-undeclared = the chair's own declaration (nobody acts as chair before it)
+evaluation-pending-arithmetic = a figure that cannot be computed exactly

@@ -883,3 +883,5 @@ audit-action-tender-scoring-closed = Баалоо жабылды, отчет б�
 audit-action-tender-unsuccessful = Сынак болгон жок: квалификациядан өткөн арыздар жетишсиз
 audit-action-tender-award-proposed = Жеңүүчү сунушталды
 audit-action-tender-award-proposal-confirmed = Сунуш ырасталды: күтүү мөөнөтү
+evaluation-pending-acting-chair-undeclared = төраганын өзүнүн декларациясы (ага чейин эч ким төрагалык кылбайт)
+evaluation-pending-arithmetic = так эсептелбей турган көрсөткүч

@@ -888,3 +888,5 @@ audit-action-tender-scoring-closed = Оценка закрыта, отчёт з�
 audit-action-tender-unsuccessful = Конкурс не состоялся: недостаточно квалифицированных заявок
 audit-action-tender-award-proposed = Предложен победитель
 audit-action-tender-award-proposal-confirmed = Предложение подтверждено: период ожидания
+evaluation-pending-acting-chair-undeclared = декларации самого председателя (до неё никто не председательствует)
+evaluation-pending-arithmetic = показателя, который невозможно точно вычислить

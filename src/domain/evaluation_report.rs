@@ -135,7 +135,8 @@ pub struct FinancialMethod {
 /// Something that keeps the scoring from closing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Pending {
-    /// `quorum`, `acting_chair`, `qualification`, `scores` or `offer`.
+    /// `quorum`, `acting_chair`, `acting_chair_undeclared`, `qualification`, `scores`, `offer`
+    /// or `arithmetic`.
     pub code: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bid_id: Option<String>,
@@ -222,12 +223,19 @@ pub fn build(inputs: &Inputs<'_>) -> Report {
             member_id: None,
         });
     }
-    if acting.is_none() {
-        pending.push(Pending {
+    match acting {
+        None => pending.push(Pending {
             code: "acting_chair",
             bid_id: None,
             member_id: None,
-        });
+        }),
+        // The chair (or the deputy acting) has not declared yet: nobody may act before.
+        Some(id) if !commission::may_act_as_chair(&members, id) => pending.push(Pending {
+            code: "acting_chair_undeclared",
+            bid_id: None,
+            member_id: Some(id.0.to_string()),
+        }),
+        Some(_) => {}
     }
     let financial = inputs
         .criteria
@@ -279,11 +287,15 @@ pub fn build(inputs: &Inputs<'_>) -> Report {
                         .collect();
                     let values: Vec<Decimal> = scores.iter().map(|s| s.score).collect();
                     let weight = inputs.criteria[criterion].weight;
+                    let points = evaluation::technical_points(Decimal::from(weight), &values);
+                    if points.is_err() {
+                        pending.push(arithmetic(&b.bid_id));
+                    }
                     TechnicalPoints {
                         criterion,
                         weight,
                         average: average(&values),
-                        points: evaluation::technical_points(Decimal::from(weight), &values).unwrap_or_default(),
+                        points: points.unwrap_or_default(),
                         scores,
                     }
                 })
@@ -338,19 +350,25 @@ pub fn build(inputs: &Inputs<'_>) -> Report {
             crate::domain::tender::Better::Lower => values.iter().min().copied(),
             crate::domain::tender::Better::Higher => values.iter().max().copied(),
         };
-        if let Ok(points) = evaluation::financial_points(Decimal::from(weight), basis.better, &values) {
-            for (&i, p) in ranked_ids.iter().zip(points) {
-                bids[i].financial_points = Some(p);
+        match evaluation::financial_points(Decimal::from(weight), basis.better, &values) {
+            Ok(points) => {
+                for (&i, p) in ranked_ids.iter().zip(points) {
+                    bids[i].financial_points = Some(p);
+                }
             }
+            Err(_) => pending.extend(ranked_ids.iter().map(|&i| arithmetic(&bids[i].bid_id))),
         }
     }
     for &i in &ranked_ids {
         let b = &mut bids[i];
         let mut points: Vec<Decimal> = b.technical.iter().map(|t| t.points).collect();
         points.extend(b.financial_points);
-        if let Ok(total) = evaluation::total(&points, b.proponent_bonus_percent) {
-            b.total = Some(total);
-            b.total_shown = Some(round_places(total, 2));
+        match evaluation::total(&points, b.proponent_bonus_percent) {
+            Ok(total) => {
+                b.total = Some(total);
+                b.total_shown = Some(round_places(total, 2));
+            }
+            Err(_) => pending.push(arithmetic(&b.bid_id)),
         }
     }
     let standings: Vec<Standing<'_>> = ranked_ids
@@ -412,6 +430,16 @@ pub fn build(inputs: &Inputs<'_>) -> Report {
         bids,
         ranking,
         pending,
+    }
+}
+
+/// A figure of the bid that could not be computed (beyond a decimal's range): never ranked
+/// on a guess.
+fn arithmetic(bid_id: &str) -> Pending {
+    Pending {
+        code: "arithmetic",
+        bid_id: Some(bid_id.to_string()),
+        member_id: None,
     }
 }
 
@@ -493,7 +521,15 @@ mod tests {
         let criteria = criteria();
         let requirements = vec!["опыт".to_string()];
         let mut scores = BTreeMap::new();
-        for (bid, member, score) in [("a", 1, "80"), ("a", 2, "70"), ("b", 1, "90"), ("b", 2, "100")] {
+        // Members 3 (withdrawn) and 4 (not declared) have scores on record that must not count.
+        for (bid, member, score) in [
+            ("a", 1, "80"),
+            ("a", 2, "70"),
+            ("b", 1, "90"),
+            ("b", 2, "100"),
+            ("a", 3, "0"),
+            ("b", 4, "0"),
+        ] {
             scores.insert((bid.to_string(), UserId(member)), BTreeMap::from([(1, dec(score))]));
         }
         let mut inputs = Inputs {
@@ -502,7 +538,12 @@ mod tests {
             requirements: &requirements,
             quorum: 2,
             proponent_bonus_percent: Some(dec("5")),
-            members: vec![member(1, Some(false)), member(2, Some(false)), member(3, Some(true))],
+            members: vec![
+                member(1, Some(false)),
+                member(2, Some(false)),
+                member(3, Some(true)),
+                member(4, None),
+            ],
             bids: vec![
                 bid("a", "14.00", 1, Some(true)),
                 bid("b", "16.00", 2, Some(true)),
@@ -529,5 +570,11 @@ mod tests {
         inputs.quorum = 3;
         let lines: Vec<String> = build(&inputs).pending.iter().map(Pending::line).collect();
         assert_eq!(lines, ["quorum", "qualification bid a", "scores bid b member 2"]);
+
+        // A chair who has not declared: nobody acts (the deputy does only for a withdrawn chair).
+        inputs.members[0].member.conflict = None;
+        let lines: Vec<String> = build(&inputs).pending.iter().map(Pending::line).collect();
+        assert_eq!(lines[0], "quorum");
+        assert_eq!(lines[1], "acting_chair_undeclared member 1");
     }
 }

@@ -387,7 +387,10 @@ pub fn may_open_bids(who: &Identity, tender: &TenderFacts) -> Decision {
         })
         .and(|| {
             allowed_if(
-                !matches!(tender.status, TenderStatus::Evaluation | TenderStatus::Unsuccessful),
+                !matches!(
+                    tender.status,
+                    TenderStatus::Evaluation | TenderStatus::Standstill | TenderStatus::Unsuccessful
+                ),
                 Decision::Closed("error-already-opened"),
             )
         })
@@ -424,14 +427,15 @@ impl Seat {
 /// tender municipality's approvers, and its commission members once they have declared no
 /// conflict of interest.
 pub fn may_read_opened_bid(who: &Identity, tender: &TenderFacts, bidding_party: &[OrgId], seat: Seat) -> Decision {
+    // A commission member reads only once seated, whatever other role they hold too.
+    if who.organization_id == tender.municipality && who.has_role(Role::Commission) {
+        return seat.gate();
+    }
     if bidding_party.contains(&who.organization_id)
         || who.has_role(Role::Reviewer)
         || (who.organization_id == tender.municipality && who.has_role(Role::Approver))
     {
         return Decision::Allowed;
-    }
-    if who.organization_id == tender.municipality && who.has_role(Role::Commission) {
-        return seat.gate();
     }
     Decision::Forbidden
 }
@@ -500,12 +504,15 @@ pub fn may_read_evaluation(who: &Identity, tender: &TenderFacts, seat: Seat, in_
     allowed_if(may_read_tender(Some(who), tender), Decision::Hidden).and(|| {
         let published = tender.status == TenderStatus::Standstill;
         let ours = who.organization_id == tender.municipality;
+        // Until it is published, a commission member reads only once seated, whatever other
+        // role they hold too.
+        if ours && who.has_role(Role::Commission) && !published {
+            return seat.gate();
+        }
         let always = who.has_role(Role::Reviewer) || (ours && who.has_role(Role::Approver));
-        let once_published = published && ((ours && who.has_any_role(TENDER_STAFF)) || in_protocol);
+        let once_published = published && (ours || in_protocol);
         if always || once_published {
             Decision::Allowed
-        } else if ours && who.has_role(Role::Commission) {
-            seat.gate()
         } else {
             Decision::Forbidden
         }
@@ -759,5 +766,57 @@ mod tests {
         );
         assert_eq!(audit_scope(Some(&person(COMPANY, &[Role::Bidder]))), None);
         assert_eq!(audit_scope(None), None);
+    }
+
+    #[test]
+    fn a_commission_member_reads_bids_and_the_report_only_once_seated_whatever_else_they_are() {
+        use crate::domain::tender::{TenderState, TenderStatus};
+        let tender = TenderFacts {
+            municipality: OrgId(OSH),
+            state: TenderState::Published,
+            status: TenderStatus::Evaluation,
+        };
+        let both = person(OSH, &[Role::Approver, Role::Commission]);
+        let approver = person(OSH, &[Role::Approver]);
+        for seat in [Seat::Undeclared, Seat::Withdrawn] {
+            assert!(matches!(
+                may_read_opened_bid(&both, &tender, &[], seat),
+                Decision::Refused(_)
+            ));
+            assert!(matches!(
+                may_read_evaluation(&both, &tender, seat, false),
+                Decision::Refused(_)
+            ));
+        }
+        assert_eq!(
+            may_read_opened_bid(&both, &tender, &[], Seat::Seated),
+            Decision::Allowed
+        );
+        assert_eq!(
+            may_read_opened_bid(&approver, &tender, &[], Seat::NotMember),
+            Decision::Allowed
+        );
+        let officer = person(OSH, &[Role::Officer]);
+        assert_eq!(
+            may_read_evaluation(&officer, &tender, Seat::NotMember, false),
+            Decision::Forbidden
+        );
+        let published = TenderFacts {
+            status: TenderStatus::Standstill,
+            ..tender
+        };
+        assert_eq!(
+            may_read_evaluation(&officer, &published, Seat::NotMember, false),
+            Decision::Allowed
+        );
+        let bidder = person(COMPANY, &[Role::Bidder]);
+        assert_eq!(
+            may_read_evaluation(&bidder, &published, Seat::NotMember, true),
+            Decision::Allowed
+        );
+        assert_eq!(
+            may_read_evaluation(&bidder, &published, Seat::NotMember, false),
+            Decision::Forbidden
+        );
     }
 }

@@ -7,14 +7,13 @@ use serde_json::json;
 use crate::clock::Clock;
 use crate::domain::access::Identity;
 use crate::domain::audit::{AuditContext, NewEvent};
-use crate::domain::bid::BidStatus;
 use crate::domain::policy;
 use crate::domain::tender::{TenderPhase, TenderStatus};
-use crate::services::evaluation::{self, Evaluation, frozen_top, seat_for_change};
+use crate::services::evaluation::{self, Evaluation, findings_of, frozen, mark_qualification, seat_for_change};
 use crate::services::unit_of_work;
 use crate::services::{ServiceError, permit};
 use crate::storage::evaluation as store;
-use crate::storage::{Db, Reader, bids, tenders};
+use crate::storage::{Db, Reader, tenders};
 
 /// The acting chair proposes `bid_id`, which must be the frozen report's top-ranked bid.
 pub async fn propose(
@@ -41,7 +40,7 @@ pub async fn propose(
         if closing.proposed_bid_id.is_some() {
             return Err(ServiceError::Conflict("error-award-already-proposed"));
         }
-        let Some(top) = frozen_top(&closing)? else {
+        let Some(top) = frozen(&closing)?["ranking"][0]["bid_id"].as_str().map(str::to_string) else {
             return Err(ServiceError::Conflict("error-no-qualified-bid"));
         };
         if top != bid_id {
@@ -72,12 +71,13 @@ pub async fn confirm(
         let tender = tenders::lock(uow.tx(), tender_id).await?;
         let now = uow.now();
         permit(policy::may_confirm_award_proposal(who, &tender.facts(now)), "tender")?;
-        let proposed = store::closing(uow.tx(), tender_id)
+        let closing = store::closing(uow.tx(), tender_id)
             .await?
-            .and_then(|c| c.proposed_bid_id)
+            .filter(|c| c.proposed_bid_id.is_some())
             .ok_or(ServiceError::Conflict("error-no-award-proposal"))?;
+        let proposed = closing.proposed_bid_id.clone().unwrap_or_default();
         store::set_confirmation(uow.tx(), tender_id, who.user_id, now).await?;
-        bids::set_status(uow.tx(), &proposed, BidStatus::Proposed, now).await?;
+        mark_qualification(uow.tx(), &findings_of(&frozen(&closing)?), Some(&proposed), now).await?;
         tenders::set_phase(uow.tx(), tender_id, TenderPhase::Standstill, now).await?;
         let payload = json!({
             "bid_id": proposed,

@@ -54,6 +54,10 @@ pub struct Evaluation {
     /// as the bids' receipts are hashed): recompute it from `report`.
     pub sha256: Option<String>,
     pub award_proposal: Option<AwardProposal>,
+    /// Whether the members' explanations of their conflicts (personal data) were left out of
+    /// `report` for this reader (the bidding parties and the municipality's other staff, from
+    /// the standstill on): `sha256` is then the full report's, which the reviewers can check.
+    pub redacted: bool,
     /// The report (src/domain/evaluation_report.rs): members, declarations, findings, scores,
     /// each figure's inputs, the ranking and what still keeps the scoring from closing.
     #[schema(value_type = Object)]
@@ -248,7 +252,10 @@ pub async fn read(
         "tender",
     )?;
     let closing = store::closing(db, tender_id).await?;
-    let (report, sha256) = match &closing {
+    let insider = who.has_role(Role::Reviewer)
+        || (who.organization_id == tender.municipality_id && who.has_role(Role::Approver))
+        || matches!(seat, Seat::Seated | Seat::ActingChair);
+    let (mut report, sha256): (Value, Option<String>) = match &closing {
         Some(c) => (
             serde_json::from_str(&c.report).map_err(|_| {
                 ServiceError::Store(crate::storage::StoreError::Corrupt(format!(
@@ -267,7 +274,15 @@ pub async fn read(
             )
         }
     };
+    if !insider && let Some(members) = report["members"].as_array_mut() {
+        for m in members {
+            if m["declaration"]["explanation"].is_string() {
+                m["declaration"]["explanation"] = json!("");
+            }
+        }
+    }
     Ok(Evaluation {
+        redacted: !insider,
         tender_id: tender_id.to_string(),
         status: tender.status(now),
         scoring: if closing.is_some() { "closed" } else { "open" },
@@ -275,6 +290,28 @@ pub async fn read(
         sha256,
         award_proposal: closing.as_ref().and_then(proposal_of),
         report,
+    })
+}
+
+/// What a change decides on, read under the tender's lock (taken here): the tender, its
+/// commission, whether the scoring has closed, and where `who` stands.
+struct Locked {
+    tender: Tender,
+    members: Vec<MemberInput>,
+    closed: bool,
+    seat: Seat,
+}
+
+async fn lock_for(tx: &mut crate::storage::Tx, tender_id: i64, who: &Identity) -> Result<Locked, ServiceError> {
+    let tender = tenders::lock(tx, tender_id).await?;
+    let members = commission(&mut Reader::from(&mut *tx), &tender).await?;
+    let closed = store::closing(&mut *tx, tender_id).await?.is_some();
+    let seat = seat_in(&members, &tender, who);
+    Ok(Locked {
+        tender,
+        members,
+        closed,
+        seat,
     })
 }
 
@@ -302,10 +339,8 @@ pub async fn declare(
     let (_, companies) = bid_facts(db, &tender).await?;
     let violations = request.violations(&companies);
     unit_of_work!(db, clock, ctx, |uow| {
-        let tender = tenders::lock(uow.tx(), tender_id).await?;
+        let Locked { tender, seat, .. } = lock_for(uow.tx(), tender_id, who).await?;
         let now = uow.now();
-        let members = commission(&mut Reader::from(uow.tx()), &tender).await?;
-        let seat = seat_in(&members, &tender, who);
         permit(policy::may_declare(who, &tender.facts(now), seat), "tender")?;
         if !violations.is_empty() {
             return Err(ServiceError::Invalid(violations.clone()));
@@ -357,34 +392,28 @@ pub async fn qualify(
 ) -> Result<(), ServiceError> {
     opened(db, clock, ctx, Some(who), tender_id).await?;
     unit_of_work!(db, clock, ctx, |uow| {
-        let tender = tenders::lock(uow.tx(), tender_id).await?;
+        let Locked {
+            tender,
+            members,
+            closed,
+            seat,
+        } = lock_for(uow.tx(), tender_id, who).await?;
         let now = uow.now();
-        let members = commission(&mut Reader::from(uow.tx()), &tender).await?;
-        let closed = store::closing(uow.tx(), tender_id).await?.is_some();
-        let seat = seat_in(&members, &tender, who);
         permit(
             policy::may_chair_evaluation(who, &tender.facts(now), seat, closed, false),
             "tender",
         )?;
-        let bid = evaluated_bid(Reader::from(uow.tx()), tender_id, bid_id).await?;
+        evaluated_bid(Reader::from(uow.tx()), tender_id, bid_id).await?;
         quorum_met(&members, &tender)?;
         let violations = qualification.violations(tender.terms.qualification_requirements.len());
         if !violations.is_empty() {
             return Err(ServiceError::Invalid(violations));
         }
         store::put_qualification(uow.tx(), tender_id, bid_id, qualification, who.user_id, now).await?;
-        let status = if qualification.qualified() {
-            BidStatus::Qualified
-        } else {
-            BidStatus::Disqualified
-        };
-        bids::set_status(uow.tx(), bid_id, status, now).await?;
-        let payload = json!({
-            "tender_id": tender_id.to_string(),
-            "before": {"status": bid.status.as_str()},
-            "after": {"status": status.as_str()},
-            "findings": qualification.findings,
-        });
+        // The findings stay out of the bid's status and the event's payload until the
+        // proposal's confirmation publishes them (the protocol and the audit log are read by
+        // more people than the report); the report carries them.
+        let payload = json!({"tender_id": tender_id.to_string(), "requirements": qualification.findings.len()});
         uow.record(
             NewEvent::new("bid.qualification_recorded", "bid", bid_id)
                 .organization(tender.municipality_id.0)
@@ -405,11 +434,13 @@ pub async fn score(
 ) -> Result<(), ServiceError> {
     opened(db, clock, ctx, Some(who), tender_id).await?;
     unit_of_work!(db, clock, ctx, |uow| {
-        let tender = tenders::lock(uow.tx(), tender_id).await?;
+        let Locked {
+            tender,
+            members,
+            closed,
+            seat,
+        } = lock_for(uow.tx(), tender_id, who).await?;
         let now = uow.now();
-        let members = commission(&mut Reader::from(uow.tx()), &tender).await?;
-        let closed = store::closing(uow.tx(), tender_id).await?.is_some();
-        let seat = seat_in(&members, &tender, who);
         permit(policy::may_score(who, &tender.facts(now), seat, closed), "tender")?;
         evaluated_bid(Reader::from(uow.tx()), tender_id, bid_id).await?;
         quorum_met(&members, &tender)?;
@@ -418,7 +449,8 @@ pub async fn score(
             return Err(ServiceError::Invalid(violations));
         }
         store::put_scores(uow.tx(), tender_id, bid_id, who.user_id, scores, now).await?;
-        let payload = json!({"tender_id": tender_id.to_string(), "scores": scores.scores});
+        // The scores are the report's, not the log's (which the municipality's officers read).
+        let payload = json!({"tender_id": tender_id.to_string()});
         uow.record(
             NewEvent::new("bid.scored", "bid", bid_id)
                 .organization(tender.municipality_id.0)
@@ -443,11 +475,10 @@ pub async fn close_scoring(
     let bonus = bonus_of(db, &tender).await?;
     unit_of_work!(db, clock, ctx, |uow| {
         let project = projects::lock(uow.tx(), tender.project_id).await?;
-        let tender = tenders::lock(uow.tx(), tender_id).await?;
+        let Locked {
+            tender, closed, seat, ..
+        } = lock_for(uow.tx(), tender_id, who).await?;
         let now = uow.now();
-        let members = commission(&mut Reader::from(uow.tx()), &tender).await?;
-        let closed = store::closing(uow.tx(), tender_id).await?.is_some();
-        let seat = seat_in(&members, &tender, who);
         permit(
             policy::may_chair_evaluation(who, &tender.facts(now), seat, closed, false),
             "tender",
@@ -465,17 +496,15 @@ pub async fn close_scoring(
         store::insert_closing(uow.tx(), tender_id, who.user_id, &frozen, &sha256, now).await?;
         let qualified = report.qualified_count();
         let minimum = procedure_of(&tender).min_bids as usize;
-        let payload = json!({
-            "report_sha256": sha256,
-            "qualified": qualified,
-            "ranking": report.ranking.iter().map(|r| json!({"rank": r.rank, "bid_id": r.bid_id, "total": r.total})).collect::<Vec<_>>(),
-        });
+        let payload = json!({"report_sha256": sha256, "bids": report.bids.len()});
         uow.record(
             NewEvent::new("tender.scoring_closed", "tender", tender_id)
                 .organization(tender.municipality_id.0)
                 .payload(payload),
         );
         if qualified < minimum {
+            // The tender ends here: its findings are published with it.
+            mark_qualification(uow.tx(), &findings_of(&value), None, now).await?;
             tenders::set_phase(uow.tx(), tender_id, TenderPhase::Unsuccessful, now).await?;
             let payload = json!({
                 "before": {"status": TenderStatus::Evaluation.as_str()},
@@ -504,11 +533,41 @@ pub async fn close_scoring(
     read(db, clock, ctx, who, tender_id).await
 }
 
+/// Publishes the findings of the report's bids as their statuses: `proposed` for the proposed
+/// bid, `qualified` or `disqualified` for the others.
+pub(crate) async fn mark_qualification(
+    tx: &mut crate::storage::Tx,
+    findings: &[(String, Option<bool>)],
+    proposed: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    for (bid_id, qualified) in findings {
+        let status = match (Some(bid_id.as_str()) == proposed, qualified) {
+            (true, _) => BidStatus::Proposed,
+            (false, Some(true)) => BidStatus::Qualified,
+            (false, _) => BidStatus::Disqualified,
+        };
+        bids::set_status(tx, bid_id, status, now).await?;
+    }
+    Ok(())
+}
+
+/// Each bid of a report (live or frozen, as JSON) with whether it qualified.
+pub(crate) fn findings_of(report: &Value) -> Vec<(String, Option<bool>)> {
+    report["bids"]
+        .as_array()
+        .map(|bids| {
+            bids.iter()
+                .filter_map(|b| Some((b["bid_id"].as_str()?.to_string(), b["qualified"].as_bool())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The frozen report of a closed scoring, for the award proposal's service.
-pub(crate) fn frozen_top(closing: &Closing) -> Result<Option<String>, ServiceError> {
-    let report: Value = serde_json::from_str(&closing.report)
-        .map_err(|_| ServiceError::Store(crate::storage::StoreError::Corrupt("bad frozen report".into())))?;
-    Ok(report["ranking"][0]["bid_id"].as_str().map(str::to_string))
+pub(crate) fn frozen(closing: &Closing) -> Result<Value, ServiceError> {
+    serde_json::from_str(&closing.report)
+        .map_err(|_| ServiceError::Store(crate::storage::StoreError::Corrupt("bad frozen report".into())))
 }
 
 /// Where `who` stands, read inside a change (for the award proposal's service).

@@ -301,6 +301,25 @@ async fn the_commission_evaluates_from_the_opening_to_a_confirmed_award_proposal
         assert_eq!(status, Status::Ok, "{body}");
     }
 
+    // The findings stay out of the public protocol and the bids' statuses until the
+    // confirmation publishes them.
+    let (_, during) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/tenders/{id}/protocol"),
+        None,
+        Value::Null,
+    )
+    .await;
+    assert!(
+        during["bids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|b| b["status"] == "opened"),
+        "{during}"
+    );
+
     // Scores: 0 to 100, every technical criterion and no other.
     for bad in [
         json!({"scores": {"1": "100.5"}}),
@@ -347,8 +366,18 @@ async fn the_commission_evaluates_from_the_opening_to_a_confirmed_award_proposal
     )
     .await;
     assert_eq!(status, Status::Forbidden);
-    let (status, _) = call(&app, "GET", &evaluation, Some(&bidder2), Value::Null).await;
-    assert_eq!(status, Status::Forbidden);
+    // Before the standstill neither a bidder, the municipality's officer, another city's
+    // approver nor an administrator reads the report.
+    for email in [
+        "bidder2@demo.kg",
+        "officer.osh@demo.kg",
+        "approver.bishkek@demo.kg",
+        "admin@demo.kg",
+    ] {
+        let token = app.token(email).await;
+        let (status, _) = call(&app, "GET", &evaluation, Some(&token), Value::Null).await;
+        assert_eq!(status, Status::Forbidden, "{email}");
+    }
     let (status, _) = call(
         &app,
         "PUT",
@@ -506,6 +535,17 @@ async fn the_commission_evaluates_from_the_opening_to_a_confirmed_award_proposal
     let (status, seen) = call(&app, "GET", &evaluation, Some(&bidder2), Value::Null).await;
     assert_eq!(status, Status::Ok, "{seen}");
     assert_eq!(seen["sha256"], closed["sha256"]);
+    // Without the members' explanations of their conflicts (personal data), and saying so.
+    assert_eq!(seen["redacted"], true);
+    let explanations: Vec<&Value> = seen["report"]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| &m["declaration"]["explanation"])
+        .collect();
+    assert!(explanations.iter().all(|e| *e == ""), "{explanations:?}");
+    assert_eq!(seen["report"]["ranking"], closed["report"]["ranking"]);
+    assert_eq!(closed["redacted"], false);
 }
 
 #[rocket::async_test]
@@ -552,6 +592,12 @@ async fn the_deputy_acts_for_a_withdrawn_chair_and_too_few_qualified_bids_end_th
     let (status, _) = call(&app, "PUT", &uri, Some(&c.chair), met()).await;
     assert_eq!(status, Status::Forbidden);
     let close = format!("/api/v1/tenders/{id}/scoring/close");
+    let (status, body) = call(&app, "POST", &close, Some(&c.chair), Value::Null).await;
+    assert_eq!(status, Status::Forbidden, "{body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("withdrew"),
+        "{body}"
+    );
     let (status, body) = call(&app, "POST", &close, Some(&c.deputy), Value::Null).await;
     assert_eq!(status, Status::Conflict, "{body}");
     assert_eq!(body["error"]["code"], "precondition_failed");
@@ -571,6 +617,16 @@ async fn the_deputy_acts_for_a_withdrawn_chair_and_too_few_qualified_bids_end_th
     let (status, closed) = call(&app, "POST", &close, Some(&c.deputy), Value::Null).await;
     assert_eq!(status, Status::Ok, "{closed}");
     assert_eq!(closed["status"], "unsuccessful");
+    // The tender ends: its finding is published with it.
+    let (_, protocol) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/tenders/{id}/protocol"),
+        None,
+        Value::Null,
+    )
+    .await;
+    assert_eq!(protocol["bids"][0]["status"], "disqualified");
     assert_eq!(closed["report"]["ranking"], json!([]));
     let (_, tender) = app.get_json(&format!("/api/v1/tenders/{id}")).await;
     let (_, project) = app
@@ -682,7 +738,10 @@ async fn the_commission_evaluates_through_the_report_page() {
         }
     }
     let html = page_of(&member2, &page).await;
-    assert!(html.contains("value=\"75\""), "the member's own score in its form");
+    assert!(
+        html.contains("name=\"score[1]\" inputmode=\"decimal\" value=\"75\""),
+        "the member's own score in its form"
+    );
 
     // Close, propose, confirm.
     let (status, _) = post_form(
