@@ -889,3 +889,7 @@ audit-action-tender-award-proposed = Award proposed
 audit-action-tender-award-proposal-confirmed = Award proposal confirmed: standstill
 evaluation-pending-acting-chair-undeclared = the chair's own declaration (nobody acts as chair before it)
 evaluation-pending-arithmetic = a figure that cannot be computed exactly
+tender-step-opened = Bids opened
+tender-step-scoring-closed = Scoring closed
+tender-step-award-proposed = Award proposed
+tender-step-standstill = Proposal confirmed, standstill from

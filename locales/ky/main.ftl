@@ -885,3 +885,7 @@ audit-action-tender-award-proposed = Жеңүүчү сунушталды
 audit-action-tender-award-proposal-confirmed = Сунуш ырасталды: күтүү мөөнөтү
 evaluation-pending-acting-chair-undeclared = төраганын өзүнүн декларациясы (ага чейин эч ким төрагалык кылбайт)
 evaluation-pending-arithmetic = так эсептелбей турган көрсөткүч
+tender-step-opened = Арыздар ачылды
+tender-step-scoring-closed = Баалоо жабылды
+tender-step-award-proposed = Жеңүүчү сунушталды
+tender-step-standstill = Сунуш ырасталды, күтүү мөөнөтү

@@ -890,3 +890,7 @@ audit-action-tender-award-proposed = Предложен победитель
 audit-action-tender-award-proposal-confirmed = Предложение подтверждено: период ожидания
 evaluation-pending-acting-chair-undeclared = декларации самого председателя (до неё никто не председательствует)
 evaluation-pending-arithmetic = показателя, который невозможно точно вычислить
+tender-step-opened = Заявки вскрыты
+tender-step-scoring-closed = Оценка закрыта
+tender-step-award-proposed = Победитель предложен
+tender-step-standstill = Предложение подтверждено, период ожидания с

@@ -776,6 +776,15 @@ async fn the_commission_evaluates_through_the_report_page() {
         html.contains("Award proposed: standstill") && html.contains("Proposed for award"),
         "{html}"
     );
+    // The evaluation's steps on the tender's timeline.
+    for step in [
+        "Bids opened",
+        "Scoring closed",
+        "Award proposed",
+        "Proposal confirmed, standstill from",
+    ] {
+        assert!(html.contains(&format!("<th scope=\"row\">{step}</th>")), "{step}");
+    }
 
     // The printable report carries no form.
     let html = page_of(&approver, &format!("{page}?print=true")).await;

@@ -199,6 +199,24 @@ async fn notice(
             "opening": {"at": t.opening, "left": time_left(ctx, t.opening, now)},
         })
     });
+    // The steps after the opening; the evaluation's once the standstill publishes them.
+    let mut steps: Vec<Value> = Vec::new();
+    if let Some(at) = tender.opened_at {
+        steps.push(json!({"label": lang.text("tender-step-opened"), "at": at}));
+    }
+    if matches!(
+        tender.status(now),
+        TenderStatus::Standstill | TenderStatus::Unsuccessful
+    ) && let Some(c) = crate::storage::evaluation::closing(db, tender.id).await?
+    {
+        steps.push(json!({"label": lang.text("tender-step-scoring-closed"), "at": c.closed_at}));
+        if let Some(at) = c.proposed_at {
+            steps.push(json!({"label": lang.text("tender-step-award-proposed"), "at": at}));
+        }
+        if let Some(at) = c.confirmed_at {
+            steps.push(json!({"label": lang.text("tender-step-standstill"), "at": at}));
+        }
+    }
     let criteria: Vec<Value> = tender
         .terms
         .criteria
@@ -261,6 +279,7 @@ async fn notice(
             "bid_security": tender.terms.bid_security,
             "accelerator": tender.terms.accelerator,
             "timeline": timeline,
+            "steps": steps,
             "rules": rules,
             "documents": named,
             "public_documents": public_documents,
