@@ -238,14 +238,9 @@ pub async fn read(
 ) -> Result<Evaluation, ServiceError> {
     let now = clock.now();
     let tender = opened(db, clock, ctx, Some(who), tender_id).await?;
-    let (bids, _) = bid_facts(db, &tender).await?;
-    let in_protocol = bids.iter().any(|b| {
-        b.bidding_party.lead.id == who.organization_id.0.to_string()
-            || b.bidding_party
-                .members
-                .iter()
-                .any(|m| m.id == who.organization_id.0.to_string())
-    });
+    let (bids, companies) = bid_facts(db, &tender).await?;
+    // Every bidding party in the protocol, a withdrawn one's too.
+    let in_protocol = companies.contains(&who.organization_id.0.to_string());
     let seat = seat(db, &tender, who).await?;
     permit(
         policy::may_read_evaluation(who, &tender.facts(now), seat, in_protocol),
