@@ -4,6 +4,7 @@ pub mod access;
 pub mod account;
 pub mod audit;
 pub mod audit_export;
+pub mod award;
 pub mod bid;
 pub mod calendar;
 pub mod checkpoint;

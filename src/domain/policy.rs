@@ -389,7 +389,10 @@ pub fn may_open_bids(who: &Identity, tender: &TenderFacts) -> Decision {
             allowed_if(
                 !matches!(
                     tender.status,
-                    TenderStatus::Evaluation | TenderStatus::Standstill | TenderStatus::Unsuccessful
+                    TenderStatus::Evaluation
+                        | TenderStatus::Standstill
+                        | TenderStatus::Awarded
+                        | TenderStatus::Unsuccessful
                 ),
                 Decision::Closed("error-already-opened"),
             )
@@ -497,12 +500,44 @@ pub fn may_confirm_award_proposal(who: &Identity, tender: &TenderFacts) -> Decis
     })
 }
 
+/// Confirming the award once the standstill is over: the municipality's approvers (the service
+/// says whether the standstill has ended).
+pub fn may_award(who: &Identity, tender: &TenderFacts) -> Decision {
+    staff_of(who, tender, TENDER_APPROVERS).and(|| {
+        allowed_if(
+            tender.status == TenderStatus::Standstill,
+            Decision::Closed("error-tender-not-in-standstill"),
+        )
+    })
+}
+
+/// Who may decline for a bid's winner: its companies' bidders and the municipalities' approvers
+/// (the route's guard; the policy then asks whose bid it is).
+pub const DECLINERS: &[Role] = &[Role::Bidder, Role::Approver];
+
+/// A winner's decline of a proposed or awarded bid: a bidder of its lead company states it, or
+/// the municipality's approver records it (with a document). To anyone else the bid is not
+/// theirs to name (404, as a consortium invitation is).
+pub fn may_decline(who: &Identity, tender: &TenderFacts, lead: OrgId) -> Decision {
+    let by_winner = who.organization_id == lead && who.has_any_role(BIDDERS);
+    let by_approver = who.organization_id == tender.municipality && who.has_any_role(TENDER_APPROVERS);
+    // The tender's status is public: saying there is nothing to decline reveals nothing.
+    allowed_if(may_read_tender(Some(who), tender), Decision::Hidden)
+        .and(|| {
+            allowed_if(
+                matches!(tender.status, TenderStatus::Standstill | TenderStatus::Awarded),
+                Decision::Closed("error-nothing-to-decline"),
+            )
+        })
+        .and(|| allowed_if(by_winner || by_approver, Decision::Hidden))
+}
+
 /// The evaluation report of an opened tender: the reviewers and the municipality's approvers
 /// always; its commission members once seated; once the award proposal is confirmed (the
 /// standstill and after), the municipality's staff and every bidding party in the protocol.
 pub fn may_read_evaluation(who: &Identity, tender: &TenderFacts, seat: Seat, in_protocol: bool) -> Decision {
     allowed_if(may_read_tender(Some(who), tender), Decision::Hidden).and(|| {
-        let published = tender.status == TenderStatus::Standstill;
+        let published = matches!(tender.status, TenderStatus::Standstill | TenderStatus::Awarded);
         let ours = who.organization_id == tender.municipality;
         // Until it is published, a commission member reads only once seated, whatever other
         // role they hold too.

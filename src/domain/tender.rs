@@ -37,6 +37,7 @@ codes!(
         Closed = "closed",
         Evaluation = "evaluation",
         Standstill = "standstill",
+        Awarded = "awarded",
         Unsuccessful = "unsuccessful",
         Cancelled = "cancelled",
     }
@@ -49,6 +50,7 @@ codes!(
     TenderPhase {
         Evaluation = "evaluation",
         Standstill = "standstill",
+        Awarded = "awarded",
         Unsuccessful = "unsuccessful",
     }
 );
@@ -402,6 +404,7 @@ pub fn status(
         (TenderState::Published, _) if phase.is_some() => match phase {
             Some(TenderPhase::Unsuccessful) => TenderStatus::Unsuccessful,
             Some(TenderPhase::Standstill) => TenderStatus::Standstill,
+            Some(TenderPhase::Awarded) => TenderStatus::Awarded,
             _ => TenderStatus::Evaluation,
         },
         // A published tender always has its timeline; without one it could take no bids.

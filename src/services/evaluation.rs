@@ -36,9 +36,15 @@ pub struct AwardProposal {
     pub bid_id: String,
     pub proposed_at: DateTime<Utc>,
     pub proposed_by: String,
-    /// When the approver confirmed it (the standstill's start).
+    /// When the approver confirmed it (the standstill's start; a winner's decline starts a new
+    /// one for the next-ranked bid).
     pub confirmed_at: Option<DateTime<Utc>>,
     pub confirmed_by: Option<String>,
+    /// When the standstill ends (the procedure's Asia/Bishkek calendar days after the
+    /// confirmation), computed from the clock's calendar.
+    pub standstill_ends_at: Option<DateTime<Utc>>,
+    /// When the approver confirmed the award.
+    pub awarded_at: Option<DateTime<Utc>>,
 }
 
 /// The evaluation as served: the report (live while the commission scores, frozen once the
@@ -202,13 +208,21 @@ async fn live_report(
     }))
 }
 
-fn proposal_of(closing: &Closing) -> Option<AwardProposal> {
+fn proposal_of(
+    closing: &Closing,
+    tender: &Tender,
+    holidays: &crate::domain::calendar::Holidays,
+) -> Option<AwardProposal> {
     Some(AwardProposal {
         bid_id: closing.proposed_bid_id.clone()?,
         proposed_at: closing.proposed_at?,
         proposed_by: closing.proposed_by?.to_string(),
         confirmed_at: closing.confirmed_at,
         confirmed_by: closing.confirmed_by.map(|id| id.to_string()),
+        standstill_ends_at: closing
+            .confirmed_at
+            .and_then(|at| crate::services::award::standstill_ends(tender, holidays, at)),
+        awarded_at: closing.awarded_at,
     })
 }
 
@@ -247,6 +261,7 @@ pub async fn read(
         "tender",
     )?;
     let closing = store::closing(db, tender_id).await?;
+    let holidays = crate::storage::holidays::calendar(db).await?;
     let insider = who.has_role(Role::Reviewer)
         || (who.organization_id == tender.municipality_id && who.has_role(Role::Approver))
         || matches!(seat, Seat::Seated | Seat::ActingChair);
@@ -283,7 +298,7 @@ pub async fn read(
         scoring: if closing.is_some() { "closed" } else { "open" },
         closed_at: closing.as_ref().map(|c| c.closed_at),
         sha256,
-        award_proposal: closing.as_ref().and_then(proposal_of),
+        award_proposal: closing.as_ref().and_then(|c| proposal_of(c, &tender, &holidays)),
         report,
     })
 }

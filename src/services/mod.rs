@@ -2,6 +2,7 @@
 //! injected clock, and is what both the web routes and the fixture loader call.
 
 pub mod accounts;
+pub mod award;
 pub mod award_proposal;
 pub mod bid_access;
 pub mod bid_documents;

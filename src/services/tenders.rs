@@ -60,7 +60,7 @@ pub async fn read(db: &Db, who: Option<&Identity>, id: i64, now: DateTime<Utc>) 
 
 /// Why the project's document `id` cannot be published with a tender (`document_unknown`,
 /// `document_not_public`), if it cannot.
-async fn document_problem(
+pub(crate) async fn document_problem(
     uow: &mut UnitOfWork<'_>,
     project_id: i64,
     id: DocumentId,
@@ -168,6 +168,8 @@ pub(crate) async fn move_project(
             match action {
                 "tender_published" => "project.tender_published",
                 "tender_unsuccessful" => "project.tender_unsuccessful",
+                "tender_awarded" => "project.tender_awarded",
+                "award_declined" => "project.award_declined",
                 _ => "project.tender_cancelled",
             },
             "project",
@@ -416,7 +418,8 @@ pub async fn cancel(
             at: now,
         };
         cancel_locked(&mut uow, &tender, &cancellation).await?;
-        if project.stage == Stage::InTender {
+        // Before the award, or after it and before a contract: the project may be tendered again.
+        if matches!(project.stage, Stage::InTender | Stage::Awarded) {
             move_project(&mut uow, Some(who), &project, Stage::Approved, "tender_cancelled", id).await?;
         }
         tenders::find(&mut uow, id).await?

@@ -162,12 +162,14 @@ pub struct Closing {
     pub proposed_by: Option<i64>,
     pub confirmed_at: Option<DateTime<Utc>>,
     pub confirmed_by: Option<i64>,
+    pub awarded_at: Option<DateTime<Utc>>,
+    pub awarded_by: Option<i64>,
 }
 
 /// The closing of the tender's scoring, if it closed.
 pub async fn closing<'r>(reader: impl Into<Reader<'r>>, tender_id: i64) -> Result<Option<Closing>, StoreError> {
     let sql = "SELECT closed_at, closed_by, report, sha256, proposed_bid_id, proposed_at, proposed_by, confirmed_at, \
-               confirmed_by FROM tender_evaluations WHERE tender_id = $1";
+               confirmed_by, awarded_at, awarded_by FROM tender_evaluations WHERE tender_id = $1";
     Ok(on_reader!(reader.into(), conn => sqlx::query_as(sql).bind(tender_id).fetch_optional(conn).await?))
 }
 
@@ -206,5 +208,28 @@ pub async fn set_proposal(
 pub async fn set_confirmation(tx: &mut Tx, tender_id: i64, by: UserId, now: DateTime<Utc>) -> Result<(), StoreError> {
     let sql = "UPDATE tender_evaluations SET confirmed_at = $1, confirmed_by = $2 WHERE tender_id = $3";
     on_tx!(tx, conn => sqlx::query(sql).bind(now).bind(by.0).bind(tender_id).execute(&mut *conn).await?.rows_affected());
+    Ok(())
+}
+
+/// Records the approver's award.
+pub async fn set_awarded(tx: &mut Tx, tender_id: i64, by: UserId, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let sql = "UPDATE tender_evaluations SET awarded_at = $1, awarded_by = $2 WHERE tender_id = $3";
+    on_tx!(tx, conn => sqlx::query(sql).bind(now).bind(by.0).bind(tender_id).execute(&mut *conn).await?.rows_affected());
+    Ok(())
+}
+
+/// Passes the award to `bid_id` after a decline: proposed and confirmed now (a new standstill),
+/// not awarded.
+pub async fn set_replacement(
+    tx: &mut Tx,
+    tender_id: i64,
+    bid_id: &str,
+    by: UserId,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let sql = "UPDATE tender_evaluations SET proposed_bid_id = $1, proposed_at = $2, proposed_by = $3, \
+               confirmed_at = $2, confirmed_by = $3, awarded_at = NULL, awarded_by = NULL WHERE tender_id = $4";
+    on_tx!(tx, conn => sqlx::query(sql).bind(bid_id).bind(now).bind(by.0).bind(tender_id)
+        .execute(&mut *conn).await?.rows_affected());
     Ok(())
 }

@@ -303,6 +303,7 @@ pub async fn list(
         Some(TenderStatus::Closed) => (Some("published"), None, Some(0), Some("-")),
         Some(TenderStatus::Evaluation) => (Some("published"), None, None, Some("evaluation")),
         Some(TenderStatus::Standstill) => (Some("published"), None, None, Some("standstill")),
+        Some(TenderStatus::Awarded) => (Some("published"), None, None, Some("awarded")),
         Some(TenderStatus::Unsuccessful) => (Some("published"), None, None, Some("unsuccessful")),
     };
     let sql = format!(

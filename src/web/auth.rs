@@ -299,6 +299,13 @@ impl Policy for Openers {
     const ROLES: &'static [Role] = policy::OPENERS;
 }
 
+/// Who may decline for a winner: bidders and approvers (the policy then asks whose bid it is).
+pub struct Decliners;
+
+impl Policy for Decliners {
+    const ROLES: &'static [Role] = policy::DECLINERS;
+}
+
 /// Who evaluates: commission members (the service then asks where they stand: declared,
 /// withdrawn, acting chair).
 pub struct Evaluators;

@@ -146,6 +146,8 @@ pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
                 evaluation::pages::close,
                 evaluation::pages::propose,
                 evaluation::pages::confirm,
+                evaluation::pages::award,
+                evaluation::pages::decline,
             ],
         )
         .mount(
@@ -225,6 +227,8 @@ pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
                 evaluation::api::close,
                 evaluation::api::propose,
                 evaluation::api::confirm,
+                evaluation::api::confirm_award,
+                evaluation::api::decline,
             ],
         )
         .register("/", rocket::catchers![catchers::html])

@@ -84,6 +84,8 @@ use crate::web::api_error::{ErrorBody, ErrorDetail};
         crate::web::evaluation::api::close,
         crate::web::evaluation::api::propose,
         crate::web::evaluation::api::confirm,
+        crate::web::evaluation::api::confirm_award,
+        crate::web::evaluation::api::decline,
         crate::web::finance::cashflows,
         crate::web::finance::evaluate,
         crate::web::finance::sensitivity,

@@ -39,6 +39,7 @@ const TENDER_PREPARERS: Access = Access::AnyOf(policy::TENDER_PREPARERS);
 const TENDER_APPROVERS: Access = Access::AnyOf(policy::TENDER_APPROVERS);
 const TENDER_STAFF: Access = Access::AnyOf(policy::TENDER_STAFF);
 const EVALUATORS: Access = Access::AnyOf(policy::COMMISSION);
+const DECLINERS: Access = Access::AnyOf(policy::DECLINERS);
 const QUESTIONERS: Access = Access::AnyOf(policy::QUESTIONERS);
 const BID_SUBMITTERS: Access = Access::AnyOf(policy::BIDDERS);
 const OPENERS: Access = Access::AnyOf(policy::OPENERS);
@@ -196,6 +197,18 @@ pub const ROUTES: &[RouteRule] = &[
         "/tenders/<id>/award-proposal/confirm",
         TENDER_APPROVERS,
         "the municipality's approver, once proposed; CSRF",
+    ),
+    rule(
+        "POST",
+        "/tenders/<id>/award",
+        TENDER_APPROVERS,
+        "the municipality's approver, once the standstill is over; CSRF",
+    ),
+    rule(
+        "POST",
+        "/bids/<bid_id>/decline",
+        DECLINERS,
+        "the proposed or awarded bid's own bidder; CSRF",
     ),
     rule("POST", "/projects", OFFICERS, CSRF),
     rule(
@@ -581,6 +594,18 @@ pub const ROUTES: &[RouteRule] = &[
         "/api/v1/tenders/<id>/award-proposal/confirm",
         TENDER_APPROVERS,
         "the municipality's approver, once proposed: the standstill begins",
+    ),
+    rule(
+        "POST",
+        "/api/v1/tenders/<id>/award",
+        TENDER_APPROVERS,
+        "the municipality's approver; 409 naming the reason while the standstill runs",
+    ),
+    rule(
+        "POST",
+        "/api/v1/bids/<bid_id>/decline",
+        DECLINERS,
+        "the proposed or awarded bid's bidder, or the municipality's approver with a public document (404 to others); the award passes to the next-ranked bid",
     ),
     rule("GET", "/api/v1/audit/events", AUDIT_READERS, AUDIT_SCOPE),
     rule(

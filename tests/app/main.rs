@@ -5,6 +5,7 @@
 mod admin;
 mod api;
 mod audit;
+mod award;
 mod bid_documents;
 mod bids;
 mod cli;

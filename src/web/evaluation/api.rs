@@ -1,5 +1,6 @@
 //! The JSON API of the evaluation: declarations, qualification findings, scores, the closing of
-//! the scoring, the report, the award proposal and its confirmation.
+//! the scoring, the report, the award proposal and its confirmation; the award after the
+//! standstill and a winner's decline.
 
 use rocket::State;
 use rocket::http::Status;
@@ -8,13 +9,14 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::domain::commission::{Declaration, DeclarationRequest, Qualification, Scores};
+use crate::services::award::{self, Declined};
 use crate::services::award_proposal;
 use crate::services::evaluation::{self as service, Evaluation};
 use crate::storage::Db;
 use crate::web::AppState;
 use crate::web::api_auth::{Created, created_response};
 use crate::web::api_error::ApiError;
-use crate::web::auth::{Audit, Authorized, Evaluators, SignedIn, TenderApprovers};
+use crate::web::auth::{Audit, Authorized, Decliners, Evaluators, SignedIn, TenderApprovers};
 use crate::web::bids::api::bid_id as parse_bid_id;
 use crate::web::json::ApiJson;
 use crate::web::tenders::tender_id;
@@ -195,5 +197,64 @@ pub async fn confirm(
 ) -> Result<Json<Evaluation>, ApiError> {
     Ok(Json(
         award_proposal::confirm(db, &*app.clock, &audit.0, &who.0, tender_id(id)?).await?,
+    ))
+}
+
+/// The approver confirms the award once the standstill is over: the tender and its project
+/// become `awarded`.
+#[utoipa::path(post, operation_id = "tenders_award", path = "/api/v1/tenders/{id}/award", tag = "evaluation",
+    params(("id" = String, Path, description = "Tender id")),
+    responses((status = 200, description = "The evaluation, awarded", body = Evaluation),
+        (status = 403, description = "Not an approver of the municipality", body = crate::web::api_error::ErrorBody),
+        (status = 404, description = "No such tender", body = crate::web::api_error::ErrorBody),
+        (status = 409, description = "The standstill is still running; not in its standstill", body = crate::web::api_error::ErrorBody)),
+    security(("bearer" = [])))]
+#[rocket::post("/tenders/<id>/award")]
+pub async fn confirm_award(
+    who: Authorized<TenderApprovers>,
+    id: &str,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<Json<Evaluation>, ApiError> {
+    Ok(Json(
+        award::award(db, &*app.clock, &audit.0, &who.0, tender_id(id)?).await?,
+    ))
+}
+
+/// How a decline is recorded: the approver names a public document of the project (the
+/// winner's letter); the winner's own bidder needs none.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeclineRequest {
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub document_id: Option<crate::domain::ids::DocumentId>,
+}
+
+/// The winner declines (its bidder), or the approver records its decline with a document: the
+/// award passes to the next-ranked qualified bid with a new standstill, or the tender ends
+/// unsuccessful.
+#[utoipa::path(post, operation_id = "bids_decline", path = "/api/v1/bids/{bid_id}/decline", tag = "evaluation",
+    request_body = DeclineRequest,
+    params(("bid_id" = String, Path, description = "Bid id (32 hex digits)")),
+    responses((status = 200, description = "What followed", body = Declined),
+        (status = 403, description = "Neither the winner's bidder nor the municipality's approver", body = crate::web::api_error::ErrorBody),
+        (status = 404, description = "No such bid", body = crate::web::api_error::ErrorBody),
+        (status = 409, description = "Not the proposed or awarded bid; nothing to decline", body = crate::web::api_error::ErrorBody),
+        (status = 422, description = "The approver's record without a public document of the project", body = crate::web::api_error::ErrorBody)),
+    security(("bearer" = [])))]
+#[rocket::post("/bids/<bid_id>/decline", data = "<body>")]
+pub async fn decline(
+    who: Authorized<Decliners>,
+    bid_id: &str,
+    body: ApiJson<DeclineRequest>,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<Json<Declined>, ApiError> {
+    let id = parse_bid_id(bid_id)?;
+    Ok(Json(
+        award::decline(db, &*app.clock, &audit.0, &who.0, id, body.0.document_id).await?,
     ))
 }

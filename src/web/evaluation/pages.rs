@@ -22,7 +22,7 @@ use crate::services::{ServiceError, award_proposal, bids as bid_service, tenders
 use crate::storage::Db;
 use crate::web::AppState;
 use crate::web::account::PageWithStatus;
-use crate::web::auth::{Audit, Authorized, CsrfForm, Evaluators, SignedIn, TenderApprovers};
+use crate::web::auth::{Audit, Authorized, CsrfForm, Decliners, Evaluators, SignedIn, TenderApprovers};
 use crate::web::page::{PageContext, PageError};
 use crate::web::tenders::pages::{Answer, PlainForm};
 use crate::web::tenders::tender_id;
@@ -122,6 +122,27 @@ async fn render(
     let may_propose = policy::may_chair_evaluation(who, &facts, seat, closed, true).is_allowed() && proposal.is_none();
     let may_confirm = proposal.as_ref().is_some_and(|p| p.confirmed_at.is_none())
         && policy::may_confirm_award_proposal(who, &facts).is_allowed();
+    let may_award = proposal
+        .as_ref()
+        .is_some_and(|p| p.standstill_ends_at.is_some_and(|end| now >= end))
+        && policy::may_award(who, &facts).is_allowed();
+    // The winner's own bidder may decline (the approver records a decline through the API,
+    // with the winner's letter as a document).
+    let winner_lead = evaluation.as_ref().and_then(|e| {
+        let proposed = &e.award_proposal.as_ref()?.bid_id;
+        e.report["bids"]
+            .as_array()?
+            .iter()
+            .find(|b| b["bid_id"].as_str() == Some(proposed.as_str()))?["bidding_party"]["lead"]["id"]
+            .as_str()
+            .map(str::to_string)
+    });
+    let may_decline = winner_lead.is_some_and(|lead| lead == who.organization_id.0.to_string())
+        && who.has_any_role(policy::BIDDERS)
+        && matches!(
+            facts.status,
+            crate::domain::tender::TenderStatus::Standstill | crate::domain::tender::TenderStatus::Awarded
+        );
     let me = who.user_id.0.to_string();
     let errors = errors.map(|(form, bid, v)| {
         let fields: serde_json::Map<String, Value> = v
@@ -154,7 +175,7 @@ async fn render(
             "seat_label": ctx.lang.text(seat_key(seat)),
             "flash": flash,
             "may": {"declare": may_declare, "score": may_score, "qualify": may_qualify,
-                    "propose": may_propose, "confirm": may_confirm},
+                    "propose": may_propose, "confirm": may_confirm, "award": may_award, "decline": may_decline},
             "print": print,
             "errors": errors,
         }),
@@ -446,6 +467,72 @@ pub async fn confirm(
         id,
         ("confirm", ""),
         "evaluation-confirmed",
+        outcome,
+    )
+    .await
+}
+
+#[rocket::post("/tenders/<id>/award", data = "<_form>")]
+pub async fn award(
+    ctx: PageContext,
+    who: Authorized<TenderApprovers>,
+    id: &str,
+    _form: CsrfForm<PlainForm>,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Answer {
+    let id = tender_id(id)?;
+    let outcome = crate::services::award::award(db, &*app.clock, &audit.0, &who.0, id).await;
+    answered(
+        &ctx,
+        db,
+        app,
+        &audit,
+        &who.0,
+        id,
+        ("award", ""),
+        "evaluation-awarded",
+        outcome,
+    )
+    .await
+}
+
+/// The winner's bidder declines the award from the report page.
+#[rocket::post("/bids/<bid_id>/decline", data = "<_form>")]
+#[allow(clippy::too_many_arguments)]
+pub async fn decline(
+    ctx: PageContext,
+    who: Authorized<Decliners>,
+    bid_id: &str,
+    _form: CsrfForm<PlainForm>,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Answer {
+    let bid = crate::web::bids::api::bid_id(bid_id)?;
+    let tender = crate::storage::bids::find(&**db, bid)
+        .await
+        .map_err(ServiceError::from)?
+        .tender_id;
+    let outcome = crate::services::award::decline(db, &*app.clock, &audit.0, &who.0, bid, None).await;
+    if outcome.is_ok() {
+        // The report may no longer be the bidder's to read (an unsuccessful tender's): the
+        // tender's page says what followed.
+        return Ok(Ok(Flash::success(
+            Redirect::to(format!("/tenders/{tender}")),
+            "evaluation-declined",
+        )));
+    }
+    answered(
+        &ctx,
+        db,
+        app,
+        &audit,
+        &who.0,
+        tender,
+        ("decline", bid),
+        "evaluation-declined",
         outcome,
     )
     .await

@@ -67,6 +67,7 @@ fn next_milestone(t: &Tender, status: TenderStatus) -> Option<(&'static str, Dat
         | TenderStatus::Cancelled
         | TenderStatus::Evaluation
         | TenderStatus::Standstill
+        | TenderStatus::Awarded
         | TenderStatus::Unsuccessful => None,
     }
 }

@@ -1,0 +1,229 @@
+//! The award after the standstill and a winner's decline: the approver confirms only once the
+//! standstill (10 Asia/Bishkek calendar days from the proposal's confirmation) is over; a
+//! winner that declines passes the award to the next-ranked bid with a new standstill; with
+//! none left the tender is unsuccessful and its project approved; an awarded tender not yet
+//! under contract may be cancelled, which frees its project.
+
+use chrono::Duration;
+use rocket::http::Status;
+use serde_json::{Value, json};
+
+use crate::bids::{bid, deadline, opened_by_chair, published_tender};
+use crate::projects::call;
+use crate::support::{TestApp, spawn_with_fixtures};
+
+async fn submitted(app: &TestApp, id: &str, bidder: &str, yearly: &[&str], hours_before: i64) -> String {
+    app.clock.set(deadline() - Duration::hours(hours_before));
+    let token = app.token(bidder).await;
+    let (status, receipt) = call(
+        app,
+        "POST",
+        &format!("/api/v1/tenders/{id}/bids"),
+        Some(&token),
+        bid(yearly),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{receipt}");
+    receipt["bid_id"].as_str().unwrap().to_string()
+}
+
+/// Opens tender `id`, evaluates it with every bid qualified and equal technical scores (so the
+/// cheapest offer ranks first), proposes the top-ranked and confirms: the evaluation answered.
+async fn proposed_and_confirmed(app: &TestApp, id: &str, bids: &[&str]) -> Value {
+    let protocol = opened_by_chair(app, id).await;
+    let mut parties = vec![];
+    for b in protocol["bids"].as_array().unwrap() {
+        parties.push(json!({"company_id": b["bidding_party"]["lead"]["id"], "conflict": false}));
+    }
+    let chair = app.token("chair.osh@demo.kg").await;
+    let members = [
+        chair.clone(),
+        app.token("deputy.osh@demo.kg").await,
+        app.token("member2.osh@demo.kg").await,
+    ];
+    for token in &members {
+        let (status, body) = call(
+            app,
+            "POST",
+            &format!("/api/v1/tenders/{id}/declarations"),
+            Some(token),
+            json!({"parties": parties}),
+        )
+        .await;
+        assert_eq!(status, Status::Created, "{body}");
+    }
+    for b in bids {
+        let (status, body) = call(
+            app,
+            "PUT",
+            &format!("/api/v1/tenders/{id}/bids/{b}/qualification"),
+            Some(&chair),
+            json!({"findings": [{"requirement": 0, "met": true}]}),
+        )
+        .await;
+        assert_eq!(status, Status::Ok, "{body}");
+        for token in &members {
+            let (status, body) = call(
+                app,
+                "PUT",
+                &format!("/api/v1/tenders/{id}/bids/{b}/scores"),
+                Some(token),
+                json!({"scores": {"1": "80"}}),
+            )
+            .await;
+            assert_eq!(status, Status::Ok, "{body}");
+        }
+    }
+    let (status, closed) = call(
+        app,
+        "POST",
+        &format!("/api/v1/tenders/{id}/scoring/close"),
+        Some(&chair),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{closed}");
+    let top = closed["report"]["ranking"][0]["bid_id"].clone();
+    let (status, body) = call(
+        app,
+        "POST",
+        &format!("/api/v1/tenders/{id}/award-proposal"),
+        Some(&chair),
+        json!({"bid_id": top}),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{body}");
+    let approver = app.token("approver.osh@demo.kg").await;
+    let (status, confirmed) = call(
+        app,
+        "POST",
+        &format!("/api/v1/tenders/{id}/award-proposal/confirm"),
+        Some(&approver),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{confirmed}");
+    confirmed
+}
+
+async fn project_stage(app: &TestApp, id: &str) -> Value {
+    let (_, tender) = app.get_json(&format!("/api/v1/tenders/{id}")).await;
+    let (_, project) = app
+        .get_json(&format!("/api/v1/projects/{}", tender["project_id"].as_str().unwrap()))
+        .await;
+    project["stage"].clone()
+}
+
+#[rocket::async_test]
+async fn the_award_waits_for_the_standstill_and_a_decline_passes_it_on_until_none_is_left() {
+    let app = spawn_with_fixtures().await;
+    let id = published_tender(&app).await;
+    let cheapest = submitted(&app, &id, "bidder1@demo.kg", &["30000000", "30000000"], 5).await;
+    let second = submitted(&app, &id, "bidder3@demo.kg", &["35000000", "35000000"], 4).await;
+    let confirmed = proposed_and_confirmed(&app, &id, &[&cheapest, &second]).await;
+    assert_eq!(confirmed["award_proposal"]["bid_id"], json!(cheapest));
+    // Ten calendar days in Bishkek from the confirmation, to the microsecond.
+    let confirmed_at: chrono::DateTime<chrono::Utc> = confirmed["award_proposal"]["confirmed_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let ends: chrono::DateTime<chrono::Utc> = confirmed["award_proposal"]["standstill_ends_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(ends - confirmed_at, Duration::days(10));
+    assert_eq!(project_stage(&app, &id).await, "in_tender");
+
+    // During the standstill the award is refused with the reason; only approvers may confirm it.
+    let award = format!("/api/v1/tenders/{id}/award");
+    app.clock.set(ends - Duration::microseconds(1));
+    let approver = app.token("approver.osh@demo.kg").await;
+    let (status, body) = call(&app, "POST", &award, Some(&approver), Value::Null).await;
+    assert_eq!(status, Status::Conflict, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("standstill is still running"),
+        "{body}"
+    );
+    let chair = app.token("chair.osh@demo.kg").await;
+    let (status, _) = call(&app, "POST", &award, Some(&chair), Value::Null).await;
+    assert_eq!(status, Status::Forbidden);
+
+    // A bidder that is not the winner cannot decline for it; the winner declines: the award
+    // passes to the next-ranked bid with a new standstill, and the project stays in tender.
+    let other = app.token("bidder3@demo.kg").await;
+    let decline = |b: &str| format!("/api/v1/bids/{b}/decline");
+    let (status, _) = call(&app, "POST", &decline(&cheapest), Some(&other), json!({})).await;
+    assert_eq!(status, Status::NotFound, "not its bid to name");
+    let winner = app.token("bidder1@demo.kg").await;
+    let (status, declined) = call(&app, "POST", &decline(&cheapest), Some(&winner), json!({})).await;
+    assert_eq!(status, Status::Ok, "{declined}");
+    assert_eq!(declined["next_bid_id"], json!(second));
+    assert_eq!(declined["tender_status"], "standstill");
+    let reviewer = app.token("reviewer@demo.kg").await;
+    let (_, now) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/tenders/{id}/evaluation"),
+        Some(&reviewer),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(now["award_proposal"]["bid_id"], json!(second));
+    let restarted: chrono::DateTime<chrono::Utc> =
+        now["award_proposal"]["confirmed_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(
+        restarted,
+        ends - Duration::microseconds(1),
+        "a new standstill from the decline"
+    );
+
+    // After the new standstill the approver confirms: tender and project awarded.
+    app.clock.set(restarted + Duration::days(10));
+    let approver = app.token("approver.osh@demo.kg").await;
+    let (status, awarded) = call(&app, "POST", &award, Some(&approver), Value::Null).await;
+    assert_eq!(status, Status::Ok, "{awarded}");
+    assert_eq!(awarded["status"], "awarded");
+    assert_eq!(project_stage(&app, &id).await, "awarded");
+    let (_, protocol) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/tenders/{id}/protocol"),
+        None,
+        Value::Null,
+    )
+    .await;
+    let status_of = |b: &str| {
+        protocol["bids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["bid_id"] == b)
+            .unwrap()["status"]
+            .clone()
+    };
+    assert_eq!(
+        (status_of(&cheapest), status_of(&second)),
+        (json!("declined"), json!("awarded"))
+    );
+
+    // The awarded winner declines too (recorded by the approver, who must name a document):
+    // none is left, the tender is unsuccessful and the project ready for a new tender.
+    let (status, body) = call(&app, "POST", &decline(&second), Some(&approver), json!({})).await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    assert!(body["error"]["fields"]["document_id"].is_array(), "{body}");
+    let second_winner = app.token("bidder3@demo.kg").await;
+    let (status, declined) = call(&app, "POST", &decline(&second), Some(&second_winner), json!({})).await;
+    assert_eq!(status, Status::Ok, "{declined}");
+    assert_eq!(
+        (declined["tender_status"].clone(), declined["next_bid_id"].clone()),
+        (json!("unsuccessful"), Value::Null)
+    );
+    assert_eq!(project_stage(&app, &id).await, "approved");
+    let (status, _) = call(&app, "POST", &decline(&second), Some(&second_winner), json!({})).await;
+    assert_eq!(status, Status::Conflict, "nothing left to decline");
+}
