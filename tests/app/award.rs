@@ -227,3 +227,95 @@ async fn the_award_waits_for_the_standstill_and_a_decline_passes_it_on_until_non
     let (status, _) = call(&app, "POST", &decline(&second), Some(&second_winner), json!({})).await;
     assert_eq!(status, Status::Conflict, "nothing left to decline");
 }
+
+#[rocket::async_test]
+async fn an_awarded_tender_not_yet_under_contract_may_be_cancelled_and_frees_its_project() {
+    use crate::documents::{PDF, upload};
+    let app = spawn_with_fixtures().await;
+    let id = published_tender(&app).await;
+    let only = submitted(&app, &id, "bidder1@demo.kg", &["30000000", "30000000"], 5).await;
+    let confirmed = proposed_and_confirmed(&app, &id, &[&only]).await;
+    let ends: chrono::DateTime<chrono::Utc> = confirmed["award_proposal"]["standstill_ends_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    app.clock.set(ends);
+    let approver = app.token("approver.osh@demo.kg").await;
+    let (status, awarded) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/tenders/{id}/award"),
+        Some(&approver),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{awarded}");
+    assert_eq!(project_stage(&app, &id).await, "awarded");
+
+    let (_, tender) = app.get_json(&format!("/api/v1/tenders/{id}")).await;
+    let project = tender["project_id"].as_str().unwrap().to_string();
+    let meta = json!({"kind": "other", "title": "Решение мэрии об отмене конкурса", "visibility": "public"});
+    let (status, document) = upload(&app, &approver, &project, meta, "cancel.pdf", PDF).await;
+    assert_eq!(status, Status::Created, "{document}");
+    let (status, cancelled) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/tenders/{id}/cancel"),
+        Some(&approver),
+        json!({"reason": "budget_cut", "explanation": "Решение кенеша № 52", "document_id": document["document_id"]}),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{cancelled}");
+    assert_eq!(cancelled["status"], "cancelled");
+    assert_eq!(project_stage(&app, &id).await, "approved");
+}
+
+#[rocket::async_test]
+async fn the_winner_declines_and_the_approver_awards_through_the_report_page() {
+    use crate::bids::page_of;
+    use crate::tenders::{post_form, signed_in};
+    let app = spawn_with_fixtures().await;
+    let id = published_tender(&app).await;
+    let cheapest = submitted(&app, &id, "bidder1@demo.kg", &["30000000", "30000000"], 5).await;
+    let second = submitted(&app, &id, "bidder3@demo.kg", &["35000000", "35000000"], 4).await;
+    proposed_and_confirmed(&app, &id, &[&cheapest, &second]).await;
+    let report = format!("/tenders/{id}/evaluation");
+
+    // The winner's bidder sees the decline on the report; the other bidder does not.
+    let (winner, winner_csrf) = signed_in(&app, "bidder1@demo.kg").await;
+    let html = page_of(&winner, &report).await;
+    assert!(html.contains(&format!("action=\"/bids/{cheapest}/decline\"")), "{html}");
+    assert!(html.contains("data-field=\"standstill-ends\""), "{html}");
+    let (other, _) = signed_in(&app, "bidder3@demo.kg").await;
+    assert!(!page_of(&other, &report).await.contains("/decline\""));
+    let (status, _) = post_form(
+        &winner,
+        &format!("/bids/{cheapest}/decline"),
+        &[("csrf_token", &winner_csrf)],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+
+    // The approver sees no award button during the new standstill, and one after it.
+    let (approver, _) = signed_in(&app, "approver.osh@demo.kg").await;
+    assert!(
+        !page_of(&approver, &report)
+            .await
+            .contains(&format!("action=\"/tenders/{id}/award\""))
+    );
+    app.clock
+        .set(ppp_registry::clock::Clock::now(&*app.clock) + Duration::days(10));
+    let (approver, approver_csrf2) = signed_in(&app, "approver.osh@demo.kg").await;
+    let html = page_of(&approver, &report).await;
+    assert!(html.contains(&format!("action=\"/tenders/{id}/award\"")), "{html}");
+    let (status, _) = post_form(
+        &approver,
+        &format!("/tenders/{id}/award"),
+        &[("csrf_token", &approver_csrf2)],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    let html = page_of(&approver, &format!("/tenders/{id}")).await;
+    assert!(html.contains("data-field=\"status\">Awarded<"), "{html}");
+}
