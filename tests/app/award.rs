@@ -216,9 +216,24 @@ async fn the_award_waits_for_the_standstill_and_a_decline_passes_it_on_until_non
     let (status, body) = call(&app, "POST", &decline(&second), Some(&approver), json!({})).await;
     assert_eq!(status, Status::UnprocessableEntity, "{body}");
     assert!(body["error"]["fields"]["document_id"].is_array(), "{body}");
-    let second_winner = app.token("bidder3@demo.kg").await;
-    let (status, declined) = call(&app, "POST", &decline(&second), Some(&second_winner), json!({})).await;
+    // The approver records it with the winner's letter, a public document of the project.
+    let (_, tender) = app.get_json(&format!("/api/v1/tenders/{id}")).await;
+    let project = tender["project_id"].as_str().unwrap().to_string();
+    let meta =
+        json!({"kind": "other", "title": "Письмо победителя об отказе от заключения договора", "visibility": "public"});
+    let (status, letter) =
+        crate::documents::upload(&app, &approver, &project, meta, "letter.pdf", crate::documents::PDF).await;
+    assert_eq!(status, Status::Created, "{letter}");
+    let (status, declined) = call(
+        &app,
+        "POST",
+        &decline(&second),
+        Some(&approver),
+        json!({"document_id": letter["document_id"]}),
+    )
+    .await;
     assert_eq!(status, Status::Ok, "{declined}");
+    let second_winner = app.token("bidder3@demo.kg").await;
     assert_eq!(
         (declined["tender_status"].clone(), declined["next_bid_id"].clone()),
         (json!("unsuccessful"), Value::Null)
