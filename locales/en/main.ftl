@@ -911,3 +911,4 @@ evaluation-decline = Decline the award
 evaluation-awarded = The award is confirmed.
 evaluation-declined = The decline is recorded: the award passes to the next-ranked bid, or the tender ends unsuccessful.
 action-tender-unsuccessful = Tender unsuccessful
+audit-action-tender-award-passed-on = The award passed to the next-ranked bid after a decline

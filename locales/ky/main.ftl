@@ -907,3 +907,4 @@ evaluation-decline = Ыйгаруудан баш тартуу
 evaluation-awarded = Ыйгаруу ырасталды.
 evaluation-declined = Баш тартуу жазылды: ыйгаруу рейтингдеги кийинки арызга өтөт, же сынак болбой калат.
 action-tender-unsuccessful = Сынак болгон жок
+audit-action-tender-award-passed-on = Баш тартуудан кийин ыйгаруу рейтингдеги кийинки арызга өттү

@@ -912,3 +912,4 @@ evaluation-decline = Отказаться от присуждения
 evaluation-awarded = Присуждение подтверждено.
 evaluation-declined = Отказ записан: присуждение переходит к следующей по рейтингу заявке, или конкурс не состоялся.
 action-tender-unsuccessful = Конкурс не состоялся
+audit-action-tender-award-passed-on = Присуждение перешло к следующей по рейтингу заявке после отказа

@@ -516,20 +516,19 @@ pub fn may_award(who: &Identity, tender: &TenderFacts) -> Decision {
 pub const DECLINERS: &[Role] = &[Role::Bidder, Role::Approver];
 
 /// A winner's decline of a proposed or awarded bid: a bidder of its lead company states it, or
-/// the municipality's approver records it (with a document). To anyone else the bid is not
-/// theirs to name (404, as a consortium invitation is).
+/// the municipality's approver records it (with a document). Anyone else is told there is
+/// nothing for them to decline, exactly as for a bid id that names no bid (so the answer never
+/// tells whether a bid exists, sealed or not).
 pub fn may_decline(who: &Identity, tender: &TenderFacts, lead: OrgId) -> Decision {
     let by_winner = who.organization_id == lead && who.has_any_role(BIDDERS);
     let by_approver = who.organization_id == tender.municipality && who.has_any_role(TENDER_APPROVERS);
-    // The tender's status is public: saying there is nothing to decline reveals nothing.
-    allowed_if(may_read_tender(Some(who), tender), Decision::Hidden)
-        .and(|| {
-            allowed_if(
-                matches!(tender.status, TenderStatus::Standstill | TenderStatus::Awarded),
-                Decision::Closed("error-nothing-to-decline"),
-            )
-        })
-        .and(|| allowed_if(by_winner || by_approver, Decision::Hidden))
+    let nothing = Decision::Closed("error-nothing-to-decline");
+    allowed_if(by_winner || by_approver, nothing).and(|| {
+        allowed_if(
+            matches!(tender.status, TenderStatus::Standstill | TenderStatus::Awarded),
+            nothing,
+        )
+    })
 }
 
 /// The evaluation report of an opened tender: the reviewers and the municipality's approvers

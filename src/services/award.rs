@@ -64,7 +64,10 @@ pub async fn award(
         if let Some(reason) = award_refusal(now, ends) {
             return Err(ServiceError::Conflict(reason));
         }
-        let winner = closing.proposed_bid_id.clone().unwrap_or_default();
+        let winner = closing
+            .proposed_bid_id
+            .clone()
+            .ok_or(ServiceError::Conflict("error-no-award-proposal"))?;
         store::set_awarded(uow.tx(), tender_id, who.user_id, now).await?;
         bids::set_status(uow.tx(), &winner, BidStatus::Awarded, now).await?;
         tenders::set_phase(uow.tx(), tender_id, TenderPhase::Awarded, now).await?;
@@ -104,8 +107,15 @@ pub async fn decline(
     bid_id: &str,
     document_id: Option<DocumentId>,
 ) -> Result<Declined, ServiceError> {
-    let bid = bids::find(db, bid_id).await?;
-    let tender = crate::services::tenders::read(db, Some(who), bid.tender_id, clock.now()).await?;
+    // No bid by that id answers as one that is not the caller's to decline (see the policy).
+    let nothing = |e: ServiceError| match e {
+        ServiceError::NotFound(_) => ServiceError::Conflict("error-nothing-to-decline"),
+        other => other,
+    };
+    let bid = bids::find(db, bid_id).await.map_err(|e| nothing(e.into()))?;
+    let tender = crate::services::tenders::read(db, Some(who), bid.tender_id, clock.now())
+        .await
+        .map_err(nothing)?;
     unit_of_work!(db, clock, ctx, |uow| {
         let project = projects::lock(uow.tx(), tender.project_id).await?;
         let tender = tenders::lock(uow.tx(), bid.tender_id).await?;
@@ -160,7 +170,8 @@ pub async fn decline(
         );
         match &next {
             Some(next) => {
-                store::set_replacement(uow.tx(), tender.id, next, who.user_id, now).await?;
+                // Passed on by the rules, not proposed or confirmed by the one who declined.
+                store::set_replacement(uow.tx(), tender.id, next, now).await?;
                 bids::set_status(uow.tx(), next, BidStatus::Proposed, now).await?;
                 tenders::set_phase(uow.tx(), tender.id, TenderPhase::Standstill, now).await?;
                 let payload = json!({
@@ -169,20 +180,12 @@ pub async fn decline(
                     "after": {"status": TenderStatus::Standstill.as_str()},
                 });
                 uow.record(
-                    NewEvent::new("tender.award_proposal_confirmed", "tender", tender.id)
+                    NewEvent::new("tender.award_passed_on", "tender", tender.id)
                         .organization(tender.municipality_id.0)
                         .payload(payload),
                 );
                 if project.stage == Stage::Awarded {
-                    move_project(
-                        &mut uow,
-                        Some(who),
-                        &project,
-                        Stage::InTender,
-                        "award_declined",
-                        tender.id,
-                    )
-                    .await?;
+                    move_project(&mut uow, None, &project, Stage::InTender, "award_declined", tender.id).await?;
                 }
             }
             None => {

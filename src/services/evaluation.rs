@@ -35,7 +35,8 @@ use crate::storage::{Db, Reader, bids, projects, users};
 pub struct AwardProposal {
     pub bid_id: String,
     pub proposed_at: DateTime<Utc>,
-    pub proposed_by: String,
+    /// The acting chair who proposed it; `null` when a winner's decline passed the award on.
+    pub proposed_by: Option<String>,
     /// When the approver confirmed it (the standstill's start; a winner's decline starts a new
     /// one for the next-ranked bid).
     pub confirmed_at: Option<DateTime<Utc>>,
@@ -216,7 +217,7 @@ fn proposal_of(
     Some(AwardProposal {
         bid_id: closing.proposed_bid_id.clone()?,
         proposed_at: closing.proposed_at?,
-        proposed_by: closing.proposed_by?.to_string(),
+        proposed_by: closing.proposed_by.map(|id| id.to_string()),
         confirmed_at: closing.confirmed_at,
         confirmed_by: closing.confirmed_by.map(|id| id.to_string()),
         standstill_ends_at: closing

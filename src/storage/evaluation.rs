@@ -218,18 +218,12 @@ pub async fn set_awarded(tx: &mut Tx, tender_id: i64, by: UserId, now: DateTime<
     Ok(())
 }
 
-/// Passes the award to `bid_id` after a decline: proposed and confirmed now (a new standstill),
-/// not awarded.
-pub async fn set_replacement(
-    tx: &mut Tx,
-    tender_id: i64,
-    bid_id: &str,
-    by: UserId,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    let sql = "UPDATE tender_evaluations SET proposed_bid_id = $1, proposed_at = $2, proposed_by = $3, \
-               confirmed_at = $2, confirmed_by = $3, awarded_at = NULL, awarded_by = NULL WHERE tender_id = $4";
-    on_tx!(tx, conn => sqlx::query(sql).bind(bid_id).bind(now).bind(by.0).bind(tender_id)
+/// Passes the award to `bid_id` after a decline: proposed and confirmed now by the rules (no
+/// person: `proposed_by` and `confirmed_by` empty), a new standstill, not awarded.
+pub async fn set_replacement(tx: &mut Tx, tender_id: i64, bid_id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let sql = "UPDATE tender_evaluations SET proposed_bid_id = $1, proposed_at = $2, proposed_by = NULL, \
+               confirmed_at = $2, confirmed_by = NULL, awarded_at = NULL, awarded_by = NULL WHERE tender_id = $3";
+    on_tx!(tx, conn => sqlx::query(sql).bind(bid_id).bind(now).bind(tender_id)
         .execute(&mut *conn).await?.rows_affected());
     Ok(())
 }

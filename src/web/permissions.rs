@@ -605,7 +605,7 @@ pub const ROUTES: &[RouteRule] = &[
         "POST",
         "/api/v1/bids/<bid_id>/decline",
         DECLINERS,
-        "the proposed or awarded bid's bidder, or the municipality's approver with a public document (404 to others); the award passes to the next-ranked bid",
+        "the proposed or awarded bid's bidder, or the municipality's approver with a public document; anyone else 409 `nothing to decline`, as for an unknown bid; the award passes to the next-ranked bid",
     ),
     rule("GET", "/api/v1/audit/events", AUDIT_READERS, AUDIT_SCOPE),
     rule(

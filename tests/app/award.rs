@@ -157,8 +157,28 @@ async fn the_award_waits_for_the_standstill_and_a_decline_passes_it_on_until_non
     // passes to the next-ranked bid with a new standstill, and the project stays in tender.
     let other = app.token("bidder3@demo.kg").await;
     let decline = |b: &str| format!("/api/v1/bids/{b}/decline");
-    let (status, _) = call(&app, "POST", &decline(&cheapest), Some(&other), json!({})).await;
-    assert_eq!(status, Status::NotFound, "not its bid to name");
+    // It is told what a bid id naming no bid is told: nothing to decline (no existence oracle).
+    let (status, theirs) = call(&app, "POST", &decline(&cheapest), Some(&other), json!({})).await;
+    let (_, unknown) = call(
+        &app,
+        "POST",
+        &decline("0123456789abcdef0123456789abcdef"),
+        Some(&other),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, Status::Conflict);
+    assert_eq!(theirs, unknown);
+    let elsewhere = app.token("approver.bishkek@demo.kg").await;
+    let (status, _) = call(
+        &app,
+        "POST",
+        &decline(&cheapest),
+        Some(&elsewhere),
+        json!({"document_id": "1"}),
+    )
+    .await;
+    assert_eq!(status, Status::Conflict, "another city's approver");
     let winner = app.token("bidder1@demo.kg").await;
     let (status, declined) = call(&app, "POST", &decline(&cheapest), Some(&winner), json!({})).await;
     assert_eq!(status, Status::Ok, "{declined}");
@@ -304,6 +324,12 @@ async fn the_winner_declines_and_the_approver_awards_through_the_report_page() {
     assert!(html.contains("data-field=\"standstill-ends\""), "{html}");
     let (other, _) = signed_in(&app, "bidder3@demo.kg").await;
     assert!(!page_of(&other, &report).await.contains("/decline\""));
+    let _ = winner_csrf;
+    // Three days into the standstill the winner declines: the award passes to the other bid
+    // with a standstill of its own from now.
+    let declined_at = ppp_registry::clock::Clock::now(&*app.clock) + Duration::days(3);
+    app.clock.set(declined_at);
+    let (winner, winner_csrf) = signed_in(&app, "bidder1@demo.kg").await;
     let (status, _) = post_form(
         &winner,
         &format!("/bids/{cheapest}/decline"),
@@ -311,6 +337,27 @@ async fn the_winner_declines_and_the_approver_awards_through_the_report_page() {
     )
     .await;
     assert_eq!(status, Status::SeeOther);
+    let reviewer = app.token("reviewer@demo.kg").await;
+    let (_, now) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/tenders/{id}/evaluation"),
+        Some(&reviewer),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(now["award_proposal"]["bid_id"], json!(second), "{now}");
+    assert_eq!(
+        now["award_proposal"]["proposed_by"],
+        Value::Null,
+        "passed on by the rules"
+    );
+    let ends: chrono::DateTime<chrono::Utc> = now["award_proposal"]["standstill_ends_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(ends, declined_at + Duration::days(10));
 
     // The approver sees no award button during the new standstill, and one after it.
     let (approver, _) = signed_in(&app, "approver.osh@demo.kg").await;
@@ -319,8 +366,7 @@ async fn the_winner_declines_and_the_approver_awards_through_the_report_page() {
             .await
             .contains(&format!("action=\"/tenders/{id}/award\""))
     );
-    app.clock
-        .set(ppp_registry::clock::Clock::now(&*app.clock) + Duration::days(10));
+    app.clock.set(ends);
     let (approver, approver_csrf2) = signed_in(&app, "approver.osh@demo.kg").await;
     let html = page_of(&approver, &report).await;
     assert!(html.contains(&format!("action=\"/tenders/{id}/award\"")), "{html}");

@@ -239,9 +239,9 @@ pub struct DeclineRequest {
     request_body = DeclineRequest,
     params(("bid_id" = String, Path, description = "Bid id (32 hex digits)")),
     responses((status = 200, description = "What followed", body = Declined),
-        (status = 403, description = "Neither the winner's bidder nor the municipality's approver", body = crate::web::api_error::ErrorBody),
-        (status = 404, description = "No such bid", body = crate::web::api_error::ErrorBody),
-        (status = 409, description = "Not the proposed or awarded bid; nothing to decline", body = crate::web::api_error::ErrorBody),
+        (status = 403, description = "Neither a bidder nor an approver", body = crate::web::api_error::ErrorBody),
+        (status = 404, description = "Not a bid id (32 hex digits)", body = crate::web::api_error::ErrorBody),
+        (status = 409, description = "Nothing for the caller to decline (not the winner's bidder or the municipality's approver, no such bid, the tender not in its standstill or awarded), or not the proposed or awarded bid", body = crate::web::api_error::ErrorBody),
         (status = 422, description = "The approver's record without a public document of the project", body = crate::web::api_error::ErrorBody)),
     security(("bearer" = [])))]
 #[rocket::post("/bids/<bid_id>/decline", data = "<body>")]

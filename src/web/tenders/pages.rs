@@ -207,7 +207,7 @@ async fn notice(
     }
     if matches!(
         tender.status(now),
-        TenderStatus::Standstill | TenderStatus::Unsuccessful
+        TenderStatus::Standstill | TenderStatus::Awarded | TenderStatus::Unsuccessful
     ) && let Some(c) = crate::storage::evaluation::closing(db, tender.id).await?
     {
         steps.push(json!({"label": lang.text("tender-step-scoring-closed"), "at": c.closed_at}));
