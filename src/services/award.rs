@@ -3,42 +3,24 @@
 //! `awarded`); a winner that declines passes the award to the next-ranked qualified bid with a
 //! new standstill, and with none left the tender is `unsuccessful` and its project `approved`.
 
-use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use crate::clock::Clock;
 use crate::domain::access::Identity;
 use crate::domain::audit::{AuditContext, NewEvent};
-use crate::domain::award::{award_refusal, next_in_line, standstill_end};
+use crate::domain::award::{award_refusal, next_in_line};
 use crate::domain::bid::BidStatus;
 use crate::domain::ids::DocumentId;
 use crate::domain::policy;
-use crate::domain::procedure::{DayCount, Procedure};
 use crate::domain::project::Stage;
-use crate::domain::tender::{DEADLINE_ZONE, TenderPhase, TenderStatus};
+use crate::domain::tender::{TenderPhase, TenderStatus};
 use crate::domain::validation::Violations;
 use crate::services::evaluation::{self, Evaluation, frozen};
 use crate::services::tenders::{document_problem, move_project};
 use crate::services::unit_of_work;
 use crate::services::{ServiceError, permit};
 use crate::storage::evaluation as store;
-use crate::storage::tenders::Tender;
 use crate::storage::{Db, bids, holidays, projects, tenders};
-
-/// When the standstill of `tender`, confirmed at `confirmed_at`, ends.
-pub fn standstill_ends(
-    tender: &Tender,
-    holidays: &crate::domain::calendar::Holidays,
-    confirmed_at: DateTime<Utc>,
-) -> Option<DateTime<Utc>> {
-    let procedure = Procedure::of(tender.terms.procedure).unwrap_or_else(Procedure::open);
-    let days = DayCount {
-        zone: DEADLINE_ZONE,
-        holidays,
-        accelerator: tender.terms.accelerator,
-    };
-    standstill_end(confirmed_at, &procedure, &days)
-}
 
 /// The approver confirms the award once the standstill is over (409 naming the reason before).
 pub async fn award(
@@ -60,7 +42,7 @@ pub async fn award(
             .ok_or(ServiceError::Conflict("error-no-award-proposal"))?;
         let ends = closing
             .confirmed_at
-            .and_then(|at| standstill_ends(&tender, &holidays, at));
+            .and_then(|at| evaluation::standstill_ends(&tender, &holidays, at));
         if let Some(reason) = award_refusal(now, ends) {
             return Err(ServiceError::Conflict(reason));
         }

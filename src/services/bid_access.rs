@@ -58,7 +58,7 @@ pub(crate) async fn opened_bid_for(
             .filter(|m| m.confirmed)
             .map(|m| m.company_id),
     );
-    let seat = crate::services::evaluation::seat(db, &tender, who).await?;
+    let seat = crate::services::commission::seat(db, &tender, who).await?;
     permit(
         policy::may_read_opened_bid(who, &tender.facts(now), &party, seat),
         "bid",

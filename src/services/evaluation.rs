@@ -16,19 +16,19 @@ use crate::domain::audit::{AuditContext, NewEvent};
 use crate::domain::bid::{BidStatus, canonical_json, sha256_hex};
 use crate::domain::commission::{Declaration, DeclarationRequest, Member, Qualification, Scores};
 use crate::domain::evaluation_report::{self, BidInput, Inputs, MemberInput, Report};
-use crate::domain::ids::UserId;
 use crate::domain::policy::{self, Seat};
 use crate::domain::procedure::Procedure;
 use crate::domain::project::{ProponentAdvantage, Stage};
 use crate::domain::tender::{TenderPhase, TenderStatus};
 use crate::services::bid_access::refuse_sealed;
 use crate::services::bids::protocol_bid;
+use crate::services::commission::{Locked, lock_for, members_of, seat};
 use crate::services::tenders::move_project;
 use crate::services::unit_of_work;
 use crate::services::{ServiceError, permit};
 use crate::storage::evaluation::{self as store, Closing};
 use crate::storage::tenders::{self, Tender};
-use crate::storage::{Db, Reader, bids, projects, users};
+use crate::storage::{Db, Reader, bids, projects};
 
 /// The award proposal and its confirmation.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -74,70 +74,6 @@ pub struct Evaluation {
 /// The procedure's rules for a tender (the open procedure's for those still to come).
 fn procedure_of(tender: &Tender) -> Procedure {
     Procedure::of(tender.terms.procedure).unwrap_or_else(Procedure::open)
-}
-
-/// The commission as the evaluation sees it: the municipality's active members and anyone who
-/// declared (a member deactivated since stays in the record), with their declarations.
-async fn commission(reader: &mut Reader<'_>, tender: &Tender) -> Result<Vec<MemberInput>, ServiceError> {
-    let declarations = store::declarations(reader.again(), tender.id).await?;
-    let mut members: Vec<MemberInput> = store::commission(reader.again(), tender.municipality_id)
-        .await?
-        .into_iter()
-        .map(|m| MemberInput {
-            member: Member {
-                id: m.id,
-                chair: m.chair,
-                deputy_chair: m.deputy_chair,
-                conflict: None,
-            },
-            name: m.full_name,
-            declaration: None,
-        })
-        .collect();
-    for d in declarations {
-        let id = UserId(d.member_id.parse().unwrap_or_default());
-        if !members.iter().any(|m| m.member.id == id) {
-            let account = users::find(reader.again(), id).await?;
-            members.push(MemberInput {
-                member: Member {
-                    id,
-                    chair: account.chair,
-                    deputy_chair: account.deputy_chair,
-                    conflict: None,
-                },
-                name: account.full_name,
-                declaration: None,
-            });
-        }
-        if let Some(m) = members.iter_mut().find(|m| m.member.id == id) {
-            m.member.conflict = Some(d.conflict);
-            m.declaration = Some(d);
-        }
-    }
-    Ok(members)
-}
-
-/// Where `who` stands in the tender's commission.
-fn seat_in(members: &[MemberInput], tender: &Tender, who: &Identity) -> Seat {
-    if who.organization_id != tender.municipality_id || !who.has_role(Role::Commission) {
-        return Seat::NotMember;
-    }
-    let plain: Vec<Member> = members.iter().map(|m| m.member.clone()).collect();
-    match plain.iter().find(|m| m.id == who.user_id).map(|m| m.conflict) {
-        None | Some(None) => Seat::Undeclared,
-        Some(Some(true)) => Seat::Withdrawn,
-        Some(Some(false)) if crate::domain::commission::may_act_as_chair(&plain, who.user_id) => Seat::ActingChair,
-        Some(Some(false)) => Seat::Seated,
-    }
-}
-
-/// Where `who` stands in the commission of `tender` (for the bids' readers and the pages).
-pub async fn seat(db: &Db, tender: &Tender, who: &Identity) -> Result<Seat, ServiceError> {
-    if who.organization_id != tender.municipality_id || !who.has_role(Role::Commission) {
-        return Ok(Seat::NotMember);
-    }
-    let members = commission(&mut Reader::from(db), tender).await?;
-    Ok(seat_in(&members, tender, who))
 }
 
 /// The opened bids' facts the report needs, which no longer change after the opening (read
@@ -190,7 +126,7 @@ async fn live_report(
     mut bids: Vec<BidInput>,
     bonus: Option<rust_decimal::Decimal>,
 ) -> Result<Report, ServiceError> {
-    let members = commission(reader, tender).await?;
+    let members = members_of(reader, tender).await?;
     let mut qualifications = store::qualifications(reader.again(), tender.id).await?;
     for b in &mut bids {
         b.qualification = qualifications.remove(&b.bid_id);
@@ -209,6 +145,21 @@ async fn live_report(
     }))
 }
 
+/// When the standstill of `tender`, confirmed at `confirmed_at`, ends: the procedure's days
+/// (Asia/Bishkek calendar days, divided by the accelerator in demo mode).
+pub fn standstill_ends(
+    tender: &Tender,
+    holidays: &crate::domain::calendar::Holidays,
+    confirmed_at: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let days = crate::domain::procedure::DayCount {
+        zone: crate::domain::tender::DEADLINE_ZONE,
+        holidays,
+        accelerator: tender.terms.accelerator,
+    };
+    crate::domain::award::standstill_end(confirmed_at, &procedure_of(tender), &days)
+}
+
 fn proposal_of(
     closing: &Closing,
     tender: &Tender,
@@ -222,7 +173,7 @@ fn proposal_of(
         confirmed_by: closing.confirmed_by.map(|id| id.to_string()),
         standstill_ends_at: closing
             .confirmed_at
-            .and_then(|at| crate::services::award::standstill_ends(tender, holidays, at)),
+            .and_then(|at| standstill_ends(tender, holidays, at)),
         awarded_at: closing.awarded_at,
     })
 }
@@ -301,28 +252,6 @@ pub async fn read(
         sha256,
         award_proposal: closing.as_ref().and_then(|c| proposal_of(c, &tender, &holidays)),
         report,
-    })
-}
-
-/// What a change decides on, read under the tender's lock (taken here): the tender, its
-/// commission, whether the scoring has closed, and where `who` stands.
-struct Locked {
-    tender: Tender,
-    members: Vec<MemberInput>,
-    closed: bool,
-    seat: Seat,
-}
-
-async fn lock_for(tx: &mut crate::storage::Tx, tender_id: i64, who: &Identity) -> Result<Locked, ServiceError> {
-    let tender = tenders::lock(tx, tender_id).await?;
-    let members = commission(&mut Reader::from(&mut *tx), &tender).await?;
-    let closed = store::closing(&mut *tx, tender_id).await?.is_some();
-    let seat = seat_in(&members, &tender, who);
-    Ok(Locked {
-        tender,
-        members,
-        closed,
-        seat,
     })
 }
 
@@ -579,14 +508,4 @@ pub(crate) fn findings_of(report: &Value) -> Vec<(String, Option<bool>)> {
 pub(crate) fn frozen(closing: &Closing) -> Result<Value, ServiceError> {
     serde_json::from_str(&closing.report)
         .map_err(|_| ServiceError::Store(crate::storage::StoreError::Corrupt("bad frozen report".into())))
-}
-
-/// Where `who` stands, read inside a change (for the award proposal's service).
-pub(crate) async fn seat_for_change(
-    reader: &mut Reader<'_>,
-    tender: &Tender,
-    who: &Identity,
-) -> Result<Seat, ServiceError> {
-    let members = commission(reader, tender).await?;
-    Ok(seat_in(&members, tender, who))
 }

@@ -11,6 +11,7 @@ pub mod bid_opening;
 pub mod bids;
 pub mod blob_collection;
 pub mod checkpoints;
+pub mod commission;
 pub mod compute;
 pub mod documents;
 pub mod evaluation;

@@ -56,7 +56,7 @@ pub(crate) async fn panel(
     // The opened bids whose documents this viewer may read: the others' names are shown
     // without a link (which would only answer 403).
     let seat = match (&ctx.user, &protocol) {
-        (Some(who), Some(_)) => crate::services::evaluation::seat(db, tender, who).await?,
+        (Some(who), Some(_)) => crate::services::commission::seat(db, tender, who).await?,
         _ => policy::Seat::NotMember,
     };
     let readable: Vec<&str> = match (&ctx.user, &protocol) {

@@ -106,7 +106,7 @@ async fn render(
 ) -> Result<Template, PageError> {
     let now = app.clock.now();
     let tender = tender_service::read(db, Some(who), id, now).await?;
-    let seat = service::seat(db, &tender, who).await?;
+    let seat = crate::services::commission::seat(db, &tender, who).await?;
     let (evaluation, refusal) = match service::read(db, &*app.clock, &audit.0, who, id).await {
         Ok(e) => (Some(e), None),
         Err(ServiceError::Refused(message)) => (None, Some(message)),
