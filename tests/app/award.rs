@@ -8,24 +8,10 @@ use chrono::Duration;
 use rocket::http::Status;
 use serde_json::{Value, json};
 
-use crate::bids::{bid, deadline, opened_by_chair, published_tender};
+use crate::bids::{opened_by_chair, published_tender};
+use crate::evaluation::submitted;
 use crate::projects::call;
 use crate::support::{TestApp, spawn_with_fixtures};
-
-async fn submitted(app: &TestApp, id: &str, bidder: &str, yearly: &[&str], hours_before: i64) -> String {
-    app.clock.set(deadline() - Duration::hours(hours_before));
-    let token = app.token(bidder).await;
-    let (status, receipt) = call(
-        app,
-        "POST",
-        &format!("/api/v1/tenders/{id}/bids"),
-        Some(&token),
-        bid(yearly),
-    )
-    .await;
-    assert_eq!(status, Status::Created, "{receipt}");
-    receipt["bid_id"].as_str().unwrap().to_string()
-}
 
 /// Opens tender `id`, evaluates it with every bid qualified and equal technical scores (so the
 /// cheapest offer ranks first), proposes the top-ranked and confirms: the evaluation answered.

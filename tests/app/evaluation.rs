@@ -24,7 +24,7 @@ fn d(text: &str) -> Decimal {
 }
 
 /// Submits `bidder`'s bid on tender `id` at `hours_before` the deadline; its bid id.
-async fn submitted(app: &TestApp, id: &str, bidder: &str, yearly: &[&str], hours_before: i64) -> String {
+pub(crate) async fn submitted(app: &TestApp, id: &str, bidder: &str, yearly: &[&str], hours_before: i64) -> String {
     app.clock.set(deadline() - Duration::hours(hours_before));
     let token = app.token(bidder).await;
     let (status, receipt) = call(
