@@ -16,8 +16,16 @@ pub fn standstill_end(
     days.after(confirmed_at, procedure.standstill)
 }
 
-/// Why the award may not be confirmed at `now` (a message id), if it may not.
-pub fn award_refusal(now: DateTime<Utc>, standstill_ends: Option<DateTime<Utc>>) -> Option<&'static str> {
+/// Why the award may not be confirmed at `now` (a message id), if it may not: an open
+/// complaint suspends it; the standstill must be over. (A hold refuses every change before.)
+pub fn award_refusal(
+    now: DateTime<Utc>,
+    standstill_ends: Option<DateTime<Utc>>,
+    award_suspended: bool,
+) -> Option<&'static str> {
+    if award_suspended {
+        return Some("error-award-suspended");
+    }
     match standstill_ends {
         Some(end) if now >= end => None,
         _ => Some("error-standstill-running"),
@@ -49,10 +57,11 @@ mod tests {
         let end = standstill_end(confirmed, &Procedure::open(), &days).unwrap();
         assert_eq!(end, "2026-12-13T14:21:00Z".parse::<DateTime<Utc>>().unwrap());
         assert_eq!(
-            award_refusal(end - chrono::Duration::microseconds(1), Some(end)),
+            award_refusal(end - chrono::Duration::microseconds(1), Some(end), false),
             Some("error-standstill-running")
         );
-        assert_eq!(award_refusal(end, Some(end)), None);
+        assert_eq!(award_refusal(end, Some(end), false), None);
+        assert_eq!(award_refusal(end, Some(end), true), Some("error-award-suspended"));
         let fast = DayCount {
             accelerator: 86_400,
             ..days

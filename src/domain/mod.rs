@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod checkpoint;
 pub mod codes;
 pub mod commission;
+pub mod complaint;
 pub mod document;
 pub mod evaluation;
 pub mod evaluation_report;

@@ -3,6 +3,7 @@
 //! the routes' permission table (in the web layer's `permissions.rs`) is a summary of these rules, not a copy.
 
 use crate::domain::access::{Identity, Role};
+use crate::domain::complaint::Against;
 use crate::domain::ids::OrgId;
 use crate::domain::organization::{OrganizationKind, OrganizationStatus};
 use crate::domain::project::{Action, Initiation, Stage, actor_role, next_stage};
@@ -551,6 +552,86 @@ pub fn may_read_evaluation(who: &Identity, tender: &TenderFacts, seat: Seat, in_
             Decision::Forbidden
         }
     })
+}
+
+/// Filing complaints: companies' bidders.
+pub const COMPLAINANTS: &[Role] = &[Role::Bidder];
+/// Deciding complaints and holding tenders: the antimonopoly reviewers.
+pub const REVIEWERS: &[Role] = &[Role::Reviewer];
+/// Reading a tender's complaints: its parties (bidders), the municipality's staff, reviewers.
+pub const COMPLAINT_READERS: &[Role] = &[
+    Role::Bidder,
+    Role::Officer,
+    Role::Approver,
+    Role::Commission,
+    Role::Reviewer,
+];
+
+/// Filing a complaint: a company's bidder; against the award, only a bidding party in the
+/// protocol (others are told why: 403). When it may be filed is the rules' to say
+/// (`domain::complaint::filing_refusal`).
+pub fn may_complain(who: &Identity, tender: &TenderFacts, against: Against, in_protocol: bool) -> Decision {
+    allowed_if(may_read_tender(Some(who), tender), Decision::Hidden)
+        .and(|| {
+            allowed_if(
+                who.has_any_role(COMPLAINANTS) && who.organization_kind == OrganizationKind::Company,
+                Decision::Forbidden,
+            )
+        })
+        .and(|| {
+            allowed_if(
+                against == Against::Terms || in_protocol,
+                Decision::Refused("error-not-in-protocol"),
+            )
+        })
+}
+
+/// Which of a tender's complaints someone reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ComplaintScope {
+    /// Every complaint: the reviewers and the municipality's staff.
+    All,
+    /// A company's own complaints, and those against the award when it is a bidding party in
+    /// the protocol (a complaint against the terms names a company that may not have bid).
+    Company { org: OrgId, award: bool },
+}
+
+/// Who reads a tender's complaints (403 for anyone else).
+pub fn complaint_scope(who: &Identity, tender: &TenderFacts, in_protocol: bool) -> Result<ComplaintScope, Decision> {
+    if !may_read_tender(Some(who), tender) {
+        return Err(Decision::Hidden);
+    }
+    if who.has_role(Role::Reviewer)
+        || (who.organization_id == tender.municipality && who.has_any_role(TENDER_STAFF))
+        || (who.organization_id == tender.municipality && who.has_role(Role::Commission))
+    {
+        return Ok(ComplaintScope::All);
+    }
+    if who.has_any_role(COMPLAINANTS) && who.organization_kind == OrganizationKind::Company {
+        return Ok(ComplaintScope::Company {
+            org: who.organization_id,
+            award: in_protocol,
+        });
+    }
+    Err(Decision::Forbidden)
+}
+
+/// Deciding a complaint: a reviewer.
+pub fn may_decide_complaint(who: &Identity) -> Decision {
+    allowed_if(who.has_any_role(REVIEWERS), Decision::Forbidden)
+}
+
+/// Putting a hold on a tender or releasing it: a reviewer, on a published tender that has not
+/// ended unsuccessful.
+pub fn may_hold(who: &Identity, tender: &TenderFacts) -> Decision {
+    allowed_if(may_read_tender(Some(who), tender), Decision::Hidden)
+        .and(|| allowed_if(who.has_any_role(REVIEWERS), Decision::Forbidden))
+        .and(|| {
+            allowed_if(
+                tender.state == TenderState::Published && tender.status != TenderStatus::Unsuccessful,
+                Decision::Closed("error-tender-not-holdable"),
+            )
+        })
 }
 
 /// The kinds of organisation anyone may see (when active): the public bodies.

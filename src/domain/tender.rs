@@ -391,6 +391,18 @@ impl TenderTerms {
     }
 }
 
+/// A reviewer's hold on a tender (domain.md: `review_hold`): every change to the tender is
+/// refused until the reviewer releases it (or, when an upheld complaint against the terms set
+/// it, until the amendment it requires is published).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewHold {
+    pub reason: String,
+    pub since: DateTime<Utc>,
+    pub by: crate::domain::ids::UserId,
+    /// The upheld complaint against the terms whose amendment releases the hold.
+    pub complaint_id: Option<i64>,
+}
+
 /// The status a tender shows at `now`.
 pub fn status(
     state: TenderState,

@@ -37,13 +37,12 @@ pub async fn award(
         let tender = tenders::lock(uow.tx(), tender_id).await?;
         let now = uow.now();
         permit(policy::may_award(who, &tender.facts(now)), "tender")?;
+        crate::services::review_hold::ensure_not_held(&tender)?;
         let closing = store::closing(uow.tx(), tender_id)
             .await?
             .ok_or(ServiceError::Conflict("error-no-award-proposal"))?;
-        let ends = closing
-            .confirmed_at
-            .and_then(|at| evaluation::standstill_ends(&tender, &holidays, at));
-        if let Some(reason) = award_refusal(now, ends) {
+        let ends = evaluation::standstill_ends(&tender, &holidays, &closing);
+        if let Some(reason) = award_refusal(now, ends, tender.award_suspended) {
             return Err(ServiceError::Conflict(reason));
         }
         let winner = closing
@@ -103,6 +102,7 @@ pub async fn decline(
         let tender = tenders::lock(uow.tx(), bid.tender_id).await?;
         let now = uow.now();
         permit(policy::may_decline(who, &tender.facts(now), bid.lead_org_id), "bid")?;
+        crate::services::review_hold::ensure_not_held(&tender)?;
         let closing = store::closing(uow.tx(), tender.id)
             .await?
             .ok_or(ServiceError::Conflict("error-nothing-to-decline"))?;

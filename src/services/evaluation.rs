@@ -69,6 +69,21 @@ pub struct Evaluation {
     /// each figure's inputs, the ranking and what still keeps the scoring from closing.
     #[schema(value_type = Object)]
     pub report: Value,
+    /// Earlier rounds: reports frozen before an upheld complaint reopened the evaluation, each
+    /// with its SHA-256 (the closing's audit event carries it) and the complaint.
+    pub earlier_rounds: Vec<EarlierRound>,
+}
+
+/// A report frozen before an upheld complaint reopened the evaluation.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct EarlierRound {
+    pub round: i64,
+    pub closed_at: DateTime<Utc>,
+    pub sha256: String,
+    pub proposed_bid_id: Option<String>,
+    pub confirmed_at: Option<DateTime<Utc>>,
+    pub reopened_at: DateTime<Utc>,
+    pub complaint_id: String,
 }
 
 /// The procedure's rules for a tender (the open procedure's for those still to come).
@@ -79,7 +94,7 @@ fn procedure_of(tender: &Tender) -> Procedure {
 /// The opened bids' facts the report needs, which no longer change after the opening (read
 /// before a change's transaction): party, offer, final submission, whether the proponent is in
 /// the party; and every company of every bidding party in the protocol.
-async fn bid_facts(db: &Db, tender: &Tender) -> Result<(Vec<BidInput>, BTreeSet<String>), ServiceError> {
+pub(crate) async fn bid_facts(db: &Db, tender: &Tender) -> Result<(Vec<BidInput>, BTreeSet<String>), ServiceError> {
     let project = projects::find(db, tender.project_id).await?;
     let proponent = project.proponent_id.map(|p| p.0.to_string());
     let mut inputs = Vec::new();
@@ -145,19 +160,21 @@ async fn live_report(
     }))
 }
 
-/// When the standstill of `tender`, confirmed at `confirmed_at`, ends: the procedure's days
-/// (Asia/Bishkek calendar days, divided by the accelerator in demo mode).
+/// When the standstill of `tender` ends, once its proposal is confirmed: the procedure's days
+/// (Asia/Bishkek calendar days, divided by the accelerator in demo mode) after the
+/// confirmation, moved by the holds released since.
 pub fn standstill_ends(
     tender: &Tender,
     holidays: &crate::domain::calendar::Holidays,
-    confirmed_at: DateTime<Utc>,
+    closing: &Closing,
 ) -> Option<DateTime<Utc>> {
     let days = crate::domain::procedure::DayCount {
         zone: crate::domain::tender::DEADLINE_ZONE,
         holidays,
         accelerator: tender.terms.accelerator,
     };
-    crate::domain::award::standstill_end(confirmed_at, &procedure_of(tender), &days)
+    let end = crate::domain::award::standstill_end(closing.confirmed_at?, &procedure_of(tender), &days)?;
+    end.checked_add_signed(chrono::Duration::microseconds(closing.standstill_shift_us))
 }
 
 fn proposal_of(
@@ -171,9 +188,7 @@ fn proposal_of(
         proposed_by: closing.proposed_by.map(|id| id.to_string()),
         confirmed_at: closing.confirmed_at,
         confirmed_by: closing.confirmed_by.map(|id| id.to_string()),
-        standstill_ends_at: closing
-            .confirmed_at
-            .and_then(|at| standstill_ends(tender, holidays, at)),
+        standstill_ends_at: standstill_ends(tender, holidays, closing),
         awarded_at: closing.awarded_at,
     })
 }
@@ -252,6 +267,19 @@ pub async fn read(
         sha256,
         award_proposal: closing.as_ref().and_then(|c| proposal_of(c, &tender, &holidays)),
         report,
+        earlier_rounds: crate::storage::complaints::rounds(db, tender_id)
+            .await?
+            .into_iter()
+            .map(|r| EarlierRound {
+                round: r.round,
+                closed_at: r.closed_at,
+                sha256: r.sha256,
+                proposed_bid_id: r.proposed_bid_id,
+                confirmed_at: r.confirmed_at,
+                reopened_at: r.reopened_at,
+                complaint_id: r.complaint_id.to_string(),
+            })
+            .collect(),
     })
 }
 

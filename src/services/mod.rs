@@ -12,6 +12,7 @@ pub mod bids;
 pub mod blob_collection;
 pub mod checkpoints;
 pub mod commission;
+pub mod complaints;
 pub mod compute;
 pub mod documents;
 pub mod evaluation;
@@ -19,6 +20,7 @@ pub mod financial_models;
 pub mod holidays;
 pub mod organizations;
 pub mod projects;
+pub mod review_hold;
 pub mod tenders;
 
 use crate::domain::policy::Decision;
@@ -73,6 +75,9 @@ pub enum ServiceError {
     /// The sealing master key this needs is not configured (503, naming it); nothing changed.
     #[error("sealing key {0} missing")]
     KeyMissing(String),
+    /// A reviewer holds the tender: every change is refused (409 `review_hold`, with the reason).
+    #[error("review hold: {0}")]
+    ReviewHold(String),
     #[error(transparent)]
     Store(StoreError),
 }

@@ -164,12 +164,14 @@ pub struct Closing {
     pub confirmed_by: Option<i64>,
     pub awarded_at: Option<DateTime<Utc>>,
     pub awarded_by: Option<i64>,
+    /// How far holds moved the standstill's end, in microseconds.
+    pub standstill_shift_us: i64,
 }
 
 /// The closing of the tender's scoring, if it closed.
 pub async fn closing<'r>(reader: impl Into<Reader<'r>>, tender_id: i64) -> Result<Option<Closing>, StoreError> {
     let sql = "SELECT closed_at, closed_by, report, sha256, proposed_bid_id, proposed_at, proposed_by, confirmed_at, \
-               confirmed_by, awarded_at, awarded_by FROM tender_evaluations WHERE tender_id = $1";
+               confirmed_by, awarded_at, awarded_by, standstill_shift_us FROM tender_evaluations WHERE tender_id = $1";
     Ok(on_reader!(reader.into(), conn => sqlx::query_as(sql).bind(tender_id).fetch_optional(conn).await?))
 }
 
@@ -222,7 +224,8 @@ pub async fn set_awarded(tx: &mut Tx, tender_id: i64, by: UserId, now: DateTime<
 /// person: `proposed_by` and `confirmed_by` empty), a new standstill, not awarded.
 pub async fn set_replacement(tx: &mut Tx, tender_id: i64, bid_id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
     let sql = "UPDATE tender_evaluations SET proposed_bid_id = $1, proposed_at = $2, proposed_by = NULL, \
-               confirmed_at = $2, confirmed_by = NULL, awarded_at = NULL, awarded_by = NULL WHERE tender_id = $3";
+               confirmed_at = $2, confirmed_by = NULL, awarded_at = NULL, awarded_by = NULL, \
+               standstill_shift_us = 0 WHERE tender_id = $3";
     on_tx!(tx, conn => sqlx::query(sql).bind(bid_id).bind(now).bind(tender_id)
         .execute(&mut *conn).await?.rows_affected());
     Ok(())

@@ -61,6 +61,7 @@ pub mod bid_documents;
 pub mod bids;
 pub mod blobs;
 pub mod checkpoints;
+pub mod complaints;
 pub mod documents;
 pub mod evaluation;
 pub mod financial_models;

@@ -7,7 +7,7 @@ use crate::domain::ids::{DocumentId, OrgId, UserId};
 use crate::domain::policy::{DraftScope, TenderFacts};
 use crate::domain::procedure::Timeline;
 use crate::domain::tender::{
-    CancellationReason, TenderPhase, TenderState, TenderStatus, TenderTerms, TimelineTerms, status,
+    CancellationReason, ReviewHold, TenderPhase, TenderState, TenderStatus, TenderTerms, TimelineTerms, status,
 };
 use crate::storage::{Db, Reader, StoreError, Tx};
 
@@ -39,15 +39,25 @@ pub struct Tender {
     /// Set by the opening (and the steps after it); `None` while the clock decides the status.
     pub phase: Option<TenderPhase>,
     pub opened_at: Option<DateTime<Utc>>,
+    /// A reviewer's hold: every change is refused while it is set.
+    pub hold: Option<ReviewHold>,
+    /// Whether an open complaint against the award suspends it.
+    pub award_suspended: bool,
 }
 
 impl Tender {
+    /// The time the tender's clock-driven statuses are read at: `now`, or the hold's start while
+    /// a hold stops the tender's clock (its instants move by the hold's length on release).
+    pub fn clock(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        self.hold.as_ref().map_or(now, |h| h.since.min(now))
+    }
+
     pub fn timeline(&self) -> Option<Timeline> {
         self.terms.timeline.complete()
     }
 
     pub fn status(&self, now: DateTime<Utc>) -> TenderStatus {
-        status(self.state, self.phase, self.timeline().as_ref(), now)
+        status(self.state, self.phase, self.timeline().as_ref(), self.clock(now))
     }
 
     /// What the access policy decides on, at `now`.
@@ -81,11 +91,18 @@ struct TenderRow {
     cancel_document_id: Option<i64>,
     phase: Option<String>,
     opened_at: Option<DateTime<Utc>>,
+    hold_reason: Option<String>,
+    hold_since: Option<DateTime<Utc>>,
+    hold_by: Option<i64>,
+    hold_complaint_id: Option<i64>,
+    award_suspended: bool,
 }
 
 const COLUMNS: &str = "id, project_id, municipality_id, state, version, terms, enquiry_end, deadline, opening, \
     accelerator, created_at, updated_at, published_at, cancelled_at, cancel_reason, cancel_explanation, \
-    cancel_document_id, phase, opened_at";
+    cancel_document_id, phase, opened_at, hold_reason, hold_since, hold_by, hold_complaint_id, \
+    EXISTS (SELECT 1 FROM complaints c WHERE c.tender_id = tenders.id AND c.against = 'award' \
+    AND c.status IN ('filed', 'accepted')) AS award_suspended";
 
 /// The terms as the `terms` column keeps them: all but the timeline and the accelerator, which
 /// have columns of their own (lists filter on them).
@@ -139,6 +156,16 @@ impl TryFrom<TenderRow> for Tender {
                 Some(phase) => Some(TenderPhase::parse(phase).ok_or_else(|| bad("phase"))?),
             },
             opened_at: r.opened_at,
+            hold: match (r.hold_reason, r.hold_since, r.hold_by) {
+                (Some(reason), Some(since), Some(by)) => Some(ReviewHold {
+                    reason,
+                    since,
+                    by: UserId(by),
+                    complaint_id: r.hold_complaint_id,
+                }),
+                _ => None,
+            },
+            award_suspended: r.award_suspended,
         })
     }
 }
@@ -246,6 +273,37 @@ pub async fn set_cancelled(tx: &mut Tx, id: i64, c: &Cancellation) -> Result<(),
     Ok(())
 }
 
+/// Puts a reviewer's hold on a tender.
+pub async fn set_hold(tx: &mut Tx, id: i64, hold: &ReviewHold) -> Result<(), StoreError> {
+    let sql = "UPDATE tenders SET hold_reason = $1, hold_since = $2, hold_by = $3, hold_complaint_id = $4, \
+               updated_at = $2 WHERE id = $5";
+    on_tx!(tx, conn => sqlx::query(sql).bind(hold.reason.trim()).bind(hold.since).bind(hold.by.0)
+        .bind(hold.complaint_id).bind(id).execute(&mut *conn).await?.rows_affected());
+    Ok(())
+}
+
+/// Lifts the hold, with the tender's instants as the release moved them.
+pub async fn clear_hold(
+    tx: &mut Tx,
+    id: i64,
+    timeline: Option<&Timeline>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let sql = "UPDATE tenders SET hold_reason = NULL, hold_since = NULL, hold_by = NULL, hold_complaint_id = NULL, \
+               enquiry_end = COALESCE($1, enquiry_end), deadline = COALESCE($2, deadline), \
+               opening = COALESCE($3, opening), updated_at = $4 WHERE id = $5";
+    on_tx!(tx, conn => sqlx::query(sql).bind(timeline.map(|t| t.enquiry_end)).bind(timeline.map(|t| t.deadline))
+        .bind(timeline.map(|t| t.opening)).bind(now).bind(id).execute(&mut *conn).await?.rows_affected());
+    Ok(())
+}
+
+/// The tenders on hold, longest held first (the reviewers' page).
+pub async fn held(db: &Db) -> Result<Vec<Tender>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM tenders WHERE hold_since IS NOT NULL ORDER BY hold_since, id LIMIT 500");
+    let rows: Vec<TenderRow> = on_pool!(db, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?);
+    rows.into_iter().map(Tender::try_from).collect()
+}
+
 /// Reads a tender inside a write transaction and locks it until the transaction ends.
 pub async fn lock(tx: &mut Tx, id: i64) -> Result<Tender, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM tenders WHERE id = $1{}", tx.for_update());
@@ -310,8 +368,10 @@ pub async fn list(
         "SELECT {COLUMNS} FROM tenders WHERE id < $1 \
          AND (state <> 'draft' OR $2 = 1 OR municipality_id = $3) \
          AND ($4 IS NULL OR state = $4) \
-         AND ($5 IS NULL OR ($5 = 1 AND enquiry_end > $7) OR ($5 = 0 AND enquiry_end <= $7)) \
-         AND ($6 IS NULL OR ($6 = 1 AND deadline > $7) OR ($6 = 0 AND deadline <= $7)) \
+         AND ($5 IS NULL OR ($5 = 1 AND enquiry_end > COALESCE(hold_since, $7)) \
+              OR ($5 = 0 AND enquiry_end <= COALESCE(hold_since, $7))) \
+         AND ($6 IS NULL OR ($6 = 1 AND deadline > COALESCE(hold_since, $7)) \
+              OR ($6 = 0 AND deadline <= COALESCE(hold_since, $7))) \
          AND ($8 IS NULL OR municipality_id = $8) AND ($9 IS NULL OR project_id = $9) \
          AND ($11 IS NULL OR ($11 = '-' AND phase IS NULL) OR phase = $11) \
          ORDER BY id DESC LIMIT $10"

@@ -224,6 +224,11 @@ impl From<ServiceError> for ApiError {
                 "unavailable",
                 Message::new("error-sealing-key-missing").arg("key", key),
             ),
+            ServiceError::ReviewHold(reason) => ApiError::new(
+                Status::Conflict,
+                "review_hold",
+                Message::new("error-review-hold").arg("reason", reason),
+            ),
             ServiceError::Store(store) => store.into(),
         }
     }

@@ -306,6 +306,28 @@ impl Policy for Decliners {
     const ROLES: &'static [Role] = policy::DECLINERS;
 }
 
+/// Who files complaints: companies' bidders.
+pub struct Complainants;
+
+impl Policy for Complainants {
+    const ROLES: &'static [Role] = policy::COMPLAINANTS;
+}
+
+/// Who reads a tender's complaints: bidders, the municipality's staff, reviewers (the policy
+/// then says which complaints).
+pub struct ComplaintReaders;
+
+impl Policy for ComplaintReaders {
+    const ROLES: &'static [Role] = policy::COMPLAINT_READERS;
+}
+
+/// Who decides complaints and holds tenders: the antimonopoly reviewers.
+pub struct Reviewers;
+
+impl Policy for Reviewers {
+    const ROLES: &'static [Role] = policy::REVIEWERS;
+}
+
 /// Who evaluates: commission members (the service then asks where they stand: declared,
 /// withdrawn, acting chair).
 pub struct Evaluators;

@@ -13,6 +13,7 @@ mod audit_proofs;
 pub mod auth;
 mod bids;
 mod catchers;
+mod complaints;
 pub mod compute;
 mod dashboard;
 mod documents;
@@ -148,6 +149,11 @@ pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
                 evaluation::pages::confirm,
                 evaluation::pages::award,
                 evaluation::pages::decline,
+                complaints::pages::file,
+                complaints::pages::decide,
+                complaints::pages::hold,
+                complaints::pages::release,
+                complaints::pages::desk,
             ],
         )
         .mount(
@@ -229,6 +235,12 @@ pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
                 evaluation::api::confirm,
                 evaluation::api::confirm_award,
                 evaluation::api::decline,
+                complaints::api::file,
+                complaints::api::list,
+                complaints::api::decide,
+                complaints::api::hold,
+                complaints::api::release,
+                complaints::api::desk,
             ],
         )
         .register("/", rocket::catchers![catchers::html])

@@ -86,6 +86,12 @@ use crate::web::api_error::{ErrorBody, ErrorDetail};
         crate::web::evaluation::api::confirm,
         crate::web::evaluation::api::confirm_award,
         crate::web::evaluation::api::decline,
+        crate::web::complaints::api::file,
+        crate::web::complaints::api::list,
+        crate::web::complaints::api::decide,
+        crate::web::complaints::api::hold,
+        crate::web::complaints::api::release,
+        crate::web::complaints::api::desk,
         crate::web::finance::cashflows,
         crate::web::finance::evaluate,
         crate::web::finance::sensitivity,
@@ -103,6 +109,7 @@ use crate::web::api_error::{ErrorBody, ErrorDetail};
         (name = "calendar", description = "The public holidays that working-day periods skip"),
         (name = "projects", description = "The PPP project registry and its lifecycle"),
         (name = "tenders", description = "Tender notices: preparation, publication, amendments, clarifications, cancellation"),
+        (name = "complaints", description = "Complaints, reviewers' decisions and holds"),
         (name = "audit", description = "The tamper-evident audit log: events, export, verification, checkpoints"),
     )
 )]

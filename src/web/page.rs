@@ -79,13 +79,14 @@ impl<'r> FromRequest<'r> for PageContext {
 
 /// Pages in the main navigation: path, message id, and the roles that see it (none: everyone).
 /// The header's links; each shows to whoever the permission table lets open it.
-const NAVIGATION: [(&str, &str); 11] = [
+const NAVIGATION: [(&str, &str); 12] = [
     ("/", "nav-home"),
     ("/projects", "nav-projects"),
     ("/tenders", "nav-tenders"),
     ("/bids", "nav-bids"),
     ("/dashboard", "nav-dashboard"),
     ("/inbox", "nav-inbox"),
+    ("/review", "nav-review"),
     ("/organizations", "nav-organizations"),
     ("/audit", "nav-audit"),
     ("/transparency", "nav-transparency"),
@@ -240,7 +241,9 @@ impl From<ServiceError> for PageError {
             ServiceError::UnsupportedMediaType => PageError::new(Status::UnsupportedMediaType),
             ServiceError::TooLarge => PageError::new(Status::PayloadTooLarge),
             ServiceError::Busy | ServiceError::KeyMissing(_) => PageError::new(Status::ServiceUnavailable),
-            ServiceError::DeadlinePassed | ServiceError::Sealed => PageError::new(Status::Conflict),
+            ServiceError::DeadlinePassed | ServiceError::Sealed | ServiceError::ReviewHold(_) => {
+                PageError::new(Status::Conflict)
+            }
             ServiceError::InvalidTransition { .. }
             | ServiceError::PreconditionFailed(_)
             | ServiceError::NotTopRanked(_)

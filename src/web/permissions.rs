@@ -43,6 +43,10 @@ const DECLINERS: Access = Access::AnyOf(policy::DECLINERS);
 const QUESTIONERS: Access = Access::AnyOf(policy::QUESTIONERS);
 const BID_SUBMITTERS: Access = Access::AnyOf(policy::BIDDERS);
 const OPENERS: Access = Access::AnyOf(policy::OPENERS);
+const COMPLAINANTS: Access = Access::AnyOf(policy::COMPLAINANTS);
+const COMPLAINT_READERS: Access = Access::AnyOf(policy::COMPLAINT_READERS);
+const REVIEWERS: Access = Access::AnyOf(policy::REVIEWERS);
+const COMPLAINT_WINDOW: &str = "a company's bidder: against the award a bidding party in the protocol (403 otherwise), during the standstill; against the terms before the deadline (409 outside)";
 const UNTIL_DEADLINE: &str =
     "own company's bid, from publication until the deadline (409 `deadline_passed` at or after it, recorded)";
 
@@ -209,6 +213,21 @@ pub const ROUTES: &[RouteRule] = &[
         "/bids/<bid_id>/decline",
         DECLINERS,
         "the proposed or awarded bid's own bidder; CSRF",
+    ),
+    rule("POST", "/tenders/<id>/complaints", COMPLAINANTS, COMPLAINT_WINDOW),
+    rule(
+        "POST",
+        "/complaints/<id>/decision",
+        REVIEWERS,
+        "accept or reject a filed complaint, uphold or dismiss an accepted one; CSRF",
+    ),
+    rule("POST", "/tenders/<id>/hold", REVIEWERS, "a published tender; CSRF"),
+    rule("POST", "/tenders/<id>/release", REVIEWERS, "a held tender; CSRF"),
+    rule(
+        "GET",
+        "/review",
+        REVIEWERS,
+        "open complaints and holds across all municipalities",
     ),
     rule("POST", "/projects", OFFICERS, CSRF),
     rule(
@@ -606,6 +625,42 @@ pub const ROUTES: &[RouteRule] = &[
         "/api/v1/bids/<bid_id>/decline",
         DECLINERS,
         "the proposed or awarded bid's bidder, or the municipality's approver with a public document; anyone else 409 `nothing to decline`, as for an unknown bid; the award passes to the next-ranked bid",
+    ),
+    rule(
+        "POST",
+        "/api/v1/tenders/<id>/complaints",
+        COMPLAINANTS,
+        COMPLAINT_WINDOW,
+    ),
+    rule(
+        "GET",
+        "/api/v1/tenders/<id>/complaints",
+        COMPLAINT_READERS,
+        "reviewers and the municipality's staff all; a company's bidder its own, and those against the award when in the protocol",
+    ),
+    rule(
+        "POST",
+        "/api/v1/complaints/<id>/decision",
+        REVIEWERS,
+        "accepted or inadmissible, then upheld (award: back to evaluation; terms: held until amended) or dismissed",
+    ),
+    rule(
+        "POST",
+        "/api/v1/tenders/<id>/hold",
+        REVIEWERS,
+        "a published tender; every change to it then answers 409 `review_hold`",
+    ),
+    rule(
+        "POST",
+        "/api/v1/tenders/<id>/release",
+        REVIEWERS,
+        "instants still ahead when the hold began move by its length",
+    ),
+    rule(
+        "GET",
+        "/api/v1/review",
+        REVIEWERS,
+        "open complaints and holds across all municipalities",
     ),
     rule("GET", "/api/v1/audit/events", AUDIT_READERS, AUDIT_SCOPE),
     rule(

@@ -15,7 +15,7 @@ use crate::support::{TestApp, spawn_with_fixtures};
 
 /// Opens tender `id`, evaluates it with every bid qualified and equal technical scores (so the
 /// cheapest offer ranks first), proposes the top-ranked and confirms: the evaluation answered.
-async fn proposed_and_confirmed(app: &TestApp, id: &str, bids: &[&str]) -> Value {
+pub(crate) async fn proposed_and_confirmed(app: &TestApp, id: &str, bids: &[&str]) -> Value {
     let protocol = opened_by_chair(app, id).await;
     let mut parties = vec![];
     for b in protocol["bids"].as_array().unwrap() {

@@ -9,6 +9,7 @@ mod award;
 mod bid_documents;
 mod bids;
 mod cli;
+mod complaints;
 mod concurrency;
 mod documents;
 mod evaluation;

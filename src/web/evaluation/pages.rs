@@ -122,9 +122,9 @@ async fn render(
     let may_propose = policy::may_chair_evaluation(who, &facts, seat, closed, true).is_allowed() && proposal.is_none();
     let may_confirm = proposal.as_ref().is_some_and(|p| p.confirmed_at.is_none())
         && policy::may_confirm_award_proposal(who, &facts).is_allowed();
-    let may_award = proposal
-        .as_ref()
-        .is_some_and(|p| p.standstill_ends_at.is_some_and(|end| now >= end))
+    let may_award = proposal.as_ref().is_some_and(|p| {
+        crate::domain::award::award_refusal(now, p.standstill_ends_at, tender.award_suspended).is_none()
+    }) && tender.hold.is_none()
         && policy::may_award(who, &facts).is_allowed();
     // The winner's own bidder may decline (the approver records a decline through the API,
     // with the winner's letter as a document).

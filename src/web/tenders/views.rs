@@ -53,8 +53,11 @@ impl TenderView {
             municipality_id: t.municipality_id.to_string(),
             status: t.status(now),
             stage: 1,
-            review_hold: None,
-            award_suspended: false,
+            review_hold: t
+                .hold
+                .as_ref()
+                .map(|h| serde_json::json!({"reason": h.reason, "since": h.since, "by": h.by.to_string()})),
+            award_suspended: t.award_suspended,
             version: t.version,
             rules: rules.unwrap_or_default(),
             published_at: t.published_at,

@@ -1,0 +1,306 @@
+//! Complaints (domain.md section 3, "Complaints"): a bidding party in the protocol complains
+//! about the award proposal during the standstill (which suspends the award while the complaint
+//! is open), a registered bidder about the terms before the deadline; a reviewer accepts or
+//! rejects it, then upholds or dismisses it. An upheld complaint against the award reopens the
+//! evaluation (the frozen report is archived as a round); one against the terms holds the tender
+//! until the amendment it requires is published.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::clock::Clock;
+use crate::domain::access::Identity;
+use crate::domain::audit::{AuditContext, NewEvent};
+use crate::domain::bid::BidStatus;
+use crate::domain::complaint::{
+    Against, ComplaintRequest, ComplaintStatus, DecisionRequest, after_ruling, filing_refusal,
+};
+use crate::domain::ids::UserId;
+use crate::domain::policy::{self, ComplaintScope};
+use crate::domain::tender::{ReviewHold, TenderPhase, TenderStatus};
+use crate::services::review_hold::put_on_hold;
+use crate::services::unit_of_work;
+use crate::services::{ServiceError, permit};
+use crate::storage::complaints::{self, Complaint, NewComplaint};
+use crate::storage::unit_of_work::UnitOfWork;
+use crate::storage::{Db, bids, evaluation, holidays, tenders};
+
+/// A complaint as the API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ComplaintView {
+    pub id: String,
+    pub tender_id: String,
+    pub against: Against,
+    pub complainant: Complainant,
+    pub filed_at: DateTime<Utc>,
+    pub grounds: String,
+    pub remedy: String,
+    /// The evaluation round an award complaint is against (1 for the first report).
+    pub round: i64,
+    pub status: ComplaintStatus,
+    pub accepted_at: Option<DateTime<Utc>>,
+    pub decided_at: Option<DateTime<Utc>>,
+    /// The reviewer's reason for the decision.
+    pub decision_reason: Option<String>,
+}
+
+/// The complaining company.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Complainant {
+    pub id: String,
+    pub name: String,
+}
+
+impl From<Complaint> for ComplaintView {
+    fn from(c: Complaint) -> Self {
+        Self {
+            id: c.id.to_string(),
+            tender_id: c.tender_id.to_string(),
+            against: c.against,
+            complainant: Complainant {
+                id: c.complainant.to_string(),
+                name: c.complainant_name,
+            },
+            filed_at: c.filed_at,
+            grounds: c.grounds,
+            remedy: c.remedy,
+            round: c.round,
+            status: c.status,
+            accepted_at: c.accepted_at,
+            decided_at: c.decided_at,
+            decision_reason: c.decision_reason,
+        }
+    }
+}
+
+/// The companies of every bidding party in the tender's protocol (none before the opening).
+async fn protocol_companies(
+    db: &Db,
+    tender: &tenders::Tender,
+) -> Result<std::collections::BTreeSet<String>, ServiceError> {
+    if tender.opened_at.is_none() {
+        return Ok(Default::default());
+    }
+    Ok(crate::services::evaluation::bid_facts(db, tender).await?.1)
+}
+
+/// A bidder files a complaint about tender `tender_id`.
+pub async fn file(
+    db: &Db,
+    clock: &dyn Clock,
+    ctx: &AuditContext,
+    who: &Identity,
+    tender_id: i64,
+    request: &ComplaintRequest,
+) -> Result<ComplaintView, ServiceError> {
+    let tender = crate::services::tenders::read(db, Some(who), tender_id, clock.now()).await?;
+    let in_protocol = protocol_companies(db, &tender)
+        .await?
+        .contains(&who.organization_id.to_string());
+    let holidays = holidays::calendar(db).await?;
+    let id = unit_of_work!(db, clock, ctx, |uow| {
+        let tender = tenders::lock(uow.tx(), tender_id).await?;
+        let now = uow.now();
+        permit(
+            policy::may_complain(who, &tender.facts(now), request.against, in_protocol),
+            "tender",
+        )?;
+        let ends = match evaluation::closing(uow.tx(), tender_id).await? {
+            Some(closing) => crate::services::evaluation::standstill_ends(&tender, &holidays, &closing),
+            None => None,
+        };
+        if let Some(reason) = filing_refusal(request.against, tender.status(now), ends, tender.clock(now)) {
+            return Err(ServiceError::Conflict(reason));
+        }
+        request.violations().into_result().map_err(ServiceError::Invalid)?;
+        let ours = complaints::of_tender(&mut uow, tender_id).await?;
+        if ours
+            .iter()
+            .any(|c| c.complainant == who.organization_id && c.against == request.against && c.status.is_open())
+        {
+            return Err(ServiceError::Conflict("error-complaint-already-open"));
+        }
+        let round = complaints::archived_rounds(&mut uow, tender_id).await? + 1;
+        let new = NewComplaint {
+            tender_id,
+            against: request.against,
+            complainant: who.organization_id,
+            filed_by: who.user_id,
+            grounds: &request.grounds,
+            remedy: &request.remedy,
+            round,
+        };
+        let id = complaints::insert(uow.tx(), &new, now).await?;
+        let payload = json!({
+            "tender_id": tender_id.to_string(),
+            "against": request.against.as_str(),
+            "complainant_id": who.organization_id.to_string(),
+            "round": round,
+            "award_suspended": request.against == Against::Award,
+        });
+        uow.record(
+            NewEvent::new("complaint.filed", "complaint", id)
+                .organization(tender.municipality_id.0)
+                .payload(payload),
+        );
+        id
+    })?;
+    Ok(complaints::find(db, id).await?.into())
+}
+
+/// The complaints of tender `tender_id` that `who` may read.
+pub async fn list(
+    db: &Db,
+    clock: &dyn Clock,
+    who: &Identity,
+    tender_id: i64,
+) -> Result<Vec<ComplaintView>, ServiceError> {
+    let tender = crate::services::tenders::read(db, Some(who), tender_id, clock.now()).await?;
+    let in_protocol = protocol_companies(db, &tender)
+        .await?
+        .contains(&who.organization_id.to_string());
+    let scope = policy::complaint_scope(who, &tender.facts(clock.now()), in_protocol)
+        .map_err(|d| permit(d, "tender").err().unwrap_or(ServiceError::Forbidden))?;
+    Ok(complaints::of_tender(db, tender_id)
+        .await?
+        .into_iter()
+        .filter(|c| visible(scope, c))
+        .map(ComplaintView::from)
+        .collect())
+}
+
+fn visible(scope: ComplaintScope, c: &Complaint) -> bool {
+    match scope {
+        ComplaintScope::All => true,
+        ComplaintScope::Company { org, award } => c.complainant == org || (award && c.against == Against::Award),
+    }
+}
+
+/// A reviewer decides complaint `complaint_id`.
+pub async fn decide(
+    db: &Db,
+    clock: &dyn Clock,
+    ctx: &AuditContext,
+    who: &Identity,
+    complaint_id: i64,
+    request: &DecisionRequest,
+) -> Result<ComplaintView, ServiceError> {
+    permit(policy::may_decide_complaint(who), "complaint")?;
+    let complaint = complaints::find(db, complaint_id).await?;
+    unit_of_work!(db, clock, ctx, |uow| {
+        let tender = tenders::lock(uow.tx(), complaint.tender_id).await?;
+        let now = uow.now();
+        let complaint = complaints::find(&mut uow, complaint_id).await?;
+        let status = after_ruling(complaint.status, request.decision).map_err(ServiceError::Conflict)?;
+        request.violations().into_result().map_err(ServiceError::Invalid)?;
+        complaints::set_status(uow.tx(), complaint_id, status, &request.reason, who.user_id, now).await?;
+        let payload = json!({
+            "tender_id": tender.id.to_string(),
+            "against": complaint.against.as_str(),
+            "before": {"status": complaint.status.as_str()},
+            "after": {"status": status.as_str()},
+            "reason": request.reason.trim(),
+        });
+        uow.record(
+            NewEvent::new(decision_action(status), "complaint", complaint_id)
+                .organization(tender.municipality_id.0)
+                .payload(payload),
+        );
+        if status == ComplaintStatus::Upheld {
+            match complaint.against {
+                Against::Award => reopen_evaluation(&mut uow, &tender, &complaint, &request.reason).await?,
+                Against::Terms => {
+                    hold_for_amendment(&mut uow, &tender, &complaint, &request.reason, who.user_id).await?
+                }
+            }
+        }
+    })?;
+    Ok(complaints::find(db, complaint_id).await?.into())
+}
+
+fn decision_action(status: ComplaintStatus) -> &'static str {
+    match status {
+        ComplaintStatus::Accepted => "complaint.accepted",
+        ComplaintStatus::Inadmissible => "complaint.inadmissible",
+        ComplaintStatus::Upheld => "complaint.upheld",
+        ComplaintStatus::Dismissed => "complaint.dismissed",
+        ComplaintStatus::Filed | ComplaintStatus::Withdrawn => "complaint.withdrawn",
+    }
+}
+
+/// An upheld complaint against the award sends a tender in its standstill back to evaluation:
+/// the frozen report becomes an archived round, the bids return to `opened`, and the commission
+/// may revise findings and scores, close again and propose anew (a new standstill).
+async fn reopen_evaluation(
+    uow: &mut UnitOfWork<'_>,
+    tender: &tenders::Tender,
+    complaint: &Complaint,
+    reason: &str,
+) -> Result<(), ServiceError> {
+    let now = uow.now();
+    if tender.status(now) != TenderStatus::Standstill {
+        // Cancelled (or otherwise ended) meanwhile: the decision stands, nothing reopens.
+        return Ok(());
+    }
+    complaints::archive_closing(uow.tx(), tender.id, complaint.id, now).await?;
+    for bid in bids::of_tender(&mut *uow, tender.id).await? {
+        if matches!(
+            bid.status,
+            BidStatus::Proposed | BidStatus::Qualified | BidStatus::Disqualified
+        ) {
+            bids::set_status(uow.tx(), &bid.id, BidStatus::Opened, now).await?;
+        }
+    }
+    tenders::set_phase(uow.tx(), tender.id, TenderPhase::Evaluation, now).await?;
+    let payload = json!({
+        "complaint_id": complaint.id.to_string(),
+        "round": complaint.round,
+        "reason": reason.trim(),
+        "before": {"status": TenderStatus::Standstill.as_str()},
+        "after": {"status": TenderStatus::Evaluation.as_str()},
+    });
+    uow.record(
+        NewEvent::new("tender.evaluation_reopened", "tender", tender.id)
+            .organization(tender.municipality_id.0)
+            .payload(payload),
+    );
+    Ok(())
+}
+
+/// An upheld complaint against the terms holds the tender until the amendment it requires is
+/// published (the amendment releases the hold).
+async fn hold_for_amendment(
+    uow: &mut UnitOfWork<'_>,
+    tender: &tenders::Tender,
+    complaint: &Complaint,
+    reason: &str,
+    by: UserId,
+) -> Result<(), ServiceError> {
+    let now = uow.now();
+    if !matches!(
+        tender.status(now),
+        TenderStatus::ActiveEnquiries | TenderStatus::ActiveTendering
+    ) {
+        return Ok(());
+    }
+    let hold = ReviewHold {
+        reason: reason.trim().to_string(),
+        // A hold already set keeps its start: the instants move by the whole time held.
+        since: tender.hold.as_ref().map_or(now, |h| h.since),
+        by,
+        complaint_id: Some(complaint.id),
+    };
+    put_on_hold(uow, tender, &hold).await
+}
+
+/// The reviewers' desk: every open complaint and every held tender, across the municipalities.
+pub async fn desk(db: &Db, who: &Identity) -> Result<(Vec<ComplaintView>, Vec<tenders::Tender>), ServiceError> {
+    permit(policy::may_decide_complaint(who), "complaint")?;
+    let open = complaints::open(db)
+        .await?
+        .into_iter()
+        .map(ComplaintView::from)
+        .collect();
+    Ok((open, tenders::held(db).await?))
+}

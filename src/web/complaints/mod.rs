@@ -1,0 +1,6 @@
+//! Complaints and reviewers' holds on the web: the JSON API (`api`), the forms and the
+//! reviewers' desk page (`pages`), and what the tender's page shows of them (`panel`).
+
+pub mod api;
+pub mod pages;
+pub(crate) mod panel;

@@ -1,0 +1,109 @@
+//! What the tender's page shows of its complaints and hold to its viewer: the hold's banner,
+//! the complaints the viewer may read, the complaint form when the viewer may file one now, and
+//! the reviewer's decision and hold forms.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use crate::domain::complaint::{Against, ComplaintStatus, Ruling, filing_refusal};
+use crate::domain::policy;
+use crate::services::complaints as service;
+use crate::storage::Db;
+use crate::storage::tenders::Tender;
+use crate::web::AppState;
+use crate::web::page::{PageContext, PageError};
+
+/// Which complaints `ctx`'s viewer may file on `tender` at `now` (`award`, `terms`).
+async fn may_file(
+    ctx: &PageContext,
+    db: &Db,
+    tender: &Tender,
+    now: DateTime<Utc>,
+) -> Result<Vec<&'static str>, PageError> {
+    let Some(who) = &ctx.user else {
+        return Ok(Vec::new());
+    };
+    let facts = tender.facts(now);
+    let in_protocol = if tender.opened_at.is_some() && who.has_any_role(policy::COMPLAINANTS) {
+        crate::services::evaluation::bid_facts(db, tender)
+            .await?
+            .1
+            .contains(&who.organization_id.to_string())
+    } else {
+        false
+    };
+    let ends = match crate::storage::evaluation::closing(db, tender.id).await? {
+        Some(closing) => {
+            let holidays = crate::storage::holidays::calendar(db).await?;
+            crate::services::evaluation::standstill_ends(tender, &holidays, &closing)
+        }
+        None => None,
+    };
+    Ok(Against::ALL
+        .iter()
+        .filter(|a| policy::may_complain(who, &facts, **a, in_protocol).is_allowed())
+        .filter(|a| filing_refusal(**a, facts.status, ends, tender.clock(now)).is_none())
+        .map(|a| a.as_str())
+        .collect())
+}
+
+/// The complaints panel of the tender's page.
+pub(crate) async fn panel(
+    ctx: &PageContext,
+    db: &Db,
+    app: &AppState,
+    tender: &Tender,
+    now: DateTime<Utc>,
+) -> Result<Value, PageError> {
+    let lang = ctx.lang;
+    let reviewer = ctx
+        .user
+        .as_ref()
+        .is_some_and(|who| policy::may_decide_complaint(who).is_allowed());
+    let complaints = match &ctx.user {
+        Some(who) => service::list(db, &*app.clock, who, tender.id).await.unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let list: Vec<Value> = complaints
+        .iter()
+        .map(|c| {
+            let rulings: Vec<Value> = if reviewer && c.status.is_open() {
+                Ruling::ALL
+                    .iter()
+                    .filter(|r| match c.status {
+                        ComplaintStatus::Filed => matches!(r, Ruling::Accepted | Ruling::Inadmissible),
+                        _ => matches!(r, Ruling::Upheld | Ruling::Dismissed),
+                    })
+                    .map(|r| json!({"value": r.as_str(), "label": lang.text(&format!("complaint-ruling-{}", r.as_str()))}))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            json!({
+                "complaint": c,
+                "against_label": lang.text(&format!("complaint-against-{}", c.against.as_str())),
+                "status_label": lang.text(&format!("complaint-status-{}", c.status.as_str())),
+                "rulings": rulings,
+            })
+        })
+        .collect();
+    let may_hold = ctx
+        .user
+        .as_ref()
+        .is_some_and(|who| policy::may_hold(who, &tender.facts(now)).is_allowed());
+    let against: Vec<Value> = may_file(ctx, db, tender, now)
+        .await?
+        .into_iter()
+        .map(|a| json!({"value": a, "label": lang.text(&format!("complaint-against-{a}"))}))
+        .collect();
+    Ok(json!({
+        "list": list,
+        "may_file": against,
+        "hold": tender.hold.as_ref().map(|h| json!({"reason": h.reason, "since": h.since,
+            "awaiting_amendment": h.complaint_id.is_some()})),
+        "award_suspended": tender.award_suspended,
+        "may_hold": may_hold && tender.hold.is_none(),
+        "may_release": may_hold && tender.hold.is_some(),
+        "shown": !list.is_empty() || reviewer || tender.hold.is_some(),
+    }))
+}

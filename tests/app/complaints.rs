@@ -1,0 +1,568 @@
+//! Complaints and reviewers' holds: a complaint against the award during the standstill
+//! suspends it; upheld, the evaluation reopens (the frozen report kept as an earlier round) and
+//! a new proposal starts a new standstill; a hold refuses every change and moves the instants
+//! still ahead by its length; an upheld complaint against the terms holds the tender until the
+//! amendment is published.
+
+use chrono::{DateTime, Duration, Utc};
+use rocket::http::Status;
+use serde_json::{Value, json};
+
+use crate::award::proposed_and_confirmed;
+use crate::bids::{deadline, published_tender};
+use crate::evaluation::submitted;
+use crate::projects::call;
+use crate::support::{TestApp, spawn_with_fixtures};
+
+fn instant(value: &Value) -> DateTime<Utc> {
+    value.as_str().unwrap().parse().unwrap()
+}
+
+fn complaint(against: &str) -> Value {
+    json!({
+        "against": against,
+        "grounds": "Комиссия занизила технические баллы нашего плана обслуживания котельных.",
+        "remedy": "Пересмотреть технические баллы нашей заявки.",
+    })
+}
+
+async fn tender_json(app: &TestApp, id: &str) -> Value {
+    let (status, tender) = app.get_json(&format!("/api/v1/tenders/{id}")).await;
+    assert_eq!(status, Status::Ok, "{tender}");
+    tender
+}
+
+async fn decide(app: &TestApp, complaint: &str, decision: &str, reason: &str) -> (Status, Value) {
+    call(
+        app,
+        "POST",
+        &format!("/api/v1/complaints/{complaint}/decision"),
+        Some(&app.token("reviewer@demo.kg").await),
+        json!({"decision": decision, "reason": reason}),
+    )
+    .await
+}
+
+async fn evaluation(app: &TestApp, id: &str) -> Value {
+    let (status, body) = call(
+        app,
+        "GET",
+        &format!("/api/v1/tenders/{id}/evaluation"),
+        Some(&app.token("reviewer@demo.kg").await),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{body}");
+    body
+}
+
+fn message(body: &Value) -> &str {
+    body["error"]["message"].as_str().unwrap_or_default()
+}
+
+#[rocket::async_test]
+async fn an_upheld_complaint_reopens_the_evaluation_and_the_award_follows_a_second_standstill() {
+    let app = spawn_with_fixtures().await;
+    let id = published_tender(&app).await;
+    let cheapest = submitted(&app, &id, "bidder1@demo.kg", &["30000000", "30000000"], 5).await;
+    let second = submitted(&app, &id, "bidder3@demo.kg", &["35000000", "35000000"], 4).await;
+    let confirmed = proposed_and_confirmed(&app, &id, &[&cheapest, &second]).await;
+    let first_sha = confirmed["sha256"].clone();
+    let ends = instant(&confirmed["award_proposal"]["standstill_ends_at"]);
+    assert_eq!(tender_json(&app, &id).await["award_suspended"], json!(false));
+
+    // A bidder not in the protocol may not complain about the award; one in it may.
+    let complaints = format!("/api/v1/tenders/{id}/complaints");
+    let (status, body) = call(
+        &app,
+        "POST",
+        &complaints,
+        Some(&app.token("bidder2@demo.kg").await),
+        complaint("award"),
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden, "{body}");
+    assert!(message(&body).contains("opening protocol"), "{body}");
+    let (status, body) = call(
+        &app,
+        "POST",
+        &complaints,
+        Some(&app.token("bidder3@demo.kg").await),
+        json!({"against": "award", "grounds": "", "remedy": "x"}),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    assert_eq!(body["error"]["fields"]["grounds"].as_array().unwrap().len(), 1);
+    let (status, filed) = call(
+        &app,
+        "POST",
+        &complaints,
+        Some(&app.token("bidder3@demo.kg").await),
+        complaint("award"),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{filed}");
+    assert_eq!(filed["status"], "filed");
+    assert_eq!(filed["against"], "award");
+    assert_eq!(filed["round"], 1);
+    assert_eq!(filed["complainant"]["name"], "ОсОО «Кыргыз Жол Курулуш»");
+    let complaint_id = filed["id"].as_str().unwrap().to_string();
+    let (status, body) = call(
+        &app,
+        "POST",
+        &complaints,
+        Some(&app.token("bidder3@demo.kg").await),
+        complaint("award"),
+    )
+    .await;
+    assert_eq!(status, Status::Conflict, "{body}");
+    assert_eq!(tender_json(&app, &id).await["award_suspended"], json!(true));
+
+    // Who reads it: the other party in the protocol, the municipality, the reviewers; a bidder
+    // outside the protocol sees none; another municipality's officer is refused.
+    for (token, count) in [
+        (&app.token("bidder1@demo.kg").await, 1),
+        (&app.token("bidder2@demo.kg").await, 0),
+        (&app.token("officer.osh@demo.kg").await, 1),
+        (&app.token("reviewer@demo.kg").await, 1),
+    ] {
+        let (status, list) = call(&app, "GET", &complaints, Some(token), Value::Null).await;
+        assert_eq!(status, Status::Ok, "{list}");
+        assert_eq!(list["items"].as_array().unwrap().len(), count, "{list}");
+    }
+    let (status, _) = call(
+        &app,
+        "GET",
+        &complaints,
+        Some(&app.token("officer.bishkek@demo.kg").await),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden);
+
+    // The award waits for the complaint even after the standstill; a new complaint cannot come.
+    app.clock.set(ends);
+    let award = format!("/api/v1/tenders/{id}/award");
+    let (status, body) = call(
+        &app,
+        "POST",
+        &award,
+        Some(&app.token("approver.osh@demo.kg").await),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, Status::Conflict, "{body}");
+    assert!(message(&body).contains("open complaint"), "{body}");
+    let (status, body) = call(
+        &app,
+        "POST",
+        &complaints,
+        Some(&app.token("bidder1@demo.kg").await),
+        complaint("award"),
+    )
+    .await;
+    assert_eq!(status, Status::Conflict, "{body}");
+    assert!(message(&body).contains("only during the standstill"), "{body}");
+
+    // The reviewer accepts, then upholds with a reason: back to evaluation, the report archived.
+    let (status, _) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/complaints/{complaint_id}/decision"),
+        Some(&app.token("officer.osh@demo.kg").await),
+        json!({"decision": "accepted"}),
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden);
+    let (status, body) = decide(&app, &complaint_id, "upheld", "Баллы не учли план обслуживания").await;
+    assert_eq!(status, Status::Conflict, "{body}");
+    let (status, accepted) = decide(&app, &complaint_id, "accepted", "").await;
+    assert_eq!(status, Status::Ok, "{accepted}");
+    assert_eq!(accepted["status"], "accepted");
+    assert_eq!(tender_json(&app, &id).await["award_suspended"], json!(true));
+    let (status, body) = decide(&app, &complaint_id, "upheld", " ").await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    let (status, upheld) = decide(&app, &complaint_id, "upheld", "Баллы не учли план обслуживания").await;
+    assert_eq!(status, Status::Ok, "{upheld}");
+    assert_eq!(upheld["status"], "upheld");
+    assert_eq!(upheld["decision_reason"], "Баллы не учли план обслуживания");
+    let tender = tender_json(&app, &id).await;
+    assert_eq!(tender["status"], "evaluation");
+    assert_eq!(tender["award_suspended"], json!(false));
+    let reopened = evaluation(&app, &id).await;
+    assert_eq!(reopened["scoring"], "open");
+    assert_eq!(reopened["award_proposal"], Value::Null);
+    assert_eq!(reopened["earlier_rounds"].as_array().unwrap().len(), 1);
+    assert_eq!(reopened["earlier_rounds"][0]["round"], 1);
+    assert_eq!(reopened["earlier_rounds"][0]["sha256"], first_sha);
+    assert_eq!(reopened["earlier_rounds"][0]["proposed_bid_id"], json!(cheapest));
+    assert_eq!(reopened["earlier_rounds"][0]["complaint_id"], json!(complaint_id));
+    let (_, protocol) = app.get_json(&format!("/api/v1/tenders/{id}/protocol")).await;
+    for b in protocol["bids"].as_array().unwrap() {
+        assert_eq!(b["status"], "opened", "{protocol}");
+    }
+    let (status, body) = call(
+        &app,
+        "POST",
+        &award,
+        Some(&app.token("approver.osh@demo.kg").await),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, Status::Conflict, "{body}");
+
+    // The commission revises the scores: the complainant's bid now ranks first.
+    for member in ["chair.osh@demo.kg", "deputy.osh@demo.kg", "member2.osh@demo.kg"] {
+        let token = app.token(member).await;
+        for (bid, score) in [(&cheapest, "10"), (&second, "100")] {
+            let (status, body) = call(
+                &app,
+                "PUT",
+                &format!("/api/v1/tenders/{id}/bids/{bid}/scores"),
+                Some(&token),
+                json!({"scores": {"1": score}}),
+            )
+            .await;
+            assert_eq!(status, Status::Ok, "{body}");
+        }
+    }
+    let (status, closed) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/tenders/{id}/scoring/close"),
+        Some(&app.token("chair.osh@demo.kg").await),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{closed}");
+    assert_eq!(closed["report"]["ranking"][0]["bid_id"], json!(second));
+    assert_ne!(closed["sha256"], first_sha);
+    let (status, body) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/tenders/{id}/award-proposal"),
+        Some(&app.token("chair.osh@demo.kg").await),
+        json!({"bid_id": second}),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{body}");
+    let second_confirmed_at = ends + Duration::days(1);
+    app.clock.set(second_confirmed_at);
+    let (status, confirmed) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/tenders/{id}/award-proposal/confirm"),
+        Some(&app.token("approver.osh@demo.kg").await),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{confirmed}");
+    let new_ends = instant(&confirmed["award_proposal"]["standstill_ends_at"]);
+    assert_eq!(new_ends, second_confirmed_at + Duration::days(10));
+
+    // A hold in the new standstill refuses the award and moves the standstill's end by its length.
+    app.clock.set(second_confirmed_at + Duration::days(2));
+    let (status, held) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/tenders/{id}/hold"),
+        Some(&app.token("reviewer@demo.kg").await),
+        json!({"reason": "Проверка жалобы о сговоре"}),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{held}");
+    assert_eq!(held["review_hold"]["reason"], "Проверка жалобы о сговоре");
+    app.clock.set(new_ends);
+    let (status, body) = call(
+        &app,
+        "POST",
+        &award,
+        Some(&app.token("approver.osh@demo.kg").await),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, Status::Conflict, "{body}");
+    assert_eq!(body["error"]["code"], "review_hold");
+    assert!(message(&body).contains("Проверка жалобы о сговоре"), "{body}");
+    let released_at = second_confirmed_at + Duration::days(5);
+    app.clock.set(released_at);
+    let (status, released) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/tenders/{id}/release"),
+        Some(&app.token("reviewer@demo.kg").await),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{released}");
+    assert_eq!(released["review_hold"], Value::Null);
+    let moved = instant(&evaluation(&app, &id).await["award_proposal"]["standstill_ends_at"]);
+    assert_eq!(moved, new_ends + Duration::days(3));
+
+    // No complaint this time: the award is confirmed once the moved standstill is over.
+    app.clock.set(moved - Duration::microseconds(1));
+    let (status, body) = call(
+        &app,
+        "POST",
+        &award,
+        Some(&app.token("approver.osh@demo.kg").await),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, Status::Conflict, "{body}");
+    assert!(message(&body).contains("standstill is still running"), "{body}");
+    app.clock.set(moved);
+    let (status, awarded) = call(
+        &app,
+        "POST",
+        &award,
+        Some(&app.token("approver.osh@demo.kg").await),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{awarded}");
+    assert_eq!(awarded["status"], "awarded");
+    assert_eq!(awarded["award_proposal"]["bid_id"], json!(second));
+    let (_, log) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/audit/events?entity_type=complaint&entity_id={complaint_id}"),
+        Some(&app.token("reviewer@demo.kg").await),
+        Value::Null,
+    )
+    .await;
+    let actions: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions.len(), 3, "{log}");
+    for action in ["complaint.filed", "complaint.accepted", "complaint.upheld"] {
+        assert!(actions.contains(&action), "{log}");
+    }
+}
+
+#[rocket::async_test]
+async fn a_hold_refuses_every_change_and_moves_the_dates_still_ahead() {
+    let app = spawn_with_fixtures().await;
+    let id = published_tender(&app).await;
+    let before = tender_json(&app, &id).await;
+    let held_at = deadline() - Duration::days(6);
+    app.clock.set(held_at);
+    let hold = format!("/api/v1/tenders/{id}/hold");
+    let (status, _) = call(
+        &app,
+        "POST",
+        &hold,
+        Some(&app.token("officer.osh@demo.kg").await),
+        json!({"reason": "x"}),
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden);
+    let (status, body) = call(
+        &app,
+        "POST",
+        &hold,
+        Some(&app.token("reviewer@demo.kg").await),
+        json!({"reason": ""}),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    let (status, held) = call(
+        &app,
+        "POST",
+        &hold,
+        Some(&app.token("reviewer@demo.kg").await),
+        json!({"reason": "Проверка по обращению"}),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{held}");
+    assert_eq!(instant(&held["review_hold"]["since"]), held_at);
+    assert!(held["review_hold"]["by"].is_string(), "{held}");
+    let (status, _) = call(
+        &app,
+        "POST",
+        &hold,
+        Some(&app.token("reviewer@demo.kg").await),
+        json!({"reason": "ещё раз"}),
+    )
+    .await;
+    assert_eq!(status, Status::Conflict);
+
+    // Every change is refused with the reason, even after the original deadline has passed.
+    app.clock.set(deadline() + Duration::days(1));
+    assert_eq!(
+        tender_json(&app, &id).await["status"],
+        held["status"],
+        "the clock stands still"
+    );
+    let (status, body) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/tenders/{id}/bids"),
+        Some(&app.token("bidder1@demo.kg").await),
+        crate::bids::bid(&["30000000", "30000000"]),
+    )
+    .await;
+    assert_eq!(status, Status::Conflict, "{body}");
+    assert_eq!(body["error"]["code"], "review_hold");
+    let (status, body) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/tenders/{id}/cancel"),
+        Some(&app.token("approver.osh@demo.kg").await),
+        json!({"reason": "budget_cut"}),
+    )
+    .await;
+    assert_eq!(status, Status::Conflict, "{body}");
+    assert_eq!(body["error"]["code"], "review_hold");
+    let (status, body) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/tenders/{id}/amendments"),
+        Some(&app.token("officer.osh@demo.kg").await),
+        json!({"reason": "Уточнение", "changes": {"qualification_requirements": ["Опыт не менее 3 лет"]}}),
+    )
+    .await;
+    assert_eq!(status, Status::Conflict, "{body}");
+    assert_eq!(body["error"]["code"], "review_hold");
+
+    // The release, seven days later, moves the deadline and the opening by seven days.
+    let released_at = held_at + Duration::days(7);
+    app.clock.set(released_at);
+    let release = format!("/api/v1/tenders/{id}/release");
+    let (status, _) = call(
+        &app,
+        "POST",
+        &release,
+        Some(&app.token("bidder1@demo.kg").await),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden);
+    let (status, released) = call(
+        &app,
+        "POST",
+        &release,
+        Some(&app.token("reviewer@demo.kg").await),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{released}");
+    assert_eq!(released["review_hold"], Value::Null);
+    for key in ["deadline", "opening"] {
+        assert_eq!(
+            instant(&released["timeline"][key]),
+            instant(&before["timeline"][key]) + Duration::days(7),
+            "{key}"
+        );
+    }
+    let (status, _) = call(
+        &app,
+        "POST",
+        &release,
+        Some(&app.token("reviewer@demo.kg").await),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, Status::Conflict);
+    let (status, receipt) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/tenders/{id}/bids"),
+        Some(&app.token("bidder1@demo.kg").await),
+        crate::bids::bid(&["30000000", "30000000"]),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{receipt}");
+}
+
+#[rocket::async_test]
+async fn an_upheld_complaint_against_the_terms_holds_the_tender_until_it_is_amended() {
+    let app = spawn_with_fixtures().await;
+    let id = published_tender(&app).await;
+    app.clock.set(deadline() - Duration::days(12));
+    let complaints = format!("/api/v1/tenders/{id}/complaints");
+    let (status, filed) = call(
+        &app,
+        "POST",
+        &complaints,
+        Some(&app.token("bidder2@demo.kg").await),
+        complaint("terms"),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{filed}");
+    assert_eq!(filed["against"], "terms");
+    let complaint_id = filed["id"].as_str().unwrap().to_string();
+    // Against the terms, a complaint names a company that may not bid: other bidders do not
+    // see it; the municipality and the reviewers do. It suspends no award.
+    let (_, list) = call(
+        &app,
+        "GET",
+        &complaints,
+        Some(&app.token("bidder1@demo.kg").await),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(list["items"], json!([]));
+    let (_, list) = call(
+        &app,
+        "GET",
+        &complaints,
+        Some(&app.token("officer.osh@demo.kg").await),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(list["items"][0]["id"], json!(complaint_id));
+    assert_eq!(tender_json(&app, &id).await["award_suspended"], json!(false));
+
+    let (status, _) = decide(&app, &complaint_id, "accepted", "").await;
+    assert_eq!(status, Status::Ok);
+    let (status, upheld) = decide(&app, &complaint_id, "upheld", "Срок опыта в требованиях завышен").await;
+    assert_eq!(status, Status::Ok, "{upheld}");
+    let tender = tender_json(&app, &id).await;
+    assert_eq!(tender["review_hold"]["reason"], "Срок опыта в требованиях завышен");
+    let (status, body) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/tenders/{id}/bids"),
+        Some(&app.token("bidder1@demo.kg").await),
+        crate::bids::bid(&["30000000", "30000000"]),
+    )
+    .await;
+    assert_eq!(status, Status::Conflict, "{body}");
+    assert_eq!(body["error"]["code"], "review_hold");
+
+    // The amendment the decision requires releases the hold.
+    app.clock.set(deadline() - Duration::days(10));
+    let (status, amended) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/tenders/{id}/amendments"),
+        Some(&app.token("officer.osh@demo.kg").await),
+        json!({"reason": "Исполнение решения по жалобе", "changes": {"qualification_requirements": ["Опыт эксплуатации котельных не менее 3 лет"]}}),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{amended}");
+    assert_eq!(amended["review_hold"], Value::Null);
+    assert_eq!(amended["version"], 2);
+    assert_eq!(
+        instant(&amended["timeline"]["deadline"]),
+        deadline() + Duration::days(2),
+        "moved by the two days held"
+    );
+
+    // Against the terms only before the deadline.
+    app.clock.set(instant(&amended["timeline"]["deadline"]));
+    let (status, body) = call(
+        &app,
+        "POST",
+        &complaints,
+        Some(&app.token("bidder1@demo.kg").await),
+        complaint("terms"),
+    )
+    .await;
+    assert_eq!(status, Status::Conflict, "{body}");
+    assert!(message(&body).contains("before the submission deadline"), "{body}");
+}
