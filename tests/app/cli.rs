@@ -106,7 +106,7 @@ fn migrate_and_load_fixtures_work_on_a_fresh_sqlite_file() {
     let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
     let output = run(&dir, &["migrate"], &[]);
     assert!(output.status.success(), "{}", stderr(&output));
-    assert_eq!(String::from_utf8_lossy(&output.stdout), "schema version 21 on sqlite\n");
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "schema version 22 on sqlite\n");
     assert!(
         dir.join("ppp-registry.sqlite3").exists(),
         "the default database file is created"

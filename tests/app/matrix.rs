@@ -178,6 +178,17 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
     let (status, receipt) = crate::projects::call(&app, "PUT", &uri, Some(&lead), replacement).await;
     assert_eq!(status, Status::Ok, "{receipt}");
     let bid = receipt["bid_id"].as_str().unwrap().to_string();
+    // For the complaint routes: bidder 2's complaint against the tender's terms.
+    let (status, complaint) = crate::projects::call(
+        &app,
+        "POST",
+        &format!("/api/v1/tenders/{tender}/complaints"),
+        Some(&lead),
+        serde_json::json!({"against": "terms", "grounds": "Срок подачи заявок слишком короткий", "remedy": "Продлить срок"}),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{complaint}");
+    let complaint = complaint["id"].as_str().unwrap().to_string();
 
     let callers = callers(&app).await;
     let mut failures = Vec::new();
@@ -195,6 +206,8 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
             tender.clone()
         } else if path.contains("/questions/") {
             question.clone()
+        } else if path.contains("/complaints/") {
+            complaint.clone()
         } else {
             osh.to_string()
         };
