@@ -176,6 +176,29 @@ enum Step {
     ProposeAward { at: String, by: String, tender: String },
     /// The approver confirms the proposal (the standstill begins).
     ConfirmAwardProposal { at: String, by: String, tender: String },
+    /// A bidder files a complaint (against the award during the standstill, or against the
+    /// terms before the deadline).
+    Complain {
+        at: String,
+        #[serde(rename = "ref")]
+        reference: String,
+        by: String,
+        tender: String,
+        against: crate::domain::complaint::Against,
+        grounds: String,
+        remedy: String,
+    },
+    /// A reviewer decides a complaint filed earlier.
+    DecideComplaint {
+        at: String,
+        by: String,
+        complaint: String,
+        decision: crate::domain::complaint::Ruling,
+        #[serde(default)]
+        reason: String,
+    },
+    /// The approver confirms the award after the standstill.
+    ConfirmAward { at: String, by: String, tender: String },
 }
 
 /// A consortium in a fixture: its members by their organisations' fixture refs.
@@ -249,28 +272,65 @@ pub async fn load_dir(
         projects: HashMap::new(),
         tenders: HashMap::new(),
         questions: HashMap::new(),
+        complaints: HashMap::new(),
         skipped: 0,
     };
     let mut steps_done = 0;
     for path in &files {
-        let text = std::fs::read_to_string(path).map_err(|e| read_error(path, e))?;
-        let file: FixtureFile = serde_json::from_str(&text).map_err(|e| read_error(path, e))?;
-        for (index, step) in file.steps.iter().enumerate() {
-            let step_error = |reason: String| FixtureError::Step {
-                path: path.clone(),
-                step: index + 1,
-                reason,
-            };
-            if replay.step(step).await.map_err(step_error)? {
-                steps_done += 1;
-            }
-        }
+        steps_done += replay.file(path).await?;
     }
     Ok(LoadOutcome::Loaded {
         files: files.len(),
         steps: steps_done,
         skipped: replay.skipped,
     })
+}
+
+/// Replays one scenario file into a database that already holds data (tests build their own
+/// records this way, through the same operations): its steps name accounts by e-mail and the
+/// records the file itself creates. The number of steps replayed.
+pub async fn replay_file(
+    db: &Db,
+    path: &Path,
+    now: DateTime<Utc>,
+    keyring: Option<&Keyring>,
+    blobs: &dyn BlobStore,
+) -> Result<usize, FixtureError> {
+    let mut replay = Replay {
+        db,
+        clock: ManualClock::new(now),
+        now,
+        demo: true,
+        keyring,
+        blobs,
+        refs: HashMap::new(),
+        projects: HashMap::new(),
+        tenders: HashMap::new(),
+        questions: HashMap::new(),
+        complaints: HashMap::new(),
+        skipped: 0,
+    };
+    replay.file(path).await
+}
+
+impl Replay<'_> {
+    /// Replays the steps of one file; how many ran.
+    async fn file(&mut self, path: &Path) -> Result<usize, FixtureError> {
+        let mut steps_done = 0;
+        let text = std::fs::read_to_string(path).map_err(|e| read_error(path, e))?;
+        let file: FixtureFile = serde_json::from_str(&text).map_err(|e| read_error(path, e))?;
+        for (index, step) in file.steps.iter().enumerate() {
+            let step_error = |reason: String| FixtureError::Step {
+                path: path.to_path_buf(),
+                step: index + 1,
+                reason,
+            };
+            if self.step(step).await.map_err(step_error)? {
+                steps_done += 1;
+            }
+        }
+        Ok(steps_done)
+    }
 }
 
 struct Replay<'a> {
@@ -285,6 +345,7 @@ struct Replay<'a> {
     projects: HashMap<String, i64>,
     tenders: HashMap<String, i64>,
     questions: HashMap<String, i64>,
+    complaints: HashMap<String, i64>,
     skipped: usize,
 }
 
@@ -664,6 +725,58 @@ impl Replay<'_> {
                 let id = Self::known(&self.tenders, "tender", tender)?;
                 let ctx = AuditContext::person(&who, None);
                 services::award_proposal::confirm(self.db, clock, &ctx, &who, id)
+                    .await
+                    .map_err(|e| describe(&e))?;
+            }
+            Step::Complain {
+                at,
+                reference,
+                by,
+                tender,
+                against,
+                grounds,
+                remedy,
+            } => {
+                self.clock.set(self.now + parse_offset(at)?);
+                let who = self.identity(by).await?;
+                let id = Self::known(&self.tenders, "tender", tender)?;
+                let ctx = AuditContext::person(&who, None);
+                let request = crate::domain::complaint::ComplaintRequest {
+                    against: *against,
+                    grounds: grounds.clone(),
+                    remedy: remedy.clone(),
+                };
+                let filed = services::complaints::file(self.db, clock, &ctx, &who, id, &request)
+                    .await
+                    .map_err(|e| describe(&e))?;
+                let complaint = filed.id.parse().map_err(|_| "bad complaint id".to_string())?;
+                self.complaints.insert(reference.clone(), complaint);
+            }
+            Step::DecideComplaint {
+                at,
+                by,
+                complaint,
+                decision,
+                reason,
+            } => {
+                self.clock.set(self.now + parse_offset(at)?);
+                let who = self.identity(by).await?;
+                let id = Self::known(&self.complaints, "complaint", complaint)?;
+                let ctx = AuditContext::person(&who, None);
+                let request = crate::domain::complaint::DecisionRequest {
+                    decision: *decision,
+                    reason: reason.clone(),
+                };
+                services::complaints::decide(self.db, clock, &ctx, &who, id, &request)
+                    .await
+                    .map_err(|e| describe(&e))?;
+            }
+            Step::ConfirmAward { at, by, tender } => {
+                self.clock.set(self.now + parse_offset(at)?);
+                let who = self.identity(by).await?;
+                let id = Self::known(&self.tenders, "tender", tender)?;
+                let ctx = AuditContext::person(&who, None);
+                services::award::award(self.db, clock, &ctx, &who, id)
                     .await
                     .map_err(|e| describe(&e))?;
             }

@@ -23,9 +23,34 @@ pub(crate) async fn project_titled(app: &TestApp, title: &str) -> String {
         .unwrap_or_else(|| panic!("no project {title:?}"))
 }
 
-/// The Osh boiler-house project: approved the day before the tests' start, without a tender.
+/// The tests' Osh boiler-house project: filed and approved in the days before the tests'
+/// start through the app's operations (tests/data/heating-project.json), without a tender. (The
+/// demo's own boiler-house project is in its standstill.)
 pub(crate) async fn heating(app: &TestApp) -> String {
-    project_titled(app, "Модернизация котельных г. Ош").await
+    const TITLE: &str = "Модернизация котельных г. Ош (тестовый проект)";
+    let (_, page) = app.get_json("/api/v1/projects?limit=200").await;
+    let found = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["title"]["ru"] == TITLE)
+        .map(|p| p["id"].as_str().unwrap().to_string());
+    if let Some(id) = found {
+        return id;
+    }
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/heating-project.json");
+    let config = Config::for_tests(&app.url, &app.upload_dir);
+    let blobs = ppp_registry::storage::blobs::LocalDirectory::new(&config.app.upload_dir);
+    ppp_registry::fixtures::replay_file(
+        &app.db,
+        &path,
+        crate::support::test_start(),
+        config.app.keyring.as_deref(),
+        &blobs,
+    )
+    .await
+    .expect("the tests' heating project");
+    project_titled(app, TITLE).await
 }
 
 /// Terms within every rule of the open procedure when published at the tests' start (Saturday
@@ -588,15 +613,20 @@ async fn the_demo_tenders_are_published_one_open_with_sealed_bids_and_one_opened
         .iter()
         .map(|t| (t["title"]["ru"].as_str().unwrap(), t["status"].as_str().unwrap()))
         .collect();
-    assert_eq!(items.len(), 2, "{statuses:?}");
+    assert_eq!(items.len(), 3, "{statuses:?}");
     let osh = items
         .iter()
         .find(|t| t["status"] == "active_enquiries")
         .expect("Osh open");
-    let bishkek = items
+    let heating = items
         .iter()
         .find(|t| t["status"] == "standstill")
-        .expect("Bishkek opened, evaluated and its award proposed");
+        .expect("Osh's boiler houses in their standstill");
+    assert_eq!(heating["award_suspended"], true, "an open complaint");
+    let bishkek = items
+        .iter()
+        .find(|t| t["status"] == "awarded")
+        .expect("Bishkek opened, evaluated and awarded");
     // The Bishkek bids are in its public protocol; Osh's stay sealed.
     let (_, protocol) = app
         .get_json(&format!("/api/v1/tenders/{}/protocol", bishkek["id"].as_str().unwrap()))
@@ -636,7 +666,10 @@ async fn the_demo_tenders_are_published_one_open_with_sealed_bids_and_one_opened
     let next = first["next"].as_str().unwrap();
     let (_, second) = app.get_json(&format!("/api/v1/tenders?limit=1&after={next}")).await;
     assert_eq!(second["items"][0]["id"], items[1]["id"]);
-    assert_eq!(second["next"], Value::Null);
+    let next = second["next"].as_str().unwrap();
+    let (_, third) = app.get_json(&format!("/api/v1/tenders?limit=1&after={next}")).await;
+    assert_eq!(third["items"][0]["id"], items[2]["id"]);
+    assert_eq!(third["next"], Value::Null);
     // The page's filters: "any" is an empty value there.
     let bishkek = bishkek["municipality_id"].as_str().unwrap();
     let (status, html) = app
