@@ -542,7 +542,10 @@ async fn the_public_checkpoint_and_transparency_page() {
     let (_, html) = app.get_with(&check(&note), ("Accept-Language", "en")).await;
     assert!(html.contains("The log extends the saved checkpoint"), "{html}");
     let (_, html) = app
-        .get_with(&check(&note.replacen("\n128\n", "\n127\n", 1)), ("Accept-Language", "en"))
+        .get_with(
+            &check(&note.replacen("\n128\n", "\n127\n", 1)),
+            ("Accept-Language", "en"),
+        )
         .await;
     assert!(html.contains("Not a checkpoint signed by this log"), "{html}");
     assert!(!html.contains("data-consistent"));

@@ -566,3 +566,129 @@ async fn an_upheld_complaint_against_the_terms_holds_the_tender_until_it_is_amen
     assert_eq!(status, Status::Conflict, "{body}");
     assert!(message(&body).contains("before the submission deadline"), "{body}");
 }
+
+#[rocket::async_test]
+async fn bidders_and_reviewers_work_complaints_and_holds_through_the_pages() {
+    use crate::bids::page_of;
+    use crate::tenders::{post_form, signed_in};
+    let app = spawn_with_fixtures().await;
+    let id = published_tender(&app).await;
+    let cheapest = submitted(&app, &id, "bidder1@demo.kg", &["30000000", "30000000"], 5).await;
+    let second = submitted(&app, &id, "bidder3@demo.kg", &["35000000", "35000000"], 4).await;
+    proposed_and_confirmed(&app, &id, &[&cheapest, &second]).await;
+    let page = format!("/tenders/{id}");
+
+    // The losing party sees the complaint form; a bidder outside the protocol does not.
+    let (loser, csrf) = signed_in(&app, "bidder3@demo.kg").await;
+    let html = page_of(&loser, &page).await;
+    assert!(html.contains(&format!("action=\"/tenders/{id}/complaints\"")), "{html}");
+    assert!(html.contains("<option value=\"award\">"), "{html}");
+    let (outsider, _) = signed_in(&app, "bidder2@demo.kg").await;
+    assert!(!page_of(&outsider, &page).await.contains("/complaints\""));
+    // A form without grounds is answered on the page, field by field, and files nothing.
+    let uri = format!("/tenders/{id}/complaints");
+    let (status, html) = post_form(
+        &loser,
+        &uri,
+        &[
+            ("csrf_token", &csrf),
+            ("against", "award"),
+            ("grounds", ""),
+            ("remedy", "Пересмотр"),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(
+        html.contains("<ul class=\"field-errors\"><li>This field is required.</li></ul>"),
+        "{html}"
+    );
+    let (status, _) = post_form(
+        &loser,
+        &uri,
+        &[
+            ("csrf_token", &csrf),
+            ("against", "award"),
+            ("grounds", "Баллы занижены"),
+            ("remedy", "Пересмотр баллов"),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    let html = page_of(&loser, &page).await;
+    assert!(html.contains("data-field=\"award-suspended\""), "{html}");
+    assert!(html.contains("Баллы занижены"), "{html}");
+
+    // The reviewer finds it on the desk, accepts it and dismisses it on the tender's page.
+    let (reviewer, csrf) = signed_in(&app, "reviewer@demo.kg").await;
+    let desk = page_of(&reviewer, "/review").await;
+    let complaint = {
+        let (_, list) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/tenders/{id}/complaints"),
+            Some(&app.token("reviewer@demo.kg").await),
+            Value::Null,
+        )
+        .await;
+        list["items"][0]["id"].as_str().unwrap().to_string()
+    };
+    assert!(desk.contains(&format!("data-complaint=\"{complaint}\"")), "{desk}");
+    let decision = format!("/complaints/{complaint}/decision");
+    let (status, _) = post_form(&reviewer, &decision, &[("csrf_token", &csrf), ("decision", "accepted")]).await;
+    assert_eq!(status, Status::SeeOther);
+    let (status, html) = post_form(
+        &reviewer,
+        &decision,
+        &[("csrf_token", &csrf), ("decision", "dismissed")],
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "a dismissal needs its reason");
+    assert!(html.contains(&format!("action=\"{decision}\"")), "{html}");
+    let (status, _) = post_form(
+        &reviewer,
+        &decision,
+        &[
+            ("csrf_token", &csrf),
+            ("decision", "dismissed"),
+            ("reason", "Баллы обоснованы"),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    let html = page_of(&reviewer, &page).await;
+    assert!(html.contains("Dismissed"), "{html}");
+    assert!(!html.contains("data-field=\"award-suspended\""), "{html}");
+    assert!(
+        !page_of(&reviewer, "/review")
+            .await
+            .contains(&format!("data-complaint=\"{complaint}\""))
+    );
+
+    // The reviewer holds the tender from its page; the desk lists the hold; the release lifts it.
+    let (status, _) = post_form(
+        &reviewer,
+        &format!("/tenders/{id}/hold"),
+        &[("csrf_token", &csrf), ("reason", "Проверка обращения")],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    let html = page_of(&loser, &page).await;
+    assert!(html.contains("data-field=\"review-hold\""), "{html}");
+    assert!(html.contains("Проверка обращения"), "{html}");
+    assert!(
+        page_of(&reviewer, "/review")
+            .await
+            .contains(&format!("data-hold=\"{id}\""))
+    );
+    let (status, _) = post_form(&reviewer, &format!("/tenders/{id}/release"), &[("csrf_token", &csrf)]).await;
+    assert_eq!(status, Status::SeeOther);
+    assert!(!page_of(&loser, &page).await.contains("data-field=\"review-hold\""));
+    // The desk is the reviewers' only.
+    let response = loser
+        .get("/review")
+        .header(rocket::http::Header::new("Accept-Language", "en"))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Forbidden);
+}
