@@ -975,3 +975,7 @@ audit-action-complaint-withdrawn = Complaint withdrawn
 audit-action-tender-held = Tender put on hold by a reviewer
 audit-action-tender-released = Hold released
 audit-action-tender-evaluation-reopened = Evaluation reopened after an upheld complaint
+complaint-withdraw = Withdraw the complaint
+complaint-withdrawn = The complaint is withdrawn.
+complaint-complainant-hidden = a registered company (not named)
+error-terms-complaint-after-deadline = The deadline has passed: the terms can no longer be amended. Hold the tender, or dismiss the complaint.

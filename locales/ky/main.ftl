@@ -971,3 +971,7 @@ audit-action-complaint-withdrawn = Даттануу кайтарылып алы�
 audit-action-tender-held = Сынак монополияга каршы орган тарабынан токтотулду
 audit-action-tender-released = Токтотуу алынды
 audit-action-tender-evaluation-reopened = Даттануу канааттандырылгандан кийин баалоо кайра ачылды
+complaint-withdraw = Даттанууну кайтарып алуу
+complaint-withdrawn = Даттануу кайтарылып алынды.
+complaint-complainant-hidden = катталган компания (аты аталбайт)
+error-terms-complaint-after-deadline = Арыздарды кабыл алуу мөөнөтү өттү: шарттарды мындан ары өзгөртүүгө болбойт. Сынакты токтотуңуз же даттанууну канааттандырбаңыз.

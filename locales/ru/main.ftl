@@ -976,3 +976,7 @@ audit-action-complaint-withdrawn = Жалоба отозвана
 audit-action-tender-held = Конкурс приостановлен антимонопольным органом
 audit-action-tender-released = Приостановление снято
 audit-action-tender-evaluation-reopened = Оценка возобновлена после удовлетворения жалобы
+complaint-withdraw = Отозвать жалобу
+complaint-withdrawn = Жалоба отозвана.
+complaint-complainant-hidden = зарегистрированная компания (не называется)
+error-terms-complaint-after-deadline = Срок подачи заявок истёк: условия конкурса уже нельзя изменить. Приостановите конкурс или оставьте жалобу без удовлетворения.

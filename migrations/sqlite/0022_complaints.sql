@@ -29,11 +29,15 @@ CREATE INDEX complaints_tender ON complaints (tender_id, id);
 CREATE INDEX complaints_status ON complaints (status, id);
 
 -- The reviewers' hold on a tender: while set, every change to the tender is refused. An upheld
--- complaint against the terms sets one that the next amendment releases (hold_complaint_id).
+-- complaint against the terms sets one that the next amendment releases (hold_complaint_id);
+-- a reviewer's own hold (hold_complaint_id null) only a reviewer releases.
 ALTER TABLE tenders ADD COLUMN hold_reason TEXT;
 ALTER TABLE tenders ADD COLUMN hold_since TEXT;
 ALTER TABLE tenders ADD COLUMN hold_by INTEGER REFERENCES users (id);
 ALTER TABLE tenders ADD COLUMN hold_complaint_id INTEGER REFERENCES complaints (id);
+-- An upheld complaint against the terms while a reviewer's own hold was set: its amendment hold
+-- follows when the reviewer releases theirs (an amendment never lifts a reviewer's own hold).
+ALTER TABLE tenders ADD COLUMN pending_amendment_complaint_id INTEGER REFERENCES complaints (id);
 
 -- How far holds moved the standstill's end (microseconds). The current round is one more than
 -- the archived rounds below.

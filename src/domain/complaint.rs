@@ -162,7 +162,7 @@ pub fn timeline_after_hold(timeline: &Timeline, since: DateTime<Utc>, until: Dat
 /// One instant after a hold from `since` to `until`.
 pub fn instant_after_hold(instant: DateTime<Utc>, since: DateTime<Utc>, until: DateTime<Utc>) -> DateTime<Utc> {
     if instant > since && until > since {
-        instant + (until - since)
+        instant.checked_add_signed(until - since).unwrap_or(instant)
     } else {
         instant
     }

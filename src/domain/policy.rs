@@ -616,6 +616,22 @@ pub fn complaint_scope(who: &Identity, tender: &TenderFacts, in_protocol: bool) 
     Err(Decision::Forbidden)
 }
 
+/// Withdrawing a complaint: a bidder of the complaining company (anyone else is told there is
+/// no such complaint, so its existence is not confirmed to them).
+pub fn may_withdraw_complaint(who: &Identity, complainant: OrgId) -> Decision {
+    allowed_if(
+        who.organization_id == complainant && who.has_any_role(COMPLAINANTS),
+        Decision::Hidden,
+    )
+}
+
+/// Whether `who` reads the name of a complaint's complainant: always against the award (the
+/// protocol names every bidding party); against the terms only the complaining company and the
+/// reviewers.
+pub fn may_see_complainant(who: &Identity, against: Against, complainant: OrgId) -> bool {
+    against == Against::Award || who.organization_id == complainant || who.has_role(Role::Reviewer)
+}
+
 /// Deciding a complaint: a reviewer.
 pub fn may_decide_complaint(who: &Identity) -> Decision {
     allowed_if(who.has_any_role(REVIEWERS), Decision::Forbidden)

@@ -42,7 +42,8 @@ pub async fn award(
             .await?
             .ok_or(ServiceError::Conflict("error-no-award-proposal"))?;
         let ends = evaluation::standstill_ends(&tender, &holidays, &closing);
-        if let Some(reason) = award_refusal(now, ends, tender.award_suspended) {
+        let suspended = crate::storage::complaints::open_against_award(uow.tx(), tender_id).await?;
+        if let Some(reason) = award_refusal(now, ends, suspended) {
             return Err(ServiceError::Conflict(reason));
         }
         let winner = closing

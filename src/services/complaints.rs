@@ -32,7 +32,10 @@ pub struct ComplaintView {
     pub id: String,
     pub tender_id: String,
     pub against: Against,
-    pub complainant: Complainant,
+    /// The complaining company; `null` on a complaint against the terms to all but that company
+    /// and the reviewers (it names a company that may be about to bid, as a clarification
+    /// question's asker is never named).
+    pub complainant: Option<Complainant>,
     pub filed_at: DateTime<Utc>,
     pub grounds: String,
     pub remedy: String,
@@ -52,16 +55,18 @@ pub struct Complainant {
     pub name: String,
 }
 
-impl From<Complaint> for ComplaintView {
-    fn from(c: Complaint) -> Self {
+impl ComplaintView {
+    /// The complaint as `who` sees it.
+    pub fn for_reader(c: Complaint, who: &Identity) -> Self {
+        let named = policy::may_see_complainant(who, c.against, c.complainant);
         Self {
             id: c.id.to_string(),
             tender_id: c.tender_id.to_string(),
             against: c.against,
-            complainant: Complainant {
+            complainant: named.then(|| Complainant {
                 id: c.complainant.to_string(),
                 name: c.complainant_name,
-            },
+            }),
             filed_at: c.filed_at,
             grounds: c.grounds,
             remedy: c.remedy,
@@ -74,15 +79,26 @@ impl From<Complaint> for ComplaintView {
     }
 }
 
-/// The companies of every bidding party in the tender's protocol (none before the opening).
-async fn protocol_companies(
-    db: &Db,
-    tender: &tenders::Tender,
-) -> Result<std::collections::BTreeSet<String>, ServiceError> {
-    if tender.opened_at.is_none() {
-        return Ok(Default::default());
+/// Whether `who`'s company is in a bidding party of the tender's opening protocol (never before
+/// the opening; the protocol does not change after it, so this is read before a change).
+pub(crate) async fn in_protocol(db: &Db, tender: &tenders::Tender, who: &Identity) -> Result<bool, ServiceError> {
+    if tender.opened_at.is_none() || !who.has_any_role(policy::COMPLAINANTS) {
+        return Ok(false);
     }
-    Ok(crate::services::evaluation::bid_facts(db, tender).await?.1)
+    let companies = crate::services::evaluation::bid_facts(db, tender).await?.1;
+    Ok(companies.contains(&who.organization_id.to_string()))
+}
+
+/// When the tender's standstill ends, once its award proposal is confirmed.
+pub(crate) async fn standstill_end(
+    reader: impl Into<crate::storage::Reader<'_>>,
+    tender: &tenders::Tender,
+    holidays: &crate::domain::calendar::Holidays,
+) -> Result<Option<DateTime<Utc>>, ServiceError> {
+    Ok(match evaluation::closing(reader, tender.id).await? {
+        Some(closing) => crate::services::evaluation::standstill_ends(tender, holidays, &closing),
+        None => None,
+    })
 }
 
 /// A bidder files a complaint about tender `tender_id`.
@@ -95,9 +111,7 @@ pub async fn file(
     request: &ComplaintRequest,
 ) -> Result<ComplaintView, ServiceError> {
     let tender = crate::services::tenders::read(db, Some(who), tender_id, clock.now()).await?;
-    let in_protocol = protocol_companies(db, &tender)
-        .await?
-        .contains(&who.organization_id.to_string());
+    let in_protocol = in_protocol(db, &tender, who).await?;
     let holidays = holidays::calendar(db).await?;
     let id = unit_of_work!(db, clock, ctx, |uow| {
         let tender = tenders::lock(uow.tx(), tender_id).await?;
@@ -106,10 +120,7 @@ pub async fn file(
             policy::may_complain(who, &tender.facts(now), request.against, in_protocol),
             "tender",
         )?;
-        let ends = match evaluation::closing(uow.tx(), tender_id).await? {
-            Some(closing) => crate::services::evaluation::standstill_ends(&tender, &holidays, &closing),
-            None => None,
-        };
+        let ends = standstill_end(uow.tx(), &tender, &holidays).await?;
         if let Some(reason) = filing_refusal(request.against, tender.status(now), ends, tender.clock(now)) {
             return Err(ServiceError::Conflict(reason));
         }
@@ -138,15 +149,21 @@ pub async fn file(
             "complainant_id": who.organization_id.to_string(),
             "round": round,
             "award_suspended": request.against == Against::Award,
+            // As for a clarification question: without it, hashing the event as each company
+            // would have written it names the complainant through the public leaf hash.
+            "salt": crate::credentials::random_token(),
         });
-        uow.record(
-            NewEvent::new("complaint.filed", "complaint", id)
-                .organization(tender.municipality_id.0)
-                .payload(payload),
-        );
+        let event = NewEvent::new("complaint.filed", "complaint", id)
+            .organization(tender.municipality_id.0)
+            .payload(payload);
+        // Against the terms, only the complainant and the reviewers read who complained, for good.
+        uow.record(match request.against {
+            Against::Terms => event.confidential(who.organization_id.0, crate::domain::audit::FOREVER),
+            Against::Award => event,
+        });
         id
     })?;
-    Ok(complaints::find(db, id).await?.into())
+    Ok(ComplaintView::for_reader(complaints::find(db, id).await?, who))
 }
 
 /// The complaints of tender `tender_id` that `who` may read.
@@ -157,16 +174,14 @@ pub async fn list(
     tender_id: i64,
 ) -> Result<Vec<ComplaintView>, ServiceError> {
     let tender = crate::services::tenders::read(db, Some(who), tender_id, clock.now()).await?;
-    let in_protocol = protocol_companies(db, &tender)
-        .await?
-        .contains(&who.organization_id.to_string());
+    let in_protocol = in_protocol(db, &tender, who).await?;
     let scope = policy::complaint_scope(who, &tender.facts(clock.now()), in_protocol)
         .map_err(|d| permit(d, "tender").err().unwrap_or(ServiceError::Forbidden))?;
     Ok(complaints::of_tender(db, tender_id)
         .await?
         .into_iter()
         .filter(|c| visible(scope, c))
-        .map(ComplaintView::from)
+        .map(|c| ComplaintView::for_reader(c, who))
         .collect())
 }
 
@@ -175,6 +190,58 @@ fn visible(scope: ComplaintScope, c: &Complaint) -> bool {
         ComplaintScope::All => true,
         ComplaintScope::Company { org, award } => c.complainant == org || (award && c.against == Against::Award),
     }
+}
+
+/// What a company's dashboard shows: its own complaints, and those against the award of the
+/// tenders `in_protocol` (where it is a bidding party in the opening protocol), newest first.
+pub async fn concerning(db: &Db, who: &Identity, in_protocol: &[i64]) -> Result<Vec<ComplaintView>, ServiceError> {
+    let mut found = complaints::of_company(db, who.organization_id).await?;
+    for tender in in_protocol {
+        for c in complaints::of_tender(db, *tender).await? {
+            if c.against == Against::Award && !found.iter().any(|f| f.id == c.id) {
+                found.push(c);
+            }
+        }
+    }
+    found.sort_by_key(|c| std::cmp::Reverse(c.id));
+    Ok(found.into_iter().map(|c| ComplaintView::for_reader(c, who)).collect())
+}
+
+/// The complainant withdraws its complaint while it is open (an award it suspended may then
+/// proceed).
+pub async fn withdraw(
+    db: &Db,
+    clock: &dyn Clock,
+    ctx: &AuditContext,
+    who: &Identity,
+    complaint_id: i64,
+) -> Result<ComplaintView, ServiceError> {
+    let complaint = complaints::find(db, complaint_id).await?;
+    permit(policy::may_withdraw_complaint(who, complaint.complainant), "complaint")?;
+    unit_of_work!(db, clock, ctx, |uow| {
+        let tender = tenders::lock(uow.tx(), complaint.tender_id).await?;
+        let now = uow.now();
+        let complaint = complaints::find(&mut uow, complaint_id).await?;
+        if !complaint.status.is_open() {
+            return Err(ServiceError::Conflict("error-complaint-decided"));
+        }
+        complaints::set_status(uow.tx(), complaint_id, ComplaintStatus::Withdrawn, "", who.user_id, now).await?;
+        let payload = json!({
+            "tender_id": tender.id.to_string(),
+            "against": complaint.against.as_str(),
+            "before": {"status": complaint.status.as_str()},
+            "after": {"status": ComplaintStatus::Withdrawn.as_str()},
+        });
+        uow.record(
+            NewEvent::new("complaint.withdrawn", "complaint", complaint_id)
+                .organization(tender.municipality_id.0)
+                .payload(payload),
+        );
+    })?;
+    Ok(ComplaintView::for_reader(
+        complaints::find(db, complaint_id).await?,
+        who,
+    ))
 }
 
 /// A reviewer decides complaint `complaint_id`.
@@ -193,6 +260,17 @@ pub async fn decide(
         let now = uow.now();
         let complaint = complaints::find(&mut uow, complaint_id).await?;
         let status = after_ruling(complaint.status, request.decision).map_err(ServiceError::Conflict)?;
+        // The terms can be amended only while the tender takes bids: after the deadline the
+        // reviewer holds (or the municipality cancels) the tender instead.
+        if status == ComplaintStatus::Upheld
+            && complaint.against == Against::Terms
+            && !matches!(
+                tender.status(now),
+                TenderStatus::ActiveEnquiries | TenderStatus::ActiveTendering
+            )
+        {
+            return Err(ServiceError::Conflict("error-terms-complaint-after-deadline"));
+        }
         request.violations().into_result().map_err(ServiceError::Invalid)?;
         complaints::set_status(uow.tx(), complaint_id, status, &request.reason, who.user_id, now).await?;
         let payload = json!({
@@ -216,7 +294,10 @@ pub async fn decide(
             }
         }
     })?;
-    Ok(complaints::find(db, complaint_id).await?.into())
+    Ok(ComplaintView::for_reader(
+        complaints::find(db, complaint_id).await?,
+        who,
+    ))
 }
 
 fn decision_action(status: ComplaintStatus) -> &'static str {
@@ -225,7 +306,9 @@ fn decision_action(status: ComplaintStatus) -> &'static str {
         ComplaintStatus::Inadmissible => "complaint.inadmissible",
         ComplaintStatus::Upheld => "complaint.upheld",
         ComplaintStatus::Dismissed => "complaint.dismissed",
-        ComplaintStatus::Filed | ComplaintStatus::Withdrawn => "complaint.withdrawn",
+        // Not decisions: filing and withdrawal have their own events.
+        ComplaintStatus::Filed => "complaint.filed",
+        ComplaintStatus::Withdrawn => "complaint.withdrawn",
     }
 }
 
@@ -239,8 +322,10 @@ async fn reopen_evaluation(
     reason: &str,
 ) -> Result<(), ServiceError> {
     let now = uow.now();
-    if tender.status(now) != TenderStatus::Standstill {
-        // Cancelled (or otherwise ended) meanwhile: the decision stands, nothing reopens.
+    let current = complaints::archived_rounds(&mut *uow, tender.id).await? + 1;
+    if tender.status(now) != TenderStatus::Standstill || complaint.round != current {
+        // Cancelled meanwhile, or against a proposal an earlier decision already set aside:
+        // the decision stands, nothing reopens.
         return Ok(());
     }
     complaints::archive_closing(uow.tx(), tender.id, complaint.id, now).await?;
@@ -277,13 +362,14 @@ async fn hold_for_amendment(
     reason: &str,
     by: UserId,
 ) -> Result<(), ServiceError> {
-    let now = uow.now();
-    if !matches!(
-        tender.status(now),
-        TenderStatus::ActiveEnquiries | TenderStatus::ActiveTendering
-    ) {
+    if let Some(hold) = &tender.hold
+        && hold.complaint_id.is_none()
+    {
+        // A reviewer's own hold stays until a reviewer releases it; the amendment hold follows.
+        tenders::set_pending_amendment(uow.tx(), tender.id, Some(complaint.id)).await?;
         return Ok(());
     }
+    let now = uow.now();
     let hold = ReviewHold {
         reason: reason.trim().to_string(),
         // A hold already set keeps its start: the instants move by the whole time held.
@@ -300,7 +386,7 @@ pub async fn desk(db: &Db, who: &Identity) -> Result<(Vec<ComplaintView>, Vec<te
     let open = complaints::open(db)
         .await?
         .into_iter()
-        .map(ComplaintView::from)
+        .map(|c| ComplaintView::for_reader(c, who))
         .collect();
     Ok((open, tenders::held(db).await?))
 }

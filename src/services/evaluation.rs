@@ -106,7 +106,9 @@ pub(crate) async fn bid_facts(db: &Db, tender: &Tender) -> Result<(Vec<BidInput>
             .chain(entry.bidding_party.members.iter().map(|m| m.id.clone()))
             .collect();
         companies.extend(party.iter().cloned());
-        if entry.status == BidStatus::Withdrawn {
+        // A withdrawn bid, or a winner's that declined (an evaluation reopened by an upheld
+        // complaint does not rank it again): its party stays in the protocol, not in the ranking.
+        if matches!(entry.status, BidStatus::Withdrawn | BidStatus::Declined) {
             continue;
         }
         let final_submission = receipt.receipt["received_at"]
@@ -338,10 +340,11 @@ pub async fn declare(
     })
 }
 
-/// The bid `bid_id` of the opened tender, which the evaluation judges (not withdrawn).
+/// The bid `bid_id` of the opened tender, which the evaluation judges (not withdrawn, not
+/// declined).
 async fn evaluated_bid(reader: Reader<'_>, tender_id: i64, bid_id: &str) -> Result<bids::Bid, ServiceError> {
     let bid = bids::find(reader, bid_id).await?;
-    if bid.tender_id != tender_id || bid.status == BidStatus::Withdrawn {
+    if bid.tender_id != tender_id || matches!(bid.status, BidStatus::Withdrawn | BidStatus::Declined) {
         return Err(ServiceError::NotFound("bid"));
     }
     Ok(bid)

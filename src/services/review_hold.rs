@@ -91,6 +91,20 @@ pub async fn release(
         let now = uow.now();
         permit(policy::may_hold(who, &tender.facts(now)), "tender")?;
         release_locked(&mut uow, &tender, &holidays, "reviewer").await?;
+        // A complaint against the terms upheld during the reviewer's hold: its amendment hold
+        // follows now (a reviewer may release that one too, deciding no amendment is needed).
+        if let Some(complaint_id) = tender.pending_amendment {
+            tenders::set_pending_amendment(uow.tx(), tender_id, None).await?;
+            let complaint = complaints::find(&mut uow, complaint_id).await?;
+            let hold = ReviewHold {
+                reason: complaint.decision_reason.unwrap_or_default(),
+                since: now,
+                by: who.user_id,
+                complaint_id: Some(complaint_id),
+            };
+            let released = tenders::find(&mut uow, tender_id).await?;
+            put_on_hold(&mut uow, &released, &hold).await?;
+        }
         tenders::find(&mut uow, tender_id).await?
     })
 }

@@ -1,5 +1,7 @@
 //! Complaints in the database. Every change holds the tender's lock (taken by the service
-//! first), so a complaint's own row needs no lock of its own.
+//! first), so a complaint's own row needs no lock of its own; what a change decides on is read
+//! by a statement of its own after that lock (never with it: on PostgreSQL a statement that
+//! waited for a lock still sees the rows of its start).
 
 use chrono::{DateTime, Utc};
 
@@ -111,6 +113,14 @@ pub async fn of_tender<'r>(reader: impl Into<Reader<'r>>, tender_id: i64) -> Res
     rows.into_iter().map(Complaint::try_from).collect()
 }
 
+/// A company's own complaints, newest first (up to 200).
+pub async fn of_company(db: &Db, org: OrgId) -> Result<Vec<Complaint>, StoreError> {
+    let sql = format!("{SELECT} WHERE c.complainant_org_id = $1 ORDER BY c.id DESC LIMIT 200");
+    let rows: Vec<ComplaintRow> =
+        on_pool!(db, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(org.0).fetch_all(pool).await?);
+    rows.into_iter().map(Complaint::try_from).collect()
+}
+
 /// Every complaint not yet decided, oldest first (the reviewers' page).
 pub async fn open(db: &Db) -> Result<Vec<Complaint>, StoreError> {
     let sql = format!("{SELECT} WHERE c.status IN ('filed', 'accepted') ORDER BY c.id LIMIT 500");
@@ -118,7 +128,8 @@ pub async fn open(db: &Db) -> Result<Vec<Complaint>, StoreError> {
     rows.into_iter().map(Complaint::try_from).collect()
 }
 
-/// Records a reviewer's decision (acceptance keeps the complaint open).
+/// Records a reviewer's decision (acceptance keeps the complaint open) or the complainant's
+/// withdrawal (`by` then is the complainant's bidder).
 pub async fn set_status(
     tx: &mut Tx,
     id: i64,
@@ -131,11 +142,22 @@ pub async fn set_status(
         "UPDATE complaints SET status = $1, accepted_at = $2, accepted_by = $3, \
          decision_reason = NULLIF($4, '') WHERE id = $5"
     } else {
-        "UPDATE complaints SET status = $1, decided_at = $2, decided_by = $3, decision_reason = $4 WHERE id = $5"
+        "UPDATE complaints SET status = $1, decided_at = $2, decided_by = $3, \
+         decision_reason = NULLIF($4, '') WHERE id = $5"
     };
     on_tx!(tx, conn => sqlx::query(sql).bind(status.as_str()).bind(now).bind(by.0).bind(reason.trim()).bind(id)
         .execute(&mut *conn).await?.rows_affected());
     Ok(())
+}
+
+/// Whether a complaint against the current round's award proposal is open (read after the
+/// tender's lock, in its own statement).
+pub async fn open_against_award(tx: &mut Tx, tender_id: i64) -> Result<bool, StoreError> {
+    let sql = "SELECT COUNT(*) FROM complaints c WHERE c.tender_id = $1 AND c.against = 'award' \
+               AND c.status IN ('filed', 'accepted') \
+               AND c.round = (SELECT COUNT(*) FROM evaluation_rounds r WHERE r.tender_id = $1) + 1";
+    let open: i64 = on_tx!(tx, conn => sqlx::query_scalar(sql).bind(tender_id).fetch_one(&mut *conn).await?);
+    Ok(open > 0)
 }
 
 /// How many evaluation rounds a tender has archived (the current round is one more).

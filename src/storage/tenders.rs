@@ -41,8 +41,12 @@ pub struct Tender {
     pub opened_at: Option<DateTime<Utc>>,
     /// A reviewer's hold: every change is refused while it is set.
     pub hold: Option<ReviewHold>,
-    /// Whether an open complaint against the award suspends it.
+    /// Whether an open complaint against the current round's award proposal suspends the award
+    /// (as last read: a change decides on `complaints::open_against_award` under the lock).
     pub award_suspended: bool,
+    /// An upheld complaint against the terms whose amendment hold follows the release of the
+    /// reviewer's own hold.
+    pub pending_amendment: Option<i64>,
 }
 
 impl Tender {
@@ -95,14 +99,17 @@ struct TenderRow {
     hold_since: Option<DateTime<Utc>>,
     hold_by: Option<i64>,
     hold_complaint_id: Option<i64>,
+    pending_amendment_complaint_id: Option<i64>,
     award_suspended: bool,
 }
 
 const COLUMNS: &str = "id, project_id, municipality_id, state, version, terms, enquiry_end, deadline, opening, \
     accelerator, created_at, updated_at, published_at, cancelled_at, cancel_reason, cancel_explanation, \
     cancel_document_id, phase, opened_at, hold_reason, hold_since, hold_by, hold_complaint_id, \
-    EXISTS (SELECT 1 FROM complaints c WHERE c.tender_id = tenders.id AND c.against = 'award' \
-    AND c.status IN ('filed', 'accepted')) AS award_suspended";
+    pending_amendment_complaint_id, (state = 'published' AND EXISTS (SELECT 1 FROM complaints c \
+    WHERE c.tender_id = tenders.id AND c.against = 'award' AND c.status IN ('filed', 'accepted') \
+    AND c.round = (SELECT COUNT(*) FROM evaluation_rounds r WHERE r.tender_id = tenders.id) + 1)) \
+    AS award_suspended";
 
 /// The terms as the `terms` column keeps them: all but the timeline and the accelerator, which
 /// have columns of their own (lists filter on them).
@@ -166,6 +173,7 @@ impl TryFrom<TenderRow> for Tender {
                 _ => None,
             },
             award_suspended: r.award_suspended,
+            pending_amendment: r.pending_amendment_complaint_id,
         })
     }
 }
@@ -294,6 +302,13 @@ pub async fn clear_hold(
                opening = COALESCE($3, opening), updated_at = $4 WHERE id = $5";
     on_tx!(tx, conn => sqlx::query(sql).bind(timeline.map(|t| t.enquiry_end)).bind(timeline.map(|t| t.deadline))
         .bind(timeline.map(|t| t.opening)).bind(now).bind(id).execute(&mut *conn).await?.rows_affected());
+    Ok(())
+}
+
+/// Records (or clears) the upheld complaint whose amendment hold follows the reviewer's hold.
+pub async fn set_pending_amendment(tx: &mut Tx, id: i64, complaint: Option<i64>) -> Result<(), StoreError> {
+    let sql = "UPDATE tenders SET pending_amendment_complaint_id = $1 WHERE id = $2";
+    on_tx!(tx, conn => sqlx::query(sql).bind(complaint).bind(id).execute(&mut *conn).await?.rows_affected());
     Ok(())
 }
 

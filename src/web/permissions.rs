@@ -221,6 +221,12 @@ pub const ROUTES: &[RouteRule] = &[
         REVIEWERS,
         "accept or reject a filed complaint, uphold or dismiss an accepted one; CSRF",
     ),
+    rule(
+        "POST",
+        "/complaints/<id>/withdraw",
+        COMPLAINANTS,
+        "the complaining company's bidder, while it is open; CSRF",
+    ),
     rule("POST", "/tenders/<id>/hold", REVIEWERS, "a published tender; CSRF"),
     rule("POST", "/tenders/<id>/release", REVIEWERS, "a held tender; CSRF"),
     rule(
@@ -643,6 +649,12 @@ pub const ROUTES: &[RouteRule] = &[
         "/api/v1/complaints/<id>/decision",
         REVIEWERS,
         "accepted or inadmissible, then upheld (award: back to evaluation; terms: held until amended) or dismissed",
+    ),
+    rule(
+        "POST",
+        "/api/v1/complaints/<id>/withdraw",
+        COMPLAINANTS,
+        "the complaining company's bidder, while it is open (404 for anyone else)",
     ),
     rule(
         "POST",

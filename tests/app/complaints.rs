@@ -140,6 +140,24 @@ async fn an_upheld_complaint_reopens_the_evaluation_and_the_award_follows_a_seco
     .await;
     assert_eq!(status, Status::Forbidden);
 
+    // The parties' dashboards show it (the complainant's, the winner's); an outsider's does not.
+    for (email, shown) in [
+        ("bidder3@demo.kg", true),
+        ("bidder1@demo.kg", true),
+        ("bidder2@demo.kg", false),
+    ] {
+        let token = app.token(email).await;
+        let (status, dashboard) = call(&app, "GET", "/api/v1/bids/mine", Some(&token), Value::Null).await;
+        assert_eq!(status, Status::Ok, "{dashboard}");
+        let ids: Vec<&str> = dashboard["complaints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids.contains(&complaint_id.as_str()), shown, "{email}: {dashboard}");
+    }
+
     // The award waits for the complaint even after the standstill; a new complaint cannot come.
     app.clock.set(ends);
     let award = format!("/api/v1/tenders/{id}/award");
@@ -515,6 +533,11 @@ async fn an_upheld_complaint_against_the_terms_holds_the_tender_until_it_is_amen
     )
     .await;
     assert_eq!(list["items"][0]["id"], json!(complaint_id));
+    assert_eq!(
+        list["items"][0]["complainant"],
+        Value::Null,
+        "not named to the municipality"
+    );
     assert_eq!(tender_json(&app, &id).await["award_suspended"], json!(false));
 
     let (status, _) = decide(&app, &complaint_id, "accepted", "").await;
@@ -552,6 +575,46 @@ async fn an_upheld_complaint_against_the_terms_holds_the_tender_until_it_is_amen
         deadline() + Duration::days(2),
         "moved by the two days held"
     );
+
+    // A complainant may withdraw its open complaint; nobody else learns it exists.
+    let (status, again) = call(
+        &app,
+        "POST",
+        &complaints,
+        Some(&app.token("bidder2@demo.kg").await),
+        complaint("terms"),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{again}");
+    let withdraw = format!("/api/v1/complaints/{}/withdraw", again["id"].as_str().unwrap());
+    let (status, _) = call(
+        &app,
+        "POST",
+        &withdraw,
+        Some(&app.token("bidder1@demo.kg").await),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, Status::NotFound);
+    let (status, withdrawn) = call(
+        &app,
+        "POST",
+        &withdraw,
+        Some(&app.token("bidder2@demo.kg").await),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{withdrawn}");
+    assert_eq!(withdrawn["status"], "withdrawn");
+    let (status, _) = call(
+        &app,
+        "POST",
+        &withdraw,
+        Some(&app.token("bidder2@demo.kg").await),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, Status::Conflict);
 
     // Against the terms only before the deadline.
     app.clock.set(instant(&amended["timeline"]["deadline"]));
@@ -618,6 +681,9 @@ async fn bidders_and_reviewers_work_complaints_and_holds_through_the_pages() {
     let html = page_of(&loser, &page).await;
     assert!(html.contains("data-field=\"award-suspended\""), "{html}");
     assert!(html.contains("Баллы занижены"), "{html}");
+    let dashboard = page_of(&loser, "/bids").await;
+    assert!(dashboard.contains("data-complaint="), "{dashboard}");
+    assert!(dashboard.contains("Filed, awaiting review"), "{dashboard}");
 
     // The reviewer finds it on the desk, accepts it and dismisses it on the tender's page.
     let (reviewer, csrf) = signed_in(&app, "reviewer@demo.kg").await;
@@ -691,4 +757,89 @@ async fn bidders_and_reviewers_work_complaints_and_holds_through_the_pages() {
         .dispatch()
         .await;
     assert_eq!(response.status(), Status::Forbidden);
+}
+
+#[rocket::async_test]
+async fn an_amendment_never_lifts_a_reviewer_s_own_hold() {
+    let app = spawn_with_fixtures().await;
+    let id = published_tender(&app).await;
+    app.clock.set(deadline() - Duration::days(12));
+    let complaints = format!("/api/v1/tenders/{id}/complaints");
+    let (status, filed) = call(
+        &app,
+        "POST",
+        &complaints,
+        Some(&app.token("bidder2@demo.kg").await),
+        complaint("terms"),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{filed}");
+    let complaint_id = filed["id"].as_str().unwrap().to_string();
+    let (status, _) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/tenders/{id}/hold"),
+        Some(&app.token("reviewer@demo.kg").await),
+        json!({"reason": "Проверка по жалобе"}),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    let (status, _) = decide(&app, &complaint_id, "accepted", "").await;
+    assert_eq!(status, Status::Ok);
+    let (status, _) = decide(&app, &complaint_id, "upheld", "Требования к опыту завышены").await;
+    assert_eq!(status, Status::Ok);
+    // The reviewer's hold stays: the amendment is refused while it is set.
+    assert_eq!(
+        tender_json(&app, &id).await["review_hold"]["reason"],
+        "Проверка по жалобе"
+    );
+    let amend = format!("/api/v1/tenders/{id}/amendments");
+    let amendment =
+        json!({"reason": "Исполнение решения", "changes": {"qualification_requirements": ["Опыт не менее 3 лет"]}});
+    let officer = app.token("officer.osh@demo.kg").await;
+    let (status, body) = call(&app, "POST", &amend, Some(&officer), amendment.clone()).await;
+    assert_eq!(status, Status::Conflict, "{body}");
+    assert_eq!(body["error"]["code"], "review_hold");
+    // Released, the tender waits for the amendment the decision requires; it then goes on.
+    app.clock.set(deadline() - Duration::days(11));
+    let (status, released) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/tenders/{id}/release"),
+        Some(&app.token("reviewer@demo.kg").await),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{released}");
+    assert_eq!(released["review_hold"]["reason"], "Требования к опыту завышены");
+    let (status, amended) = call(
+        &app,
+        "POST",
+        &amend,
+        Some(&app.token("officer.osh@demo.kg").await),
+        amendment,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{amended}");
+    assert_eq!(amended["review_hold"], Value::Null);
+
+    // After the deadline a complaint against the terms can no longer be upheld.
+    let (status, late) = call(
+        &app,
+        "POST",
+        &complaints,
+        Some(&app.token("bidder2@demo.kg").await),
+        complaint("terms"),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{late}");
+    let late = late["id"].as_str().unwrap().to_string();
+    let (status, _) = decide(&app, &late, "accepted", "").await;
+    assert_eq!(status, Status::Ok);
+    app.clock.set(instant(&amended["timeline"]["deadline"]));
+    let (status, body) = decide(&app, &late, "upheld", "Поздно").await;
+    assert_eq!(status, Status::Conflict, "{body}");
+    assert!(message(&body).contains("can no longer be amended"), "{body}");
+    let (status, _) = decide(&app, &late, "dismissed", "Срок истёк").await;
+    assert_eq!(status, Status::Ok);
 }

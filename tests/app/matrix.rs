@@ -178,12 +178,12 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
     let (status, receipt) = crate::projects::call(&app, "PUT", &uri, Some(&lead), replacement).await;
     assert_eq!(status, Status::Ok, "{receipt}");
     let bid = receipt["bid_id"].as_str().unwrap().to_string();
-    // For the complaint routes: bidder 2's complaint against the tender's terms.
+    // For the complaint routes: the matrix bidder's complaint against the tender's terms.
     let (status, complaint) = crate::projects::call(
         &app,
         "POST",
         &format!("/api/v1/tenders/{tender}/complaints"),
-        Some(&lead),
+        Some(&app.token("bidder1@demo.kg").await),
         serde_json::json!({"against": "terms", "grounds": "Срок подачи заявок слишком короткий", "remedy": "Продлить срок"}),
     )
     .await;

@@ -15,6 +15,7 @@ use crate::domain::policy::draft_scope;
 use crate::domain::tender::TenderStatus;
 use crate::services::ServiceError;
 use crate::services::bids::{self as service, Invitation, OwnBid};
+use crate::services::complaints::ComplaintView;
 use crate::storage::Db;
 use crate::storage::tenders::{self, Tender, TenderFilter};
 use crate::web::AppState;
@@ -36,6 +37,9 @@ pub struct BidderDashboard {
     pub bids: Vec<OwnBid>,
     /// Consortium invitations to the company, on standing bids.
     pub invitations: Vec<Invitation>,
+    /// The company's complaints, and those against the award of tenders where it is a bidding
+    /// party in the protocol, newest first, each with its status and the reviewer's reason.
+    pub complaints: Vec<ComplaintView>,
 }
 
 /// Tenders taking bids now (in their enquiry or tendering period), newest first.
@@ -57,16 +61,40 @@ async fn open_tenders(
     Ok(open)
 }
 
-async fn gather(
-    db: &Db,
-    app: &AppState,
-    who: &Identity,
-) -> Result<(Vec<Tender>, Vec<OwnBid>, Vec<Invitation>), ServiceError> {
+/// What the dashboard shows, gathered once for the page and the API.
+struct Gathered {
+    open: Vec<Tender>,
+    bids: Vec<OwnBid>,
+    invitations: Vec<Invitation>,
+    complaints: Vec<ComplaintView>,
+}
+
+async fn gather(db: &Db, app: &AppState, who: &Identity) -> Result<Gathered, ServiceError> {
     let now = app.clock.now();
     let open = open_tenders(db, who, now).await?;
     let bids = service::all_mine(db, who, app.config.keyring.as_deref(), now).await?;
     let invitations = service::invitations(db, who).await?;
-    Ok((open, bids, invitations))
+    // Opened tenders the company bid on: it is a bidding party in their protocols.
+    let in_protocol: Vec<i64> = bids
+        .iter()
+        .filter(|b| {
+            matches!(
+                b.tender_status,
+                TenderStatus::Evaluation
+                    | TenderStatus::Standstill
+                    | TenderStatus::Awarded
+                    | TenderStatus::Unsuccessful
+            )
+        })
+        .filter_map(|b| b.tender_id.parse().ok())
+        .collect();
+    let complaints = crate::services::complaints::concerning(db, who, &in_protocol).await?;
+    Ok(Gathered {
+        open,
+        bids,
+        invitations,
+        complaints,
+    })
 }
 
 /// The caller's company's dashboard: open tenders, own bids with their latest receipts,
@@ -80,13 +108,14 @@ pub async fn api(
     db: &State<Db>,
     app: &State<AppState>,
 ) -> Result<Json<BidderDashboard>, ApiError> {
-    let (open, bids, invitations) = gather(db, app, &who.0).await?;
+    let g = gather(db, app, &who.0).await?;
     let now = app.clock.now();
     let prefix = &app.config.ocid_prefix;
     Ok(Json(BidderDashboard {
-        open_tenders: open.into_iter().map(|t| TenderView::new(t, prefix, now)).collect(),
-        bids,
-        invitations,
+        open_tenders: g.open.into_iter().map(|t| TenderView::new(t, prefix, now)).collect(),
+        bids: g.bids,
+        invitations: g.invitations,
+        complaints: g.complaints,
     }))
 }
 
@@ -98,8 +127,29 @@ pub async fn page(
     db: &State<Db>,
     app: &State<AppState>,
 ) -> Result<Template, PageError> {
-    let (open, bids, invitations) = gather(db, app, &who.0).await?;
+    let Gathered {
+        open,
+        bids,
+        invitations,
+        complaints,
+    } = gather(db, app, &who.0).await?;
     let now = app.clock.now();
+    let complaints: Vec<Value> = complaints
+        .iter()
+        .map(|c| {
+            let title = bids
+                .iter()
+                .find(|b| b.tender_id == c.tender_id)
+                .map(|b| b.tender_title.get(ctx.lang).to_string())
+                .unwrap_or_else(|| format!("№ {}", c.tender_id));
+            json!({
+                "complaint": c,
+                "title": title,
+                "against_label": ctx.lang.text(&format!("complaint-against-{}", c.against.as_str())),
+                "status_label": ctx.lang.text(&format!("complaint-status-{}", c.status.as_str())),
+            })
+        })
+        .collect();
     let bid_on: Vec<String> = bids
         .iter()
         .filter(|b| b.status != BidStatus::Withdrawn)
@@ -130,6 +180,6 @@ pub async fn page(
     Ok(ctx.render(
         "bids",
         "bids-title",
-        json!({"open": open, "bids": bids, "invitations": invitations}),
+        json!({"open": open, "bids": bids, "invitations": invitations, "complaints": complaints}),
     ))
 }

@@ -100,6 +100,26 @@ pub async fn decide(
     ))
 }
 
+/// The complainant withdraws its open complaint.
+#[utoipa::path(post, operation_id = "complaints_withdraw", path = "/api/v1/complaints/{id}/withdraw", tag = "complaints",
+    params(("id" = String, Path, description = "Complaint id")),
+    responses((status = 200, description = "The complaint, withdrawn", body = ComplaintView),
+        (status = 403, description = "Not a company's bidder", body = crate::web::api_error::ErrorBody),
+        (status = 404, description = "No such complaint of the caller's company", body = crate::web::api_error::ErrorBody),
+        (status = 409, description = "Already decided or withdrawn", body = crate::web::api_error::ErrorBody)),
+    security(("bearer" = [])))]
+#[rocket::post("/complaints/<id>/withdraw")]
+pub async fn withdraw(
+    who: Authorized<Complainants>,
+    id: &str,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Result<Json<ComplaintView>, ApiError> {
+    let id = complaint_id(id)?;
+    Ok(Json(service::withdraw(db, &*app.clock, &audit.0, &who.0, id).await?))
+}
+
 /// Why a reviewer holds a tender.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

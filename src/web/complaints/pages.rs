@@ -95,6 +95,22 @@ pub async fn decide(
     answered(&ctx, db, app, tender, &form_name, "complaint-decided", outcome).await
 }
 
+#[rocket::post("/complaints/<id>/withdraw", data = "<_form>")]
+pub async fn withdraw(
+    ctx: PageContext,
+    who: Authorized<Complainants>,
+    id: &str,
+    _form: CsrfForm<PlainForm>,
+    db: &State<Db>,
+    app: &State<AppState>,
+    audit: Audit,
+) -> Answer {
+    let id = complaint_id(id)?;
+    let tender = crate::storage::complaints::find(&**db, id).await?.tender_id;
+    let outcome = service::withdraw(db, &*app.clock, &audit.0, &who.0, id).await;
+    answered(&ctx, db, app, tender, "withdraw", "complaint-withdrawn", outcome).await
+}
+
 #[derive(FromForm)]
 pub struct HoldForm {
     #[field(default = String::new())]

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use crate::domain::complaint::{Against, ComplaintStatus, Ruling, filing_refusal};
 use crate::domain::policy;
+use crate::services::ServiceError;
 use crate::services::complaints as service;
 use crate::storage::Db;
 use crate::storage::tenders::Tender;
@@ -24,21 +25,9 @@ async fn may_file(
         return Ok(Vec::new());
     };
     let facts = tender.facts(now);
-    let in_protocol = if tender.opened_at.is_some() && who.has_any_role(policy::COMPLAINANTS) {
-        crate::services::evaluation::bid_facts(db, tender)
-            .await?
-            .1
-            .contains(&who.organization_id.to_string())
-    } else {
-        false
-    };
-    let ends = match crate::storage::evaluation::closing(db, tender.id).await? {
-        Some(closing) => {
-            let holidays = crate::storage::holidays::calendar(db).await?;
-            crate::services::evaluation::standstill_ends(tender, &holidays, &closing)
-        }
-        None => None,
-    };
+    let in_protocol = service::in_protocol(db, tender, who).await?;
+    let holidays = crate::storage::holidays::calendar(db).await?;
+    let ends = service::standstill_end(db, tender, &holidays).await?;
     Ok(Against::ALL
         .iter()
         .filter(|a| policy::may_complain(who, &facts, **a, in_protocol).is_allowed())
@@ -60,8 +49,13 @@ pub(crate) async fn panel(
         .user
         .as_ref()
         .is_some_and(|who| policy::may_decide_complaint(who).is_allowed());
+    // Those who may not read the tender's complaints see none; a failure is a failure.
     let complaints = match &ctx.user {
-        Some(who) => service::list(db, &*app.clock, who, tender.id).await.unwrap_or_default(),
+        Some(who) => match service::list(db, &*app.clock, who, tender.id).await {
+            Ok(list) => list,
+            Err(ServiceError::Forbidden | ServiceError::NotFound(_)) => Vec::new(),
+            Err(other) => return Err(other.into()),
+        },
         None => Vec::new(),
     };
     let list: Vec<Value> = complaints
@@ -79,8 +73,15 @@ pub(crate) async fn panel(
             } else {
                 Vec::new()
             };
+            let may_withdraw = c.status.is_open()
+                && ctx.user.as_ref().zip(c.complainant.as_ref()).is_some_and(|(who, complainant)| {
+                    complainant.id.parse().is_ok_and(|org| {
+                        policy::may_withdraw_complaint(who, crate::domain::ids::OrgId(org)).is_allowed()
+                    })
+                });
             json!({
                 "complaint": c,
+                "may_withdraw": may_withdraw,
                 "against_label": lang.text(&format!("complaint-against-{}", c.against.as_str())),
                 "status_label": lang.text(&format!("complaint-status-{}", c.status.as_str())),
                 "rulings": rulings,
