@@ -641,13 +641,17 @@ impl Replay<'_> {
                 let protocol = services::bids::protocol(self.db, Some(&who), &ctx, clock, id)
                     .await
                     .map_err(|e| describe(&e))?;
-                let parties = protocol
+                // Each company once (a consortium's members list its lead too).
+                let companies: std::collections::BTreeSet<String> = protocol
                     .bids
                     .iter()
                     .flat_map(|b| {
                         std::iter::once(b.bidding_party.lead.id.clone())
                             .chain(b.bidding_party.members.iter().map(|m| m.id.clone()))
                     })
+                    .collect();
+                let parties = companies
+                    .into_iter()
                     .map(|company_id| crate::domain::commission::PartyDeclaration {
                         conflict: conflicts.contains(&company_id),
                         company_id,
@@ -746,7 +750,7 @@ impl Replay<'_> {
                     grounds: grounds.clone(),
                     remedy: remedy.clone(),
                 };
-                let filed = services::complaints::file(self.db, clock, &ctx, &who, id, &request)
+                let filed = services::complaints::file(self.db, clock, &ctx, &who, id, &request, &[])
                     .await
                     .map_err(|e| describe(&e))?;
                 let complaint = filed.id.parse().map_err(|_| "bad complaint id".to_string())?;

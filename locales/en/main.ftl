@@ -979,3 +979,5 @@ complaint-withdraw = Withdraw the complaint
 complaint-withdrawn = The complaint is withdrawn.
 complaint-complainant-hidden = a registered company (not named)
 error-terms-complaint-after-deadline = The deadline has passed: the terms can no longer be amended. Hold the tender, or dismiss the complaint.
+complaint-documents = Documents
+audit-action-complaint-document-downloaded = A complaint's document downloaded

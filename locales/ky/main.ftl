@@ -975,3 +975,5 @@ complaint-withdraw = Даттанууну кайтарып алуу
 complaint-withdrawn = Даттануу кайтарылып алынды.
 complaint-complainant-hidden = катталган компания (аты аталбайт)
 error-terms-complaint-after-deadline = Арыздарды кабыл алуу мөөнөтү өттү: шарттарды мындан ары өзгөртүүгө болбойт. Сынакты токтотуңуз же даттанууну канааттандырбаңыз.
+complaint-documents = Документтер
+audit-action-complaint-document-downloaded = Даттануунун документи жүктөлүп алынды

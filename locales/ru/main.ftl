@@ -980,3 +980,5 @@ complaint-withdraw = Отозвать жалобу
 complaint-withdrawn = Жалоба отозвана.
 complaint-complainant-hidden = зарегистрированная компания (не называется)
 error-terms-complaint-after-deadline = Срок подачи заявок истёк: условия конкурса уже нельзя изменить. Приостановите конкурс или оставьте жалобу без удовлетворения.
+complaint-documents = Документы
+audit-action-complaint-document-downloaded = Скачан документ жалобы

@@ -26,6 +26,20 @@ CREATE TABLE complaints (
 );
 
 CREATE INDEX complaints_tender ON complaints (tender_id, id);
+
+-- A complaint's documents: files the complainant sent with it, kept in the blob store by their
+-- SHA-256 (not sealed: complaints are not bids). Ids are random, as bid documents' are.
+CREATE TABLE complaint_documents (
+    id            TEXT    PRIMARY KEY,
+    complaint_id  INTEGER NOT NULL REFERENCES complaints (id),
+    name          TEXT    NOT NULL,
+    content_type  TEXT    NOT NULL,
+    sha256        TEXT    NOT NULL,
+    size          INTEGER NOT NULL,
+    uploaded_at   TEXT NOT NULL
+);
+
+CREATE INDEX complaint_documents_complaint ON complaint_documents (complaint_id);
 CREATE INDEX complaints_status ON complaints (status, id);
 
 -- The reviewers' hold on a tender: while set, every change to the tender is refused. An upheld

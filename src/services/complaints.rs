@@ -16,13 +16,17 @@ use crate::domain::bid::BidStatus;
 use crate::domain::complaint::{
     Against, ComplaintRequest, ComplaintStatus, DecisionRequest, after_ruling, filing_refusal,
 };
+use crate::domain::document::FileType;
 use crate::domain::ids::UserId;
 use crate::domain::policy::{self, ComplaintScope};
 use crate::domain::tender::{ReviewHold, TenderPhase, TenderStatus};
+use crate::domain::validation::Violations;
+use crate::services::blob_store_failed;
 use crate::services::review_hold::put_on_hold;
 use crate::services::unit_of_work;
 use crate::services::{ServiceError, permit};
-use crate::storage::complaints::{self, Complaint, NewComplaint};
+use crate::storage::blobs::BlobStore;
+use crate::storage::complaints::{self, Complaint, ComplaintDocument, NewComplaint};
 use crate::storage::unit_of_work::UnitOfWork;
 use crate::storage::{Db, bids, evaluation, holidays, tenders};
 
@@ -46,6 +50,20 @@ pub struct ComplaintView {
     pub decided_at: Option<DateTime<Utc>>,
     /// The reviewer's reason for the decision.
     pub decision_reason: Option<String>,
+    /// The files sent with it (download: `GET /api/v1/complaints/{id}/documents/{document_id}`);
+    /// on a complaint against the terms only its company and the reviewers see them, as its name.
+    pub documents: Vec<ComplaintDocumentView>,
+}
+
+/// A file sent with a complaint.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ComplaintDocumentView {
+    /// 32 random hex digits.
+    pub id: String,
+    pub name: String,
+    pub content_type: String,
+    pub sha256: String,
+    pub size: i64,
 }
 
 /// The complaining company.
@@ -56,8 +74,8 @@ pub struct Complainant {
 }
 
 impl ComplaintView {
-    /// The complaint as `who` sees it.
-    pub fn for_reader(c: Complaint, who: &Identity) -> Self {
+    /// The complaint as `who` sees it, with `documents` if they may see them.
+    fn for_reader(c: Complaint, who: &Identity, documents: Vec<ComplaintDocument>) -> Self {
         let named = policy::may_see_complainant(who, c.against, c.complainant);
         Self {
             id: c.id.to_string(),
@@ -75,8 +93,122 @@ impl ComplaintView {
             accepted_at: c.accepted_at,
             decided_at: c.decided_at,
             decision_reason: c.decision_reason,
+            documents: if named {
+                documents
+                    .into_iter()
+                    .map(|d| ComplaintDocumentView {
+                        id: d.id,
+                        name: d.name,
+                        content_type: d.content_type,
+                        sha256: d.sha256,
+                        size: d.size,
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
         }
     }
+}
+
+/// Complaint `c` as `who` sees it, with its documents.
+async fn view(db: &Db, c: Complaint, who: &Identity) -> Result<ComplaintView, ServiceError> {
+    let documents = complaints::documents(db, c.id).await?;
+    Ok(ComplaintView::for_reader(c, who, documents))
+}
+
+/// Complaints as `who` sees them.
+async fn views(db: &Db, list: Vec<Complaint>, who: &Identity) -> Result<Vec<ComplaintView>, ServiceError> {
+    let mut out = Vec::with_capacity(list.len());
+    for c in list {
+        out.push(view(db, c, who).await?);
+    }
+    Ok(out)
+}
+
+/// The most files one complaint carries.
+pub const MAX_DOCUMENTS: usize = 10;
+
+/// A file sent with a complaint, checked and in the blob store (put there before the
+/// complaint's transaction: slow work comes first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredUpload {
+    pub name: String,
+    pub content_type: &'static str,
+    pub sha256: String,
+    pub size: i64,
+}
+
+/// Checks the files sent with a complaint (at most ten, none empty, each an accepted type told
+/// by its bytes: 415 otherwise; each within `max_bytes`: 413) and puts them in the blob store.
+pub async fn store_uploads(
+    blobs: &dyn BlobStore,
+    files: &[(String, Vec<u8>)],
+    max_bytes: u64,
+) -> Result<Vec<StoredUpload>, ServiceError> {
+    let mut v = Violations::new();
+    if files.len() > MAX_DOCUMENTS {
+        v.add("file", "too_many");
+    }
+    for (i, (name, bytes)) in files.iter().enumerate() {
+        v.text(format!("file.{i}"), name);
+        if bytes.is_empty() {
+            v.add(format!("file.{i}"), "required");
+        }
+    }
+    v.into_result().map_err(ServiceError::Invalid)?;
+    let mut stored = Vec::with_capacity(files.len());
+    for (name, bytes) in files {
+        if bytes.len() as u64 > max_bytes {
+            return Err(ServiceError::TooLarge);
+        }
+        let file_type = FileType::detect(bytes).ok_or(ServiceError::UnsupportedMediaType)?;
+        let sha256 = blobs.put(bytes).await.map_err(blob_store_failed)?;
+        stored.push(StoredUpload {
+            name: name.chars().take(255).collect(),
+            content_type: file_type.mime(),
+            sha256,
+            size: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+        });
+    }
+    Ok(stored)
+}
+
+/// A complaint's document, for those who may see it; each download is recorded.
+pub async fn document(
+    db: &Db,
+    blobs: &dyn BlobStore,
+    clock: &dyn Clock,
+    ctx: &AuditContext,
+    who: &Identity,
+    complaint_id: i64,
+    document_id: &str,
+) -> Result<(ComplaintDocument, Vec<u8>), ServiceError> {
+    let gone = || ServiceError::NotFound("document");
+    let complaint = complaints::find(db, complaint_id).await.map_err(|_| gone())?;
+    let tender = crate::services::tenders::read(db, Some(who), complaint.tender_id, clock.now())
+        .await
+        .map_err(|_| gone())?;
+    let in_protocol = in_protocol(db, &tender, who).await?;
+    let scope = policy::complaint_scope(who, &tender.facts(clock.now()), in_protocol).map_err(|_| gone())?;
+    if !visible(scope, &complaint) || !policy::may_see_complainant(who, complaint.against, complaint.complainant) {
+        return Err(gone());
+    }
+    let document = complaints::documents(db, complaint_id)
+        .await?
+        .into_iter()
+        .find(|d| d.id == document_id)
+        .ok_or_else(gone)?;
+    let content = blobs.get(&document.sha256).await.map_err(blob_store_failed)?;
+    let event = NewEvent::new("complaint.document_downloaded", "complaint", complaint_id)
+        .organization(tender.municipality_id.0)
+        .payload(json!({"document_id": document.id, "sha256": document.sha256}));
+    let event = match complaint.against {
+        Against::Terms => event.confidential(complaint.complainant.0, crate::domain::audit::FOREVER),
+        Against::Award => event,
+    };
+    unit_of_work!(db, clock, ctx, |uow| uow.record(event.clone()))?;
+    Ok((document, content))
 }
 
 /// Whether `who`'s company is in a bidding party of the tender's opening protocol (never before
@@ -101,7 +233,44 @@ pub(crate) async fn standstill_end(
     })
 }
 
-/// A bidder files a complaint about tender `tender_id`.
+/// Whether `who` may file a complaint `against` the tender at `now` (403, or 409 outside its
+/// window).
+fn filing_allowed(
+    who: &Identity,
+    tender: &tenders::Tender,
+    against: Against,
+    in_protocol: bool,
+    standstill_ends: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    permit(
+        policy::may_complain(who, &tender.facts(now), against, in_protocol),
+        "tender",
+    )?;
+    match filing_refusal(against, tender.status(now), standstill_ends, tender.clock(now)) {
+        Some(reason) => Err(ServiceError::Conflict(reason)),
+        None => Ok(()),
+    }
+}
+
+/// The filing's refusals, asked before any file sent with it is stored (the filing's
+/// transaction asks again).
+pub async fn precheck(
+    db: &Db,
+    clock: &dyn Clock,
+    who: &Identity,
+    tender_id: i64,
+    against: Against,
+) -> Result<(), ServiceError> {
+    let now = clock.now();
+    let tender = crate::services::tenders::read(db, Some(who), tender_id, now).await?;
+    let in_protocol = in_protocol(db, &tender, who).await?;
+    let holidays = holidays::calendar(db).await?;
+    let ends = standstill_end(db, &tender, &holidays).await?;
+    filing_allowed(who, &tender, against, in_protocol, ends, now)
+}
+
+/// A bidder files a complaint about tender `tender_id`, with the files already stored.
 pub async fn file(
     db: &Db,
     clock: &dyn Clock,
@@ -109,6 +278,7 @@ pub async fn file(
     who: &Identity,
     tender_id: i64,
     request: &ComplaintRequest,
+    documents: &[StoredUpload],
 ) -> Result<ComplaintView, ServiceError> {
     let tender = crate::services::tenders::read(db, Some(who), tender_id, clock.now()).await?;
     let in_protocol = in_protocol(db, &tender, who).await?;
@@ -116,14 +286,8 @@ pub async fn file(
     let id = unit_of_work!(db, clock, ctx, |uow| {
         let tender = tenders::lock(uow.tx(), tender_id).await?;
         let now = uow.now();
-        permit(
-            policy::may_complain(who, &tender.facts(now), request.against, in_protocol),
-            "tender",
-        )?;
         let ends = standstill_end(uow.tx(), &tender, &holidays).await?;
-        if let Some(reason) = filing_refusal(request.against, tender.status(now), ends, tender.clock(now)) {
-            return Err(ServiceError::Conflict(reason));
-        }
+        filing_allowed(who, &tender, request.against, in_protocol, ends, now)?;
         request.violations().into_result().map_err(ServiceError::Invalid)?;
         let ours = complaints::of_tender(&mut uow, tender_id).await?;
         if ours
@@ -143,12 +307,25 @@ pub async fn file(
             round,
         };
         let id = complaints::insert(uow.tx(), &new, now).await?;
+        for d in documents {
+            let document = ComplaintDocument {
+                id: crate::domain::bid::random_id(),
+                complaint_id: id,
+                name: d.name.clone(),
+                content_type: d.content_type.to_string(),
+                sha256: d.sha256.clone(),
+                size: d.size,
+                uploaded_at: now,
+            };
+            complaints::insert_document(uow.tx(), &document).await?;
+        }
         let payload = json!({
             "tender_id": tender_id.to_string(),
             "against": request.against.as_str(),
             "complainant_id": who.organization_id.to_string(),
             "round": round,
             "award_suspended": request.against == Against::Award,
+            "documents": documents.iter().map(|d| json!({"name": d.name, "sha256": d.sha256})).collect::<Vec<_>>(),
             // As for a clarification question: without it, hashing the event as each company
             // would have written it names the complainant through the public leaf hash.
             "salt": crate::credentials::random_token(),
@@ -163,7 +340,7 @@ pub async fn file(
         });
         id
     })?;
-    Ok(ComplaintView::for_reader(complaints::find(db, id).await?, who))
+    view(db, complaints::find(db, id).await?, who).await
 }
 
 /// The complaints of tender `tender_id` that `who` may read.
@@ -177,12 +354,12 @@ pub async fn list(
     let in_protocol = in_protocol(db, &tender, who).await?;
     let scope = policy::complaint_scope(who, &tender.facts(clock.now()), in_protocol)
         .map_err(|d| permit(d, "tender").err().unwrap_or(ServiceError::Forbidden))?;
-    Ok(complaints::of_tender(db, tender_id)
+    let readable = complaints::of_tender(db, tender_id)
         .await?
         .into_iter()
         .filter(|c| visible(scope, c))
-        .map(|c| ComplaintView::for_reader(c, who))
-        .collect())
+        .collect();
+    views(db, readable, who).await
 }
 
 fn visible(scope: ComplaintScope, c: &Complaint) -> bool {
@@ -204,7 +381,7 @@ pub async fn concerning(db: &Db, who: &Identity, in_protocol: &[i64]) -> Result<
         }
     }
     found.sort_by_key(|c| std::cmp::Reverse(c.id));
-    Ok(found.into_iter().map(|c| ComplaintView::for_reader(c, who)).collect())
+    views(db, found, who).await
 }
 
 /// The complainant withdraws its complaint while it is open (an award it suspended may then
@@ -238,10 +415,7 @@ pub async fn withdraw(
                 .payload(payload),
         );
     })?;
-    Ok(ComplaintView::for_reader(
-        complaints::find(db, complaint_id).await?,
-        who,
-    ))
+    view(db, complaints::find(db, complaint_id).await?, who).await
 }
 
 /// A reviewer decides complaint `complaint_id`.
@@ -294,10 +468,7 @@ pub async fn decide(
             }
         }
     })?;
-    Ok(ComplaintView::for_reader(
-        complaints::find(db, complaint_id).await?,
-        who,
-    ))
+    view(db, complaints::find(db, complaint_id).await?, who).await
 }
 
 fn decision_action(status: ComplaintStatus) -> &'static str {
@@ -383,10 +554,6 @@ async fn hold_for_amendment(
 /// The reviewers' desk: every open complaint and every held tender, across the municipalities.
 pub async fn desk(db: &Db, who: &Identity) -> Result<(Vec<ComplaintView>, Vec<tenders::Tender>), ServiceError> {
     permit(policy::may_decide_complaint(who), "complaint")?;
-    let open = complaints::open(db)
-        .await?
-        .into_iter()
-        .map(|c| ComplaintView::for_reader(c, who))
-        .collect();
+    let open = views(db, complaints::open(db).await?, who).await?;
     Ok((open, tenders::held(db).await?))
 }

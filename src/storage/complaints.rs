@@ -211,3 +211,34 @@ pub async fn extend_standstill(tx: &mut Tx, tender_id: i64, micros: i64) -> Resu
     on_tx!(tx, conn => sqlx::query(sql).bind(micros).bind(tender_id).execute(&mut *conn).await?.rows_affected());
     Ok(())
 }
+
+/// A document sent with a complaint.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ComplaintDocument {
+    pub id: String,
+    pub complaint_id: i64,
+    pub name: String,
+    pub content_type: String,
+    pub sha256: String,
+    pub size: i64,
+    pub uploaded_at: DateTime<Utc>,
+}
+
+/// Records a document of a complaint (its content is already in the blob store).
+pub async fn insert_document(tx: &mut Tx, d: &ComplaintDocument) -> Result<(), StoreError> {
+    let sql = "INSERT INTO complaint_documents (id, complaint_id, name, content_type, sha256, size, uploaded_at) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    on_tx!(tx, conn => sqlx::query(sql).bind(&d.id).bind(d.complaint_id).bind(&d.name).bind(&d.content_type)
+        .bind(&d.sha256).bind(d.size).bind(d.uploaded_at).execute(&mut *conn).await?.rows_affected());
+    Ok(())
+}
+
+/// A complaint's documents, in the order they were sent.
+pub async fn documents<'r>(
+    reader: impl Into<Reader<'r>>,
+    complaint_id: i64,
+) -> Result<Vec<ComplaintDocument>, StoreError> {
+    let sql = "SELECT id, complaint_id, name, content_type, sha256, size, uploaded_at FROM complaint_documents \
+               WHERE complaint_id = $1 ORDER BY uploaded_at, name, id";
+    Ok(on_reader!(reader.into(), conn => sqlx::query_as(sql).bind(complaint_id).fetch_all(conn).await?))
+}

@@ -116,10 +116,11 @@ pub async fn add_version(
     row.try_into()
 }
 
-/// Every blob the database refers to: project documents' contents and bid documents'
-/// ciphertexts (retired ones too: they stay what a bid once carried).
+/// Every blob the database refers to: project documents' contents, bid documents' ciphertexts
+/// (retired ones too: they stay what a bid once carried) and the files sent with complaints.
 pub async fn blobs_in_use(db: &Db) -> Result<std::collections::HashSet<String>, StoreError> {
-    let sql = "SELECT sha256 FROM document_versions UNION SELECT blob FROM bid_documents";
+    let sql = "SELECT sha256 FROM document_versions UNION SELECT blob FROM bid_documents \
+               UNION SELECT sha256 FROM complaint_documents";
     let names: Vec<String> = on_pool!(db, pool => sqlx::query_scalar(sql).fetch_all(pool).await?);
     Ok(names.into_iter().collect())
 }

@@ -237,6 +237,8 @@ pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
                 evaluation::api::confirm_award,
                 evaluation::api::decline,
                 complaints::api::file,
+                complaints::uploads::file,
+                complaints::uploads::document,
                 complaints::api::list,
                 complaints::api::decide,
                 complaints::api::withdraw,

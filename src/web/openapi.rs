@@ -90,6 +90,7 @@ use crate::web::api_error::{ErrorBody, ErrorDetail};
         crate::web::complaints::api::list,
         crate::web::complaints::api::decide,
         crate::web::complaints::api::withdraw,
+        crate::web::complaints::uploads::document,
         crate::web::complaints::api::hold,
         crate::web::complaints::api::release,
         crate::web::complaints::api::desk,

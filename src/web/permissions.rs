@@ -651,6 +651,12 @@ pub const ROUTES: &[RouteRule] = &[
         "accepted or inadmissible, then upheld (award: back to evaluation; terms: held until amended) or dismissed",
     ),
     rule(
+        "GET",
+        "/api/v1/complaints/<id>/documents/<document_id>",
+        COMPLAINT_READERS,
+        "whoever reads the complaint; against the terms only its company and the reviewers; each download recorded",
+    ),
+    rule(
         "POST",
         "/api/v1/complaints/<id>/withdraw",
         COMPLAINANTS,

@@ -1022,7 +1022,11 @@ async fn a_bidder_s_dashboard_lists_open_tenders_its_bids_to_confirm_its_invitat
         open.contains(&id.as_str()) && open.contains(&bids[1]["tender_id"].as_str().unwrap()),
         "{open:?}"
     );
-    assert_eq!(dashboard["invitations"], json!([]));
+    // Its one invitation: a member of Ala-Too Energy's consortium on Osh's boiler houses.
+    let invitations = dashboard["invitations"].as_array().unwrap();
+    assert_eq!(invitations.len(), 1, "{dashboard}");
+    assert_eq!(invitations[0]["lead"]["name"], "ОсОО «Ала-Тоо Энерджи Сервис»");
+    assert_eq!(invitations[0]["confirmed"], true);
     // The consortium's member sees its invitation, confirmed; an officer has no dashboard.
     let b4 = app.token("bidder4@demo.kg").await;
     let (_, member) = call(&app, "GET", "/api/v1/bids/mine", Some(&b4), Value::Null).await;

@@ -124,7 +124,7 @@ fn migrate_and_load_fixtures_work_on_a_fresh_sqlite_file() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(
         String::from_utf8_lossy(&output.stdout),
-        "bid sealing key generated in sealing-keys\nfixtures: replayed 8 steps from 8 files; skipped 110 demo-only steps (demo mode is off)\n"
+        "bid sealing key generated in sealing-keys\nfixtures: replayed 8 steps from 8 files; skipped 111 demo-only steps (demo mode is off)\n"
     );
     let output = run(&dir, &["load-fixtures", fixtures], &[]);
     assert_eq!(

@@ -843,3 +843,98 @@ async fn an_amendment_never_lifts_a_reviewer_s_own_hold() {
     let (status, _) = decide(&app, &late, "dismissed", "Срок истёк").await;
     assert_eq!(status, Status::Ok);
 }
+
+/// Files a complaint with one document, as multipart.
+async fn filed_with_document(
+    app: &TestApp,
+    id: &str,
+    bidder: &str,
+    request: Value,
+    name: &str,
+    content: &[u8],
+) -> (Status, Value) {
+    use crate::documents::{BOUNDARY, multipart};
+    use rocket::http::{ContentType, Header};
+    let token = app.token(bidder).await;
+    let response = app
+        .client
+        .post(format!("/api/v1/tenders/{id}/complaints"))
+        .header(ContentType::new("multipart", "form-data").with_params(("boundary", BOUNDARY)))
+        .header(Header::new("Authorization", format!("Bearer {token}")))
+        .body(multipart(&request, name, content))
+        .dispatch()
+        .await;
+    let status = response.status();
+    let body = response.into_string().await.unwrap_or_default();
+    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
+}
+
+async fn download(app: &TestApp, uri: &str, email: &str) -> (Status, Vec<u8>) {
+    let token = app.token(email).await;
+    let response = app
+        .client
+        .get(uri.to_string())
+        .header(rocket::http::Header::new("Authorization", format!("Bearer {token}")))
+        .dispatch()
+        .await;
+    let status = response.status();
+    (status, response.into_bytes().await.unwrap_or_default())
+}
+
+#[rocket::async_test]
+async fn a_complaint_carries_documents_that_its_readers_download() {
+    use crate::documents::PDF;
+    let app = spawn_with_fixtures().await;
+    let id = published_tender(&app).await;
+    let cheapest = submitted(&app, &id, "bidder1@demo.kg", &["30000000", "30000000"], 5).await;
+    let second = submitted(&app, &id, "bidder3@demo.kg", &["35000000", "35000000"], 4).await;
+    proposed_and_confirmed(&app, &id, &[&cheapest, &second]).await;
+
+    // A file that is not an accepted type is refused, and nothing is filed.
+    let (status, _) = filed_with_document(
+        &app,
+        &id,
+        "bidder3@demo.kg",
+        complaint("award"),
+        "акт.pdf",
+        b"\x7fELF\x02\x01\x01",
+    )
+    .await;
+    assert_eq!(status, Status::UnsupportedMediaType);
+    // A bidder outside the protocol is refused before anything is stored.
+    let (status, _) = filed_with_document(&app, &id, "bidder2@demo.kg", complaint("award"), "акт.pdf", PDF).await;
+    assert_eq!(status, Status::Forbidden);
+    let (status, filed) =
+        filed_with_document(&app, &id, "bidder3@demo.kg", complaint("award"), "акт приёмки.pdf", PDF).await;
+    assert_eq!(status, Status::Created, "{filed}");
+    let documents = filed["documents"].as_array().unwrap();
+    assert_eq!(documents.len(), 1, "{filed}");
+    assert_eq!(documents[0]["name"], "акт приёмки.pdf");
+    assert_eq!(documents[0]["content_type"], "application/pdf");
+    assert_eq!(documents[0]["size"], PDF.len());
+    let uri = format!(
+        "/api/v1/complaints/{}/documents/{}",
+        filed["id"].as_str().unwrap(),
+        documents[0]["id"].as_str().unwrap()
+    );
+    // The municipality, the other party and the reviewers read it; an outsider does not.
+    for email in ["officer.osh@demo.kg", "bidder1@demo.kg", "reviewer@demo.kg"] {
+        let (status, bytes) = download(&app, &uri, email).await;
+        assert_eq!(status, Status::Ok, "{email}");
+        assert_eq!(bytes, PDF, "{email}");
+    }
+    let (status, _) = download(&app, &uri, "bidder2@demo.kg").await;
+    assert_eq!(status, Status::NotFound);
+    let (_, log) = call(
+        &app,
+        "GET",
+        &format!(
+            "/api/v1/audit/events?action=complaint.document_downloaded&entity_id={}",
+            filed["id"].as_str().unwrap()
+        ),
+        Some(&app.token("reviewer@demo.kg").await),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(log["items"].as_array().unwrap().len(), 3, "{log}");
+}

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::support::{TestApp, spawn_with_fixtures};
 
-const BOUNDARY: &str = "----ppp-test-boundary";
+pub(crate) const BOUNDARY: &str = "----ppp-test-boundary";
 
 pub(crate) fn multipart(meta: &Value, filename: &str, content: &[u8]) -> Vec<u8> {
     let mut body = Vec::new();

@@ -39,7 +39,7 @@ async fn fixtures_replay_through_the_app_with_times_relative_to_loading() {
         LoadOutcome::Loaded {
             files: 8,
             steps: 8,
-            skipped: 110
+            skipped: 111
         }
     );
     // Outside demo mode no account with a known password exists.
@@ -77,7 +77,7 @@ async fn fixtures_load_only_into_an_empty_database() {
         first,
         LoadOutcome::Loaded {
             files: 8,
-            steps: 118,
+            steps: 119,
             skipped: 0
         }
     );

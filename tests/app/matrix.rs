@@ -189,6 +189,32 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
     .await;
     assert_eq!(status, Status::Created, "{complaint}");
     let complaint = complaint["id"].as_str().unwrap().to_string();
+    // For a complaint's document: the matrix bidder's complaint, with a file, against the award
+    // proposed on Osh's boiler-house tender (its company is a consortium member in that protocol).
+    let (_, standstill) = app.get_json("/api/v1/tenders?status=standstill").await;
+    let heating = standstill["items"][0]["id"].as_str().unwrap().to_string();
+    let response = app
+        .client
+        .post(format!("/api/v1/tenders/{heating}/complaints"))
+        .header(ContentType::new("multipart", "form-data").with_params(("boundary", crate::documents::BOUNDARY)))
+        .header(Header::new(
+            "Authorization",
+            format!("Bearer {}", app.token("bidder1@demo.kg").await),
+        ))
+        .body(crate::documents::multipart(
+            &serde_json::json!({"against": "award", "grounds": "Тариф победителя ниже себестоимости", "remedy": "Запросить обоснование"}),
+            "обоснование.pdf",
+            crate::documents::PDF,
+        ))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Created);
+    let with_document: serde_json::Value =
+        serde_json::from_str(&response.into_string().await.unwrap_or_default()).unwrap();
+    let complaint_document = (
+        with_document["id"].as_str().unwrap().to_string(),
+        with_document["documents"][0]["id"].as_str().unwrap().to_string(),
+    );
 
     let callers = callers(&app).await;
     let mut failures = Vec::new();
@@ -211,11 +237,16 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
         } else {
             osh.to_string()
         };
+        let (id, document_id) = if path.starts_with("/api/v1/complaints/<id>/documents/") {
+            complaint_document.clone()
+        } else {
+            (id, "0123456789abcdef0123456789abcdef".to_string())
+        };
         let uri = path
             .replace("<id>", &id)
             .replace("<code>", "en")
             .replace("<bid_id>", &bid)
-            .replace("<document_id>", "0123456789abcdef0123456789abcdef")
+            .replace("<document_id>", &document_id)
             // Each holiday route removes its own (the page's runs before the API's).
             .replace(
                 "<date>",

@@ -29,7 +29,8 @@ pub(crate) fn complaint_id(text: &str) -> Result<i64, crate::services::ServiceEr
 
 /// A bidding party in the protocol complains about the award proposal during the standstill
 /// (an open complaint suspends the award), or a registered bidder about the terms before the
-/// deadline.
+/// deadline. With documents, the same path takes `multipart/form-data`: a `meta` part holding
+/// this JSON and one `file` part per document (PDF, DOCX, XLSX, ODT, ODS, PNG or JPEG; at most 10).
 #[utoipa::path(post, operation_id = "tenders_complain", path = "/api/v1/tenders/{id}/complaints", tag = "complaints",
     request_body = ComplaintRequest,
     params(("id" = String, Path, description = "Tender id")),
@@ -39,7 +40,7 @@ pub(crate) fn complaint_id(text: &str) -> Result<i64, crate::services::ServiceEr
         (status = 409, description = "Outside the complaint's window (the standstill for the award, before the deadline for the terms); one of the company's complaints of this kind is still open", body = crate::web::api_error::ErrorBody),
         (status = 422, description = "Grounds or remedy missing or too long", body = crate::web::api_error::ErrorBody)),
     security(("bearer" = [])))]
-#[rocket::post("/tenders/<id>/complaints", data = "<body>")]
+#[rocket::post("/tenders/<id>/complaints", data = "<body>", rank = 2)]
 pub async fn file(
     who: Authorized<Complainants>,
     id: &str,
@@ -49,7 +50,7 @@ pub async fn file(
     audit: Audit,
 ) -> Result<(Status, Created<ComplaintView>), ApiError> {
     let id = tender_id(id)?;
-    let complaint = service::file(db, &*app.clock, &audit.0, &who.0, id, &body.0).await?;
+    let complaint = service::file(db, &*app.clock, &audit.0, &who.0, id, &body.0, &[]).await?;
     Ok(created_response(complaint, format!("/api/v1/tenders/{id}/complaints")))
 }
 

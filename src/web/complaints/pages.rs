@@ -2,6 +2,7 @@
 
 use rocket::State;
 use rocket::form::FromForm;
+use rocket::fs::TempFile;
 use rocket_dyn_templates::Template;
 use serde_json::{Value, json};
 
@@ -12,12 +13,13 @@ use crate::storage::Db;
 use crate::web::AppState;
 use crate::web::auth::{Audit, Authorized, Complainants, CsrfForm, Reviewers};
 use crate::web::complaints::api::complaint_id;
+use crate::web::complaints::uploads::file_with_documents;
 use crate::web::page::{PageContext, PageError};
 use crate::web::tenders::pages::{Answer, PlainForm, answered};
 use crate::web::tenders::tender_id;
 
 #[derive(FromForm)]
-pub struct ComplaintForm {
+pub struct ComplaintForm<'r> {
     #[field(default = String::new())]
     csrf_token: String,
     #[field(default = String::new())]
@@ -26,6 +28,9 @@ pub struct ComplaintForm {
     grounds: String,
     #[field(default = String::new())]
     remedy: String,
+    /// The documents (browsers send an empty part when none was chosen).
+    #[field(default = Vec::new())]
+    file: Vec<TempFile<'r>>,
 }
 
 #[rocket::post("/tenders/<id>/complaints", data = "<form>")]
@@ -33,7 +38,7 @@ pub async fn file(
     ctx: PageContext,
     who: Authorized<Complainants>,
     id: &str,
-    form: CsrfForm<ComplaintForm>,
+    form: CsrfForm<ComplaintForm<'_>>,
     db: &State<Db>,
     app: &State<AppState>,
     audit: Audit,
@@ -47,7 +52,8 @@ pub async fn file(
                 grounds: form.grounds.clone(),
                 remedy: form.remedy.clone(),
             };
-            service::file(db, &*app.clock, &audit.0, &who.0, id, &request).await
+            let files: Vec<&TempFile<'_>> = form.file.iter().filter(|f| f.len() > 0).collect();
+            file_with_documents(app, db, &audit.0, &who.0, id, &request, &files).await
         }
     };
     answered(&ctx, db, app, id, "complain", "complaint-filed", outcome).await
@@ -200,4 +206,4 @@ pub async fn desk(
     ))
 }
 
-crate::web::auth::csrf_protected!(ComplaintForm, DecisionForm, HoldForm);
+crate::web::auth::csrf_protected!(ComplaintForm<'_>, DecisionForm, HoldForm);
