@@ -37,11 +37,11 @@ pub async fn award(
         let tender = tenders::lock(uow.tx(), tender_id).await?;
         let now = uow.now();
         permit(policy::may_award(who, &tender.facts(now)), "tender")?;
-        crate::services::review_hold::ensure_not_held(&tender)?;
+        crate::services::ensure_not_held(&tender)?;
         let closing = store::closing(uow.tx(), tender_id)
             .await?
             .ok_or(ServiceError::Conflict("error-no-award-proposal"))?;
-        let ends = evaluation::standstill_ends(&tender, &holidays, &closing);
+        let ends = closing.standstill_end(&tender, &holidays);
         let suspended = crate::storage::complaints::open_against_award(uow.tx(), tender_id).await?;
         if let Some(reason) = award_refusal(now, ends, suspended) {
             return Err(ServiceError::Conflict(reason));
@@ -103,7 +103,7 @@ pub async fn decline(
         let tender = tenders::lock(uow.tx(), bid.tender_id).await?;
         let now = uow.now();
         permit(policy::may_decline(who, &tender.facts(now), bid.lead_org_id), "bid")?;
-        crate::services::review_hold::ensure_not_held(&tender)?;
+        crate::services::ensure_not_held(&tender)?;
         let closing = store::closing(uow.tx(), tender.id)
             .await?
             .ok_or(ServiceError::Conflict("error-nothing-to-decline"))?;

@@ -29,7 +29,7 @@ pub async fn propose(
     unit_of_work!(db, clock, ctx, |uow| {
         let tender = tenders::lock(uow.tx(), tender_id).await?;
         let now = uow.now();
-        crate::services::review_hold::ensure_not_held(&tender)?;
+        crate::services::ensure_not_held(&tender)?;
         let closing = store::closing(uow.tx(), tender_id).await?;
         let seat = seat_for_change(&mut Reader::from(uow.tx()), &tender, who).await?;
         permit(
@@ -72,7 +72,7 @@ pub async fn confirm(
     unit_of_work!(db, clock, ctx, |uow| {
         let tender = tenders::lock(uow.tx(), tender_id).await?;
         let now = uow.now();
-        crate::services::review_hold::ensure_not_held(&tender)?;
+        crate::services::ensure_not_held(&tender)?;
         permit(policy::may_confirm_award_proposal(who, &tender.facts(now)), "tender")?;
         let closing = store::closing(uow.tx(), tender_id)
             .await?

@@ -44,7 +44,7 @@ struct Unsealed {
 /// Whether the bids of `tender` may be opened by `who` now; `sealed` before the opening time.
 fn openable(who: &Identity, tender: &Tender, now: chrono::DateTime<chrono::Utc>) -> Result<(), ServiceError> {
     permit(policy::may_open_bids(who, &tender.facts(now)), "tender")?;
-    crate::services::review_hold::ensure_not_held(tender)?;
+    crate::services::ensure_not_held(tender)?;
     if tender.timeline().is_none_or(|t| now < t.opening) || tender.status(now) != TenderStatus::Closed {
         return Err(ServiceError::Sealed);
     }

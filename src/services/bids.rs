@@ -307,7 +307,7 @@ pub async fn act(
         receipts | uow | {
             let tender = tenders::lock(uow.tx(), tender_id).await?;
             permit(policy::may_bid(who, &tender.facts(received_at)), "tender")?;
-            crate::services::review_hold::ensure_not_held(&tender)?;
+            crate::services::ensure_not_held(&tender)?;
             received_before_deadline(&tender, received_at)?;
             let standing = bids::standing_of(&mut uow, tender_id, who.organization_id).await?;
             let existing = standing.own.clone();
@@ -823,7 +823,7 @@ pub async fn join(
             .filter(|_| bid.status != BidStatus::Withdrawn)
             .ok_or(ServiceError::NotFound("bid"))?;
         permit(policy::may_bid(who, &tender.facts(received_at)), "bid")?;
-        crate::services::review_hold::ensure_not_held(&tender)?;
+        crate::services::ensure_not_held(&tender)?;
         received_before_deadline(&tender, received_at)?;
         if member.confirmed {
             return Err(ServiceError::Conflict("error-already-joined"));

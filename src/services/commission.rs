@@ -91,7 +91,7 @@ pub(crate) async fn lock_for(
     who: &Identity,
 ) -> Result<Locked, ServiceError> {
     let tender = tenders::lock(tx, tender_id).await?;
-    crate::services::review_hold::ensure_not_held(&tender)?;
+    crate::services::ensure_not_held(&tender)?;
     let members = members_of(&mut Reader::from(&mut *tx), &tender).await?;
     let closed = store::closing(&mut *tx, tender_id).await?.is_some();
     let seat = seat_in(&members, &tender, who);

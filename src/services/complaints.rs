@@ -228,7 +228,7 @@ pub(crate) async fn standstill_end(
     holidays: &crate::domain::calendar::Holidays,
 ) -> Result<Option<DateTime<Utc>>, ServiceError> {
     Ok(match evaluation::closing(reader, tender.id).await? {
-        Some(closing) => crate::services::evaluation::standstill_ends(tender, holidays, &closing),
+        Some(closing) => closing.standstill_end(tender, holidays),
         None => None,
     })
 }

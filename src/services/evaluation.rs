@@ -162,23 +162,6 @@ async fn live_report(
     }))
 }
 
-/// When the standstill of `tender` ends, once its proposal is confirmed: the procedure's days
-/// (Asia/Bishkek calendar days, divided by the accelerator in demo mode) after the
-/// confirmation, moved by the holds released since.
-pub fn standstill_ends(
-    tender: &Tender,
-    holidays: &crate::domain::calendar::Holidays,
-    closing: &Closing,
-) -> Option<DateTime<Utc>> {
-    let days = crate::domain::procedure::DayCount {
-        zone: crate::domain::tender::DEADLINE_ZONE,
-        holidays,
-        accelerator: tender.terms.accelerator,
-    };
-    let end = crate::domain::award::standstill_end(closing.confirmed_at?, &procedure_of(tender), &days)?;
-    end.checked_add_signed(chrono::Duration::microseconds(closing.standstill_shift_us))
-}
-
 fn proposal_of(
     closing: &Closing,
     tender: &Tender,
@@ -190,7 +173,7 @@ fn proposal_of(
         proposed_by: closing.proposed_by.map(|id| id.to_string()),
         confirmed_at: closing.confirmed_at,
         confirmed_by: closing.confirmed_by.map(|id| id.to_string()),
-        standstill_ends_at: standstill_ends(tender, holidays, closing),
+        standstill_ends_at: closing.standstill_end(tender, holidays),
         awarded_at: closing.awarded_at,
     })
 }

@@ -131,6 +131,15 @@ pub fn permit(decision: Decision, what: &'static str) -> Result<(), ServiceError
     }
 }
 
+/// Refuses a change to a tender a reviewer holds (409 `review_hold`, with the reviewer's
+/// reason): every change to a tender asks, after its permission (see `review_hold`).
+pub(crate) fn ensure_not_held(tender: &crate::storage::tenders::Tender) -> Result<(), ServiceError> {
+    match &tender.hold {
+        Some(hold) => Err(ServiceError::ReviewHold(hold.reason.clone())),
+        None => Ok(()),
+    }
+}
+
 /// Runs `$body` in a fresh [`UnitOfWork`](crate::storage::unit_of_work::UnitOfWork) bound to `$uow` and commits it; the body's `?`
 /// rolls back. On a serialization failure or a deadlock the whole operation (the body
 /// included) runs again, up to [`MAX_RETRIES`](crate::storage::unit_of_work::MAX_RETRIES) times, so a user never sees one. The value is

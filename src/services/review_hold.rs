@@ -17,14 +17,6 @@ use crate::services::{ServiceError, permit};
 use crate::storage::unit_of_work::UnitOfWork;
 use crate::storage::{Db, complaints, evaluation, holidays, tenders};
 
-/// Refuses a change to a tender on hold (409 `review_hold`, with the reviewer's reason).
-pub fn ensure_not_held(tender: &tenders::Tender) -> Result<(), ServiceError> {
-    match &tender.hold {
-        Some(hold) => Err(ServiceError::ReviewHold(hold.reason.clone())),
-        None => Ok(()),
-    }
-}
-
 /// A reviewer puts the tender on hold with a reason.
 pub async fn hold(
     db: &Db,
@@ -34,7 +26,6 @@ pub async fn hold(
     tender_id: i64,
     reason: &str,
 ) -> Result<tenders::Tender, ServiceError> {
-    crate::services::tenders::read(db, Some(who), tender_id, clock.now()).await?;
     unit_of_work!(db, clock, ctx, |uow| {
         let tender = tenders::lock(uow.tx(), tender_id).await?;
         let now = uow.now();
@@ -84,7 +75,6 @@ pub async fn release(
     who: &Identity,
     tender_id: i64,
 ) -> Result<tenders::Tender, ServiceError> {
-    crate::services::tenders::read(db, Some(who), tender_id, clock.now()).await?;
     let holidays = holidays::calendar(db).await?;
     unit_of_work!(db, clock, ctx, |uow| {
         let tender = tenders::lock(uow.tx(), tender_id).await?;
@@ -126,7 +116,7 @@ pub(crate) async fn release_locked(
     tenders::clear_hold(uow.tx(), tender.id, after.as_ref(), now).await?;
     let mut standstill = serde_json::Value::Null;
     if let Some(closing) = evaluation::closing(uow.tx(), tender.id).await? {
-        let end = crate::services::evaluation::standstill_ends(tender, holidays, &closing);
+        let end = closing.standstill_end(tender, holidays);
         if let Some(end) = end.filter(|end| *end > hold.since && closing.awarded_at.is_none()) {
             let moved = instant_after_hold(end, hold.since, now);
             let micros = (moved - end).num_microseconds().unwrap_or(i64::MAX);

@@ -262,7 +262,7 @@ pub async fn amend(
                 tenders::find(&mut uow, id).await?
             }
             _ => {
-                crate::services::review_hold::ensure_not_held(&tender)?;
+                crate::services::ensure_not_held(&tender)?;
                 tender
             }
         };
@@ -336,7 +336,7 @@ pub async fn ask(
         let tender = tenders::lock(uow.tx(), tender_id).await?;
         let now = uow.now();
         permit(policy::may_ask_question(who, &tender.facts(now)), "tender")?;
-        crate::services::review_hold::ensure_not_held(&tender)?;
+        crate::services::ensure_not_held(&tender)?;
         let mut v = Violations::new();
         check_message(&mut v, "question", text);
         v.into_result().map_err(ServiceError::Invalid)?;
@@ -372,7 +372,7 @@ pub async fn answer(
         let question = tenders::find_question(&mut uow, question_id).await?;
         let now = uow.now();
         permit(policy::may_answer_question(who, &tender.facts(now)), "question")?;
-        crate::services::review_hold::ensure_not_held(&tender)?;
+        crate::services::ensure_not_held(&tender)?;
         if question.answer.is_some() {
             return Err(ServiceError::Conflict("error-already-answered"));
         }
@@ -411,7 +411,7 @@ pub async fn cancel(
         let tender = tenders::lock(uow.tx(), id).await?;
         let now = uow.now();
         permit(policy::may_cancel_tender(who, &tender.facts(now)), "tender")?;
-        crate::services::review_hold::ensure_not_held(&tender)?;
+        crate::services::ensure_not_held(&tender)?;
         let mut v = Violations::new();
         // An explanation is optional but for `other`; when given it is a message like any other.
         if request.reason == CancellationReason::Other || !request.explanation.trim().is_empty() {
@@ -462,7 +462,7 @@ pub(crate) async fn cancel_with_project(
     comment: &str,
 ) -> Result<(), ServiceError> {
     if let Some(tender) = tenders::lock_live_of_project(uow.tx(), project_id).await? {
-        crate::services::review_hold::ensure_not_held(&tender)?;
+        crate::services::ensure_not_held(&tender)?;
         let cancellation = Cancellation {
             reason: CancellationReason::Other,
             explanation: format!("project cancelled: {}", comment.trim()),

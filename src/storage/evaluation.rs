@@ -168,6 +168,28 @@ pub struct Closing {
     pub standstill_shift_us: i64,
 }
 
+impl Closing {
+    /// When the standstill ends, once the proposal is confirmed: the procedure's days
+    /// (Asia/Bishkek calendar days, divided by the tender's accelerator in demo mode) after the
+    /// confirmation, moved by the holds released since. (Derived from the record, as a tender's
+    /// status is: the rule is `domain::award::standstill_end`.)
+    pub fn standstill_end(
+        &self,
+        tender: &crate::storage::tenders::Tender,
+        holidays: &crate::domain::calendar::Holidays,
+    ) -> Option<DateTime<Utc>> {
+        let days = crate::domain::procedure::DayCount {
+            zone: crate::domain::tender::DEADLINE_ZONE,
+            holidays,
+            accelerator: tender.terms.accelerator,
+        };
+        let procedure = crate::domain::procedure::Procedure::of(tender.terms.procedure)
+            .unwrap_or_else(crate::domain::procedure::Procedure::open);
+        let end = crate::domain::award::standstill_end(self.confirmed_at?, &procedure, &days)?;
+        end.checked_add_signed(chrono::Duration::microseconds(self.standstill_shift_us))
+    }
+}
+
 /// The closing of the tender's scoring, if it closed.
 pub async fn closing<'r>(reader: impl Into<Reader<'r>>, tender_id: i64) -> Result<Option<Closing>, StoreError> {
     let sql = "SELECT closed_at, closed_by, report, sha256, proposed_bid_id, proposed_at, proposed_by, confirmed_at, \

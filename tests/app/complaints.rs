@@ -18,6 +18,12 @@ fn instant(value: &Value) -> DateTime<Utc> {
     value.as_str().unwrap().parse().unwrap()
 }
 
+/// `call` as the demo account `email`, with a token issued at the clock's time.
+async fn as_user(app: &TestApp, email: &str, method: &str, uri: &str, body: Value) -> (Status, Value) {
+    let token = app.token(email).await;
+    call(app, method, uri, Some(&token), body).await
+}
+
 fn complaint(against: &str) -> Value {
     json!({
         "against": against,
@@ -73,48 +79,27 @@ async fn an_upheld_complaint_reopens_the_evaluation_and_the_award_follows_a_seco
 
     // A bidder not in the protocol may not complain about the award; one in it may.
     let complaints = format!("/api/v1/tenders/{id}/complaints");
-    let (status, body) = call(
-        &app,
-        "POST",
-        &complaints,
-        Some(&app.token("bidder2@demo.kg").await),
-        complaint("award"),
-    )
-    .await;
+    let (status, body) = as_user(&app, "bidder2@demo.kg", "POST", &complaints, complaint("award")).await;
     assert_eq!(status, Status::Forbidden, "{body}");
     assert!(message(&body).contains("opening protocol"), "{body}");
-    let (status, body) = call(
+    let (status, body) = as_user(
         &app,
+        "bidder3@demo.kg",
         "POST",
         &complaints,
-        Some(&app.token("bidder3@demo.kg").await),
         json!({"against": "award", "grounds": "", "remedy": "x"}),
     )
     .await;
     assert_eq!(status, Status::UnprocessableEntity, "{body}");
     assert_eq!(body["error"]["fields"]["grounds"].as_array().unwrap().len(), 1);
-    let (status, filed) = call(
-        &app,
-        "POST",
-        &complaints,
-        Some(&app.token("bidder3@demo.kg").await),
-        complaint("award"),
-    )
-    .await;
+    let (status, filed) = as_user(&app, "bidder3@demo.kg", "POST", &complaints, complaint("award")).await;
     assert_eq!(status, Status::Created, "{filed}");
     assert_eq!(filed["status"], "filed");
     assert_eq!(filed["against"], "award");
     assert_eq!(filed["round"], 1);
     assert_eq!(filed["complainant"]["name"], "ОсОО «Кыргыз Жол Курулуш»");
     let complaint_id = filed["id"].as_str().unwrap().to_string();
-    let (status, body) = call(
-        &app,
-        "POST",
-        &complaints,
-        Some(&app.token("bidder3@demo.kg").await),
-        complaint("award"),
-    )
-    .await;
+    let (status, body) = as_user(&app, "bidder3@demo.kg", "POST", &complaints, complaint("award")).await;
     assert_eq!(status, Status::Conflict, "{body}");
     assert_eq!(tender_json(&app, &id).await["award_suspended"], json!(true));
 
@@ -130,14 +115,7 @@ async fn an_upheld_complaint_reopens_the_evaluation_and_the_award_follows_a_seco
         assert_eq!(status, Status::Ok, "{list}");
         assert_eq!(list["items"].as_array().unwrap().len(), count, "{list}");
     }
-    let (status, _) = call(
-        &app,
-        "GET",
-        &complaints,
-        Some(&app.token("officer.bishkek@demo.kg").await),
-        Value::Null,
-    )
-    .await;
+    let (status, _) = as_user(&app, "officer.bishkek@demo.kg", "GET", &complaints, Value::Null).await;
     assert_eq!(status, Status::Forbidden);
 
     // The parties' dashboards show it (the complainant's, the winner's); an outsider's does not.
@@ -161,33 +139,19 @@ async fn an_upheld_complaint_reopens_the_evaluation_and_the_award_follows_a_seco
     // The award waits for the complaint even after the standstill; a new complaint cannot come.
     app.clock.set(ends);
     let award = format!("/api/v1/tenders/{id}/award");
-    let (status, body) = call(
-        &app,
-        "POST",
-        &award,
-        Some(&app.token("approver.osh@demo.kg").await),
-        Value::Null,
-    )
-    .await;
+    let (status, body) = as_user(&app, "approver.osh@demo.kg", "POST", &award, Value::Null).await;
     assert_eq!(status, Status::Conflict, "{body}");
     assert!(message(&body).contains("open complaint"), "{body}");
-    let (status, body) = call(
-        &app,
-        "POST",
-        &complaints,
-        Some(&app.token("bidder1@demo.kg").await),
-        complaint("award"),
-    )
-    .await;
+    let (status, body) = as_user(&app, "bidder1@demo.kg", "POST", &complaints, complaint("award")).await;
     assert_eq!(status, Status::Conflict, "{body}");
     assert!(message(&body).contains("only during the standstill"), "{body}");
 
     // The reviewer accepts, then upholds with a reason: back to evaluation, the report archived.
-    let (status, _) = call(
+    let (status, _) = as_user(
         &app,
+        "officer.osh@demo.kg",
         "POST",
         &format!("/api/v1/complaints/{complaint_id}/decision"),
-        Some(&app.token("officer.osh@demo.kg").await),
         json!({"decision": "accepted"}),
     )
     .await;
@@ -219,14 +183,7 @@ async fn an_upheld_complaint_reopens_the_evaluation_and_the_award_follows_a_seco
     for b in protocol["bids"].as_array().unwrap() {
         assert_eq!(b["status"], "opened", "{protocol}");
     }
-    let (status, body) = call(
-        &app,
-        "POST",
-        &award,
-        Some(&app.token("approver.osh@demo.kg").await),
-        Value::Null,
-    )
-    .await;
+    let (status, body) = as_user(&app, "approver.osh@demo.kg", "POST", &award, Value::Null).await;
     assert_eq!(status, Status::Conflict, "{body}");
 
     // The commission revises the scores: the complainant's bid now ranks first.
@@ -244,33 +201,33 @@ async fn an_upheld_complaint_reopens_the_evaluation_and_the_award_follows_a_seco
             assert_eq!(status, Status::Ok, "{body}");
         }
     }
-    let (status, closed) = call(
+    let (status, closed) = as_user(
         &app,
+        "chair.osh@demo.kg",
         "POST",
         &format!("/api/v1/tenders/{id}/scoring/close"),
-        Some(&app.token("chair.osh@demo.kg").await),
         Value::Null,
     )
     .await;
     assert_eq!(status, Status::Ok, "{closed}");
     assert_eq!(closed["report"]["ranking"][0]["bid_id"], json!(second));
     assert_ne!(closed["sha256"], first_sha);
-    let (status, body) = call(
+    let (status, body) = as_user(
         &app,
+        "chair.osh@demo.kg",
         "POST",
         &format!("/api/v1/tenders/{id}/award-proposal"),
-        Some(&app.token("chair.osh@demo.kg").await),
         json!({"bid_id": second}),
     )
     .await;
     assert_eq!(status, Status::Ok, "{body}");
     let second_confirmed_at = ends + Duration::days(1);
     app.clock.set(second_confirmed_at);
-    let (status, confirmed) = call(
+    let (status, confirmed) = as_user(
         &app,
+        "approver.osh@demo.kg",
         "POST",
         &format!("/api/v1/tenders/{id}/award-proposal/confirm"),
-        Some(&app.token("approver.osh@demo.kg").await),
         Value::Null,
     )
     .await;
@@ -280,35 +237,28 @@ async fn an_upheld_complaint_reopens_the_evaluation_and_the_award_follows_a_seco
 
     // A hold in the new standstill refuses the award and moves the standstill's end by its length.
     app.clock.set(second_confirmed_at + Duration::days(2));
-    let (status, held) = call(
+    let (status, held) = as_user(
         &app,
+        "reviewer@demo.kg",
         "POST",
         &format!("/api/v1/tenders/{id}/hold"),
-        Some(&app.token("reviewer@demo.kg").await),
         json!({"reason": "Проверка жалобы о сговоре"}),
     )
     .await;
     assert_eq!(status, Status::Ok, "{held}");
     assert_eq!(held["review_hold"]["reason"], "Проверка жалобы о сговоре");
     app.clock.set(new_ends);
-    let (status, body) = call(
-        &app,
-        "POST",
-        &award,
-        Some(&app.token("approver.osh@demo.kg").await),
-        Value::Null,
-    )
-    .await;
+    let (status, body) = as_user(&app, "approver.osh@demo.kg", "POST", &award, Value::Null).await;
     assert_eq!(status, Status::Conflict, "{body}");
     assert_eq!(body["error"]["code"], "review_hold");
     assert!(message(&body).contains("Проверка жалобы о сговоре"), "{body}");
     let released_at = second_confirmed_at + Duration::days(5);
     app.clock.set(released_at);
-    let (status, released) = call(
+    let (status, released) = as_user(
         &app,
+        "reviewer@demo.kg",
         "POST",
         &format!("/api/v1/tenders/{id}/release"),
-        Some(&app.token("reviewer@demo.kg").await),
         Value::Null,
     )
     .await;
@@ -319,33 +269,19 @@ async fn an_upheld_complaint_reopens_the_evaluation_and_the_award_follows_a_seco
 
     // No complaint this time: the award is confirmed once the moved standstill is over.
     app.clock.set(moved - Duration::microseconds(1));
-    let (status, body) = call(
-        &app,
-        "POST",
-        &award,
-        Some(&app.token("approver.osh@demo.kg").await),
-        Value::Null,
-    )
-    .await;
+    let (status, body) = as_user(&app, "approver.osh@demo.kg", "POST", &award, Value::Null).await;
     assert_eq!(status, Status::Conflict, "{body}");
     assert!(message(&body).contains("standstill is still running"), "{body}");
     app.clock.set(moved);
-    let (status, awarded) = call(
-        &app,
-        "POST",
-        &award,
-        Some(&app.token("approver.osh@demo.kg").await),
-        Value::Null,
-    )
-    .await;
+    let (status, awarded) = as_user(&app, "approver.osh@demo.kg", "POST", &award, Value::Null).await;
     assert_eq!(status, Status::Ok, "{awarded}");
     assert_eq!(awarded["status"], "awarded");
     assert_eq!(awarded["award_proposal"]["bid_id"], json!(second));
-    let (_, log) = call(
+    let (_, log) = as_user(
         &app,
+        "reviewer@demo.kg",
         "GET",
         &format!("/api/v1/audit/events?entity_type=complaint&entity_id={complaint_id}"),
-        Some(&app.token("reviewer@demo.kg").await),
         Value::Null,
     )
     .await;
@@ -369,43 +305,22 @@ async fn a_hold_refuses_every_change_and_moves_the_dates_still_ahead() {
     let held_at = deadline() - Duration::days(6);
     app.clock.set(held_at);
     let hold = format!("/api/v1/tenders/{id}/hold");
-    let (status, _) = call(
-        &app,
-        "POST",
-        &hold,
-        Some(&app.token("officer.osh@demo.kg").await),
-        json!({"reason": "x"}),
-    )
-    .await;
+    let (status, _) = as_user(&app, "officer.osh@demo.kg", "POST", &hold, json!({"reason": "x"})).await;
     assert_eq!(status, Status::Forbidden);
-    let (status, body) = call(
-        &app,
-        "POST",
-        &hold,
-        Some(&app.token("reviewer@demo.kg").await),
-        json!({"reason": ""}),
-    )
-    .await;
+    let (status, body) = as_user(&app, "reviewer@demo.kg", "POST", &hold, json!({"reason": ""})).await;
     assert_eq!(status, Status::UnprocessableEntity, "{body}");
-    let (status, held) = call(
+    let (status, held) = as_user(
         &app,
+        "reviewer@demo.kg",
         "POST",
         &hold,
-        Some(&app.token("reviewer@demo.kg").await),
         json!({"reason": "Проверка по обращению"}),
     )
     .await;
     assert_eq!(status, Status::Ok, "{held}");
     assert_eq!(instant(&held["review_hold"]["since"]), held_at);
     assert!(held["review_hold"]["by"].is_string(), "{held}");
-    let (status, _) = call(
-        &app,
-        "POST",
-        &hold,
-        Some(&app.token("reviewer@demo.kg").await),
-        json!({"reason": "ещё раз"}),
-    )
-    .await;
+    let (status, _) = as_user(&app, "reviewer@demo.kg", "POST", &hold, json!({"reason": "ещё раз"})).await;
     assert_eq!(status, Status::Conflict);
 
     // Every change is refused with the reason, even after the original deadline has passed.
@@ -415,31 +330,31 @@ async fn a_hold_refuses_every_change_and_moves_the_dates_still_ahead() {
         held["status"],
         "the clock stands still"
     );
-    let (status, body) = call(
+    let (status, body) = as_user(
         &app,
+        "bidder1@demo.kg",
         "POST",
         &format!("/api/v1/tenders/{id}/bids"),
-        Some(&app.token("bidder1@demo.kg").await),
         crate::bids::bid(&["30000000", "30000000"]),
     )
     .await;
     assert_eq!(status, Status::Conflict, "{body}");
     assert_eq!(body["error"]["code"], "review_hold");
-    let (status, body) = call(
+    let (status, body) = as_user(
         &app,
+        "approver.osh@demo.kg",
         "POST",
         &format!("/api/v1/tenders/{id}/cancel"),
-        Some(&app.token("approver.osh@demo.kg").await),
         json!({"reason": "budget_cut"}),
     )
     .await;
     assert_eq!(status, Status::Conflict, "{body}");
     assert_eq!(body["error"]["code"], "review_hold");
-    let (status, body) = call(
+    let (status, body) = as_user(
         &app,
+        "officer.osh@demo.kg",
         "POST",
         &format!("/api/v1/tenders/{id}/amendments"),
-        Some(&app.token("officer.osh@demo.kg").await),
         json!({"reason": "Уточнение", "changes": {"qualification_requirements": ["Опыт не менее 3 лет"]}}),
     )
     .await;
@@ -450,23 +365,9 @@ async fn a_hold_refuses_every_change_and_moves_the_dates_still_ahead() {
     let released_at = held_at + Duration::days(7);
     app.clock.set(released_at);
     let release = format!("/api/v1/tenders/{id}/release");
-    let (status, _) = call(
-        &app,
-        "POST",
-        &release,
-        Some(&app.token("bidder1@demo.kg").await),
-        Value::Null,
-    )
-    .await;
+    let (status, _) = as_user(&app, "bidder1@demo.kg", "POST", &release, Value::Null).await;
     assert_eq!(status, Status::Forbidden);
-    let (status, released) = call(
-        &app,
-        "POST",
-        &release,
-        Some(&app.token("reviewer@demo.kg").await),
-        Value::Null,
-    )
-    .await;
+    let (status, released) = as_user(&app, "reviewer@demo.kg", "POST", &release, Value::Null).await;
     assert_eq!(status, Status::Ok, "{released}");
     assert_eq!(released["review_hold"], Value::Null);
     for key in ["deadline", "opening"] {
@@ -476,20 +377,13 @@ async fn a_hold_refuses_every_change_and_moves_the_dates_still_ahead() {
             "{key}"
         );
     }
-    let (status, _) = call(
-        &app,
-        "POST",
-        &release,
-        Some(&app.token("reviewer@demo.kg").await),
-        Value::Null,
-    )
-    .await;
+    let (status, _) = as_user(&app, "reviewer@demo.kg", "POST", &release, Value::Null).await;
     assert_eq!(status, Status::Conflict);
-    let (status, receipt) = call(
+    let (status, receipt) = as_user(
         &app,
+        "bidder1@demo.kg",
         "POST",
         &format!("/api/v1/tenders/{id}/bids"),
-        Some(&app.token("bidder1@demo.kg").await),
         crate::bids::bid(&["30000000", "30000000"]),
     )
     .await;
@@ -502,36 +396,15 @@ async fn an_upheld_complaint_against_the_terms_holds_the_tender_until_it_is_amen
     let id = published_tender(&app).await;
     app.clock.set(deadline() - Duration::days(12));
     let complaints = format!("/api/v1/tenders/{id}/complaints");
-    let (status, filed) = call(
-        &app,
-        "POST",
-        &complaints,
-        Some(&app.token("bidder2@demo.kg").await),
-        complaint("terms"),
-    )
-    .await;
+    let (status, filed) = as_user(&app, "bidder2@demo.kg", "POST", &complaints, complaint("terms")).await;
     assert_eq!(status, Status::Created, "{filed}");
     assert_eq!(filed["against"], "terms");
     let complaint_id = filed["id"].as_str().unwrap().to_string();
     // Against the terms, a complaint names a company that may not bid: other bidders do not
     // see it; the municipality and the reviewers do. It suspends no award.
-    let (_, list) = call(
-        &app,
-        "GET",
-        &complaints,
-        Some(&app.token("bidder1@demo.kg").await),
-        Value::Null,
-    )
-    .await;
+    let (_, list) = as_user(&app, "bidder1@demo.kg", "GET", &complaints, Value::Null).await;
     assert_eq!(list["items"], json!([]));
-    let (_, list) = call(
-        &app,
-        "GET",
-        &complaints,
-        Some(&app.token("officer.osh@demo.kg").await),
-        Value::Null,
-    )
-    .await;
+    let (_, list) = as_user(&app, "officer.osh@demo.kg", "GET", &complaints, Value::Null).await;
     assert_eq!(list["items"][0]["id"], json!(complaint_id));
     assert_eq!(
         list["items"][0]["complainant"],
@@ -546,11 +419,11 @@ async fn an_upheld_complaint_against_the_terms_holds_the_tender_until_it_is_amen
     assert_eq!(status, Status::Ok, "{upheld}");
     let tender = tender_json(&app, &id).await;
     assert_eq!(tender["review_hold"]["reason"], "Срок опыта в требованиях завышен");
-    let (status, body) = call(
+    let (status, body) = as_user(
         &app,
+        "bidder1@demo.kg",
         "POST",
         &format!("/api/v1/tenders/{id}/bids"),
-        Some(&app.token("bidder1@demo.kg").await),
         crate::bids::bid(&["30000000", "30000000"]),
     )
     .await;
@@ -559,14 +432,7 @@ async fn an_upheld_complaint_against_the_terms_holds_the_tender_until_it_is_amen
 
     // The amendment the decision requires releases the hold.
     app.clock.set(deadline() - Duration::days(10));
-    let (status, amended) = call(
-        &app,
-        "POST",
-        &format!("/api/v1/tenders/{id}/amendments"),
-        Some(&app.token("officer.osh@demo.kg").await),
-        json!({"reason": "Исполнение решения по жалобе", "changes": {"qualification_requirements": ["Опыт эксплуатации котельных не менее 3 лет"]}}),
-    )
-    .await;
+    let (status, amended) = as_user(&app, "officer.osh@demo.kg", "POST", &format!("/api/v1/tenders/{id}/amendments"), json!({"reason": "Исполнение решения по жалобе", "changes": {"qualification_requirements": ["Опыт эксплуатации котельных не менее 3 лет"]}})).await;
     assert_eq!(status, Status::Ok, "{amended}");
     assert_eq!(amended["review_hold"], Value::Null);
     assert_eq!(amended["version"], 2);
@@ -577,55 +443,20 @@ async fn an_upheld_complaint_against_the_terms_holds_the_tender_until_it_is_amen
     );
 
     // A complainant may withdraw its open complaint; nobody else learns it exists.
-    let (status, again) = call(
-        &app,
-        "POST",
-        &complaints,
-        Some(&app.token("bidder2@demo.kg").await),
-        complaint("terms"),
-    )
-    .await;
+    let (status, again) = as_user(&app, "bidder2@demo.kg", "POST", &complaints, complaint("terms")).await;
     assert_eq!(status, Status::Created, "{again}");
     let withdraw = format!("/api/v1/complaints/{}/withdraw", again["id"].as_str().unwrap());
-    let (status, _) = call(
-        &app,
-        "POST",
-        &withdraw,
-        Some(&app.token("bidder1@demo.kg").await),
-        Value::Null,
-    )
-    .await;
+    let (status, _) = as_user(&app, "bidder1@demo.kg", "POST", &withdraw, Value::Null).await;
     assert_eq!(status, Status::NotFound);
-    let (status, withdrawn) = call(
-        &app,
-        "POST",
-        &withdraw,
-        Some(&app.token("bidder2@demo.kg").await),
-        Value::Null,
-    )
-    .await;
+    let (status, withdrawn) = as_user(&app, "bidder2@demo.kg", "POST", &withdraw, Value::Null).await;
     assert_eq!(status, Status::Ok, "{withdrawn}");
     assert_eq!(withdrawn["status"], "withdrawn");
-    let (status, _) = call(
-        &app,
-        "POST",
-        &withdraw,
-        Some(&app.token("bidder2@demo.kg").await),
-        Value::Null,
-    )
-    .await;
+    let (status, _) = as_user(&app, "bidder2@demo.kg", "POST", &withdraw, Value::Null).await;
     assert_eq!(status, Status::Conflict);
 
     // Against the terms only before the deadline.
     app.clock.set(instant(&amended["timeline"]["deadline"]));
-    let (status, body) = call(
-        &app,
-        "POST",
-        &complaints,
-        Some(&app.token("bidder1@demo.kg").await),
-        complaint("terms"),
-    )
-    .await;
+    let (status, body) = as_user(&app, "bidder1@demo.kg", "POST", &complaints, complaint("terms")).await;
     assert_eq!(status, Status::Conflict, "{body}");
     assert!(message(&body).contains("before the submission deadline"), "{body}");
 }
@@ -689,11 +520,11 @@ async fn bidders_and_reviewers_work_complaints_and_holds_through_the_pages() {
     let (reviewer, csrf) = signed_in(&app, "reviewer@demo.kg").await;
     let desk = page_of(&reviewer, "/review").await;
     let complaint = {
-        let (_, list) = call(
+        let (_, list) = as_user(
             &app,
+            "reviewer@demo.kg",
             "GET",
             &format!("/api/v1/tenders/{id}/complaints"),
-            Some(&app.token("reviewer@demo.kg").await),
             Value::Null,
         )
         .await;
@@ -765,21 +596,14 @@ async fn an_amendment_never_lifts_a_reviewer_s_own_hold() {
     let id = published_tender(&app).await;
     app.clock.set(deadline() - Duration::days(12));
     let complaints = format!("/api/v1/tenders/{id}/complaints");
-    let (status, filed) = call(
-        &app,
-        "POST",
-        &complaints,
-        Some(&app.token("bidder2@demo.kg").await),
-        complaint("terms"),
-    )
-    .await;
+    let (status, filed) = as_user(&app, "bidder2@demo.kg", "POST", &complaints, complaint("terms")).await;
     assert_eq!(status, Status::Created, "{filed}");
     let complaint_id = filed["id"].as_str().unwrap().to_string();
-    let (status, _) = call(
+    let (status, _) = as_user(
         &app,
+        "reviewer@demo.kg",
         "POST",
         &format!("/api/v1/tenders/{id}/hold"),
-        Some(&app.token("reviewer@demo.kg").await),
         json!({"reason": "Проверка по жалобе"}),
     )
     .await;
@@ -802,36 +626,22 @@ async fn an_amendment_never_lifts_a_reviewer_s_own_hold() {
     assert_eq!(body["error"]["code"], "review_hold");
     // Released, the tender waits for the amendment the decision requires; it then goes on.
     app.clock.set(deadline() - Duration::days(11));
-    let (status, released) = call(
+    let (status, released) = as_user(
         &app,
+        "reviewer@demo.kg",
         "POST",
         &format!("/api/v1/tenders/{id}/release"),
-        Some(&app.token("reviewer@demo.kg").await),
         Value::Null,
     )
     .await;
     assert_eq!(status, Status::Ok, "{released}");
     assert_eq!(released["review_hold"]["reason"], "Требования к опыту завышены");
-    let (status, amended) = call(
-        &app,
-        "POST",
-        &amend,
-        Some(&app.token("officer.osh@demo.kg").await),
-        amendment,
-    )
-    .await;
+    let (status, amended) = as_user(&app, "officer.osh@demo.kg", "POST", &amend, amendment).await;
     assert_eq!(status, Status::Ok, "{amended}");
     assert_eq!(amended["review_hold"], Value::Null);
 
     // After the deadline a complaint against the terms can no longer be upheld.
-    let (status, late) = call(
-        &app,
-        "POST",
-        &complaints,
-        Some(&app.token("bidder2@demo.kg").await),
-        complaint("terms"),
-    )
-    .await;
+    let (status, late) = as_user(&app, "bidder2@demo.kg", "POST", &complaints, complaint("terms")).await;
     assert_eq!(status, Status::Created, "{late}");
     let late = late["id"].as_str().unwrap().to_string();
     let (status, _) = decide(&app, &late, "accepted", "").await;
