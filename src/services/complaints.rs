@@ -203,10 +203,7 @@ pub async fn document(
     let event = NewEvent::new("complaint.document_downloaded", "complaint", complaint_id)
         .organization(tender.municipality_id.0)
         .payload(json!({"document_id": document.id, "sha256": document.sha256}));
-    let event = match complaint.against {
-        Against::Terms => event.confidential(complaint.complainant.0, crate::domain::audit::FOREVER),
-        Against::Award => event,
-    };
+    let event = naming_complainant(event, complaint.against, complaint.complainant);
     unit_of_work!(db, clock, ctx, |uow| uow.record(event.clone()))?;
     Ok((document, content))
 }
@@ -231,6 +228,15 @@ pub(crate) async fn standstill_end(
         Some(closing) => closing.standstill_end(tender, holidays),
         None => None,
     })
+}
+
+/// An event that names a complainant (by its actor or its content): against the terms, only the
+/// complainant and the reviewers ever read it, as a clarification question's asker.
+fn naming_complainant(event: NewEvent, against: Against, complainant: crate::domain::ids::OrgId) -> NewEvent {
+    match against {
+        Against::Terms => event.confidential(complainant.0, crate::domain::audit::FOREVER),
+        Against::Award => event,
+    }
 }
 
 /// Whether `who` may file a complaint `against` the tender at `now` (403, or 409 outside its
@@ -333,11 +339,7 @@ pub async fn file(
         let event = NewEvent::new("complaint.filed", "complaint", id)
             .organization(tender.municipality_id.0)
             .payload(payload);
-        // Against the terms, only the complainant and the reviewers read who complained, for good.
-        uow.record(match request.against {
-            Against::Terms => event.confidential(who.organization_id.0, crate::domain::audit::FOREVER),
-            Against::Award => event,
-        });
+        uow.record(naming_complainant(event, request.against, who.organization_id));
         id
     })?;
     view(db, complaints::find(db, id).await?, who).await
@@ -408,12 +410,13 @@ pub async fn withdraw(
             "against": complaint.against.as_str(),
             "before": {"status": complaint.status.as_str()},
             "after": {"status": ComplaintStatus::Withdrawn.as_str()},
+            "salt": crate::credentials::random_token(),
         });
-        uow.record(
-            NewEvent::new("complaint.withdrawn", "complaint", complaint_id)
-                .organization(tender.municipality_id.0)
-                .payload(payload),
-        );
+        let event = NewEvent::new("complaint.withdrawn", "complaint", complaint_id)
+            .organization(tender.municipality_id.0)
+            .payload(payload);
+        // Its actor is the complainant's bidder.
+        uow.record(naming_complainant(event, complaint.against, complaint.complainant));
     })?;
     view(db, complaints::find(db, complaint_id).await?, who).await
 }

@@ -451,6 +451,31 @@ async fn an_upheld_complaint_against_the_terms_holds_the_tender_until_it_is_amen
     let (status, withdrawn) = as_user(&app, "bidder2@demo.kg", "POST", &withdraw, Value::Null).await;
     assert_eq!(status, Status::Ok, "{withdrawn}");
     assert_eq!(withdrawn["status"], "withdrawn");
+    // Neither its filing nor its withdrawal names the company to the municipality in the log.
+    let (_, log) = as_user(
+        &app,
+        "officer.osh@demo.kg",
+        "GET",
+        &format!(
+            "/api/v1/audit/events?entity_type=complaint&entity_id={}",
+            again["id"].as_str().unwrap()
+        ),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(log["items"], json!([]), "{log}");
+    let (_, log) = as_user(
+        &app,
+        "reviewer@demo.kg",
+        "GET",
+        &format!(
+            "/api/v1/audit/events?entity_type=complaint&entity_id={}",
+            again["id"].as_str().unwrap()
+        ),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(log["items"].as_array().unwrap().len(), 2, "{log}");
     let (status, _) = as_user(&app, "bidder2@demo.kg", "POST", &withdraw, Value::Null).await;
     assert_eq!(status, Status::Conflict);
 
