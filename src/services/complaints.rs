@@ -5,6 +5,8 @@
 //! evaluation (the frozen report is archived as a round); one against the terms holds the tender
 //! until the amendment it requires is published.
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
@@ -208,14 +210,38 @@ pub async fn document(
     Ok((document, content))
 }
 
-/// Whether `who`'s company is in a bidding party of the tender's opening protocol (never before
-/// the opening; the protocol does not change after it, so this is read before a change).
-pub(crate) async fn in_protocol(db: &Db, tender: &tenders::Tender, who: &Identity) -> Result<bool, ServiceError> {
+/// The companies of `who`'s bidding party in the tender's opening protocol (`None` when its
+/// company is in none, and always before the opening; the protocol does not change after it, so
+/// this is read before a change).
+async fn party_in_protocol(
+    db: &Db,
+    tender: &tenders::Tender,
+    who: &Identity,
+) -> Result<Option<BTreeSet<String>>, ServiceError> {
     if tender.opened_at.is_none() || !who.has_any_role(policy::COMPLAINANTS) {
-        return Ok(false);
+        return Ok(None);
     }
-    let companies = crate::services::evaluation::bid_facts(db, tender).await?.1;
-    Ok(companies.contains(&who.organization_id.to_string()))
+    let own = who.organization_id.to_string();
+    let (bids, companies) = crate::services::evaluation::bid_facts(db, tender).await?;
+    if !companies.contains(&own) {
+        return Ok(None);
+    }
+    // A withdrawn bid's party is in the protocol but not among the bids evaluated: its own.
+    let party = bids
+        .iter()
+        .map(|b| {
+            std::iter::once(b.bidding_party.lead.id.clone())
+                .chain(b.bidding_party.members.iter().map(|m| m.id.clone()))
+                .collect::<BTreeSet<String>>()
+        })
+        .find(|party| party.contains(&own))
+        .unwrap_or_else(|| BTreeSet::from([own]));
+    Ok(Some(party))
+}
+
+/// Whether `who`'s company is in a bidding party of the tender's opening protocol.
+pub(crate) async fn in_protocol(db: &Db, tender: &tenders::Tender, who: &Identity) -> Result<bool, ServiceError> {
+    Ok(party_in_protocol(db, tender, who).await?.is_some())
 }
 
 /// When the tender's standstill ends, once its award proposal is confirmed.
@@ -287,7 +313,8 @@ pub async fn file(
     documents: &[StoredUpload],
 ) -> Result<ComplaintView, ServiceError> {
     let tender = crate::services::tenders::read(db, Some(who), tender_id, clock.now()).await?;
-    let in_protocol = in_protocol(db, &tender, who).await?;
+    let party = party_in_protocol(db, &tender, who).await?;
+    let in_protocol = party.is_some();
     let holidays = holidays::calendar(db).await?;
     let id = unit_of_work!(db, clock, ctx, |uow| {
         let tender = tenders::lock(uow.tx(), tender_id).await?;
@@ -296,9 +323,15 @@ pub async fn file(
         filing_allowed(who, &tender, request.against, in_protocol, ends, now)?;
         request.violations().into_result().map_err(ServiceError::Invalid)?;
         let ours = complaints::of_tender(&mut uow, tender_id).await?;
+        // One open complaint of each kind: against the award per bidding party (a consortium's
+        // members complain together), against the terms per company.
+        let same_complainant = |c: &Complaint| match (&party, c.against) {
+            (Some(party), Against::Award) => party.contains(&c.complainant.to_string()),
+            _ => c.complainant == who.organization_id,
+        };
         if ours
             .iter()
-            .any(|c| c.complainant == who.organization_id && c.against == request.against && c.status.is_open())
+            .any(|c| c.against == request.against && c.status.is_open() && same_complainant(c))
         {
             return Err(ServiceError::Conflict("error-complaint-already-open"));
         }

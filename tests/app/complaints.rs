@@ -773,3 +773,24 @@ async fn a_complaint_carries_documents_that_its_readers_download() {
     .await;
     assert_eq!(log["items"].as_array().unwrap().len(), 3, "{log}");
 }
+
+#[rocket::async_test]
+async fn a_consortium_complains_about_the_award_once_while_its_complaint_is_open() {
+    let app = spawn_with_fixtures().await;
+    // The demo's Osh boiler-house tender: Ala-Too Energy's consortium (Osh Transit Card a member)
+    // has an open complaint against the proposal for Kyrgyz Jol.
+    let (_, standstill) = app.get_json("/api/v1/tenders?status=standstill").await;
+    let id = standstill["items"][0]["id"].as_str().unwrap().to_string();
+    let complaints = format!("/api/v1/tenders/{id}/complaints");
+    let (status, body) = as_user(&app, "bidder1@demo.kg", "POST", &complaints, complaint("award")).await;
+    assert_eq!(status, Status::Conflict, "{body}");
+    assert!(message(&body).contains("already has an open complaint"), "{body}");
+    // The consortium member reads its party's complaint; the other party may file its own.
+    let (_, list) = as_user(&app, "bidder1@demo.kg", "GET", &complaints, Value::Null).await;
+    assert_eq!(
+        list["items"][0]["complainant"]["name"], "ОсОО «Ала-Тоо Энерджи Сервис»",
+        "{list}"
+    );
+    let (status, body) = as_user(&app, "bidder3@demo.kg", "POST", &complaints, complaint("award")).await;
+    assert_eq!(status, Status::Created, "{body}");
+}

@@ -189,8 +189,9 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
     .await;
     assert_eq!(status, Status::Created, "{complaint}");
     let complaint = complaint["id"].as_str().unwrap().to_string();
-    // For a complaint's document: the matrix bidder's complaint, with a file, against the award
-    // proposed on Osh's boiler-house tender (its company is a consortium member in that protocol).
+    // For a complaint's document: the proposed winner's complaint, with a file, against the award
+    // on Osh's boiler-house tender (the matrix bidder's company is a consortium member in that
+    // protocol, so it reads complaints against the award there).
     let (_, standstill) = app.get_json("/api/v1/tenders?status=standstill").await;
     let heating = standstill["items"][0]["id"].as_str().unwrap().to_string();
     let response = app
@@ -199,7 +200,7 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
         .header(ContentType::new("multipart", "form-data").with_params(("boundary", crate::documents::BOUNDARY)))
         .header(Header::new(
             "Authorization",
-            format!("Bearer {}", app.token("bidder1@demo.kg").await),
+            format!("Bearer {}", app.token("bidder3@demo.kg").await),
         ))
         .body(crate::documents::multipart(
             &serde_json::json!({"against": "award", "grounds": "Тариф победителя ниже себестоимости", "remedy": "Запросить обоснование"}),
