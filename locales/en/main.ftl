@@ -981,3 +981,4 @@ complaint-complainant-hidden = a registered company (not named)
 error-terms-complaint-after-deadline = The deadline has passed: the terms can no longer be amended. Hold the tender, or dismiss the complaint.
 complaint-documents = Documents
 audit-action-complaint-document-downloaded = A complaint's document downloaded
+complaint-acceptance-reason = Accepted for review

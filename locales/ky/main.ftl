@@ -977,3 +977,4 @@ complaint-complainant-hidden = катталган компания (аты ат�
 error-terms-complaint-after-deadline = Арыздарды кабыл алуу мөөнөтү өттү: шарттарды мындан ары өзгөртүүгө болбойт. Сынакты токтотуңуз же даттанууну канааттандырбаңыз.
 complaint-documents = Документтер
 audit-action-complaint-document-downloaded = Даттануунун документи жүктөлүп алынды
+complaint-acceptance-reason = Кароого кабыл алынды

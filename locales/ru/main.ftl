@@ -982,3 +982,4 @@ complaint-complainant-hidden = зарегистрированная компан
 error-terms-complaint-after-deadline = Срок подачи заявок истёк: условия конкурса уже нельзя изменить. Приостановите конкурс или оставьте жалобу без удовлетворения.
 complaint-documents = Документы
 audit-action-complaint-document-downloaded = Скачан документ жалобы
+complaint-acceptance-reason = Принята к рассмотрению

@@ -21,7 +21,9 @@ CREATE TABLE complaints (
     accepted_by       BIGINT REFERENCES users (id),
     decided_at        TIMESTAMPTZ,
     decided_by        BIGINT REFERENCES users (id),
-    -- The reviewer's reason (inadmissible, upheld, dismissed) or the complainant's (withdrawn).
+    -- The reviewer's note on accepting it for review (optional).
+    acceptance_reason TEXT,
+    -- The reviewer's reason for the decision (inadmissible, upheld, dismissed).
     decision_reason   TEXT
 );
 

@@ -11,6 +11,7 @@ pub mod checkpoint;
 pub mod codes;
 pub mod commission;
 pub mod complaint;
+pub mod contract;
 pub mod document;
 pub mod evaluation;
 pub mod evaluation_report;

@@ -49,6 +49,8 @@ pub struct ComplaintView {
     pub round: i64,
     pub status: ComplaintStatus,
     pub accepted_at: Option<DateTime<Utc>>,
+    /// The reviewer's note on accepting it for review, if any.
+    pub acceptance_reason: Option<String>,
     pub decided_at: Option<DateTime<Utc>>,
     /// The reviewer's reason for the decision.
     pub decision_reason: Option<String>,
@@ -93,6 +95,7 @@ impl ComplaintView {
             round: c.round,
             status: c.status,
             accepted_at: c.accepted_at,
+            acceptance_reason: c.acceptance_reason,
             decided_at: c.decided_at,
             decision_reason: c.decision_reason,
             documents: if named {

@@ -25,6 +25,7 @@ pub struct Complaint {
     pub round: i64,
     pub status: ComplaintStatus,
     pub accepted_at: Option<DateTime<Utc>>,
+    pub acceptance_reason: Option<String>,
     pub decided_at: Option<DateTime<Utc>>,
     pub decision_reason: Option<String>,
 }
@@ -43,6 +44,7 @@ struct ComplaintRow {
     round: i64,
     status: String,
     accepted_at: Option<DateTime<Utc>>,
+    acceptance_reason: Option<String>,
     decided_at: Option<DateTime<Utc>>,
     decision_reason: Option<String>,
 }
@@ -65,6 +67,7 @@ impl TryFrom<ComplaintRow> for Complaint {
             round: r.round,
             status: ComplaintStatus::parse(&r.status).ok_or_else(|| bad("status"))?,
             accepted_at: r.accepted_at,
+            acceptance_reason: r.acceptance_reason,
             decided_at: r.decided_at,
             decision_reason: r.decision_reason,
         })
@@ -73,7 +76,8 @@ impl TryFrom<ComplaintRow> for Complaint {
 
 /// The complainant's name is its organisation's Russian name (the registry's language of record).
 const SELECT: &str = "SELECT c.id, c.tender_id, c.against, c.complainant_org_id, o.name_ru AS complainant_name, \
-    c.filed_by, c.filed_at, c.grounds, c.remedy, c.round, c.status, c.accepted_at, c.decided_at, c.decision_reason \
+    c.filed_by, c.filed_at, c.grounds, c.remedy, c.round, c.status, c.accepted_at, c.acceptance_reason, c.decided_at, \
+    c.decision_reason \
     FROM complaints c JOIN organizations o ON o.id = c.complainant_org_id";
 
 /// What a new complaint records.
@@ -140,7 +144,7 @@ pub async fn set_status(
 ) -> Result<(), StoreError> {
     let sql = if status == ComplaintStatus::Accepted {
         "UPDATE complaints SET status = $1, accepted_at = $2, accepted_by = $3, \
-         decision_reason = NULLIF($4, '') WHERE id = $5"
+         acceptance_reason = NULLIF($4, '') WHERE id = $5"
     } else {
         "UPDATE complaints SET status = $1, decided_at = $2, decided_by = $3, \
          decision_reason = NULLIF($4, '') WHERE id = $5"

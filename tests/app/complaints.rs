@@ -158,7 +158,7 @@ async fn an_upheld_complaint_reopens_the_evaluation_and_the_award_follows_a_seco
     assert_eq!(status, Status::Forbidden);
     let (status, body) = decide(&app, &complaint_id, "upheld", "Баллы не учли план обслуживания").await;
     assert_eq!(status, Status::Conflict, "{body}");
-    let (status, accepted) = decide(&app, &complaint_id, "accepted", "").await;
+    let (status, accepted) = decide(&app, &complaint_id, "accepted", "Мэрии представить пояснения").await;
     assert_eq!(status, Status::Ok, "{accepted}");
     assert_eq!(accepted["status"], "accepted");
     assert_eq!(tender_json(&app, &id).await["award_suspended"], json!(true));
@@ -168,6 +168,7 @@ async fn an_upheld_complaint_reopens_the_evaluation_and_the_award_follows_a_seco
     assert_eq!(status, Status::Ok, "{upheld}");
     assert_eq!(upheld["status"], "upheld");
     assert_eq!(upheld["decision_reason"], "Баллы не учли план обслуживания");
+    assert_eq!(upheld["acceptance_reason"], "Мэрии представить пояснения");
     let tender = tender_json(&app, &id).await;
     assert_eq!(tender["status"], "evaluation");
     assert_eq!(tender["award_suspended"], json!(false));

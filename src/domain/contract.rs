@@ -1,0 +1,252 @@
+//! A PPP contract's rules after the award (domain.md section 3, "Contract"): its status through
+//! its milestones, the cumulative change its amendments make to the value and the term against
+//! the signed contract (flagged for reviewers beyond a threshold), and the variance of what was
+//! paid against the plan. Pure: the records and the clock's date are given.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::codes::codes;
+use crate::domain::money::round_places;
+
+codes!(
+    /// A contract's status (domain.md code list; OCDS in brackets): `signed` (active),
+    /// `in_operation` (active), `completed` (terminated, with a completion milestone),
+    /// `terminated` (terminated), `cancelled` (cancelled).
+    ContractStatus {
+        Signed = "signed",
+        InOperation = "in_operation",
+        Completed = "completed",
+        Terminated = "terminated",
+        Cancelled = "cancelled",
+    }
+);
+
+codes!(
+    /// The milestones of a PPP contract's life.
+    MilestoneKind {
+        CommercialClose = "commercial_close",
+        FinancialClose = "financial_close",
+        ConstructionStart = "construction_start",
+        ConstructionCompletion = "construction_completion",
+        ServiceStart = "service_start",
+        Expiry = "expiry",
+    }
+);
+
+codes!(
+    /// A milestone's status (OCDS `scheduled`, `met`, `notMet`; `late` is met after its plan).
+    MilestoneStatus {
+        Scheduled = "scheduled",
+        Met = "met",
+        Late = "late",
+        NotMet = "not_met",
+    }
+);
+
+codes!(
+    /// Why a contract was amended.
+    AmendmentReason {
+        ChangeInLaw = "change_in_law",
+        ScopeChange = "scope_change",
+        Refinancing = "refinancing",
+        TariffReview = "tariff_review",
+        Delay = "delay",
+        Other = "other",
+    }
+);
+
+/// A milestone's status from its dates at `today`: met on or before its plan, late after it;
+/// without an actual date, scheduled until its plan has passed, then not met.
+pub fn milestone_status(planned: NaiveDate, actual: Option<NaiveDate>, today: NaiveDate) -> MilestoneStatus {
+    match actual {
+        Some(done) if done <= planned => MilestoneStatus::Met,
+        Some(_) => MilestoneStatus::Late,
+        None if today > planned => MilestoneStatus::NotMet,
+        None => MilestoneStatus::Scheduled,
+    }
+}
+
+/// The status a contract moves to when milestone `kind` is met, if it moves: service start puts
+/// a signed contract in operation; expiry completes one in operation.
+pub fn after_milestone(status: ContractStatus, kind: MilestoneKind) -> Option<ContractStatus> {
+    match (status, kind) {
+        (ContractStatus::Signed, MilestoneKind::ServiceStart) => Some(ContractStatus::InOperation),
+        (ContractStatus::InOperation, MilestoneKind::Expiry) => Some(ContractStatus::Completed),
+        _ => None,
+    }
+}
+
+/// Whether a contract in `status` may still change (amendments, milestones, performance
+/// records, termination): signed or in operation.
+pub fn is_live(status: ContractStatus) -> bool {
+    matches!(status, ContractStatus::Signed | ContractStatus::InOperation)
+}
+
+/// How far the amendments moved a figure (the value, or the term in months) from the signed
+/// contract's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CumulativeChange {
+    pub signed: Decimal,
+    pub current: Decimal,
+    /// `current - signed`.
+    pub change: Decimal,
+    /// The change as a percentage of the signed figure, exact (`None` when the signed figure
+    /// is zero); shown rounded, compared unrounded.
+    pub percent: Option<Decimal>,
+}
+
+impl CumulativeChange {
+    pub fn between(signed: Decimal, current: Decimal) -> Self {
+        let change = current - signed;
+        let percent = if signed.is_zero() {
+            None
+        } else {
+            change
+                .checked_mul(Decimal::ONE_HUNDRED)
+                .and_then(|c| c.checked_div(signed))
+        };
+        Self {
+            signed,
+            current,
+            change,
+            percent,
+        }
+    }
+
+    /// The percentage as shown: two places, half away from zero.
+    pub fn percent_shown(&self) -> Option<Decimal> {
+        self.percent.map(|p| round_places(p, 2))
+    }
+
+    /// Whether the change, up or down, exceeds `threshold_percent` of the signed figure (the
+    /// reviewers' flag; default 15). A change from zero is always beyond any threshold.
+    pub fn beyond(&self, threshold_percent: Decimal) -> bool {
+        match self.percent {
+            Some(p) => p.abs() > threshold_percent,
+            None => !self.change.is_zero(),
+        }
+    }
+}
+
+/// One period's payments: what the frozen financial model planned and what the municipality
+/// paid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeriodPayments {
+    pub planned: Decimal,
+    pub actual: Decimal,
+}
+
+/// The variance of payments: per period `actual - planned`, and the totals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variance {
+    pub per_period: Vec<Decimal>,
+    pub planned_total: Decimal,
+    pub actual_total: Decimal,
+    /// `actual_total - planned_total`.
+    pub total: Decimal,
+}
+
+/// The payments' variance over the periods recorded (exact sums; `None` on overflow).
+pub fn payment_variance(periods: &[PeriodPayments]) -> Option<Variance> {
+    let mut planned_total = Decimal::ZERO;
+    let mut actual_total = Decimal::ZERO;
+    let mut per_period = Vec::with_capacity(periods.len());
+    for p in periods {
+        planned_total = planned_total.checked_add(p.planned)?;
+        actual_total = actual_total.checked_add(p.actual)?;
+        per_period.push(p.actual.checked_sub(p.planned)?);
+    }
+    Some(Variance {
+        per_period,
+        planned_total,
+        actual_total,
+        total: actual_total.checked_sub(planned_total)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(text: &str) -> Decimal {
+        text.parse().unwrap()
+    }
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn a_milestone_is_met_late_scheduled_or_not_met_by_its_dates() {
+        let plan = day("2027-03-31");
+        assert_eq!(
+            milestone_status(plan, Some(day("2027-03-31")), day("2027-05-01")),
+            MilestoneStatus::Met
+        );
+        assert_eq!(
+            milestone_status(plan, Some(day("2027-04-01")), day("2027-05-01")),
+            MilestoneStatus::Late
+        );
+        assert_eq!(milestone_status(plan, None, plan), MilestoneStatus::Scheduled);
+        assert_eq!(milestone_status(plan, None, day("2027-04-01")), MilestoneStatus::NotMet);
+    }
+
+    #[test]
+    fn service_start_puts_a_signed_contract_in_operation_and_expiry_completes_it() {
+        use ContractStatus as S;
+        assert_eq!(
+            after_milestone(S::Signed, MilestoneKind::ServiceStart),
+            Some(S::InOperation)
+        );
+        assert_eq!(
+            after_milestone(S::InOperation, MilestoneKind::Expiry),
+            Some(S::Completed)
+        );
+        assert_eq!(after_milestone(S::Signed, MilestoneKind::FinancialClose), None);
+        assert_eq!(after_milestone(S::Terminated, MilestoneKind::ServiceStart), None);
+        assert!(is_live(S::Signed) && is_live(S::InOperation));
+        assert!(!is_live(S::Completed) && !is_live(S::Terminated) && !is_live(S::Cancelled));
+    }
+
+    #[test]
+    fn the_cumulative_change_is_exact_and_flagged_only_beyond_the_threshold() {
+        // 1 240 000 000 som signed; amendments to 1 430 000 000: +190 000 000, 15.3225806...%.
+        let change = CumulativeChange::between(d("1240000000.00"), d("1430000000.00"));
+        assert_eq!(change.change, d("190000000.00"));
+        assert_eq!(change.percent_shown(), Some(d("15.32")));
+        assert!(change.beyond(d("15")));
+        assert!(!change.beyond(d("15.33")));
+        // Exactly 15 % is not beyond 15 %; a cut counts as a change too.
+        assert!(!CumulativeChange::between(d("200"), d("230")).beyond(d("15")));
+        assert!(CumulativeChange::between(d("200"), d("169")).beyond(d("15")));
+        // A term of 300 months extended by 24: 8 %.
+        assert_eq!(
+            CumulativeChange::between(d("300"), d("324")).percent_shown(),
+            Some(d("8.00"))
+        );
+        let from_zero = CumulativeChange::between(Decimal::ZERO, d("1"));
+        assert_eq!(from_zero.percent, None);
+        assert!(from_zero.beyond(d("15")));
+    }
+
+    #[test]
+    fn the_payment_variance_sums_exactly() {
+        let periods = [
+            PeriodPayments {
+                planned: d("41500000.00"),
+                actual: d("41500000.00"),
+            },
+            PeriodPayments {
+                planned: d("41500000.00"),
+                actual: d("39925000.50"),
+            },
+        ];
+        let v = payment_variance(&periods).unwrap();
+        assert_eq!(v.per_period, vec![d("0.00"), d("-1574999.50")]);
+        assert_eq!((v.planned_total, v.actual_total), (d("83000000.00"), d("81425000.50")));
+        assert_eq!(v.total, d("-1574999.50"));
+        assert_eq!(payment_variance(&[]).unwrap().total, Decimal::ZERO);
+    }
+}
