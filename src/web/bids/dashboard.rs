@@ -134,14 +134,23 @@ pub async fn page(
         complaints,
     } = gather(db, app, &who.0).await?;
     let now = app.clock.now();
+    // Each complaint's tender by its title (a consortium member's tender has no own bid here).
+    let mut titles = std::collections::BTreeMap::new();
+    for b in &bids {
+        titles.insert(b.tender_id.clone(), b.tender_title.get(ctx.lang).to_string());
+    }
+    for c in &complaints {
+        if !titles.contains_key(&c.tender_id)
+            && let Ok(id) = c.tender_id.parse::<i64>()
+        {
+            let tender = tenders::find(&**db, id).await?;
+            titles.insert(c.tender_id.clone(), tender.terms.title.get(ctx.lang).to_string());
+        }
+    }
     let complaints: Vec<Value> = complaints
         .iter()
         .map(|c| {
-            let title = bids
-                .iter()
-                .find(|b| b.tender_id == c.tender_id)
-                .map(|b| b.tender_title.get(ctx.lang).to_string())
-                .unwrap_or_else(|| format!("№ {}", c.tender_id));
+            let title = titles.get(&c.tender_id).cloned().unwrap_or_default();
             json!({
                 "complaint": c,
                 "title": title,
