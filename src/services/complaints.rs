@@ -16,7 +16,7 @@ use crate::domain::access::Identity;
 use crate::domain::audit::{AuditContext, NewEvent};
 use crate::domain::bid::BidStatus;
 use crate::domain::complaint::{
-    Against, ComplaintRequest, ComplaintStatus, DecisionRequest, after_ruling, filing_refusal,
+    Against, ComplaintRequest, ComplaintStatus, DecisionRequest, Ruling, after_ruling, filing_refusal,
 };
 use crate::domain::document::FileType;
 use crate::domain::ids::UserId;
@@ -388,16 +388,53 @@ pub async fn list(
     who: &Identity,
     tender_id: i64,
 ) -> Result<Vec<ComplaintView>, ServiceError> {
-    let tender = crate::services::tenders::read(db, Some(who), tender_id, clock.now()).await?;
+    let now = clock.now();
+    let tender = crate::services::tenders::read(db, Some(who), tender_id, now).await?;
     let in_protocol = in_protocol(db, &tender, who).await?;
-    let scope = policy::complaint_scope(who, &tender.facts(clock.now()), in_protocol)
-        .map_err(|d| permit(d, "tender").err().unwrap_or(ServiceError::Forbidden))?;
-    let readable = complaints::of_tender(db, tender_id)
+    readable(db, who, &tender, in_protocol, now).await
+}
+
+/// The complaints of `tender` that `who` may read (403 for those who may read none).
+async fn readable(
+    db: &Db,
+    who: &Identity,
+    tender: &tenders::Tender,
+    in_protocol: bool,
+    now: DateTime<Utc>,
+) -> Result<Vec<ComplaintView>, ServiceError> {
+    let scope = match policy::complaint_scope(who, &tender.facts(now), in_protocol) {
+        Ok(scope) => scope,
+        Err(refusal) => return Err(permit(refusal, "tender").err().unwrap_or(ServiceError::Forbidden)),
+    };
+    let visible_ones = complaints::of_tender(db, tender.id)
         .await?
         .into_iter()
         .filter(|c| visible(scope, c))
         .collect();
-    views(db, readable, who).await
+    views(db, visible_ones, who).await
+}
+
+/// What the tender's page shows `who`: the complaints it may read (none when it may read
+/// none), and the kinds of complaint it may file now (the filing's own rules, asked once).
+pub async fn on_tender_page(
+    db: &Db,
+    who: &Identity,
+    tender: &tenders::Tender,
+    now: DateTime<Utc>,
+) -> Result<(Vec<ComplaintView>, Vec<Against>), ServiceError> {
+    let in_protocol = in_protocol(db, tender, who).await?;
+    let list = match readable(db, who, tender, in_protocol, now).await {
+        Err(ServiceError::Forbidden | ServiceError::NotFound(_)) => Vec::new(),
+        other => other?,
+    };
+    let holidays = holidays::calendar(db).await?;
+    let ends = standstill_end(db, tender, &holidays).await?;
+    let may_file = Against::ALL
+        .iter()
+        .copied()
+        .filter(|a| filing_allowed(who, tender, *a, in_protocol, ends, now).is_ok())
+        .collect();
+    Ok((list, may_file))
 }
 
 fn visible(scope: ComplaintScope, c: &Complaint) -> bool {
@@ -494,7 +531,7 @@ pub async fn decide(
             "reason": request.reason.trim(),
         });
         uow.record(
-            NewEvent::new(decision_action(status), "complaint", complaint_id)
+            NewEvent::new(decision_action(request.decision), "complaint", complaint_id)
                 .organization(tender.municipality_id.0)
                 .payload(payload),
         );
@@ -510,15 +547,12 @@ pub async fn decide(
     view(db, complaints::find(db, complaint_id).await?, who).await
 }
 
-fn decision_action(status: ComplaintStatus) -> &'static str {
-    match status {
-        ComplaintStatus::Accepted => "complaint.accepted",
-        ComplaintStatus::Inadmissible => "complaint.inadmissible",
-        ComplaintStatus::Upheld => "complaint.upheld",
-        ComplaintStatus::Dismissed => "complaint.dismissed",
-        // Not decisions: filing and withdrawal have their own events.
-        ComplaintStatus::Filed => "complaint.filed",
-        ComplaintStatus::Withdrawn => "complaint.withdrawn",
+fn decision_action(ruling: Ruling) -> &'static str {
+    match ruling {
+        Ruling::Accepted => "complaint.accepted",
+        Ruling::Inadmissible => "complaint.inadmissible",
+        Ruling::Upheld => "complaint.upheld",
+        Ruling::Dismissed => "complaint.dismissed",
     }
 }
 

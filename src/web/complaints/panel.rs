@@ -5,58 +5,23 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::domain::complaint::{Against, ComplaintStatus, Ruling, filing_refusal};
+use crate::domain::complaint::{Ruling, after_ruling};
 use crate::domain::policy;
-use crate::services::ServiceError;
 use crate::services::complaints as service;
 use crate::storage::Db;
 use crate::storage::tenders::Tender;
-use crate::web::AppState;
 use crate::web::page::{PageContext, PageError};
 
-/// Which complaints `ctx`'s viewer may file on `tender` at `now` (`award`, `terms`).
-async fn may_file(
-    ctx: &PageContext,
-    db: &Db,
-    tender: &Tender,
-    now: DateTime<Utc>,
-) -> Result<Vec<&'static str>, PageError> {
-    let Some(who) = &ctx.user else {
-        return Ok(Vec::new());
-    };
-    let facts = tender.facts(now);
-    let in_protocol = service::in_protocol(db, tender, who).await?;
-    let holidays = crate::storage::holidays::calendar(db).await?;
-    let ends = service::standstill_end(db, tender, &holidays).await?;
-    Ok(Against::ALL
-        .iter()
-        .filter(|a| policy::may_complain(who, &facts, **a, in_protocol).is_allowed())
-        .filter(|a| filing_refusal(**a, facts.status, ends, tender.clock(now)).is_none())
-        .map(|a| a.as_str())
-        .collect())
-}
-
 /// The complaints panel of the tender's page.
-pub(crate) async fn panel(
-    ctx: &PageContext,
-    db: &Db,
-    app: &AppState,
-    tender: &Tender,
-    now: DateTime<Utc>,
-) -> Result<Value, PageError> {
+pub(crate) async fn panel(ctx: &PageContext, db: &Db, tender: &Tender, now: DateTime<Utc>) -> Result<Value, PageError> {
     let lang = ctx.lang;
     let reviewer = ctx
         .user
         .as_ref()
         .is_some_and(|who| policy::may_decide_complaint(who).is_allowed());
-    // Those who may not read the tender's complaints see none; a failure is a failure.
-    let complaints = match &ctx.user {
-        Some(who) => match service::list(db, &*app.clock, who, tender.id).await {
-            Ok(list) => list,
-            Err(ServiceError::Forbidden | ServiceError::NotFound(_)) => Vec::new(),
-            Err(other) => return Err(other.into()),
-        },
-        None => Vec::new(),
+    let (complaints, may_file) = match &ctx.user {
+        Some(who) => service::on_tender_page(db, who, tender, now).await?,
+        None => (Vec::new(), Vec::new()),
     };
     let list: Vec<Value> = complaints
         .iter()
@@ -64,10 +29,7 @@ pub(crate) async fn panel(
             let rulings: Vec<Value> = if reviewer && c.status.is_open() {
                 Ruling::ALL
                     .iter()
-                    .filter(|r| match c.status {
-                        ComplaintStatus::Filed => matches!(r, Ruling::Accepted | Ruling::Inadmissible),
-                        _ => matches!(r, Ruling::Upheld | Ruling::Dismissed),
-                    })
+                    .filter(|r| after_ruling(c.status, **r).is_ok())
                     .map(|r| json!({"value": r.as_str(), "label": lang.text(&format!("complaint-ruling-{}", r.as_str()))}))
                     .collect()
             } else {
@@ -92,10 +54,9 @@ pub(crate) async fn panel(
         .user
         .as_ref()
         .is_some_and(|who| policy::may_hold(who, &tender.facts(now)).is_allowed());
-    let against: Vec<Value> = may_file(ctx, db, tender, now)
-        .await?
+    let against: Vec<Value> = may_file
         .into_iter()
-        .map(|a| json!({"value": a, "label": lang.text(&format!("complaint-against-{a}"))}))
+        .map(|a| json!({"value": a.as_str(), "label": lang.text(&format!("complaint-against-{}", a.as_str()))}))
         .collect();
     Ok(json!({
         "list": list,

@@ -224,6 +224,7 @@ async fn answered<T>(
         Err(ServiceError::Conflict(message) | ServiceError::Refused(message)) => Ok(Ok(Flash::error(back, message))),
         Err(ServiceError::PreconditionFailed(_)) => Ok(Ok(Flash::error(back, "evaluation-incomplete"))),
         Err(ServiceError::NotTopRanked(_)) => Ok(Ok(Flash::error(back, "evaluation-not-top-ranked"))),
+        Err(ServiceError::ReviewHold(_)) => Ok(Ok(Flash::error(back, "error-tender-held"))),
         Err(other) => Err(other.into()),
     }
 }

@@ -274,6 +274,8 @@ pub async fn transition_form(
         Err(ServiceError::PreconditionFailed(_)) => Ok(Flash::error(back, "project-appraisal-incomplete")),
         Err(ServiceError::InvalidTransition { .. }) => Ok(Flash::error(back, "project-transition-invalid")),
         Err(ServiceError::Conflict(message)) => Ok(Flash::error(back, message)),
+        // Cancelling a project whose tender a reviewer holds.
+        Err(ServiceError::ReviewHold(_)) => Ok(Flash::error(back, "error-tender-held")),
         Err(e) => Err(e.into()),
     }
 }

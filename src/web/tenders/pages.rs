@@ -291,7 +291,7 @@ async fn notice(
             "reasons": reasons,
             "may": offered(ctx, &tender, now),
             "bids": crate::web::bids::panel::panel(ctx, db, app, &tender, now).await?,
-            "complaints": crate::web::complaints::panel::panel(ctx, db, app, &tender, now).await?,
+            "complaints": crate::web::complaints::panel::panel(ctx, db, &tender, now).await?,
             "flash": flash,
             "error_form": error_form,
             "errors": error_messages,
