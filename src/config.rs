@@ -48,6 +48,9 @@ pub struct AppConfig {
     pub token_lifetime: chrono::Duration,
     /// Days a municipality has for the completeness check of a private initiative.
     pub completeness_check_days: i64,
+    /// Amendments that move a contract's value or term by more than this percentage of the
+    /// signed figures, in total, are flagged for the reviewers (default 15).
+    pub amendment_flag_percent: rust_decimal::Decimal,
     /// The largest accepted upload, in bytes.
     pub max_upload_bytes: u64,
     /// The audit log's signing key (its name is the log's origin): from `signing_key`, or read
@@ -85,6 +88,7 @@ struct RawConfig {
     session_absolute_hours: i64,
     token_lifetime_hours: i64,
     completeness_check_days: i64,
+    amendment_flag_percent: String,
     max_upload_mb: i64,
     signing_key: Option<String>,
     signing_key_file: PathBuf,
@@ -111,6 +115,7 @@ impl Default for RawConfig {
             session_absolute_hours: 12,
             token_lifetime_hours: 12,
             completeness_check_days: DEFAULT_COMPLETENESS_CHECK_DAYS,
+            amendment_flag_percent: "15".into(),
             max_upload_mb: 25,
             signing_key: None,
             signing_key_file: PathBuf::from("audit-signing.key"),
@@ -364,6 +369,7 @@ impl Config {
         lines.push(format!("session_absolute_hours = {}", a.session_absolute.num_hours()));
         lines.push(format!("token_lifetime_hours = {}", a.token_lifetime.num_hours()));
         lines.push(format!("completeness_check_days = {}", a.completeness_check_days));
+        lines.push(format!("amendment_flag_percent = {}", a.amendment_flag_percent));
         lines.push(format!("max_upload_mb = {}", a.max_upload_bytes / (1024 * 1024)));
         lines.push(match &a.log_key {
             Some(key) => format!(
@@ -456,6 +462,18 @@ fn validate(raw: RawConfig) -> Result<AppConfig, ConfigError> {
         chrono::Duration::hours(positive("session_absolute_hours", raw.session_absolute_hours, 24 * 30)?);
     let token_lifetime = chrono::Duration::hours(positive("token_lifetime_hours", raw.token_lifetime_hours, 24 * 365)?);
     let completeness_check_days = positive("completeness_check_days", raw.completeness_check_days, 365)?;
+    let amendment_flag_percent = raw
+        .amendment_flag_percent
+        .trim()
+        .parse::<rust_decimal::Decimal>()
+        .ok()
+        .filter(|p| *p > rust_decimal::Decimal::ZERO && *p <= rust_decimal::Decimal::ONE_HUNDRED)
+        .ok_or_else(|| {
+            invalid(
+                "amendment_flag_percent",
+                format!("{:?} is not a percentage above 0 and at most 100", raw.amendment_flag_percent),
+            )
+        })?;
     let max_upload_bytes = positive("max_upload_mb", raw.max_upload_mb, 1024)? as u64 * 1024 * 1024;
     let checkpoint_interval = std::time::Duration::from_secs(positive(
         "checkpoint_interval_seconds",
@@ -484,6 +502,7 @@ fn validate(raw: RawConfig) -> Result<AppConfig, ConfigError> {
         checkpoint_interval,
         max_upload_bytes,
         completeness_check_days,
+        amendment_flag_percent,
         session_idle,
         session_absolute,
         token_lifetime,

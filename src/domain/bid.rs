@@ -115,7 +115,7 @@ pub struct Offer {
     pub yearly: Vec<Decimal>,
 }
 
-fn optional_decimal<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+pub(crate) fn optional_decimal<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
     #[derive(Deserialize)]
     struct Plain(#[serde(deserialize_with = "crate::domain::strict_json::plain_decimal")] Decimal);
     Ok(Option::<Plain>::deserialize(d)?.map(|p| p.0))
@@ -225,7 +225,7 @@ pub struct BidSubmission {
     pub declarations: Declarations,
 }
 
-fn check_amount(v: &mut Violations, field: &str, amount: Decimal, currency: Currency) {
+pub(crate) fn check_amount(v: &mut Violations, field: &str, amount: Decimal, currency: Currency) {
     if amount <= Decimal::ZERO {
         v.add(field, "positive");
     } else if round_money(amount, currency) != amount {
@@ -235,7 +235,7 @@ fn check_amount(v: &mut Violations, field: &str, amount: Decimal, currency: Curr
     }
 }
 
-fn check_short_text(v: &mut Violations, field: &str, text: &str) {
+pub(crate) fn check_short_text(v: &mut Violations, field: &str, text: &str) {
     v.text(field, text);
     let chars = text.trim().chars().count();
     if chars == 0 {

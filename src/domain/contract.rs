@@ -11,10 +11,12 @@ use crate::domain::codes::codes;
 use crate::domain::money::round_places;
 
 codes!(
-    /// A contract's status (domain.md code list; OCDS in brackets): `signed` (active),
+    /// A contract's status (domain.md code list; OCDS in brackets): `pending` (pending: drafted
+    /// from the award, not signed yet), `signed` (active),
     /// `in_operation` (active), `completed` (terminated, with a completion milestone),
     /// `terminated` (terminated), `cancelled` (cancelled).
     ContractStatus {
+        Pending = "pending",
         Signed = "signed",
         InOperation = "in_operation",
         Completed = "completed",
@@ -166,6 +168,93 @@ pub fn payment_variance(periods: &[PeriodPayments]) -> Option<Variance> {
     })
 }
 
+/// A quarter of a calendar year (`2027-Q3`): the period performance is recorded for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Quarter {
+    pub year: i32,
+    /// 1 to 4.
+    pub number: u32,
+}
+
+impl Quarter {
+    /// Reads `YYYY-Qn` (years 2000 to 2200).
+    pub fn parse(text: &str) -> Option<Self> {
+        let (year, number) = text.split_once("-Q")?;
+        let year: i32 = crate::domain::validation::whole_number(year, 4)?;
+        let number: u32 = crate::domain::validation::whole_number(number, 1)?;
+        ((2000..=2200).contains(&year) && (1..=4).contains(&number)).then_some(Self { year, number })
+    }
+
+    /// The quarter `date` falls in.
+    pub fn of(date: NaiveDate) -> Self {
+        use chrono::Datelike;
+        Self {
+            year: date.year(),
+            number: date.month0() / 3 + 1,
+        }
+    }
+
+    /// Its first day.
+    pub fn first_day(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year, (self.number - 1) * 3 + 1, 1).unwrap_or(NaiveDate::MIN)
+    }
+
+    /// Its last day.
+    pub fn last_day(self) -> NaiveDate {
+        self.next().first_day().pred_opt().unwrap_or(NaiveDate::MAX)
+    }
+
+    pub fn next(self) -> Self {
+        if self.number == 4 {
+            Self {
+                year: self.year + 1,
+                number: 1,
+            }
+        } else {
+            Self {
+                year: self.year,
+                number: self.number + 1,
+            }
+        }
+    }
+
+    /// How many quarters `self` comes after `earlier` (negative when before).
+    pub fn since(self, earlier: Quarter) -> i64 {
+        (i64::from(self.year) - i64::from(earlier.year)) * 4 + i64::from(self.number) - i64::from(earlier.number)
+    }
+}
+
+impl std::fmt::Display for Quarter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-Q{}", self.year, self.number)
+    }
+}
+
+/// What the agreed model plans the municipality to pay in `quarter`: a quarter of the offer's
+/// payment for the year of operation the quarter falls in, counted from the quarter after
+/// service starts (the first full quarter of service), rounded to the currency's minor unit.
+/// `None` when the offer has no yearly payments (a tariff or a fee), before service, or beyond
+/// the offer's years.
+pub fn planned_payment(
+    yearly: &[Decimal],
+    service_start: NaiveDate,
+    quarter: Quarter,
+    currency: crate::domain::money::Currency,
+) -> Option<Decimal> {
+    let first = Quarter::of(service_start).next();
+    let index = usize::try_from(quarter.since(first)).ok()?;
+    let year = yearly.get(index / 4)?;
+    Some(crate::domain::money::round_money(year / Decimal::from(4), currency))
+}
+
+/// The date a contract of `term_months` from `start` expires (the day before the same day of
+/// the month `term_months` later).
+pub fn expiry(start: NaiveDate, term_months: u32) -> Option<NaiveDate> {
+    start
+        .checked_add_months(chrono::Months::new(term_months))?
+        .pred_opt()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,5 +337,28 @@ mod tests {
         assert_eq!((v.planned_total, v.actual_total), (d("83000000.00"), d("81425000.50")));
         assert_eq!(v.total, d("-1574999.50"));
         assert_eq!(payment_variance(&[]).unwrap().total, Decimal::ZERO);
+    }
+    #[test]
+    fn quarters_read_count_and_plan_a_quarter_of_the_years_payment() {
+        let q = Quarter::parse("2026-Q4").unwrap();
+        assert_eq!((q.first_day(), q.last_day()), (day("2026-10-01"), day("2026-12-31")));
+        assert_eq!(q.next().to_string(), "2027-Q1");
+        assert_eq!(Quarter::of(day("2026-05-15")).to_string(), "2026-Q2");
+        for bad in ["2026-Q5", "2026-Q0", "26-Q1", "2026Q1", "2026-Q1 ", "1999-Q1", "+2026-Q1"] {
+            assert_eq!(Quarter::parse(bad), None, "{bad}");
+        }
+        assert_eq!(Quarter::parse("2027-Q2").unwrap().since(q), 2);
+        // Service started 15 May 2025: the first full quarter is 2025-Q3, year 1 of operation
+        // runs to 2026-Q2; 18 500 000 / 4 = 4 625 000; 19 055 000.01 / 4 = 4 763 750.0025.
+        let yearly = [d("18500000.00"), d("19055000.01")];
+        let start = day("2025-05-15");
+        let kgs = crate::domain::money::Currency::Kgs;
+        let plan = |p: &str| planned_payment(&yearly, start, Quarter::parse(p).unwrap(), kgs);
+        assert_eq!(plan("2025-Q2"), None);
+        assert_eq!(plan("2025-Q3"), Some(d("4625000.00")));
+        assert_eq!(plan("2026-Q2"), Some(d("4625000.00")));
+        assert_eq!(plan("2026-Q3"), Some(d("4763750.00")));
+        assert_eq!(plan("2027-Q3"), None);
+        assert_eq!(expiry(day("2025-01-20"), 300), Some(day("2050-01-19")));
     }
 }

@@ -12,6 +12,7 @@ pub mod codes;
 pub mod commission;
 pub mod complaint;
 pub mod contract;
+pub mod contract_request;
 pub mod document;
 pub mod evaluation;
 pub mod evaluation_report;

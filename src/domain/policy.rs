@@ -4,6 +4,7 @@
 
 use crate::domain::access::{Identity, Role};
 use crate::domain::complaint::Against;
+use crate::domain::contract::ContractStatus;
 use crate::domain::ids::OrgId;
 use crate::domain::organization::{OrganizationKind, OrganizationStatus};
 use crate::domain::project::{Action, Initiation, Stage, actor_role, next_stage};
@@ -393,6 +394,7 @@ pub fn may_open_bids(who: &Identity, tender: &TenderFacts) -> Decision {
                     TenderStatus::Evaluation
                         | TenderStatus::Standstill
                         | TenderStatus::Awarded
+                        | TenderStatus::Complete
                         | TenderStatus::Unsuccessful
                 ),
                 Decision::Closed("error-already-opened"),
@@ -537,7 +539,10 @@ pub fn may_decline(who: &Identity, tender: &TenderFacts, lead: OrgId) -> Decisio
 /// standstill and after), the municipality's staff and every bidding party in the protocol.
 pub fn may_read_evaluation(who: &Identity, tender: &TenderFacts, seat: Seat, in_protocol: bool) -> Decision {
     allowed_if(may_read_tender(Some(who), tender), Decision::Hidden).and(|| {
-        let published = matches!(tender.status, TenderStatus::Standstill | TenderStatus::Awarded);
+        let published = matches!(
+            tender.status,
+            TenderStatus::Standstill | TenderStatus::Awarded | TenderStatus::Complete
+        );
         let ours = who.organization_id == tender.municipality;
         // Until it is published, a commission member reads only once seated, whatever other
         // role they hold too.
@@ -702,6 +707,106 @@ pub fn audit_scope(who: Option<&Identity>) -> Option<AuditScope> {
             viewer_org: who.organization_id.0,
         }
     })
+}
+
+/// Drafting a contract from the award and keeping its record (milestones, performance): the
+/// municipality's officers.
+pub const CONTRACT_KEEPERS: &[Role] = &[Role::Officer];
+/// Recording the signing, amendments and an early termination: the municipality's approvers.
+pub const CONTRACT_APPROVERS: &[Role] = &[Role::Approver];
+/// Everyone who changes a contract (the policy then says who does what).
+pub const CONTRACT_STAFF: &[Role] = &[Role::Officer, Role::Approver];
+
+/// The facts of a contract that decide who may see or change it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContractFacts<'a> {
+    pub municipality: OrgId,
+    /// The private party and the winning bidding party's companies (lead, members, the
+    /// special-purpose company's shareholders).
+    pub parties: &'a [OrgId],
+    pub status: ContractStatus,
+}
+
+/// The municipality, the contract's parties and the reviewers: who see a draft and the
+/// documents marked internal.
+pub fn is_contract_insider(who: Option<&Identity>, contract: &ContractFacts) -> bool {
+    who.is_some_and(|w| {
+        w.organization_id == contract.municipality
+            || contract.parties.contains(&w.organization_id)
+            || w.has_role(Role::Reviewer)
+    })
+}
+
+/// A signed contract, and everything after, is public (the World Bank's PPP disclosure
+/// framework); a draft awaiting signature only to its insiders.
+pub fn may_read_contract(who: Option<&Identity>, contract: &ContractFacts) -> bool {
+    contract.status != ContractStatus::Pending || is_contract_insider(who, contract)
+}
+
+/// Which contracts a list shows beyond the public ones; the storage layer turns it into SQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContractScope {
+    /// Signed contracts and after.
+    Public,
+    /// Also the drafts of this organisation (its municipality's, or its company's as a party).
+    Own(OrgId),
+    /// Every contract (reviewers).
+    All,
+}
+
+pub fn contract_scope(who: Option<&Identity>) -> ContractScope {
+    match who {
+        Some(w) if w.has_role(Role::Reviewer) => ContractScope::All,
+        Some(w) => ContractScope::Own(w.organization_id),
+        None => ContractScope::Public,
+    }
+}
+
+/// Drafting the contract of an awarded tender: its municipality's officers.
+pub fn may_draft_contract(who: &Identity, tender: &TenderFacts) -> Decision {
+    staff_of(who, tender, CONTRACT_KEEPERS).and(|| {
+        allowed_if(
+            tender.status == TenderStatus::Awarded,
+            Decision::Closed("error-tender-not-awarded"),
+        )
+    })
+}
+
+fn contract_staff(who: &Identity, contract: &ContractFacts, roles: &[Role]) -> Decision {
+    allowed_if(may_read_contract(Some(who), contract), Decision::Hidden).and(|| {
+        allowed_if(
+            who.organization_id == contract.municipality && who.has_any_role(roles),
+            Decision::Forbidden,
+        )
+    })
+}
+
+fn live(contract: &ContractFacts) -> Decision {
+    allowed_if(
+        crate::domain::contract::is_live(contract.status),
+        Decision::Closed("error-contract-not-live"),
+    )
+}
+
+/// Recording the signing of a drafted contract: the municipality's approvers.
+pub fn may_sign_contract(who: &Identity, contract: &ContractFacts) -> Decision {
+    contract_staff(who, contract, CONTRACT_APPROVERS).and(|| {
+        allowed_if(
+            contract.status == ContractStatus::Pending,
+            Decision::Closed("error-contract-not-pending"),
+        )
+    })
+}
+
+/// Recording milestones and performance of a signed contract: the municipality's officers.
+pub fn may_keep_contract(who: &Identity, contract: &ContractFacts) -> Decision {
+    contract_staff(who, contract, CONTRACT_KEEPERS).and(|| live(contract))
+}
+
+/// Recording an amendment or an early termination of a signed contract: the municipality's
+/// approvers.
+pub fn may_amend_contract(who: &Identity, contract: &ContractFacts) -> Decision {
+    contract_staff(who, contract, CONTRACT_APPROVERS).and(|| live(contract))
 }
 
 #[cfg(test)]

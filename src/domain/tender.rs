@@ -38,6 +38,7 @@ codes!(
         Evaluation = "evaluation",
         Standstill = "standstill",
         Awarded = "awarded",
+        Complete = "complete",
         Unsuccessful = "unsuccessful",
         Cancelled = "cancelled",
     }
@@ -51,6 +52,7 @@ codes!(
         Evaluation = "evaluation",
         Standstill = "standstill",
         Awarded = "awarded",
+        Complete = "complete",
         Unsuccessful = "unsuccessful",
     }
 );
@@ -417,6 +419,7 @@ pub fn status(
             Some(TenderPhase::Unsuccessful) => TenderStatus::Unsuccessful,
             Some(TenderPhase::Standstill) => TenderStatus::Standstill,
             Some(TenderPhase::Awarded) => TenderStatus::Awarded,
+            Some(TenderPhase::Complete) => TenderStatus::Complete,
             _ => TenderStatus::Evaluation,
         },
         // A published tender always has its timeline; without one it could take no bids.

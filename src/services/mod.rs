@@ -13,6 +13,7 @@ pub mod blob_collection;
 pub mod checkpoints;
 pub mod commission;
 pub mod complaints;
+pub mod contracts;
 pub mod compute;
 pub mod documents;
 pub mod evaluation;

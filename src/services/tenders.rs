@@ -170,6 +170,10 @@ pub(crate) async fn move_project(
                 "tender_unsuccessful" => "project.tender_unsuccessful",
                 "tender_awarded" => "project.tender_awarded",
                 "award_declined" => "project.award_declined",
+                "contract_signed" => "project.contract_signed",
+                "service_started" => "project.service_started",
+                "contract_completed" => "project.contract_completed",
+                "contract_terminated" => "project.contract_terminated",
                 _ => "project.tender_cancelled",
             },
             "project",
@@ -442,6 +446,11 @@ pub async fn cancel(
 }
 
 async fn cancel_locked(uow: &mut UnitOfWork<'_>, tender: &Tender, c: &Cancellation) -> Result<(), ServiceError> {
+    // An awarded tender whose contract is drafted or signed stays as it is: the contract ends
+    // by its own terms (termination), not by cancelling the tender behind it.
+    if crate::services::contracts::under_contract(uow, tender.id).await? {
+        return Err(ServiceError::Conflict("error-tender-under-contract"));
+    }
     tenders::set_cancelled(uow.tx(), tender.id, c).await?;
     let payload = json!({
         "before": {"state": tender.state.as_str()},

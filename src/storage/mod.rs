@@ -62,6 +62,7 @@ pub mod bids;
 pub mod blobs;
 pub mod checkpoints;
 pub mod complaints;
+pub mod contracts;
 pub mod documents;
 pub mod evaluation;
 pub mod financial_models;

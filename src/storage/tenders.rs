@@ -377,6 +377,7 @@ pub async fn list(
         Some(TenderStatus::Evaluation) => (Some("published"), None, None, Some("evaluation")),
         Some(TenderStatus::Standstill) => (Some("published"), None, None, Some("standstill")),
         Some(TenderStatus::Awarded) => (Some("published"), None, None, Some("awarded")),
+        Some(TenderStatus::Complete) => (Some("published"), None, None, Some("complete")),
         Some(TenderStatus::Unsuccessful) => (Some("published"), None, None, Some("unsuccessful")),
     };
     let sql = format!(

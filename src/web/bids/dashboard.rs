@@ -83,6 +83,7 @@ async fn gather(db: &Db, app: &AppState, who: &Identity) -> Result<Gathered, Ser
                 TenderStatus::Evaluation
                     | TenderStatus::Standstill
                     | TenderStatus::Awarded
+                    | TenderStatus::Complete
                     | TenderStatus::Unsuccessful
             )
         })

@@ -68,6 +68,7 @@ fn next_milestone(t: &Tender, status: TenderStatus) -> Option<(&'static str, Dat
         | TenderStatus::Evaluation
         | TenderStatus::Standstill
         | TenderStatus::Awarded
+        | TenderStatus::Complete
         | TenderStatus::Unsuccessful => None,
     }
 }
@@ -207,7 +208,7 @@ async fn notice(
     }
     if matches!(
         tender.status(now),
-        TenderStatus::Standstill | TenderStatus::Awarded | TenderStatus::Unsuccessful
+        TenderStatus::Standstill | TenderStatus::Awarded | TenderStatus::Complete | TenderStatus::Unsuccessful
     ) && let Some(c) = crate::storage::evaluation::closing(db, tender.id).await?
     {
         steps.push(json!({"label": lang.text("tender-step-scoring-closed"), "at": c.closed_at}));
