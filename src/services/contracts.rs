@@ -57,12 +57,6 @@ pub struct ContractRecord {
     pub insider: bool,
 }
 
-impl ContractRecord {
-    fn facts(&self) -> ContractFacts<'_> {
-        facts(&self.contract, &self.parties)
-    }
-}
-
 fn facts<'a>(contract: &Contract, parties: &'a [OrgId]) -> ContractFacts<'a> {
     ContractFacts {
         municipality: contract.municipality_id,

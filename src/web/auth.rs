@@ -328,6 +328,20 @@ impl Policy for Reviewers {
     const ROLES: &'static [Role] = policy::REVIEWERS;
 }
 
+/// Who drafts contracts and records their milestones and performance: a municipality's officers.
+pub struct ContractKeepers;
+
+impl Policy for ContractKeepers {
+    const ROLES: &'static [Role] = policy::CONTRACT_KEEPERS;
+}
+
+/// Who records a contract's signing, amendments and termination: a municipality's approvers.
+pub struct ContractApprovers;
+
+impl Policy for ContractApprovers {
+    const ROLES: &'static [Role] = policy::CONTRACT_APPROVERS;
+}
+
 /// Who evaluates: commission members (the service then asks where they stand: declared,
 /// withdrawn, acting chair).
 pub struct Evaluators;

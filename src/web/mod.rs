@@ -14,6 +14,7 @@ pub mod auth;
 mod bids;
 mod catchers;
 mod complaints;
+mod contracts;
 pub mod compute;
 mod dashboard;
 mod documents;
@@ -155,6 +156,15 @@ pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
                 complaints::pages::hold,
                 complaints::pages::release,
                 complaints::pages::desk,
+                contracts::pages::list,
+                contracts::pages::show,
+                contracts::pages::new,
+                contracts::pages::draft,
+                contracts::pages::sign,
+                contracts::pages::milestone,
+                contracts::pages::amend,
+                contracts::pages::performance,
+                contracts::pages::terminate,
             ],
         )
         .mount(
@@ -245,6 +255,14 @@ pub fn build(config: Config, db: Db, clock: SharedClock) -> Rocket<Build> {
                 complaints::api::hold,
                 complaints::api::release,
                 complaints::api::desk,
+                contracts::api::draft,
+                contracts::api::list,
+                contracts::api::show,
+                contracts::api::sign,
+                contracts::api::milestone,
+                contracts::api::amend,
+                contracts::api::performance,
+                contracts::api::terminate,
             ],
         )
         .register("/", rocket::catchers![catchers::html])

@@ -94,6 +94,14 @@ use crate::web::api_error::{ErrorBody, ErrorDetail};
         crate::web::complaints::api::hold,
         crate::web::complaints::api::release,
         crate::web::complaints::api::desk,
+        crate::web::contracts::api::draft,
+        crate::web::contracts::api::list,
+        crate::web::contracts::api::show,
+        crate::web::contracts::api::sign,
+        crate::web::contracts::api::milestone,
+        crate::web::contracts::api::amend,
+        crate::web::contracts::api::performance,
+        crate::web::contracts::api::terminate,
         crate::web::finance::cashflows,
         crate::web::finance::evaluate,
         crate::web::finance::sensitivity,
@@ -101,7 +109,7 @@ use crate::web::api_error::{ErrorBody, ErrorDetail};
         crate::web::finance::save_case,
     ),
     // Types only parameters name (the derive collects those of bodies and replies itself).
-    components(schemas(ErrorBody, ErrorDetail, crate::storage::projects::ProjectSort, crate::domain::tender::TenderStatus)),
+    components(schemas(ErrorBody, ErrorDetail, crate::storage::projects::ProjectSort, crate::domain::tender::TenderStatus, crate::domain::contract::ContractStatus, crate::domain::contract::MilestoneKind)),
     modifiers(&BearerAuth, &StandardRefusals),
     tags(
         (name = "system", description = "Health and description of the service"),
@@ -112,6 +120,7 @@ use crate::web::api_error::{ErrorBody, ErrorDetail};
         (name = "projects", description = "The PPP project registry and its lifecycle"),
         (name = "tenders", description = "Tender notices: preparation, publication, amendments, clarifications, cancellation"),
         (name = "complaints", description = "Complaints, reviewers' decisions and holds"),
+        (name = "contracts", description = "Contracts after the award: signing, milestones, amendments, performance"),
         (name = "audit", description = "The tamper-evident audit log: events, export, verification, checkpoints"),
     )
 )]
