@@ -199,6 +199,36 @@ enum Step {
     },
     /// The approver confirms the award after the standstill.
     ConfirmAward { at: String, by: String, tender: String },
+    /// A contract action through the contract services: `draft` (of `tender`, named `ref`),
+    /// `sign`, `milestone` (`kind`), `amend`, `performance`, `terminate` (of `contract`). In
+    /// `body`, the API's request, a string `"@-30d"` is the Asia/Bishkek date that far from
+    /// loading, `"Q@-30d"` the quarter of that date, and `"#osh"` the id of the organisation
+    /// with that ref.
+    Contract {
+        at: String,
+        by: String,
+        action: ContractAction,
+        #[serde(default)]
+        tender: Option<String>,
+        #[serde(default)]
+        contract: Option<String>,
+        #[serde(default, rename = "ref")]
+        reference: Option<String>,
+        #[serde(default)]
+        kind: Option<crate::domain::contract::MilestoneKind>,
+        body: serde_json::Value,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum ContractAction {
+    Draft,
+    Sign,
+    Milestone,
+    Amend,
+    Performance,
+    Terminate,
 }
 
 /// A consortium in a fixture: its members by their organisations' fixture refs.
@@ -273,6 +303,7 @@ pub async fn load_dir(
         tenders: HashMap::new(),
         questions: HashMap::new(),
         complaints: HashMap::new(),
+        contracts: HashMap::new(),
         skipped: 0,
     };
     let mut steps_done = 0;
@@ -308,6 +339,7 @@ pub async fn replay_file(
         tenders: HashMap::new(),
         questions: HashMap::new(),
         complaints: HashMap::new(),
+        contracts: HashMap::new(),
         skipped: 0,
     };
     replay.file(path).await
@@ -346,6 +378,7 @@ struct Replay<'a> {
     tenders: HashMap<String, i64>,
     questions: HashMap<String, i64>,
     complaints: HashMap<String, i64>,
+    contracts: HashMap<String, i64>,
     skipped: usize,
 }
 
@@ -393,6 +426,38 @@ impl Replay<'_> {
             .earliest()
             .map(|at| at.with_timezone(&Utc))
             .ok_or_else(bad)
+    }
+
+    /// A contract step's body with its relative dates, quarters and organisation refs resolved.
+    fn resolve(&self, value: &serde_json::Value) -> Result<serde_json::Value, String> {
+        use serde_json::Value;
+        Ok(match value {
+            Value::String(text) => {
+                let date = |offset: &str| -> Result<chrono::NaiveDate, String> {
+                    Ok((self.now + parse_offset(offset)?).with_timezone(&DEADLINE_ZONE).date_naive())
+                };
+                if let Some(offset) = text.strip_prefix("Q@") {
+                    Value::String(crate::domain::contract::Quarter::of(date(offset)?).to_string())
+                } else if let Some(offset) = text.strip_prefix('@') {
+                    Value::String(date(offset)?.to_string())
+                } else if let Some(reference) = text.strip_prefix('#') {
+                    Value::String(Self::known_org(&self.refs, reference)?.0.to_string())
+                } else {
+                    value.clone()
+                }
+            }
+            Value::Array(items) => Value::Array(items.iter().map(|v| self.resolve(v)).collect::<Result<_, _>>()?),
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| Ok((k.clone(), self.resolve(v)?)))
+                    .collect::<Result<_, String>>()?,
+            ),
+            other => other.clone(),
+        })
+    }
+
+    fn body<T: serde::de::DeserializeOwned>(&self, body: &serde_json::Value) -> Result<T, String> {
+        serde_json::from_value(self.resolve(body)?).map_err(|e| format!("contract step: {e}"))
     }
 
     /// Tender `tender`'s id and the id of its bid led by the organisation `lead` (refs).
@@ -774,6 +839,57 @@ impl Replay<'_> {
                 services::complaints::decide(self.db, clock, &ctx, &who, id, &request)
                     .await
                     .map_err(|e| describe(&e))?;
+            }
+            Step::Contract {
+                at,
+                by,
+                action,
+                tender,
+                contract,
+                reference,
+                kind,
+                body,
+            } => {
+                self.clock.set(self.now + parse_offset(at)?);
+                let who = self.identity(by).await?;
+                let ctx = AuditContext::person(&who, None);
+                let named = |map: &HashMap<String, i64>, what: &str, r: &Option<String>| {
+                    Self::known(map, what, r.as_deref().unwrap_or_default())
+                };
+                use crate::services::contracts as c;
+                let done = match action {
+                    ContractAction::Draft => {
+                        let id = named(&self.tenders, "tender", tender)?;
+                        c::draft(self.db, clock, &ctx, &who, id, &self.body(body)?).await.map(|contract| {
+                            if let Some(r) = reference {
+                                self.contracts.insert(r.clone(), contract);
+                            }
+                        })
+                    }
+                    ContractAction::Sign => {
+                        let id = named(&self.contracts, "contract", contract)?;
+                        c::sign(self.db, clock, &ctx, &who, id, &self.body(body)?).await
+                    }
+                    ContractAction::Milestone => {
+                        let id = named(&self.contracts, "contract", contract)?;
+                        let kind = kind.ok_or("a milestone step needs its kind")?;
+                        c::milestone(self.db, clock, &ctx, &who, id, kind, &self.body(body)?).await
+                    }
+                    ContractAction::Amend => {
+                        let id = named(&self.contracts, "contract", contract)?;
+                        let threshold = rust_decimal::Decimal::from(15);
+                        c::amend(self.db, clock, &ctx, &who, id, &self.body(body)?, threshold).await
+                    }
+                    ContractAction::Performance => {
+                        let id = named(&self.contracts, "contract", contract)?;
+                        c::record_performance(self.db, clock, &ctx, &who, id, &self.body(body)?).await
+                    }
+                    ContractAction::Terminate => {
+                        let id = named(&self.contracts, "contract", contract)?;
+                        c::terminate(self.db, clock, &ctx, &who, id, &self.body(body)?).await
+                    }
+                };
+                done.map_err(|e| describe(&e))?;
             }
             Step::ConfirmAward { at, by, tender } => {
                 self.clock.set(self.now + parse_offset(at)?);

@@ -13,7 +13,7 @@ use serde_json::json;
 use crate::clock::Clock;
 use crate::domain::access::Identity;
 use crate::domain::audit::{AuditContext, NewEvent};
-use crate::domain::bid::{BidStatus, canonical_json, sha256_hex, submission_in};
+use crate::domain::bid::{BidStatus, Offer, canonical_json, sha256_hex};
 use crate::domain::contract::{
     ContractStatus, CumulativeChange, MilestoneKind, MilestoneStatus, PeriodPayments, Quarter, after_milestone,
     expiry, milestone_status, payment_variance, planned_payment,
@@ -182,8 +182,8 @@ impl Cumulative {
 pub fn agreed_payments(contract: &Contract) -> (Vec<Decimal>, Currency) {
     serde_json::from_str::<serde_json::Value>(&contract.agreed_model)
         .ok()
-        .and_then(|v| submission_in(&v))
-        .map_or((Vec::new(), contract.currency), |s| (s.offer.yearly, s.offer.currency))
+        .and_then(|v| serde_json::from_value::<Offer>(v.get("offer")?.clone()).ok())
+        .map_or((Vec::new(), contract.currency), |offer| (offer.yearly, offer.currency))
 }
 
 /// One quarter compared with the plan.

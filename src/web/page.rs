@@ -79,10 +79,11 @@ impl<'r> FromRequest<'r> for PageContext {
 
 /// Pages in the main navigation: path, message id, and the roles that see it (none: everyone).
 /// The header's links; each shows to whoever the permission table lets open it.
-const NAVIGATION: [(&str, &str); 12] = [
+const NAVIGATION: [(&str, &str); 13] = [
     ("/", "nav-home"),
     ("/projects", "nav-projects"),
     ("/tenders", "nav-tenders"),
+    ("/contracts", "nav-contracts"),
     ("/bids", "nav-bids"),
     ("/dashboard", "nav-dashboard"),
     ("/inbox", "nav-inbox"),

@@ -46,6 +46,10 @@ const OPENERS: Access = Access::AnyOf(policy::OPENERS);
 const COMPLAINANTS: Access = Access::AnyOf(policy::COMPLAINANTS);
 const COMPLAINT_READERS: Access = Access::AnyOf(policy::COMPLAINT_READERS);
 const REVIEWERS: Access = Access::AnyOf(policy::REVIEWERS);
+const CONTRACT_KEEPERS: Access = Access::AnyOf(policy::CONTRACT_KEEPERS);
+const CONTRACT_APPROVERS: Access = Access::AnyOf(policy::CONTRACT_APPROVERS);
+const CONTRACT_READ: &str = "a contract awaiting signature is 404 outside its municipality, its parties and the reviewers; documents marked internal and the agreed model only for them";
+const CONTRACT_KEEPING: &str = "the contract's municipality, once signed and until it ends (409 otherwise)";
 const COMPLAINT_WINDOW: &str = "a company's bidder: against the award a bidding party in the protocol (403 otherwise), during the standstill; against the terms before the deadline (409 outside)";
 const UNTIL_DEADLINE: &str =
     "own company's bid, from publication until the deadline (409 `deadline_passed` at or after it, recorded)";
@@ -233,8 +237,32 @@ pub const ROUTES: &[RouteRule] = &[
         "GET",
         "/review",
         REVIEWERS,
-        "open complaints and holds across all municipalities",
+        "open complaints, holds and contracts amended beyond the threshold, across all municipalities",
     ),
+    rule("GET", "/contracts", Access::Public, CONTRACT_READ),
+    rule("GET", "/contracts/<id>", Access::Public, CONTRACT_READ),
+    rule(
+        "GET",
+        "/tenders/<id>/contract/new",
+        CONTRACT_KEEPERS,
+        "the tender's municipality, once awarded",
+    ),
+    rule(
+        "POST",
+        "/tenders/<id>/contract",
+        CONTRACT_KEEPERS,
+        "the tender's municipality, once awarded and without a contract; CSRF",
+    ),
+    rule(
+        "POST",
+        "/contracts/<id>/sign",
+        CONTRACT_APPROVERS,
+        "the contract's municipality, while it awaits signature; CSRF",
+    ),
+    rule("POST", "/contracts/<id>/milestones", CONTRACT_KEEPERS, "as the API; CSRF"),
+    rule("POST", "/contracts/<id>/amendments", CONTRACT_APPROVERS, "as the API; CSRF"),
+    rule("POST", "/contracts/<id>/performance", CONTRACT_KEEPERS, "as the API; CSRF"),
+    rule("POST", "/contracts/<id>/terminate", CONTRACT_APPROVERS, "as the API; CSRF"),
     rule("POST", "/projects", OFFICERS, CSRF),
     rule(
         "GET",
@@ -678,7 +706,45 @@ pub const ROUTES: &[RouteRule] = &[
         "GET",
         "/api/v1/review",
         REVIEWERS,
-        "open complaints and holds across all municipalities",
+        "open complaints, holds and contracts amended beyond the threshold, across all municipalities",
+    ),
+    rule(
+        "POST",
+        "/api/v1/tenders/<id>/contract",
+        CONTRACT_KEEPERS,
+        "the tender's municipality, once awarded and without a contract",
+    ),
+    rule("GET", "/api/v1/contracts", Access::Public, CONTRACT_READ),
+    rule("GET", "/api/v1/contracts/<id>", Access::Public, CONTRACT_READ),
+    rule(
+        "POST",
+        "/api/v1/contracts/<id>/sign",
+        CONTRACT_APPROVERS,
+        "the contract's municipality, while it awaits signature",
+    ),
+    rule(
+        "POST",
+        "/api/v1/contracts/<id>/milestones/<kind>",
+        CONTRACT_KEEPERS,
+        CONTRACT_KEEPING,
+    ),
+    rule(
+        "POST",
+        "/api/v1/contracts/<id>/amendments",
+        CONTRACT_APPROVERS,
+        CONTRACT_KEEPING,
+    ),
+    rule(
+        "POST",
+        "/api/v1/contracts/<id>/performance",
+        CONTRACT_KEEPERS,
+        CONTRACT_KEEPING,
+    ),
+    rule(
+        "POST",
+        "/api/v1/contracts/<id>/terminate",
+        CONTRACT_APPROVERS,
+        CONTRACT_KEEPING,
     ),
     rule("GET", "/api/v1/audit/events", AUDIT_READERS, AUDIT_SCOPE),
     rule(

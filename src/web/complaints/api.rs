@@ -180,9 +180,13 @@ pub struct ReviewDesk {
     pub complaints: Vec<ComplaintView>,
     /// Every tender on hold, longest held first.
     pub holds: Vec<TenderView>,
+    /// Contracts whose amendments moved the value or the term beyond the configured threshold
+    /// (`amendment_flag_percent`) of the signed figures, newest first.
+    pub flagged_contracts: Vec<crate::services::contracts::ContractSummary>,
 }
 
-/// The reviewers' desk: open complaints and holds across all municipalities.
+/// The reviewers' desk: open complaints, holds and contracts amended beyond the threshold,
+/// across all municipalities.
 #[utoipa::path(get, operation_id = "review_desk", path = "/api/v1/review", tag = "complaints",
     responses((status = 200, description = "Open complaints and holds", body = ReviewDesk),
         (status = 403, description = "Not a reviewer", body = crate::web::api_error::ErrorBody)),
@@ -195,7 +199,14 @@ pub async fn desk(
 ) -> Result<Json<ReviewDesk>, ApiError> {
     let (complaints, held) = service::desk(db, &who.0).await?;
     let now = app.clock.now();
+    let threshold = app.config.amendment_flag_percent;
+    let flagged_contracts = crate::services::contracts::flagged(db, threshold)
+        .await?
+        .iter()
+        .map(|(c, _)| crate::services::contracts::ContractSummary::new(c, &app.config.ocid_prefix, threshold))
+        .collect();
     Ok(Json(ReviewDesk {
+        flagged_contracts,
         complaints,
         holds: held
             .into_iter()

@@ -199,10 +199,16 @@ pub async fn desk(
             })
         })
         .collect();
+    let threshold = app.config.amendment_flag_percent;
+    let flagged: Vec<Value> = crate::services::contracts::flagged(db, threshold)
+        .await?
+        .iter()
+        .map(|(c, _)| json!(crate::services::contracts::ContractSummary::new(c, &app.config.ocid_prefix, threshold)))
+        .collect();
     Ok(ctx.render(
         "review",
         "review-title",
-        json!({"complaints": complaints, "holds": holds}),
+        json!({"complaints": complaints, "holds": holds, "flagged": flagged, "threshold": threshold}),
     ))
 }
 

@@ -223,6 +223,12 @@ pub async fn page(
             "documents": documents,
             "can_upload": can_upload,
             "tenders": tenders,
+            "contract": crate::services::contracts::of_project(db, ctx.user.as_ref(), project.id)
+                .await?
+                .map(|c| json!({"id": c.contract.id.to_string(), "title": c.contract.title, "status": c.contract.status.as_str(),
+                    "status_label": lang.text(&format!("contract-status-{}", c.contract.status.as_str().replace('_', "-"))),
+                    "value": crate::domain::money::Money::new(c.contract.value, c.contract.currency),
+                    "supplier": c.contract.supplier_name})),
             "can_prepare_tender": can_prepare_tender,
             "document_kinds": ctx.options(crate::domain::document::DocumentKind::ALL, crate::domain::document::DocumentKind::as_str, "document-kind"),
             "history": policy::audit_scope(ctx.user.as_ref()).is_some(),

@@ -293,6 +293,11 @@ async fn notice(
             "may": offered(ctx, &tender, now),
             "bids": crate::web::bids::panel::panel(ctx, db, app, &tender, now).await?,
             "complaints": crate::web::complaints::panel::panel(ctx, db, &tender, now).await?,
+            "contract": crate::services::contracts::of_tender(db, ctx.user.as_ref(), tender.id)
+                .await?
+                .map(|c| json!({"id": c.contract.id.to_string(), "status": c.contract.status.as_str(),
+                    "status_label": lang.text(&format!("contract-status-{}", c.contract.status.as_str().replace('_', "-")))})),
+            "may_draft_contract": ctx.user.as_ref().is_some_and(|who| policy::may_draft_contract(who, &tender.facts(now)).is_allowed()),
             "flash": flash,
             "error_form": error_form,
             "errors": error_messages,
