@@ -307,7 +307,8 @@ impl AmendmentRequest {
 pub struct PerformanceRequest {
     /// `YYYY-Qn`, a quarter already begun.
     pub period: String,
-    /// What the municipality paid the private party in the quarter.
+    /// The contract payment made in the quarter: the municipality's availability payment, or
+    /// the concession fee paid to it (the figure the tender evaluated).
     #[serde(deserialize_with = "crate::domain::strict_json::plain_decimal")]
     #[schema(value_type = crate::domain::strict_json::PlainDecimal)]
     pub paid: Decimal,

@@ -10,6 +10,7 @@ mod bid_documents;
 mod bids;
 mod cli;
 mod complaints;
+mod contracts;
 mod concurrency;
 mod documents;
 mod evaluation;
