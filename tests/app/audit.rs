@@ -79,7 +79,7 @@ async fn every_change_writes_exactly_one_event_with_its_actor() {
     // The fixtures: 8 organisations and 18 accounts, each one event, by the system; then 103
     // project, tender, bid and complaint events, each by the demo account that acted.
     let fixtures = all_events(&app.db).await;
-    assert_eq!(fixtures.len(), 129);
+    assert_eq!(fixtures.len(), 144);
     assert!(fixtures[..26].iter().all(|e| e.actor.name == "system"));
     assert_eq!(fixtures[0].action, "organization.created");
     assert_eq!(fixtures[25].action, "account.created");
@@ -90,7 +90,7 @@ async fn every_change_writes_exactly_one_event_with_its_actor() {
 
     let admin = app.token("admin@demo.kg").await;
     let after_sign_in = all_events(&app.db).await;
-    let actions: Vec<&str> = after_sign_in[129..].iter().map(|e| e.action.as_str()).collect();
+    let actions: Vec<&str> = after_sign_in[144..].iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, vec!["account.signed_in", "token.issued"]);
 
     let before = event_count(&app.db).await;
@@ -183,7 +183,7 @@ async fn the_database_refuses_to_update_or_delete_events() {
     }
     assert!(matches!(
         audit::verify(&app.db, &[]).await.unwrap().verdict,
-        Verdict::Intact { events: 129, .. }
+        Verdict::Intact { events: 144, .. }
     ));
 }
 
@@ -261,12 +261,12 @@ async fn tampering_is_detected_and_located() {
 #[rocket::async_test]
 async fn a_truncated_tail_is_caught_against_an_earlier_checkpoint() {
     let app = spawn_with_fixtures().await;
-    // The checkpoint published at start: 129 events.
+    // The checkpoint published at start: 144 events.
     let (status, published) = app.get_json("/api/v1/audit/checkpoint").await;
     assert_eq!(status, Status::Ok);
-    assert_eq!(published["size"], 129);
+    assert_eq!(published["size"], 144);
     let saved = HeadToCheck {
-        size: 129,
+        size: 144,
         root: from_hex(published["root_hash"].as_str().unwrap()).unwrap(),
         label: "the saved checkpoint".into(),
     };
@@ -292,7 +292,7 @@ async fn a_truncated_tail_is_caught_against_an_earlier_checkpoint() {
             assert_eq!(first_bad_seq, 18);
             assert_eq!(
                 reason,
-                "the log holds 17 events, fewer than the 129 of the saved checkpoint"
+                "the log holds 17 events, fewer than the 144 of the saved checkpoint"
             );
         }
         other => panic!("{other:?}"),
@@ -427,7 +427,7 @@ async fn exports_stream_the_selection_and_are_recorded() {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     assert_eq!(reader.headers().unwrap().iter().next(), Some("seq"));
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
-    assert_eq!(rows.len(), 8, "eight organisations");
+    assert_eq!(rows.len(), 9, "nine organisations");
     assert_eq!(&rows[0][7], "organization.created");
     let payload: Value = serde_json::from_str(&rows[0][10]).unwrap();
     assert_eq!(payload["after"]["kind"], "company");
@@ -448,17 +448,17 @@ async fn exports_stream_the_selection_and_are_recorded() {
         .await;
     let text = response.into_string().await.unwrap();
     let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    // The checkpoint published after the fixtures (129 events), then those events, newest first.
+    // The checkpoint published after the fixtures (144 events), then those events, newest first.
     assert_eq!(lines[0]["type"], "checkpoint");
-    assert_eq!(lines[0]["size"], 129);
-    assert_eq!(lines.len(), 130);
+    assert_eq!(lines[0]["size"], 144);
+    assert_eq!(lines.len(), 145);
     assert_eq!(
-        (lines[1]["seq"].clone(), lines[129]["seq"].clone()),
-        (json!(129), json!(1))
+        (lines[1]["seq"].clone(), lines[144]["seq"].clone()),
+        (json!(144), json!(1))
     );
-    assert_eq!(lines[129]["action"], "organization.created");
+    assert_eq!(lines[144]["action"], "organization.created");
     let summary = ppp_registry::domain::audit_export::verify_lines(text.as_bytes(), None).unwrap();
-    assert_eq!((summary.events, summary.size), (129, 129));
+    assert_eq!((summary.events, summary.size), (144, 144));
     // The binary checks the file with nothing else: no database, no configuration.
     let file = std::env::temp_dir()
         .join(crate::support::unique_name("ppp-export"))
@@ -475,7 +475,7 @@ async fn exports_stream_the_selection_and_are_recorded() {
     assert_eq!(output.status.code(), Some(0));
     assert!(
         String::from_utf8_lossy(&output.stdout)
-            .starts_with("export intact: 129 events, each proven in the tree of 129 events")
+            .starts_with("export intact: 144 events, each proven in the tree of 144 events")
     );
     let tampered: Vec<String> = text
         .lines()
@@ -492,7 +492,7 @@ async fn exports_stream_the_selection_and_are_recorded() {
     let output = verify(&file);
     assert_eq!(output.status.code(), Some(1));
     assert!(
-        String::from_utf8_lossy(&output.stdout).starts_with("export BROKEN: line 6: event 125: its fields do not hash"),
+        String::from_utf8_lossy(&output.stdout).starts_with("export BROKEN: line 6: event 140: its fields do not hash"),
         "{}",
         String::from_utf8_lossy(&output.stdout)
     );
@@ -512,7 +512,7 @@ async fn the_public_checkpoint_and_transparency_page() {
     let (status, checkpoint) = app.get_json("/api/v1/audit/checkpoint").await;
     assert_eq!(status, Status::Ok);
     assert_eq!(checkpoint["origin"], TEST_LOG_ORIGIN);
-    assert_eq!(checkpoint["size"], 129);
+    assert_eq!(checkpoint["size"], 144);
     assert_eq!(checkpoint["published_at"], "2026-11-28T06:00:00Z");
     let note = checkpoint["note"].as_str().unwrap().to_string();
     let root = checkpoint["root_hash"].as_str().unwrap().to_string();
@@ -521,11 +521,11 @@ async fn the_public_checkpoint_and_transparency_page() {
     assert_eq!(key["cosignature_verifier_key"], public.cosignature_verifier_key());
     assert_eq!(key["public_key"], public.hex());
     let opened = public.open(&note).unwrap();
-    assert_eq!((opened.head.size, to_hex(&opened.head.root)), (129, root.clone()));
+    assert_eq!((opened.head.size, to_hex(&opened.head.root)), (144, root.clone()));
 
     let (status, html) = app.get_with("/transparency", ("Accept-Language", "en")).await;
     assert_eq!(status, Status::Ok);
-    assert!(html.contains(r#"<dd data-checkpoint="size">129</dd>"#));
+    assert!(html.contains(r#"<dd data-checkpoint="size">144</dd>"#));
     assert!(html.contains(&root));
     assert!(html.contains(&public.hex()));
     // As a browser sends the form: every byte but letters and digits percent-encoded ('+' too).
@@ -543,7 +543,7 @@ async fn the_public_checkpoint_and_transparency_page() {
     assert!(html.contains("The log extends the saved checkpoint"), "{html}");
     let (_, html) = app
         .get_with(
-            &check(&note.replacen("\n129\n", "\n128\n", 1)),
+            &check(&note.replacen("\n129\n", "\n143\n", 1)),
             ("Accept-Language", "en"),
         )
         .await;

@@ -996,7 +996,7 @@ async fn a_bidder_s_dashboard_lists_open_tenders_its_bids_to_confirm_its_invitat
     assert_eq!(status, Status::Created, "{receipt}");
 
     // The company's bids, newest tender first (the heating one, the fixtures' Osh e-ticketing
-    // consortium bid, its Osh Bazaar bid awarded), and the tenders taking bids.
+    // consortium bid, its Osh Bazaar bid awarded and under contract), and the tenders taking bids.
     let (status, dashboard) = call(&app, "GET", "/api/v1/bids/mine", Some(&b1), Value::Null).await;
     assert_eq!(status, Status::Ok, "{dashboard}");
     let bids = dashboard["bids"].as_array().unwrap();
@@ -1006,7 +1006,7 @@ async fn a_bidder_s_dashboard_lists_open_tenders_its_bids_to_confirm_its_invitat
     assert_eq!(bids[0]["tender_status"], "active_enquiries");
     assert_eq!(
         (bids[2]["status"].as_str(), bids[2]["tender_status"].as_str()),
-        (Some("awarded"), Some("awarded"))
+        (Some("awarded"), Some("complete"))
     );
     assert_eq!(
         bids[1]["receipt"]["bidding_party"]["members"].as_array().unwrap().len(),

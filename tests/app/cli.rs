@@ -106,7 +106,7 @@ fn migrate_and_load_fixtures_work_on_a_fresh_sqlite_file() {
     let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
     let output = run(&dir, &["migrate"], &[]);
     assert!(output.status.success(), "{}", stderr(&output));
-    assert_eq!(String::from_utf8_lossy(&output.stdout), "schema version 22 on sqlite\n");
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "schema version 23 on sqlite\n");
     assert!(
         dir.join("ppp-registry.sqlite3").exists(),
         "the default database file is created"
@@ -124,7 +124,7 @@ fn migrate_and_load_fixtures_work_on_a_fresh_sqlite_file() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(
         String::from_utf8_lossy(&output.stdout),
-        "bid sealing key generated in sealing-keys\nfixtures: replayed 8 steps from 8 files; skipped 111 demo-only steps (demo mode is off)\n"
+        "bid sealing key generated in sealing-keys\nfixtures: replayed 9 steps from 9 files; skipped 121 demo-only steps (demo mode is off)\n"
     );
     let output = run(&dir, &["load-fixtures", fixtures], &[]);
     assert_eq!(
@@ -249,7 +249,7 @@ async fn audit_verify_exits_0_when_intact_1_when_tampered_and_2_on_error() {
     assert!(run(&dir, &["load-fixtures", fixtures], &[]).status.success());
     let output = run(&dir, &["audit", "verify"], &[]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert!(String::from_utf8_lossy(&output.stdout).starts_with("audit log intact: 8 events, head "));
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("audit log intact: 9 events, head "));
     // A release build's configuration without any secret key: verification needs none.
     let output = run(&dir, &["audit", "verify"], &[("ROCKET_PROFILE", "release")]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));

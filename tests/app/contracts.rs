@@ -49,6 +49,20 @@ async fn awarded(app: &TestApp) -> (String, chrono::DateTime<chrono::Utc>) {
     (id, ends + Duration::hours(1))
 }
 
+/// A contract of Osh's, drafted and signed on a test tender awarded to bidder1's company: its id.
+pub(crate) async fn signed_osh_contract(app: &TestApp) -> String {
+    let (tender, _) = awarded(app).await;
+    let officer = app.token("officer.osh@demo.kg").await;
+    let (status, drafted) = call(app, "POST", &format!("/api/v1/tenders/{tender}/contract"), Some(&officer), request(&[])).await;
+    assert_eq!(status, Status::Created, "{drafted}");
+    let id = drafted["id"].as_str().unwrap().to_string();
+    let today = (app.clock.now() + Duration::hours(6)).date_naive().to_string();
+    let approver = app.token("approver.osh@demo.kg").await;
+    let (status, signed) = call(app, "POST", &format!("/api/v1/contracts/{id}/sign"), Some(&approver), json!({"signed_on": today})).await;
+    assert_eq!(status, Status::Ok, "{signed}");
+    id
+}
+
 /// A contract request: 420 000 000 som over 240 months from 2027-03-01, service from 2028-01-15.
 fn request(documents: &[&str]) -> Value {
     json!({

@@ -37,9 +37,9 @@ async fn fixtures_replay_through_the_app_with_times_relative_to_loading() {
     assert_eq!(
         outcome,
         LoadOutcome::Loaded {
-            files: 8,
-            steps: 8,
-            skipped: 111
+            files: 9,
+            steps: 9,
+            skipped: 121
         }
     );
     // Outside demo mode no account with a known password exists.
@@ -76,8 +76,8 @@ async fn fixtures_load_only_into_an_empty_database() {
     assert_eq!(
         first,
         LoadOutcome::Loaded {
-            files: 8,
-            steps: 119,
+            files: 9,
+            steps: 130,
             skipped: 0
         }
     );

@@ -16,7 +16,7 @@ async fn health_reports_the_engine_under_test_and_the_schema_version() {
         body,
         json!({"status": "ok", "database": expected_engine.name(), "schema_version": app.db.latest_known_version()})
     );
-    assert_eq!(app.db.latest_known_version(), 22);
+    assert_eq!(app.db.latest_known_version(), 23);
 }
 
 #[rocket::async_test]

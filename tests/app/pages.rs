@@ -31,7 +31,7 @@ async fn the_home_page_speaks_russian_kyrgyz_and_english_with_live_counts() {
         assert!(html.contains(&format!("<h1>{title}</h1>")), "{lang}: {html}");
         assert!(html.contains(count_label), "{lang}");
         assert!(html.contains(r#"<dd data-count="municipalities">2</dd>"#), "{lang}");
-        assert!(html.contains(r#"<dd data-count="companies">4</dd>"#), "{lang}");
+        assert!(html.contains(r#"<dd data-count="companies">5</dd>"#), "{lang}");
         assert!(html.contains(r#"<link rel="stylesheet" href="/static/app.css">"#));
     }
 }
@@ -104,10 +104,10 @@ async fn the_organisations_page_lists_public_bodies_with_times_in_bishkek() {
     assert!(html.contains("<td>Osh City Hall</td>"), "{html}");
     assert!(html.contains("<td>Bishkek City Hall</td>"));
     assert!(html.contains("<td>OSH</td>"));
-    // Osh was created 118 days before 2026-11-28 06:00 UTC: 2026-08-02 06:00 UTC, 12:00 in Bishkek.
+    // Osh was created 718 days before 2026-11-28 06:00 UTC: 2024-12-10 06:00 UTC, 12:00 in Bishkek.
     assert!(
         html.contains(
-            r#"<time datetime="2026-08-02T06:00:00Z">02.08.2026 12:00 (UTC+06:00, Asia&#x2F;Bishkek)</time>"#
+            r#"<time datetime="2024-12-10T06:00:00Z">10.12.2024 12:00 (UTC+06:00, Asia&#x2F;Bishkek)</time>"#
         ),
         "{html}"
     );

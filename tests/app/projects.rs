@@ -519,7 +519,7 @@ async fn the_registry_downloads_as_csv() {
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
     assert_eq!(rows.len(), 2);
     assert_eq!(&rows[0][0], "OSH-PPP-2026-001");
-    assert_eq!(&rows[1][0], "BISH-PPP-2026-005");
+    assert_eq!(&rows[1][0], "BISH-PPP-2026-004");
     assert_eq!(&rows[0][8], "185000000.00");
     let all = app.get("/api/v1/projects/export").await.into_string().await.unwrap();
     assert_eq!(all.lines().count(), 10, "a header and the nine public projects");

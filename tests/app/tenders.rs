@@ -625,8 +625,8 @@ async fn the_demo_tenders_are_published_one_open_with_sealed_bids_and_one_opened
     assert_eq!(heating["award_suspended"], true, "an open complaint");
     let bishkek = items
         .iter()
-        .find(|t| t["status"] == "awarded")
-        .expect("Bishkek opened, evaluated and awarded");
+        .find(|t| t["status"] == "complete")
+        .expect("Bishkek opened, evaluated, awarded and under contract");
     // The Bishkek bids are in its public protocol; Osh's stay sealed.
     let (_, protocol) = app
         .get_json(&format!("/api/v1/tenders/{}/protocol", bishkek["id"].as_str().unwrap()))

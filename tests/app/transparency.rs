@@ -114,7 +114,7 @@ async fn every_event_is_proven_in_the_tree_and_every_tree_extends_the_earlier_on
     let app = spawn_with_fixtures().await;
     let events = crate::audit::all_events(&app.db).await;
     let size = events.len() as u64;
-    assert_eq!(size, 129);
+    assert_eq!(size, 144);
     let mut root = None;
     let mut link = [0u8; 32];
     for (index, event) in events.iter().enumerate() {
@@ -194,7 +194,7 @@ async fn proofs_name_what_they_cannot_prove() {
     let app = spawn_with_fixtures().await;
     for (uri, status, field) in [
         (
-            "/api/v1/audit/proof/inclusion?index=129&size=129",
+            "/api/v1/audit/proof/inclusion?index=144&size=144",
             Status::UnprocessableEntity,
             "index",
         ),
@@ -214,7 +214,7 @@ async fn proofs_name_what_they_cannot_prove() {
             "index",
         ),
         (
-            "/api/v1/audit/proof/inclusion?index=0&size=130",
+            "/api/v1/audit/proof/inclusion?index=0&size=145",
             Status::NotFound,
             "size",
         ),
@@ -282,9 +282,9 @@ async fn the_database_takes_only_the_next_event_and_never_replaces_a_tree_hash()
     }
     assert!(matches!(
         audit::verify(&app.db, &[]).await.unwrap().verdict,
-        ppp_registry::domain::audit::Verdict::Intact { events: 129, .. }
+        ppp_registry::domain::audit::Verdict::Intact { events: 144, .. }
     ));
-    let (_, proof) = get(&app, "/api/v1/audit/proof/inclusion?index=0&size=129").await;
+    let (_, proof) = get(&app, "/api/v1/audit/proof/inclusion?index=0&size=144").await;
     assert_ne!(proof["leaf_hash"], "0".repeat(64));
 }
 
@@ -293,7 +293,7 @@ async fn the_database_takes_only_the_next_event_and_never_replaces_a_tree_hash()
 #[rocket::async_test]
 async fn a_log_without_its_tree_gets_it_at_migration() {
     let app = spawn_with_fixtures().await;
-    let (_, before) = get(&app, "/api/v1/audit/proof/consistency?from=20&to=129").await;
+    let (_, before) = get(&app, "/api/v1/audit/proof/consistency?from=20&to=144").await;
     let drop = match app.db.engine() {
         Engine::Sqlite => vec!["DROP TRIGGER audit_tree_no_delete"],
         Engine::Postgres => vec!["DROP TRIGGER audit_tree_no_update ON audit_tree"],
@@ -301,10 +301,10 @@ async fn a_log_without_its_tree_gets_it_at_migration() {
     for sql in drop {
         execute(&app.db, sql).await.unwrap();
     }
-    assert!(execute(&app.db, "DELETE FROM audit_tree").await.unwrap() > 129);
-    assert_eq!(audit::complete_tree(&app.db).await.unwrap(), 129);
+    assert!(execute(&app.db, "DELETE FROM audit_tree").await.unwrap() > 144);
+    assert_eq!(audit::complete_tree(&app.db).await.unwrap(), 144);
     assert_eq!(audit::complete_tree(&app.db).await.unwrap(), 0, "nothing left to do");
-    let (status, after) = get(&app, "/api/v1/audit/proof/consistency?from=20&to=129").await;
+    let (status, after) = get(&app, "/api/v1/audit/proof/consistency?from=20&to=144").await;
     assert_eq!(status, Status::Ok);
     assert_eq!(before, after);
 }

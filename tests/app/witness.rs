@@ -266,7 +266,7 @@ async fn the_witness_follows_growth_and_refuses_another_key() {
     assert_eq!(witness(&server, &state).status.code(), Some(0));
     assert_eq!(
         stdout(&witness(&server, &state)),
-        "consistent: the log still has 8 events\n"
+        "consistent: the log still has 9 events\n"
     );
     // A failed sign-in is an event; the next checkpoint (each second here) covers it.
     let _ = ureq::post(&format!("{}/api/v1/auth/token", server.url))
@@ -276,7 +276,7 @@ async fn the_witness_follows_growth_and_refuses_another_key() {
     let grown = loop {
         let output = witness(&server, &state);
         assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
-        if stdout(&output) != "consistent: the log still has 8 events\n" {
+        if stdout(&output) != "consistent: the log still has 9 events\n" {
             break stdout(&output);
         }
         assert!(started.elapsed() < Duration::from_secs(20), "no new checkpoint");
