@@ -261,13 +261,13 @@ pub async fn list(
         _ => 0,
     };
     let sql = format!(
-        "{SELECT} WHERE {seen} AND ($1 = 0 OR c.municipality_id = $1) AND ($2 = '' OR c.status = $2) \
-         AND ($3 = 0 OR c.supplier_org_id = $3) AND ($4 = 0 OR c.id < $4) AND $5 = $5 ORDER BY c.id DESC LIMIT $6"
+        "{SELECT} WHERE {seen} AND ($1 IS NULL OR c.municipality_id = $1) AND ($2 IS NULL OR c.status = $2) \
+         AND ($3 IS NULL OR c.supplier_org_id = $3) AND ($4 IS NULL OR c.id < $4) AND $5 = $5 ORDER BY c.id DESC LIMIT $6"
     );
     // Optional filters: planned with their values each time (see storage::Pool).
     let rows: Vec<ContractRow> = on_pool!(db, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).persistent(false)
-        .bind(filter.municipality.map_or(0, |m| m.0)).bind(filter.status.map_or("", |s| s.as_str()))
-        .bind(filter.supplier.map_or(0, |s| s.0)).bind(after.unwrap_or(0)).bind(own).bind(limit)
+        .bind(filter.municipality.map(|m| m.0)).bind(filter.status.map(|s| s.as_str()))
+        .bind(filter.supplier.map(|s| s.0)).bind(after).bind(own).bind(limit)
         .fetch_all(pool).await?);
     rows.into_iter().map(Contract::try_from).collect()
 }

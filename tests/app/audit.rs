@@ -76,16 +76,22 @@ async fn api(app: &TestApp, method: &str, uri: &str, token: &str, body: Value) -
 #[rocket::async_test]
 async fn every_change_writes_exactly_one_event_with_its_actor() {
     let app = spawn_with_fixtures().await;
-    // The fixtures: 8 organisations and 18 accounts, each one event, by the system; then 103
-    // project, tender, bid and complaint events, each by the demo account that acted.
+    // The fixtures: 8 organisations and 18 accounts, each one event, by the system; then 117
+    // project, tender, bid, complaint and contract events, each by the demo account that acted,
+    // and among the contract steps the special-purpose company's registration, by the system.
     let fixtures = all_events(&app.db).await;
     assert_eq!(fixtures.len(), 144);
     assert!(fixtures[..26].iter().all(|e| e.actor.name == "system"));
     assert_eq!(fixtures[0].action, "organization.created");
     assert_eq!(fixtures[25].action, "account.created");
-    assert!(fixtures[26..].iter().all(|e| matches!(
+    let (registered, acted): (Vec<_>, Vec<_>) = fixtures[26..]
+        .iter()
+        .partition(|e| e.action == "organization.created");
+    assert_eq!((registered.len(), registered[0].actor.name.as_str()), (1, "system"));
+    assert_eq!(acted.len(), 117);
+    assert!(acted.iter().all(|e| matches!(
         e.entity_type.as_str(),
-        "project" | "tender" | "bid" | "complaint"
+        "project" | "tender" | "bid" | "complaint" | "contract"
     ) && e.actor.user_id.is_some()));
 
     let admin = app.token("admin@demo.kg").await;
@@ -543,7 +549,7 @@ async fn the_public_checkpoint_and_transparency_page() {
     assert!(html.contains("The log extends the saved checkpoint"), "{html}");
     let (_, html) = app
         .get_with(
-            &check(&note.replacen("\n129\n", "\n143\n", 1)),
+            &check(&note.replacen("\n144\n", "\n143\n", 1)),
             ("Accept-Language", "en"),
         )
         .await;

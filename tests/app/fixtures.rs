@@ -52,9 +52,9 @@ async fn fixtures_replay_through_the_app_with_times_relative_to_loading() {
     assert_eq!(
         summary,
         vec![
-            ("antimonopoly", None, test_start() - Duration::days(120)),
-            ("municipality", Some("BISH"), test_start() - Duration::days(119)),
-            ("municipality", Some("OSH"), test_start() - Duration::days(118)),
+            ("antimonopoly", None, test_start() - Duration::days(720)),
+            ("municipality", Some("BISH"), test_start() - Duration::days(719)),
+            ("municipality", Some("OSH"), test_start() - Duration::days(718)),
         ]
     );
 }
@@ -92,7 +92,7 @@ async fn fixtures_load_only_into_an_empty_database() {
     .await
     .unwrap();
     assert_eq!(again, LoadOutcome::SkippedNotEmpty);
-    assert_eq!(organizations::count_all(&app.db).await.unwrap(), 8);
+    assert_eq!(organizations::count_all(&app.db).await.unwrap(), 9);
     assert_eq!(users::list(&app.db, None, None, 50).await.unwrap().len(), 18);
 }
 

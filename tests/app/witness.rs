@@ -178,12 +178,12 @@ async fn rewritten_history_is_caught(what: &str, tamper: impl AsyncFnOnce(&Db)) 
         String::from_utf8_lossy(&first.stderr)
     );
     assert!(
-        stdout(&first).starts_with("first checkpoint kept: size 8, root "),
+        stdout(&first).starts_with("first checkpoint kept: size 9, root "),
         "{}",
         stdout(&first)
     );
     let kept = std::fs::read_to_string(state.join("checkpoint")).unwrap();
-    assert_eq!(log_key().public().open(&kept).unwrap().head.size, 8);
+    assert_eq!(log_key().public().open(&kept).unwrap().head.size, 9);
     drop(server);
 
     let db = Db::connect(&database_url(&dir)).await.unwrap();
@@ -198,7 +198,7 @@ async fn rewritten_history_is_caught(what: &str, tamper: impl AsyncFnOnce(&Db)) 
     let text = stdout(&caught);
     let kept_root = to_hex(&log_key().public().open(&kept).unwrap().head.root);
     assert!(
-        text.starts_with("HISTORY REWRITTEN: the kept checkpoint (size 8, root "),
+        text.starts_with("HISTORY REWRITTEN: the kept checkpoint (size 9, root "),
         "{what}: {text}"
     );
     assert!(text.contains(&kept_root), "{what}: the kept head is named: {text}");
@@ -283,7 +283,7 @@ async fn the_witness_follows_growth_and_refuses_another_key() {
         std::thread::sleep(Duration::from_millis(300));
     };
     assert!(
-        grown.starts_with("consistent: the log grew from 8 to 9 events, root "),
+        grown.starts_with("consistent: the log grew from 9 to 10 events, root "),
         "{grown}"
     );
 

@@ -66,11 +66,11 @@ pub async fn draft(
 /// Contracts newest first: signed ones and after for everyone; drafts awaiting signature also
 /// for their municipality, their parties and the reviewers.
 #[utoipa::path(get, operation_id = "contracts_list", path = "/api/v1/contracts", tag = "contracts",
-    params(("municipality" = Option<String>, Query, description = "A municipality's id"),
+    params(("municipality" = Option<String>, Query, pattern = "^[0-9]{1,18}$", description = "A municipality's id"),
         ("status" = Option<ContractStatus>, Query, description = "A contract status"),
-        ("supplier" = Option<String>, Query, description = "The private party's id"),
-        ("after" = Option<String>, Query, description = "The cursor of the page before"),
-        ("limit" = Option<String>, Query, description = "1 to 200 (default 50)")),
+        ("supplier" = Option<String>, Query, pattern = "^[0-9]{1,18}$", description = "The private party's id"),
+        ("after" = Option<String>, Query, pattern = "^[0-9]{1,18}$", description = "The previous page's `next`"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "1 to 200, default 50")),
     responses((status = 200, description = "One page of contracts", body = ListPage<ContractSummary>),
         (status = 422, description = "A filter or the cursor is not valid", body = crate::web::api_error::ErrorBody)))]
 #[rocket::get("/contracts?<municipality>&<status>&<supplier>&<after>&<limit>")]
