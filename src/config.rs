@@ -471,7 +471,10 @@ fn validate(raw: RawConfig) -> Result<AppConfig, ConfigError> {
         .ok_or_else(|| {
             invalid(
                 "amendment_flag_percent",
-                format!("{:?} is not a percentage above 0 and at most 100", raw.amendment_flag_percent),
+                format!(
+                    "{:?} is not a percentage above 0 and at most 100",
+                    raw.amendment_flag_percent
+                ),
             )
         })?;
     let max_upload_bytes = positive("max_upload_mb", raw.max_upload_mb, 1024)? as u64 * 1024 * 1024;

@@ -434,7 +434,9 @@ impl Replay<'_> {
         Ok(match value {
             Value::String(text) => {
                 let date = |offset: &str| -> Result<chrono::NaiveDate, String> {
-                    Ok((self.now + parse_offset(offset)?).with_timezone(&DEADLINE_ZONE).date_naive())
+                    Ok((self.now + parse_offset(offset)?)
+                        .with_timezone(&DEADLINE_ZONE)
+                        .date_naive())
                 };
                 if let Some(offset) = text.strip_prefix("Q@") {
                     Value::String(crate::domain::contract::Quarter::of(date(offset)?).to_string())
@@ -860,11 +862,13 @@ impl Replay<'_> {
                 let done = match action {
                     ContractAction::Draft => {
                         let id = named(&self.tenders, "tender", tender)?;
-                        c::draft(self.db, clock, &ctx, &who, id, &self.body(body)?).await.map(|contract| {
-                            if let Some(r) = reference {
-                                self.contracts.insert(r.clone(), contract);
-                            }
-                        })
+                        c::draft(self.db, clock, &ctx, &who, id, &self.body(body)?)
+                            .await
+                            .map(|contract| {
+                                if let Some(r) = reference {
+                                    self.contracts.insert(r.clone(), contract);
+                                }
+                            })
                     }
                     ContractAction::Sign => {
                         let id = named(&self.contracts, "contract", contract)?;

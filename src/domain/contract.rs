@@ -250,9 +250,7 @@ pub fn planned_payment(
 /// The date a contract of `term_months` from `start` expires (the day before the same day of
 /// the month `term_months` later).
 pub fn expiry(start: NaiveDate, term_months: u32) -> Option<NaiveDate> {
-    start
-        .checked_add_months(chrono::Months::new(term_months))?
-        .pred_opt()
+    start.checked_add_months(chrono::Months::new(term_months))?.pred_opt()
 }
 
 #[cfg(test)]
@@ -344,7 +342,9 @@ mod tests {
         assert_eq!((q.first_day(), q.last_day()), (day("2026-10-01"), day("2026-12-31")));
         assert_eq!(q.next().to_string(), "2027-Q1");
         assert_eq!(Quarter::of(day("2026-05-15")).to_string(), "2026-Q2");
-        for bad in ["2026-Q5", "2026-Q0", "26-Q1", "2026Q1", "2026-Q1 ", "1999-Q1", "+2026-Q1"] {
+        for bad in [
+            "2026-Q5", "2026-Q0", "26-Q1", "2026Q1", "2026-Q1 ", "1999-Q1", "+2026-Q1",
+        ] {
             assert_eq!(Quarter::parse(bad), None, "{bad}");
         }
         assert_eq!(Quarter::parse("2027-Q2").unwrap().since(q), 2);

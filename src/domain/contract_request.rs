@@ -272,7 +272,11 @@ pub struct AmendmentRequest {
     #[schema(value_type = String, format = Date)]
     pub agreed_on: NaiveDate,
     /// The contract's value after the amendment, in its currency.
-    #[serde(default, deserialize_with = "optional_decimal", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "optional_decimal",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<crate::domain::strict_json::PlainDecimal>)]
     pub value: Option<Decimal>,
     /// The term after the amendment, in months from the start date.
@@ -317,11 +321,19 @@ pub struct PerformanceRequest {
     #[schema(value_type = crate::domain::strict_json::PlainDecimal)]
     pub deductions: Decimal,
     /// The tariff charged to users, if any.
-    #[serde(default, deserialize_with = "optional_decimal", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "optional_decimal",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<crate::domain::strict_json::PlainDecimal>)]
     pub tariff: Option<Decimal>,
     /// The demand served (visitors, passengers, Gcal...), in the project's unit.
-    #[serde(default, deserialize_with = "optional_decimal", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "optional_decimal",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<crate::domain::strict_json::PlainDecimal>)]
     pub demand: Option<Decimal>,
     #[serde(default)]
@@ -347,7 +359,9 @@ impl PerformanceRequest {
             check_money_or_zero(&mut v, "tariff", tariff, currency);
         }
         if let Some(demand) = self.demand
-            && (demand < Decimal::ZERO || demand > Decimal::from(1_000_000_000_000_i64) || demand.normalize().scale() > 4)
+            && (demand < Decimal::ZERO
+                || demand > Decimal::from(1_000_000_000_000_i64)
+                || demand.normalize().scale() > 4)
         {
             v.add("demand", "demand_range");
         }
@@ -374,7 +388,11 @@ pub struct TerminationRequest {
     #[schema(value_type = String, format = Date)]
     pub ended_on: NaiveDate,
     /// The termination payment, in the contract's currency, if any.
-    #[serde(default, deserialize_with = "optional_decimal", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "optional_decimal",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<crate::domain::strict_json::PlainDecimal>)]
     pub payment: Option<Decimal>,
 }
@@ -449,7 +467,10 @@ mod tests {
         let sign = SignRequest {
             signed_on: day("2026-12-05"),
         };
-        assert_eq!(fields(&sign.violations(today)), vec![("signed_on".into(), vec!["in_future"])]);
+        assert_eq!(
+            fields(&sign.violations(today)),
+            vec![("signed_on".into(), vec!["in_future"])]
+        );
         let record = PerformanceRequest {
             period: "2027-Q1".into(),
             paid: "-1".parse().unwrap(),
@@ -471,6 +492,11 @@ mod tests {
             paid: Decimal::ZERO,
             ..record
         };
-        assert!(current.violations(Currency::Kgs, today).fields().all(|(f, _)| f == "demand"));
+        assert!(
+            current
+                .violations(Currency::Kgs, today)
+                .fields()
+                .all(|(f, _)| f == "demand")
+        );
     }
 }

@@ -15,12 +15,11 @@ use crate::domain::access::Identity;
 use crate::domain::audit::{AuditContext, NewEvent};
 use crate::domain::bid::{BidStatus, Offer, canonical_json, sha256_hex};
 use crate::domain::contract::{
-    ContractStatus, CumulativeChange, MilestoneKind, MilestoneStatus, PeriodPayments, Quarter, after_milestone,
-    expiry, milestone_status, payment_variance, planned_payment,
+    ContractStatus, CumulativeChange, MilestoneKind, MilestoneStatus, PeriodPayments, Quarter, after_milestone, expiry,
+    milestone_status, payment_variance, planned_payment,
 };
 use crate::domain::contract_request::{
-    AmendmentRequest, ContractRequest, MilestoneRequest, PerformanceRequest, SignRequest, Signatory,
-    TerminationRequest,
+    AmendmentRequest, ContractRequest, MilestoneRequest, PerformanceRequest, SignRequest, Signatory, TerminationRequest,
 };
 use crate::domain::document::DocumentVisibility;
 use crate::domain::ids::{OrgId, parse_id};
@@ -65,11 +64,7 @@ fn facts<'a>(contract: &Contract, parties: &'a [OrgId]) -> ContractFacts<'a> {
     }
 }
 
-async fn record(
-    db: &Db,
-    contract: Contract,
-    who: Option<&Identity>,
-) -> Result<ContractRecord, ServiceError> {
+async fn record(db: &Db, contract: Contract, who: Option<&Identity>) -> Result<ContractRecord, ServiceError> {
     let id = contract.id;
     let parties = store::parties(db, id).await?;
     let f = facts(&contract, &parties);
@@ -100,7 +95,11 @@ pub async fn read(db: &Db, who: Option<&Identity>, id: i64) -> Result<ContractRe
 }
 
 /// The project's contract, when there is one `who` may see.
-pub async fn of_project(db: &Db, who: Option<&Identity>, project_id: i64) -> Result<Option<ContractRecord>, ServiceError> {
+pub async fn of_project(
+    db: &Db,
+    who: Option<&Identity>,
+    project_id: i64,
+) -> Result<Option<ContractRecord>, ServiceError> {
     match store::of_project(db, project_id).await? {
         None => Ok(None),
         Some(contract) => match record(db, contract, who).await {
@@ -112,7 +111,11 @@ pub async fn of_project(db: &Db, who: Option<&Identity>, project_id: i64) -> Res
 }
 
 /// The tender's live contract, when there is one `who` may see.
-pub async fn of_tender(db: &Db, who: Option<&Identity>, tender_id: i64) -> Result<Option<ContractRecord>, ServiceError> {
+pub async fn of_tender(
+    db: &Db,
+    who: Option<&Identity>,
+    tender_id: i64,
+) -> Result<Option<ContractRecord>, ServiceError> {
     match store::of_tender(db, tender_id).await? {
         None => Ok(None),
         Some(contract) => match record(db, contract, who).await {
@@ -174,7 +177,11 @@ impl Cumulative {
     }
 
     pub fn of(c: &Contract, threshold: Decimal) -> Self {
-        Self::between((c.signed_value, c.signed_term_months), (c.value, c.term_months), threshold)
+        Self::between(
+            (c.signed_value, c.signed_term_months),
+            (c.value, c.term_months),
+            threshold,
+        )
     }
 }
 
@@ -208,7 +215,11 @@ pub struct QuarterView {
 }
 
 /// The quarters compared with the plan, and the totals over the quarters that have a plan.
-pub fn quarters(contract: &Contract, milestones: &[Milestone], records: &[Performance]) -> (Vec<QuarterView>, Option<VarianceView>) {
+pub fn quarters(
+    contract: &Contract,
+    milestones: &[Milestone],
+    records: &[Performance],
+) -> (Vec<QuarterView>, Option<VarianceView>) {
     let (yearly, currency) = agreed_payments(contract);
     let service_start = milestones
         .iter()
@@ -222,7 +233,10 @@ pub fn quarters(contract: &Contract, milestones: &[Milestone], records: &[Perfor
                 .zip(Quarter::parse(&p.period))
                 .and_then(|(start, q)| planned_payment(&yearly, start, q, currency));
             if let Some(planned) = planned {
-                compared.push(PeriodPayments { planned, actual: p.paid });
+                compared.push(PeriodPayments {
+                    planned,
+                    actual: p.paid,
+                });
             }
             QuarterView {
                 period: p.period.clone(),
@@ -405,7 +419,10 @@ pub async fn draft(
                 payment_mechanism: request.payment_mechanism,
                 agreed_model: &agreed,
                 agreed_model_sha256: &agreed_sha256,
-                municipality_signatory: (&request.municipality_signatory.name, &request.municipality_signatory.position),
+                municipality_signatory: (
+                    &request.municipality_signatory.name,
+                    &request.municipality_signatory.position,
+                ),
                 supplier_signatory: (&request.supplier_signatory.name, &request.supplier_signatory.position),
                 guarantee: (&g.issuer, &g.reference, g.amount.amount, g.valid_until),
                 created_by: who.user_id,
@@ -415,14 +432,20 @@ pub async fn draft(
         .await?;
         if let Some(spv) = &request.spv {
             for s in &spv.shareholders {
-                store::insert_shareholder(uow.tx(), id, OrgId(parse_id(&s.company_id).unwrap_or_default()), s.share)
-                    .await?;
+                store::insert_shareholder(
+                    uow.tx(),
+                    id,
+                    OrgId(parse_id(&s.company_id).unwrap_or_default()),
+                    s.share,
+                )
+                .await?;
             }
         }
         for document in &request.documents {
             store::insert_document(uow.tx(), id, document.0).await?;
         }
-        let mut planned: Vec<(MilestoneKind, NaiveDate)> = request.milestones.iter().map(|m| (m.kind, m.planned_on)).collect();
+        let mut planned: Vec<(MilestoneKind, NaiveDate)> =
+            request.milestones.iter().map(|m| (m.kind, m.planned_on)).collect();
         if let Some(end) = expiry(request.start_date, request.term_months) {
             planned.push((MilestoneKind::Expiry, end));
         }
@@ -507,8 +530,13 @@ pub async fn sign(
     unit_of_work!(db, clock, ctx, |uow| {
         let now = uow.now();
         let (c, _) = lock_for(&mut uow, who, id, policy::may_sign_contract).await?;
-        request.violations(local_date(now)).into_result().map_err(ServiceError::Invalid)?;
-        let awarded = evaluation::closing(&mut uow, c.tender_id).await?.and_then(|cl| cl.awarded_at);
+        request
+            .violations(local_date(now))
+            .into_result()
+            .map_err(ServiceError::Invalid)?;
+        let awarded = evaluation::closing(&mut uow, c.tender_id)
+            .await?
+            .and_then(|cl| cl.awarded_at);
         if awarded.is_some_and(|at| request.signed_on < local_date(at)) {
             return Err(invalid("signed_on", "before_award"));
         }
@@ -565,7 +593,10 @@ pub async fn milestone(
     unit_of_work!(db, clock, ctx, |uow| {
         let now = uow.now();
         let (c, _) = lock_for(&mut uow, who, id, policy::may_keep_contract).await?;
-        request.violations(local_date(now)).into_result().map_err(ServiceError::Invalid)?;
+        request
+            .violations(local_date(now))
+            .into_result()
+            .map_err(ServiceError::Invalid)?;
         let current = store::milestones(&mut uow, id)
             .await?
             .into_iter()
@@ -610,7 +641,19 @@ pub async fn milestone(
             if status == ContractStatus::Completed
                 && let Some(ended) = request.met_on
             {
-                store::set_ended(uow.tx(), id, status, ended, None, None, who.user_id, now).await?;
+                store::set_ended(
+                    uow.tx(),
+                    id,
+                    &store::Ending {
+                        status,
+                        on: ended,
+                        reason: None,
+                        payment: None,
+                    },
+                    who.user_id,
+                    now,
+                )
+                .await?;
             }
             uow.record(event(
                 "contract.status_changed",
@@ -648,7 +691,9 @@ pub async fn amend(
             return Err(invalid("agreed_on", "before_signing"));
         }
         if let Some(document) = request.document_id
-            && documents::visibility(&mut uow, c.project_id, document.0).await?.is_none()
+            && documents::visibility(&mut uow, c.project_id, document.0)
+                .await?
+                .is_none()
         {
             return Err(invalid("document_id", "document_unknown"));
         }
@@ -764,10 +809,12 @@ pub async fn terminate(
         store::set_ended(
             uow.tx(),
             id,
-            ContractStatus::Terminated,
-            request.ended_on,
-            Some(&request.reason),
-            request.payment,
+            &store::Ending {
+                status: ContractStatus::Terminated,
+                on: request.ended_on,
+                reason: Some(&request.reason),
+                payment: request.payment,
+            },
             who.user_id,
             now,
         )

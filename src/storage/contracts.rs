@@ -183,8 +183,7 @@ pub async fn insert(tx: &mut Tx, c: &NewContract<'_>, now: DateTime<Utc>) -> Res
 /// One contract.
 pub async fn find<'r>(reader: impl Into<Reader<'r>>, id: i64) -> Result<Contract, StoreError> {
     let sql = format!("{SELECT} WHERE c.id = $1");
-    let row: Option<ContractRow> =
-        on_reader!(reader.into(), conn => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(conn).await?);
+    let row: Option<ContractRow> = on_reader!(reader.into(), conn => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(conn).await?);
     row.ok_or(StoreError::NotFound("contract"))?.try_into()
 }
 
@@ -300,21 +299,27 @@ pub async fn set_terms(tx: &mut Tx, id: i64, value: Decimal, term_months: u32) -
     Ok(())
 }
 
-/// Records the end: completed at expiry, or terminated early with a reason and a payment.
+/// How a contract ended: completed at expiry, or terminated early with a reason and a payment.
+pub struct Ending<'a> {
+    pub status: ContractStatus,
+    pub on: NaiveDate,
+    pub reason: Option<&'a str>,
+    pub payment: Option<Decimal>,
+}
+
+/// Records the end.
 pub async fn set_ended(
     tx: &mut Tx,
     id: i64,
-    status: ContractStatus,
-    ended_on: NaiveDate,
-    reason: Option<&str>,
-    payment: Option<Decimal>,
+    end: &Ending<'_>,
     by: UserId,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let sql = "UPDATE contracts SET status = $2, ended_on = $3, termination_reason = $4, termination_payment = $5, \
                ended_at = $6, ended_by = $7 WHERE id = $1";
-    on_tx!(tx, conn => sqlx::query(sql).bind(id).bind(status.as_str()).bind(ended_on).bind(reason.map(str::trim))
-        .bind(payment.map(DbAmount)).bind(now).bind(by.0).execute(&mut *conn).await.map(|_| ())?);
+    on_tx!(tx, conn => sqlx::query(sql).bind(id).bind(end.status.as_str()).bind(end.on)
+        .bind(end.reason.map(str::trim)).bind(end.payment.map(DbAmount)).bind(now).bind(by.0)
+        .execute(&mut *conn).await.map(|_| ())?);
     Ok(())
 }
 
@@ -382,12 +387,7 @@ pub struct Milestone {
     pub updated_at: DateTime<Utc>,
 }
 
-pub async fn put_milestone(
-    tx: &mut Tx,
-    id: i64,
-    m: &Milestone,
-    by: UserId,
-) -> Result<(), StoreError> {
+pub async fn put_milestone(tx: &mut Tx, id: i64, m: &Milestone, by: UserId) -> Result<(), StoreError> {
     let sql = "INSERT INTO contract_milestones (contract_id, kind, planned_on, met_on, note, updated_at, updated_by) \
                VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (contract_id, kind) DO UPDATE SET \
                planned_on = EXCLUDED.planned_on, met_on = EXCLUDED.met_on, note = EXCLUDED.note, \
@@ -400,8 +400,8 @@ pub async fn put_milestone(
 /// The contract's milestones in the order of a contract's life.
 pub async fn milestones<'r>(reader: impl Into<Reader<'r>>, id: i64) -> Result<Vec<Milestone>, StoreError> {
     let sql = "SELECT kind, planned_on, met_on, note, updated_at FROM contract_milestones WHERE contract_id = $1";
-    let rows: Vec<(String, NaiveDate, Option<NaiveDate>, String, DateTime<Utc>)> =
-        on_reader!(reader.into(), conn => sqlx::query_as(sql).bind(id).fetch_all(conn).await?);
+    type Row = (String, NaiveDate, Option<NaiveDate>, String, DateTime<Utc>);
+    let rows: Vec<Row> = on_reader!(reader.into(), conn => sqlx::query_as(sql).bind(id).fetch_all(conn).await?);
     let mut list = rows
         .into_iter()
         .map(|(kind, planned_on, met_on, note, updated_at)| {
@@ -443,24 +443,35 @@ pub async fn insert_amendment(tx: &mut Tx, id: i64, a: &Amendment, by: UserId) -
 
 /// The contract's amendments, oldest first.
 pub async fn amendments<'r>(reader: impl Into<Reader<'r>>, id: i64) -> Result<Vec<Amendment>, StoreError> {
-    type Row = (i64, String, String, NaiveDate, DbAmount, i64, Option<i64>, DateTime<Utc>);
+    type Row = (
+        i64,
+        String,
+        String,
+        NaiveDate,
+        DbAmount,
+        i64,
+        Option<i64>,
+        DateTime<Utc>,
+    );
     let sql = "SELECT version, reason, description, agreed_on, value, term_months, document_id, recorded_at \
                FROM contract_amendments WHERE contract_id = $1 ORDER BY version";
     let rows: Vec<Row> = on_reader!(reader.into(), conn => sqlx::query_as(sql).bind(id).fetch_all(conn).await?);
     rows.into_iter()
-        .map(|(version, reason, description, agreed_on, value, term, document_id, recorded_at)| {
-            let bad = || StoreError::Corrupt(format!("contract {id}: bad amendment {version}"));
-            Ok(Amendment {
-                version,
-                reason: AmendmentReason::parse(&reason).ok_or_else(bad)?,
-                description,
-                agreed_on,
-                value: value.0,
-                term_months: u32::try_from(term).map_err(|_| bad())?,
-                document_id,
-                recorded_at,
-            })
-        })
+        .map(
+            |(version, reason, description, agreed_on, value, term, document_id, recorded_at)| {
+                let bad = || StoreError::Corrupt(format!("contract {id}: bad amendment {version}"));
+                Ok(Amendment {
+                    version,
+                    reason: AmendmentReason::parse(&reason).ok_or_else(bad)?,
+                    description,
+                    agreed_on,
+                    value: value.0,
+                    term_months: u32::try_from(term).map_err(|_| bad())?,
+                    document_id,
+                    recorded_at,
+                })
+            },
+        )
         .collect()
 }
 
@@ -501,20 +512,30 @@ pub async fn insert_performance(tx: &mut Tx, id: i64, p: &Performance, by: UserI
 
 /// The contract's performance records in period order.
 pub async fn performance<'r>(reader: impl Into<Reader<'r>>, id: i64) -> Result<Vec<Performance>, StoreError> {
-    type Row = (String, DbAmount, DbAmount, Option<DbAmount>, Option<DbDecimal>, String, DateTime<Utc>);
+    type Row = (
+        String,
+        DbAmount,
+        DbAmount,
+        Option<DbAmount>,
+        Option<DbDecimal>,
+        String,
+        DateTime<Utc>,
+    );
     let sql = "SELECT period, paid, deductions, tariff, demand, note, recorded_at FROM contract_performance \
                WHERE contract_id = $1 ORDER BY period";
     let rows: Vec<Row> = on_reader!(reader.into(), conn => sqlx::query_as(sql).bind(id).fetch_all(conn).await?);
     Ok(rows
         .into_iter()
-        .map(|(period, paid, deductions, tariff, demand, note, recorded_at)| Performance {
-            period,
-            paid: paid.0,
-            deductions: deductions.0,
-            tariff: tariff.map(|t| t.0),
-            demand: demand.map(|d| d.0),
-            note,
-            recorded_at,
-        })
+        .map(
+            |(period, paid, deductions, tariff, demand, note, recorded_at)| Performance {
+                period,
+                paid: paid.0,
+                deductions: deductions.0,
+                tariff: tariff.map(|t| t.0),
+                demand: demand.map(|d| d.0),
+                note,
+                recorded_at,
+            },
+        )
         .collect())
 }

@@ -84,9 +84,7 @@ async fn every_change_writes_exactly_one_event_with_its_actor() {
     assert!(fixtures[..26].iter().all(|e| e.actor.name == "system"));
     assert_eq!(fixtures[0].action, "organization.created");
     assert_eq!(fixtures[25].action, "account.created");
-    let (registered, acted): (Vec<_>, Vec<_>) = fixtures[26..]
-        .iter()
-        .partition(|e| e.action == "organization.created");
+    let (registered, acted): (Vec<_>, Vec<_>) = fixtures[26..].iter().partition(|e| e.action == "organization.created");
     assert_eq!((registered.len(), registered[0].actor.name.as_str()), (1, "system"));
     assert_eq!(acted.len(), 117);
     assert!(acted.iter().all(|e| matches!(

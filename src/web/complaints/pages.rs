@@ -203,7 +203,13 @@ pub async fn desk(
     let flagged: Vec<Value> = crate::services::contracts::flagged(db, threshold)
         .await?
         .iter()
-        .map(|(c, _)| json!(crate::services::contracts::ContractSummary::new(c, &app.config.ocid_prefix, threshold)))
+        .map(|(c, _)| {
+            json!(crate::services::contracts::ContractSummary::new(
+                c,
+                &app.config.ocid_prefix,
+                threshold
+            ))
+        })
         .collect();
     Ok(ctx.render(
         "review",

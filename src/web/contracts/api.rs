@@ -27,7 +27,12 @@ use crate::web::query_once::QueryOnce;
 use crate::web::tenders::tender_id;
 
 /// The contract as `who` may see it now.
-pub(crate) async fn view(db: &Db, app: &AppState, who: Option<&crate::domain::access::Identity>, id: i64) -> Result<ContractView, ApiError> {
+pub(crate) async fn view(
+    db: &Db,
+    app: &AppState,
+    who: Option<&crate::domain::access::Identity>,
+    id: i64,
+) -> Result<ContractView, ApiError> {
     let record = service::read(db, who, id).await?;
     Ok(ContractView::new(
         &record,
@@ -60,7 +65,10 @@ pub async fn draft(
     audit: Audit,
 ) -> Result<(Status, Created<ContractView>), ApiError> {
     let id = service::draft(db, &*app.clock, &audit.0, &who.0, tender_id(id)?, &body.0).await?;
-    Ok(created_response(view(db, app, Some(&who.0), id).await?, format!("/api/v1/contracts/{id}")))
+    Ok(created_response(
+        view(db, app, Some(&who.0), id).await?,
+        format!("/api/v1/contracts/{id}"),
+    ))
 }
 
 /// Contracts newest first: signed ones and after for everyone; drafts awaiting signature also
@@ -114,7 +122,9 @@ pub(crate) fn parse_filter(
 ) -> Result<ContractFilter, ApiError> {
     let id = |field: &str, text: Option<&str>| match text.filter(|t| !t.is_empty()) {
         None => Ok(None),
-        Some(t) => parse_id(t).map(|i| Some(OrgId(i))).ok_or_else(|| ApiError::field(field, "id")),
+        Some(t) => parse_id(t)
+            .map(|i| Some(OrgId(i)))
+            .ok_or_else(|| ApiError::field(field, "id")),
     };
     Ok(ContractFilter {
         municipality: id("municipality", municipality)?,
@@ -134,7 +144,12 @@ pub(crate) fn parse_filter(
     responses((status = 200, description = "The contract", body = ContractView),
         (status = 404, description = "No such contract, or a draft the caller may not see", body = crate::web::api_error::ErrorBody)))]
 #[rocket::get("/contracts/<id>")]
-pub async fn show(who: MaybeUser, id: &str, db: &State<Db>, app: &State<AppState>) -> Result<Json<ContractView>, ApiError> {
+pub async fn show(
+    who: MaybeUser,
+    id: &str,
+    db: &State<Db>,
+    app: &State<AppState>,
+) -> Result<Json<ContractView>, ApiError> {
     Ok(Json(view(db, app, who.0.as_ref(), contract_id(id)?).await?))
 }
 
@@ -212,8 +227,20 @@ pub async fn amend(
     audit: Audit,
 ) -> Result<(Status, Created<ContractView>), ApiError> {
     let id = contract_id(id)?;
-    service::amend(db, &*app.clock, &audit.0, &who.0, id, &body.0, app.config.amendment_flag_percent).await?;
-    Ok(created_response(view(db, app, Some(&who.0), id).await?, format!("/api/v1/contracts/{id}")))
+    service::amend(
+        db,
+        &*app.clock,
+        &audit.0,
+        &who.0,
+        id,
+        &body.0,
+        app.config.amendment_flag_percent,
+    )
+    .await?;
+    Ok(created_response(
+        view(db, app, Some(&who.0), id).await?,
+        format!("/api/v1/contracts/{id}"),
+    ))
 }
 
 /// The municipality's officer records a quarter's performance: payments made, availability
@@ -238,7 +265,10 @@ pub async fn performance(
 ) -> Result<(Status, Created<ContractView>), ApiError> {
     let id = contract_id(id)?;
     service::record_performance(db, &*app.clock, &audit.0, &who.0, id, &body.0).await?;
-    Ok(created_response(view(db, app, Some(&who.0), id).await?, format!("/api/v1/contracts/{id}")))
+    Ok(created_response(
+        view(db, app, Some(&who.0), id).await?,
+        format!("/api/v1/contracts/{id}"),
+    ))
 }
 
 /// The municipality's approver records an early termination, with its reason and the

@@ -20,8 +20,8 @@ use crate::domain::access::Identity;
 use crate::domain::calendar::parse_date;
 use crate::domain::contract::{AmendmentReason, ContractStatus, MilestoneKind};
 use crate::domain::contract_request::{
-    AmendmentRequest, ContractRequest, Guarantee, MilestoneRequest, PerformanceRequest, PlannedMilestone,
-    Shareholder, SignRequest, Signatory, SpecialPurposeCompany, TerminationRequest,
+    AmendmentRequest, ContractRequest, Guarantee, MilestoneRequest, PerformanceRequest, PlannedMilestone, Shareholder,
+    SignRequest, Signatory, SpecialPurposeCompany, TerminationRequest,
 };
 use crate::domain::document::DocumentVisibility;
 use crate::domain::ids::DocumentId;
@@ -33,12 +33,12 @@ use crate::services::ServiceError;
 use crate::services::contracts::{self as service, ContractSummary, local_date};
 use crate::storage::Db;
 use crate::web::AppState;
+use crate::web::account::PageWithStatus;
 use crate::web::auth::{Audit, Authorized, ContractApprovers, ContractKeepers, CsrfForm};
 use crate::web::contracts::api::parse_filter;
+use crate::web::contracts::chart;
 use crate::web::contracts::contract_id;
 use crate::web::contracts::views::ContractView;
-use crate::web::contracts::chart;
-use crate::web::account::PageWithStatus;
 use crate::web::page::{PageContext, PageError};
 use crate::web::tenders::tender_id;
 
@@ -109,7 +109,12 @@ async fn page(
     let lang = ctx.lang;
     let record = service::read(db, ctx.user.as_ref(), id).await?;
     let today = local_date(app.clock.now());
-    let view = ContractView::new(&record, &app.config.ocid_prefix, app.config.amendment_flag_percent, today);
+    let view = ContractView::new(
+        &record,
+        &app.config.ocid_prefix,
+        app.config.amendment_flag_percent,
+        today,
+    );
     let facts = ContractFacts {
         municipality: record.contract.municipality_id,
         parties: &record.parties,
@@ -212,7 +217,10 @@ fn optional_date(v: &mut Violations, field: &str, text: &str) -> Option<NaiveDat
 /// Reads a form's amount or figure: digits with an optional point, nothing else.
 fn number(v: &mut Violations, field: &str, text: &str) -> Decimal {
     let text = text.trim();
-    match (is_fixed_point(text, 15, 4)).then(|| text.parse::<Decimal>().ok()).flatten() {
+    match (is_fixed_point(text, 15, 4))
+        .then(|| text.parse::<Decimal>().ok())
+        .flatten()
+    {
         Some(d) => d,
         None => {
             v.add(field, if text.is_empty() { "required" } else { "decimal" });
@@ -227,7 +235,14 @@ fn optional_number(v: &mut Violations, field: &str, text: &str) -> Option<Decima
 
 fn whole(v: &mut Violations, field: &str, text: &str) -> u32 {
     crate::domain::validation::whole_number(text.trim(), 4).unwrap_or_else(|| {
-        v.add(field, if text.trim().is_empty() { "required" } else { "term_range" });
+        v.add(
+            field,
+            if text.trim().is_empty() {
+                "required"
+            } else {
+                "term_range"
+            },
+        );
         0
     })
 }
@@ -256,7 +271,10 @@ async fn draft_page(
 ) -> Result<Template, PageError> {
     let lang = ctx.lang;
     let tender = crate::services::tenders::read(db, Some(who), id, app.clock.now()).await?;
-    crate::services::permit(policy::may_draft_contract(who, &tender.facts(app.clock.now())), "tender")?;
+    crate::services::permit(
+        policy::may_draft_contract(who, &tender.facts(app.clock.now())),
+        "tender",
+    )?;
     let documents: Vec<Value> = crate::services::documents::list(db, Some(who), tender.project_id)
         .await?
         .into_iter()
@@ -353,10 +371,8 @@ impl DraftForm {
             .iter()
             .filter_map(|k| {
                 let text = self.planned.get(k.as_str()).map(String::as_str).unwrap_or("");
-                optional_date(v, &format!("planned.{}", k.as_str()), text).map(|planned_on| PlannedMilestone {
-                    kind: *k,
-                    planned_on,
-                })
+                optional_date(v, &format!("planned.{}", k.as_str()), text)
+                    .map(|planned_on| PlannedMilestone { kind: *k, planned_on })
             })
             .collect();
         let mechanism = PaymentMechanism::parse(&self.payment_mechanism).unwrap_or_else(|| {
@@ -423,7 +439,10 @@ pub async fn draft(
         Err(ServiceError::Invalid(v))
     };
     match outcome {
-        Ok(contract) => Ok(Ok(Flash::success(Redirect::to(format!("/contracts/{contract}")), "contract-drafted"))),
+        Ok(contract) => Ok(Ok(Flash::success(
+            Redirect::to(format!("/contracts/{contract}")),
+            "contract-drafted",
+        ))),
         Err(ServiceError::Invalid(v)) => {
             let page = draft_page(&ctx, db, app, &who.0, id, &form, Some(&v)).await?;
             Ok(Err(PageWithStatus::new(Status::UnprocessableEntity, page)))
@@ -601,7 +620,16 @@ pub async fn performance(
         true => service::record_performance(db, &*app.clock, &audit.0, &who.0, id, &request).await,
         false => Err(ServiceError::Invalid(v)),
     };
-    answered(&ctx, db, app, id, "performance", "contract-performance-recorded", outcome).await
+    answered(
+        &ctx,
+        db,
+        app,
+        id,
+        "performance",
+        "contract-performance-recorded",
+        outcome,
+    )
+    .await
 }
 
 #[derive(FromForm)]

@@ -159,10 +159,7 @@ impl ContractView {
                 payment: c.termination_payment.map(|p| Money::new(p, c.currency)),
             }),
             agreed_model_sha256: c.agreed_model_sha256.clone(),
-            agreed_model: r
-                .insider
-                .then(|| serde_json::from_str(&c.agreed_model).ok())
-                .flatten(),
+            agreed_model: r.insider.then(|| serde_json::from_str(&c.agreed_model).ok()).flatten(),
             milestones: r
                 .milestones
                 .iter()
@@ -184,7 +181,10 @@ impl ContractView {
                     agreed_on: a.agreed_on,
                     value: Money::new(a.value, c.currency),
                     term_months: a.term_months,
-                    document_id: a.document_id.filter(|d| visible.contains(d) || r.insider).map(|d| d.to_string()),
+                    document_id: a
+                        .document_id
+                        .filter(|d| visible.contains(d) || r.insider)
+                        .map(|d| d.to_string()),
                     cumulative: Cumulative::between(
                         (c.signed_value, c.signed_term_months),
                         (a.value, a.term_months),
@@ -207,4 +207,3 @@ impl ContractView {
         }
     }
 }
-
