@@ -1055,4 +1055,61 @@ mod tests {
             Decision::Forbidden
         );
     }
+
+    #[test]
+    fn a_draft_contract_is_its_insiders_and_each_change_is_one_roles() {
+        let parties = [OrgId(COMPANY)];
+        let contract = |status| ContractFacts {
+            municipality: OrgId(OSH),
+            parties: &parties,
+            status,
+        };
+        let pending = contract(ContractStatus::Pending);
+        let officer = person(OSH, &[Role::Officer]);
+        let approver = person(OSH, &[Role::Approver]);
+        let party = person(COMPANY, &[Role::Bidder]);
+        let rival = person(COMPANY + 1, &[Role::Bidder]);
+        let other_city = person(BISHKEK, &[Role::Approver]);
+        let reviewer = person(1, &[Role::Reviewer]);
+        for (who, sees) in [
+            (None, false),
+            (Some(&rival), false),
+            (Some(&other_city), false),
+            (Some(&party), true),
+            (Some(&officer), true),
+            (Some(&reviewer), true),
+        ] {
+            assert_eq!(may_read_contract(who, &pending), sees, "{who:?}");
+        }
+        assert!(may_read_contract(None, &contract(ContractStatus::Signed)));
+        assert!(!is_contract_insider(None, &contract(ContractStatus::Signed)));
+        // Signing: the approver of its municipality, while pending; another city's is told
+        // nothing exists; a reviewer reads but does not sign.
+        assert_eq!(may_sign_contract(&approver, &pending), Decision::Allowed);
+        assert_eq!(may_sign_contract(&officer, &pending), Decision::Forbidden);
+        assert_eq!(may_sign_contract(&other_city, &pending), Decision::Hidden);
+        assert_eq!(may_sign_contract(&reviewer, &pending), Decision::Forbidden);
+        assert_eq!(
+            may_sign_contract(&approver, &contract(ContractStatus::Signed)),
+            Decision::Closed("error-contract-not-pending")
+        );
+        // Keeping the record (officer) and amending (approver): only while live.
+        let running = contract(ContractStatus::InOperation);
+        assert_eq!(may_keep_contract(&officer, &running), Decision::Allowed);
+        assert_eq!(may_keep_contract(&approver, &running), Decision::Forbidden);
+        assert_eq!(may_keep_contract(&party, &running), Decision::Forbidden);
+        assert_eq!(
+            may_keep_contract(&officer, &pending),
+            Decision::Closed("error-contract-not-live")
+        );
+        assert_eq!(may_amend_contract(&approver, &running), Decision::Allowed);
+        assert_eq!(may_amend_contract(&other_city, &running), Decision::Forbidden);
+        assert_eq!(
+            may_amend_contract(&approver, &contract(ContractStatus::Terminated)),
+            Decision::Closed("error-contract-not-live")
+        );
+        assert_eq!(contract_scope(Some(&reviewer)), ContractScope::All);
+        assert_eq!(contract_scope(Some(&party)), ContractScope::Own(OrgId(COMPANY)));
+        assert_eq!(contract_scope(None), ContractScope::Public);
+    }
 }
