@@ -1124,3 +1124,7 @@ audit-action-project-contract-signed = Project contracted
 audit-action-project-service-started = Project in operation
 audit-action-project-contract-completed = Project completed
 audit-action-project-contract-terminated = Project terminated
+invalid-listed-twice = Listed twice
+invalid-before-expiry = The term has not run out: an early end is a termination
+invalid-spv-in-rival-bid = The company took part in the tender in another bid
+error-expiry-before-service = Expiry is recorded only for a contract in operation

@@ -1120,3 +1120,7 @@ audit-action-project-contract-signed = Долбоор: келишимге кол
 audit-action-project-service-started = Долбоор пайдаланууда
 audit-action-project-contract-completed = Долбоор аяктады
 audit-action-project-contract-terminated = Долбоор: келишим бузулду
+invalid-listed-twice = Эки жолу көрсөтүлгөн
+invalid-before-expiry = Келишимдин мөөнөтү али бүтө элек: мөөнөтүнөн мурда токтотуу — бул бузуу
+invalid-spv-in-rival-bid = Компания сынакка башка табыштаманын курамында катышкан
+error-expiry-before-service = Мөөнөттүн аякташы пайдаланудагы келишим үчүн гана белгиленет

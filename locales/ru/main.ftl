@@ -1125,3 +1125,7 @@ audit-action-project-contract-signed = Проект: соглашение под
 audit-action-project-service-started = Проект в эксплуатации
 audit-action-project-contract-completed = Проект завершён
 audit-action-project-contract-terminated = Проект: соглашение расторгнуто
+invalid-listed-twice = Указано дважды
+invalid-before-expiry = Срок соглашения ещё не истёк: досрочное прекращение — это расторжение
+invalid-spv-in-rival-bid = Компания участвовала в конкурсе в составе другой заявки
+error-expiry-before-service = Окончание срока отмечается только для соглашения в эксплуатации

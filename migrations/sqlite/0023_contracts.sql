@@ -51,7 +51,9 @@ CREATE TABLE contracts (
     termination_payment     INTEGER
 );
 
-CREATE INDEX contracts_tender ON contracts (tender_id);
+-- At most one live contract per tender (the drafting service decides under the tender's lock;
+-- this is the database's own guard).
+CREATE UNIQUE INDEX contracts_live_tender ON contracts (tender_id) WHERE status <> 'cancelled';
 CREATE INDEX contracts_municipality ON contracts (municipality_id, id);
 CREATE INDEX contracts_supplier ON contracts (supplier_org_id);
 

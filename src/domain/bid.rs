@@ -194,8 +194,13 @@ impl Consortium {
             check_short_text(v, &field("role"), &m.role);
             check_share(v, &field("share"), m.share);
         }
-        let total: Decimal = self.lead_share + self.members.iter().map(|m| m.share).sum::<Decimal>();
-        if total != Decimal::from(100) {
+        // Summed checked: a share is any decimal the body wrote until its range is known.
+        let total = self
+            .members
+            .iter()
+            .take(MAX_MEMBERS)
+            .try_fold(self.lead_share, |sum, m| sum.checked_add(m.share));
+        if total != Some(Decimal::from(100)) {
             v.add("consortium", "consortium_shares");
         }
     }

@@ -80,6 +80,37 @@ pub fn after_milestone(status: ContractStatus, kind: MilestoneKind) -> Option<Co
     }
 }
 
+/// Why a change to milestone `kind` may not be recorded, if it may not: the expiry follows
+/// from the term (its plan moves only with an amendment of the term) and is met only by a
+/// contract in operation, on or after its date (an early end is a termination, the approver's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MilestoneRefusal {
+    /// A field and its violation code (422).
+    Field(&'static str, &'static str),
+    /// A message id (409).
+    State(&'static str),
+}
+
+pub fn milestone_refusal(
+    status: ContractStatus,
+    kind: MilestoneKind,
+    planned: NaiveDate,
+    new_plan: Option<NaiveDate>,
+    met_on: Option<NaiveDate>,
+) -> Option<MilestoneRefusal> {
+    if kind != MilestoneKind::Expiry {
+        return None;
+    }
+    match (new_plan, met_on) {
+        (Some(_), _) => Some(MilestoneRefusal::Field("planned_on", "expiry_follows_term")),
+        (None, Some(_)) if status != ContractStatus::InOperation => {
+            Some(MilestoneRefusal::State("error-expiry-before-service"))
+        }
+        (None, Some(met)) if met < planned => Some(MilestoneRefusal::Field("met_on", "before_expiry")),
+        _ => None,
+    }
+}
+
 /// Whether a contract in `status` may still change (amendments, milestones, performance
 /// records, termination): signed or in operation.
 pub fn is_live(status: ContractStatus) -> bool {
@@ -295,6 +326,30 @@ mod tests {
         assert_eq!(after_milestone(S::Terminated, MilestoneKind::ServiceStart), None);
         assert!(is_live(S::Signed) && is_live(S::InOperation));
         assert!(!is_live(S::Completed) && !is_live(S::Terminated) && !is_live(S::Cancelled));
+    }
+
+    #[test]
+    fn the_expiry_follows_the_term_and_ends_only_a_contract_in_operation_at_its_date() {
+        use ContractStatus as S;
+        use MilestoneKind as K;
+        let end = day("2050-07-01");
+        assert_eq!(
+            milestone_refusal(S::InOperation, K::Expiry, end, Some(day("2051-01-01")), None),
+            Some(MilestoneRefusal::Field("planned_on", "expiry_follows_term"))
+        );
+        assert_eq!(
+            milestone_refusal(S::Signed, K::Expiry, end, None, Some(end)),
+            Some(MilestoneRefusal::State("error-expiry-before-service"))
+        );
+        assert_eq!(
+            milestone_refusal(S::InOperation, K::Expiry, end, None, Some(day("2050-06-30"))),
+            Some(MilestoneRefusal::Field("met_on", "before_expiry"))
+        );
+        assert_eq!(milestone_refusal(S::InOperation, K::Expiry, end, None, Some(end)), None);
+        assert_eq!(
+            milestone_refusal(S::Signed, K::ServiceStart, end, Some(end), Some(end)),
+            None
+        );
     }
 
     #[test]

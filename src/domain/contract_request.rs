@@ -123,11 +123,19 @@ impl ContractRequest {
         check_short_text(&mut v, "guarantee.issuer", &g.issuer);
         check_short_text(&mut v, "guarantee.reference", &g.reference);
         check_amount(&mut v, "guarantee.amount.amount", g.amount.amount, g.amount.currency);
+        if g.amount.currency != self.value.currency {
+            v.add("guarantee.amount.currency", "currency_mismatch");
+        }
         if g.valid_until < self.start_date {
             v.add("guarantee.valid_until", "before_start");
         }
         if self.documents.len() > MAX_DOCUMENTS {
             v.add("documents", "too_many");
+        }
+        for (i, d) in self.documents.iter().enumerate().take(MAX_DOCUMENTS) {
+            if self.documents[..i].contains(d) {
+                v.add(format!("documents.{i}"), "listed_twice");
+            }
         }
         let mut seen = Vec::new();
         for (i, m) in self.milestones.iter().enumerate() {
@@ -135,7 +143,7 @@ impl ContractRequest {
             if m.kind == MilestoneKind::Expiry {
                 v.add(field, "expiry_follows_term");
             } else if seen.contains(&m.kind) {
-                v.add(field, "duplicate");
+                v.add(field, "listed_twice");
             } else {
                 seen.push(m.kind);
             }
@@ -164,7 +172,7 @@ fn check_spv(v: &mut Violations, spv: &SpecialPurposeCompany) {
     for (i, s) in spv.shareholders.iter().enumerate().take(MAX_SHAREHOLDERS) {
         match crate::domain::ids::parse_id(&s.company_id) {
             None => v.add(format!("spv.shareholders.{i}.company_id"), "id"),
-            Some(id) if seen.contains(&id) => v.add(format!("spv.shareholders.{i}.company_id"), "duplicate"),
+            Some(id) if seen.contains(&id) => v.add(format!("spv.shareholders.{i}.company_id"), "listed_twice"),
             Some(id) => seen.push(id),
         }
         if s.share <= Decimal::ZERO || s.share > Decimal::ONE_HUNDRED {
@@ -173,8 +181,13 @@ fn check_spv(v: &mut Violations, spv: &SpecialPurposeCompany) {
             v.add(format!("spv.shareholders.{i}.share"), "minor_unit");
         }
     }
-    let total: Decimal = spv.shareholders.iter().map(|s| s.share).sum();
-    if !spv.shareholders.is_empty() && total != Decimal::ONE_HUNDRED {
+    // Summed checked: a share is any decimal the body wrote until its range is known.
+    let total = spv
+        .shareholders
+        .iter()
+        .take(MAX_SHAREHOLDERS)
+        .try_fold(Decimal::ZERO, |sum, s| sum.checked_add(s.share));
+    if !spv.shareholders.is_empty() && total != Some(Decimal::ONE_HUNDRED) {
         v.add("spv.shareholders", "shares_sum");
     }
 }
@@ -448,15 +461,45 @@ mod tests {
         });
         r.milestones[0].kind = MilestoneKind::FinancialClose;
         r.spv.as_mut().unwrap().shareholders[1].share = "39.5".parse().unwrap();
+        r.guarantee.amount.currency = Currency::Usd;
+        r.documents = vec![DocumentId(4), DocumentId(4)];
         assert_eq!(
             fields(&r.violations()),
             vec![
+                ("documents.1".into(), vec!["listed_twice"]),
+                ("guarantee.amount.currency".into(), vec!["currency_mismatch"]),
                 ("guarantee.valid_until".into(), vec!["before_start"]),
                 ("milestones".into(), vec!["service_start_required"]),
                 ("milestones.1.kind".into(), vec!["expiry_follows_term"]),
                 ("spv.shareholders".into(), vec!["shares_sum"]),
                 ("term_months".into(), vec!["term_range"]),
                 ("value.amount".into(), vec!["minor_unit"]),
+            ]
+        );
+    }
+
+    #[test]
+    fn shares_too_large_to_add_are_refused_not_a_panic() {
+        let mut r = request();
+        let huge: Decimal = "79228162514264337593543950335".parse().unwrap();
+        r.spv.as_mut().unwrap().shareholders = vec![
+            Shareholder {
+                company_id: "3".into(),
+                share: huge,
+            },
+            Shareholder {
+                company_id: "5".into(),
+                share: huge,
+            },
+        ];
+        let v = r.violations();
+        let fields: Vec<&str> = v.fields().map(|(f, _)| f).collect();
+        assert_eq!(
+            fields,
+            vec![
+                "spv.shareholders",
+                "spv.shareholders.0.share",
+                "spv.shareholders.1.share"
             ]
         );
     }

@@ -738,9 +738,11 @@ pub fn is_contract_insider(who: Option<&Identity>, contract: &ContractFacts) -> 
 }
 
 /// A signed contract, and everything after, is public (the World Bank's PPP disclosure
-/// framework); a draft awaiting signature only to its insiders.
+/// framework); a draft awaiting signature, or one cancelled before it was signed, only to its
+/// insiders.
 pub fn may_read_contract(who: Option<&Identity>, contract: &ContractFacts) -> bool {
-    contract.status != ContractStatus::Pending || is_contract_insider(who, contract)
+    !matches!(contract.status, ContractStatus::Pending | ContractStatus::Cancelled)
+        || is_contract_insider(who, contract)
 }
 
 /// Which contracts a list shows beyond the public ones; the storage layer turns it into SQL.
@@ -1082,6 +1084,8 @@ mod tests {
             assert_eq!(may_read_contract(who, &pending), sees, "{who:?}");
         }
         assert!(may_read_contract(None, &contract(ContractStatus::Signed)));
+        assert!(may_read_contract(None, &contract(ContractStatus::Terminated)));
+        assert!(!may_read_contract(Some(&rival), &contract(ContractStatus::Cancelled)));
         assert!(!is_contract_insider(None, &contract(ContractStatus::Signed)));
         // Signing: the approver of its municipality, while pending; another city's is told
         // nothing exists; a reviewer reads but does not sign.

@@ -139,7 +139,7 @@ pub async fn decline(
             .collect();
         let next = next_in_line(&ranking, &declined).map(str::to_string);
         bids::set_status(uow.tx(), bid_id, BidStatus::Declined, now).await?;
-        crate::services::contracts::cancel_pending(&mut uow, tender.id).await?;
+        crate::services::contracts::cancel_pending(&mut uow, tender.id, "award_declined").await?;
         let before = tender.status(now);
         let payload = json!({
             "tender_id": tender.id.to_string(),

@@ -15,8 +15,8 @@ use crate::domain::access::Identity;
 use crate::domain::audit::{AuditContext, NewEvent};
 use crate::domain::bid::{BidStatus, Offer, canonical_json, sha256_hex};
 use crate::domain::contract::{
-    ContractStatus, CumulativeChange, MilestoneKind, MilestoneStatus, PeriodPayments, Quarter, after_milestone, expiry,
-    milestone_status, payment_variance, planned_payment,
+    ContractStatus, CumulativeChange, MilestoneKind, MilestoneRefusal, MilestoneStatus, PeriodPayments, Quarter,
+    after_milestone, expiry, milestone_refusal, milestone_status, payment_variance, planned_payment,
 };
 use crate::domain::contract_request::{
     AmendmentRequest, ContractRequest, MilestoneRequest, PerformanceRequest, SignRequest, Signatory, TerminationRequest,
@@ -383,7 +383,13 @@ pub async fn draft(
             Some(spv) => {
                 let company = OrgId(parse_id(&spv.company_id).unwrap_or_default());
                 match organizations::find(&mut uow, company).await {
-                    Ok(o) if o.kind == OrganizationKind::Company && o.status == OrganizationStatus::Active => {}
+                    // A company that bid against the winner cannot become the winner's party
+                    // (it would read the contract's internal documents and agreed model).
+                    Ok(o) if o.kind == OrganizationKind::Company && o.status == OrganizationStatus::Active => {
+                        if bids::company_in_other_bid(&mut uow, tender_id, company, &bid.id).await? {
+                            v.add("spv.company_id", "spv_in_rival_bid");
+                        }
+                    }
                     Ok(_) | Err(crate::storage::StoreError::NotFound(_)) => v.add("spv.company_id", "not_a_company"),
                     Err(e) => return Err(e.into()),
                 }
@@ -468,22 +474,32 @@ pub async fn draft(
             "agreed_model_sha256": agreed_sha256,
             "after": {"status": ContractStatus::Pending.as_str()},
         });
+        // A draft's terms are the municipality's (and the reviewers') until signed: the
+        // signing's event and the contract itself publish them.
         uow.record(
             NewEvent::new("contract.drafted", "contract", id)
                 .organization(tender.municipality_id.0)
+                .confidential(tender.municipality_id.0, crate::domain::audit::FOREVER)
                 .payload(payload),
         );
         id
     })
 }
 
-/// Locks the contract and asks the policy; what every change starts with.
+/// Locks the contract and asks the policy; what every change starts with. Locks are taken in
+/// the order every tender change takes them (the project, the tender, then the contract: a
+/// winner's decline locks the first two and then cancels a pending contract), so a signing and
+/// a decline at the same instant wait for each other instead of deadlocking.
 async fn lock_for(
     uow: &mut UnitOfWork<'_>,
     who: &Identity,
     id: i64,
     decide: fn(&Identity, &ContractFacts) -> policy::Decision,
 ) -> Result<(Contract, Vec<OrgId>), ServiceError> {
+    // A contract's project and tender never change.
+    let found = store::find(&mut *uow, id).await?;
+    projects::lock(uow.tx(), found.project_id).await?;
+    tenders::lock(uow.tx(), found.tender_id).await?;
     let contract = store::lock(uow.tx(), id).await?;
     let parties = store::parties(&mut *uow, id).await?;
     permit(decide(who, &facts(&contract, &parties)), "contract")?;
@@ -604,6 +620,11 @@ pub async fn milestone(
             .ok_or(ServiceError::NotFound("milestone"))?;
         if current.met_on.is_some() {
             return Err(ServiceError::Conflict("error-milestone-met"));
+        }
+        match milestone_refusal(c.status, kind, current.planned_on, request.planned_on, request.met_on) {
+            Some(MilestoneRefusal::Field(field, code)) => return Err(invalid(field, code)),
+            Some(MilestoneRefusal::State(message)) => return Err(ServiceError::Conflict(message)),
+            None => {}
         }
         if let (Some(met), Some(signed)) = (request.met_on, c.signed_on)
             && met < signed
@@ -834,26 +855,36 @@ pub async fn terminate(
     })
 }
 
-/// A winner's decline before signing cancels the pending contract drafted for it (called in
-/// the decline's unit of work, the tender locked).
-pub(crate) async fn cancel_pending(uow: &mut UnitOfWork<'_>, tender_id: i64) -> Result<(), ServiceError> {
+/// A winner's decline, or the tender's cancellation, before signing cancels the pending contract
+/// drafted for it (called in that change's unit of work, the project and the tender locked);
+/// `reason` is `award_declined` or `tender_cancelled`.
+pub(crate) async fn cancel_pending(
+    uow: &mut UnitOfWork<'_>,
+    tender_id: i64,
+    reason: &'static str,
+) -> Result<(), ServiceError> {
     if let Some(c) = store::of_tender(&mut *uow, tender_id).await?
         && c.status == ContractStatus::Pending
     {
         store::set_status(uow.tx(), c.id, ContractStatus::Cancelled).await?;
-        uow.record(event(
-            "contract.cancelled",
-            &c,
-            json!({"reason": "award_declined", "before": {"status": "pending"}, "after": {"status": "cancelled"}}),
-        ));
+        uow.record(
+            event(
+                "contract.cancelled",
+                &c,
+                json!({"reason": reason, "before": {"status": "pending"}, "after": {"status": "cancelled"}}),
+            )
+            .confidential(c.municipality_id.0, crate::domain::audit::FOREVER),
+        );
     }
     Ok(())
 }
 
-/// Whether the tender has a contract that is not cancelled (an awarded tender under contract
-/// cannot be cancelled).
-pub(crate) async fn under_contract(uow: &mut UnitOfWork<'_>, tender_id: i64) -> Result<bool, ServiceError> {
-    Ok(store::of_tender(&mut *uow, tender_id).await?.is_some())
+/// Whether the tender's contract is signed (a tender under a signed contract cannot be
+/// cancelled).
+pub(crate) async fn signed_contract(uow: &mut UnitOfWork<'_>, tender_id: i64) -> Result<bool, ServiceError> {
+    Ok(store::of_tender(&mut *uow, tender_id)
+        .await?
+        .is_some_and(|c| c.status != ContractStatus::Pending))
 }
 
 /// The signatory pair as the API shows it.

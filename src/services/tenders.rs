@@ -446,11 +446,12 @@ pub async fn cancel(
 }
 
 async fn cancel_locked(uow: &mut UnitOfWork<'_>, tender: &Tender, c: &Cancellation) -> Result<(), ServiceError> {
-    // An awarded tender whose contract is drafted or signed stays as it is: the contract ends
-    // by its own terms (termination), not by cancelling the tender behind it.
-    if crate::services::contracts::under_contract(uow, tender.id).await? {
+    // A signed contract ends by its own terms (termination), not by cancelling the tender
+    // behind it; a draft awaiting signature is cancelled with the tender.
+    if crate::services::contracts::signed_contract(uow, tender.id).await? {
         return Err(ServiceError::Conflict("error-tender-under-contract"));
     }
+    crate::services::contracts::cancel_pending(uow, tender.id, "tender_cancelled").await?;
     tenders::set_cancelled(uow.tx(), tender.id, c).await?;
     let payload = json!({
         "before": {"state": tender.state.as_str()},

@@ -207,9 +207,9 @@ pub async fn of_tender<'r>(reader: impl Into<Reader<'r>>, tender_id: i64) -> Res
     row.map(Contract::try_from).transpose()
 }
 
-/// The project's contract, if one was drafted (a project has at most one awarded tender).
+/// The project's live contract, if one was drafted (a project has at most one awarded tender).
 pub async fn of_project<'r>(reader: impl Into<Reader<'r>>, project_id: i64) -> Result<Option<Contract>, StoreError> {
-    let sql = format!("{SELECT} WHERE c.project_id = $1 ORDER BY c.id DESC LIMIT 1");
+    let sql = format!("{SELECT} WHERE c.project_id = $1 AND c.status <> 'cancelled' ORDER BY c.id DESC LIMIT 1");
     let row: Option<ContractRow> = on_reader!(reader.into(), conn => {
         sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(project_id).fetch_optional(conn).await?
     });
@@ -247,9 +247,9 @@ pub async fn list(
 ) -> Result<Vec<Contract>, StoreError> {
     let seen = match scope {
         ContractScope::All => "TRUE",
-        ContractScope::Public => "c.status <> 'pending'",
+        ContractScope::Public => "c.status NOT IN ('pending', 'cancelled')",
         ContractScope::Own(_) => {
-            "(c.status <> 'pending' OR c.municipality_id = $5 OR c.supplier_org_id = $5 \
+            "(c.status NOT IN ('pending', 'cancelled') OR c.municipality_id = $5 OR c.supplier_org_id = $5 \
              OR EXISTS (SELECT 1 FROM bids b WHERE b.id = c.bid_id AND b.lead_org_id = $5) \
              OR EXISTS (SELECT 1 FROM bid_members m WHERE m.bid_id = c.bid_id AND m.company_id = $5 AND m.status = 'confirmed') \
              OR EXISTS (SELECT 1 FROM contract_shareholders h WHERE h.contract_id = c.id AND h.company_id = $5))"

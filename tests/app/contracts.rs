@@ -370,6 +370,31 @@ async fn an_awarded_tender_is_signed_put_in_operation_amended_beyond_the_thresho
     )
     .await;
     assert_eq!(status, Status::Conflict);
+    let expiry = format!("/api/v1/contracts/{id}/milestones/expiry");
+    let (status, body) = call(
+        &app,
+        "POST",
+        &expiry,
+        Some(&officer),
+        json!({"met_on": today.to_string()}),
+    )
+    .await;
+    assert_eq!(
+        status,
+        Status::UnprocessableEntity,
+        "an early end is a termination: {body}"
+    );
+    assert_eq!(fields(&body), vec!["met_on"]);
+    let (status, body) = call(
+        &app,
+        "POST",
+        &expiry,
+        Some(&officer),
+        json!({"planned_on": "2060-01-01"}),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    assert_eq!(fields(&body), vec!["planned_on"]);
     let (status, _) = call(
         &app,
         "POST",
@@ -734,4 +759,66 @@ async fn the_officer_drafts_a_contract_through_the_form() {
     assert_eq!(drafted["status"], "pending");
     assert_eq!(drafted["title"], "Соглашение о МЧП: котельные г. Ош");
     assert_eq!(milestone(&drafted, "service_start")["planned_on"], "2028-01-15");
+}
+
+#[rocket::async_test]
+async fn a_draft_is_cancelled_with_its_tender_and_never_becomes_public() {
+    let app = spawn_with_fixtures().await;
+    let (tender, _) = awarded(&app).await;
+    let officer = app.token("officer.osh@demo.kg").await;
+    let approver = app.token("approver.osh@demo.kg").await;
+    let (status, drafted) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/tenders/{tender}/contract"),
+        Some(&officer),
+        request(&[]),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{drafted}");
+    let id = drafted["id"].as_str().unwrap().to_string();
+    // The expiry is not the officer's to move, nor to record before service.
+    let expiry = format!("/api/v1/contracts/{id}/milestones/expiry");
+    let (status, _) = call(
+        &app,
+        "POST",
+        &expiry,
+        Some(&officer),
+        json!({"planned_on": "2060-01-01"}),
+    )
+    .await;
+    assert_eq!(status, Status::Conflict, "a draft is not kept yet");
+    let (_, t) = app.get_json(&format!("/api/v1/tenders/{tender}")).await;
+    let project = t["project_id"].as_str().unwrap().to_string();
+    let meta = json!({"kind": "other", "title": "Решение мэрии об отмене конкурса", "visibility": "public"});
+    let (status, document) = upload(&app, &approver, &project, meta, "cancel.pdf", PDF).await;
+    assert_eq!(status, Status::Created, "{document}");
+    let (status, cancelled) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/tenders/{tender}/cancel"),
+        Some(&approver),
+        json!({"reason": "budget_cut", "explanation": "Решение кенеша № 52", "document_id": document["document_id"]}),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{cancelled}");
+    let (status, own) = read(&app, &id, Some(&officer)).await;
+    assert_eq!((status, own["status"].clone()), (Status::Ok, json!("cancelled")));
+    assert_eq!(
+        read(&app, &id, None).await.0,
+        Status::NotFound,
+        "a cancelled draft stays private"
+    );
+    let (_, listed) = app.get_json("/api/v1/contracts?status=cancelled").await;
+    assert_eq!(listed["items"], json!([]));
+    assert_eq!(stage_of_project(&app, &project).await, "approved");
+    let (status, _) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/contracts/{id}/sign"),
+        Some(&approver),
+        json!({"signed_on": "2026-12-01"}),
+    )
+    .await;
+    assert_eq!(status, Status::Conflict);
 }

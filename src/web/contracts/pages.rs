@@ -350,7 +350,13 @@ pub struct DraftForm {
 
 impl DraftForm {
     fn request(&self, v: &mut Violations) -> ContractRequest {
-        let currency: Currency = self.currency.parse().unwrap_or_default();
+        let currency: Currency = match self.currency.trim() {
+            "" => Currency::default(),
+            code => code.parse().unwrap_or_else(|_| {
+                v.add("value.currency", "code_value");
+                Currency::default()
+            }),
+        };
         let spv = (!self.spv_company_id.trim().is_empty()).then(|| SpecialPurposeCompany {
             company_id: self.spv_company_id.trim().to_string(),
             shareholders: self
@@ -564,9 +570,16 @@ pub async fn amend(
         agreed_on: date(&mut v, "agreed_on", &form.agreed_on),
         value: optional_number(&mut v, "value", &form.value),
         term_months: (!form.term_months.trim().is_empty()).then(|| whole(&mut v, "term_months", &form.term_months)),
-        document_id: (!form.document_id.is_empty())
-            .then(|| crate::domain::ids::parse_id(&form.document_id).map(DocumentId))
-            .flatten(),
+        document_id: match form.document_id.trim() {
+            "" => None,
+            text => match crate::domain::ids::parse_id(text) {
+                Some(id) => Some(DocumentId(id)),
+                None => {
+                    v.add("document_id", "id");
+                    None
+                }
+            },
+        },
     };
     let outcome = match v.is_empty() {
         true => {
