@@ -100,7 +100,16 @@ pub async fn of_project(
     who: Option<&Identity>,
     project_id: i64,
 ) -> Result<Option<ContractRecord>, ServiceError> {
-    match store::of_project(db, project_id).await? {
+    visible(db, who, store::of_project(db, project_id).await?).await
+}
+
+/// `contract` with its record, when `who` may see it.
+async fn visible(
+    db: &Db,
+    who: Option<&Identity>,
+    contract: Option<Contract>,
+) -> Result<Option<ContractRecord>, ServiceError> {
+    match contract {
         None => Ok(None),
         Some(contract) => match record(db, contract, who).await {
             Ok(r) => Ok(Some(r)),
@@ -116,14 +125,7 @@ pub async fn of_tender(
     who: Option<&Identity>,
     tender_id: i64,
 ) -> Result<Option<ContractRecord>, ServiceError> {
-    match store::of_tender(db, tender_id).await? {
-        None => Ok(None),
-        Some(contract) => match record(db, contract, who).await {
-            Ok(r) => Ok(Some(r)),
-            Err(ServiceError::NotFound(_)) => Ok(None),
-            Err(e) => Err(e),
-        },
-    }
+    visible(db, who, store::of_tender(db, tender_id).await?).await
 }
 
 /// Contracts newest first as `who` may see them (keyset pages by id).

@@ -29,6 +29,14 @@ pub fn check_limit(limit: Option<&str>) -> Result<u32, ApiError> {
     }
 }
 
+/// Checks `?after=` where the cursor is a row id: absent is the first page; anything but a whole
+/// number of at most 18 digits is a 422 on `after`.
+pub fn check_id_cursor(after: Option<&str>) -> Result<Option<i64>, ApiError> {
+    after
+        .map(|a| crate::domain::ids::parse_id(a).ok_or_else(|| ApiError::field("after", "cursor")))
+        .transpose()
+}
+
 /// Builds a page from `limit + 1` fetched rows: the extra row only tells that more exist.
 pub fn page_of<T: ToSchema, R>(
     mut rows: Vec<R>,

@@ -11,7 +11,6 @@ use crate::domain::contract_request::{
     AmendmentRequest, ContractRequest, MilestoneRequest, PerformanceRequest, SignRequest, TerminationRequest,
 };
 use crate::domain::ids::{OrgId, parse_id};
-use crate::domain::validation::digits;
 use crate::services::contracts::{self as service, ContractSummary, local_date};
 use crate::storage::Db;
 use crate::storage::contracts::ContractFilter;
@@ -22,7 +21,7 @@ use crate::web::auth::{Audit, Authorized, ContractApprovers, ContractKeepers, Ma
 use crate::web::contracts::contract_id;
 use crate::web::contracts::views::ContractView;
 use crate::web::json::ApiJson;
-use crate::web::paging::{ListPage, check_limit, page_of};
+use crate::web::paging::{ListPage, check_id_cursor, check_limit, page_of};
 use crate::web::query_once::QueryOnce;
 use crate::web::tenders::tender_id;
 
@@ -95,13 +94,7 @@ pub async fn list(
     app: &State<AppState>,
 ) -> Result<Json<ListPage<ContractSummary>>, ApiError> {
     let filter = parse_filter(municipality, status, supplier)?;
-    let after = after
-        .map(|a| {
-            digits(a, 18)
-                .and_then(|d| d.parse::<i64>().ok())
-                .ok_or_else(|| ApiError::field("after", "cursor"))
-        })
-        .transpose()?;
+    let after = check_id_cursor(after)?;
     let limit = check_limit(limit)?;
     let rows = service::list(db, who.0.as_ref(), &filter, after, i64::from(limit) + 1).await?;
     let prefix = app.config.ocid_prefix.clone();

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use crate::domain::ids::{DocumentId, OrgId, parse_id};
 use crate::domain::policy::draft_scope;
 use crate::domain::tender::{CancellationReason, TenderStatus, TenderTerms};
-use crate::domain::validation::{Violations, digits};
+use crate::domain::validation::Violations;
 use crate::services::tenders as service;
 use crate::storage::Db;
 use crate::storage::tenders::{self, Tender, TenderFilter};
@@ -20,7 +20,7 @@ use crate::web::api_auth::{Created, created_response};
 use crate::web::api_error::ApiError;
 use crate::web::auth::{Audit, Authorized, MaybeUser, Questioners, TenderApprovers, TenderPreparers, TenderStaff};
 use crate::web::json::ApiJson;
-use crate::web::paging::{ListPage, check_limit, page_of};
+use crate::web::paging::{ListPage, check_id_cursor, check_limit, page_of};
 use crate::web::projects::project_id;
 use crate::web::query_once::QueryOnce;
 
@@ -89,13 +89,7 @@ pub async fn list(
     app: &State<AppState>,
 ) -> Result<Json<ListPage<TenderView>>, ApiError> {
     let filter = parse_filter(status, municipality, project).map_err(|v| ApiError::validation(&v))?;
-    let after = after
-        .map(|a| {
-            digits(a, 18)
-                .and_then(|d| d.parse::<i64>().ok())
-                .ok_or_else(|| ApiError::field("after", "cursor"))
-        })
-        .transpose()?;
+    let after = check_id_cursor(after)?;
     let limit = check_limit(limit)?;
     let now = app.clock.now();
     let rows = tenders::list(db, &filter, draft_scope(who.0.as_ref()), now, after, limit + 1).await?;
