@@ -20,7 +20,7 @@ use crate::domain::tender::{TenderPhase, TenderStatus};
 use crate::services::bid_documents;
 use crate::services::bid_keys::existing_key;
 use crate::services::bids::{Protocol, bid_aad, bid_event, protocol, unpadded};
-use crate::services::tenders::move_project;
+use crate::services::project_moves::move_project;
 use crate::services::unit_of_work;
 use crate::services::{ServiceError, permit};
 use crate::storage::bids::{self, Bid};

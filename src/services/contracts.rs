@@ -29,7 +29,7 @@ use crate::domain::policy::{self, ContractFacts};
 use crate::domain::project::Stage;
 use crate::domain::tender::{DEADLINE_ZONE, TenderPhase, TenderStatus};
 use crate::domain::validation::Violations;
-use crate::services::tenders::move_project;
+use crate::services::project_moves::move_project;
 use crate::services::unit_of_work;
 use crate::services::{ServiceError, permit};
 use crate::storage::contracts::{self as store, Amendment, Contract, ContractFilter, Milestone, Performance};
@@ -338,7 +338,8 @@ pub async fn draft(
     tender_id: i64,
     request: &ContractRequest,
 ) -> Result<i64, ServiceError> {
-    let tender = crate::services::tenders::read(db, Some(who), tender_id, clock.now()).await?;
+    // The policy below answers 404 for a tender the caller may not see.
+    let tender = tenders::find(db, tender_id).await?;
     permit(policy::may_draft_contract(who, &tender.facts(clock.now())), "tender")?;
     request.violations().into_result().map_err(ServiceError::Invalid)?;
     unit_of_work!(db, clock, ctx, |uow| {

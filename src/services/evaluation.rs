@@ -23,7 +23,7 @@ use crate::domain::tender::{TenderPhase, TenderStatus};
 use crate::services::bid_access::refuse_sealed;
 use crate::services::bids::protocol_bid;
 use crate::services::commission::{Locked, lock_for, members_of, seat};
-use crate::services::tenders::move_project;
+use crate::services::project_moves::move_project;
 use crate::services::unit_of_work;
 use crate::services::{ServiceError, permit};
 use crate::storage::evaluation::{self as store, Closing};

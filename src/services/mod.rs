@@ -20,6 +20,7 @@ pub mod evaluation;
 pub mod financial_models;
 pub mod holidays;
 pub mod organizations;
+pub mod project_moves;
 pub mod projects;
 pub mod review_hold;
 pub mod tenders;
