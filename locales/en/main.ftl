@@ -1128,3 +1128,7 @@ invalid-listed-twice = Listed twice
 invalid-before-expiry = The term has not run out: an early end is a termination
 invalid-spv-in-rival-bid = The company took part in the tender in another bid
 error-expiry-before-service = Expiry is recorded only for a contract in operation
+invalid-not-negative = Cannot be negative
+invalid-before-last-amendment = Not before the previous amendment
+invalid-term-ends-before = The term would end before this amendment: an early end is a termination
+invalid-before-last-record = Before events already recorded on the contract

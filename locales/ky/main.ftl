@@ -1124,3 +1124,7 @@ invalid-listed-twice = Эки жолу көрсөтүлгөн
 invalid-before-expiry = Келишимдин мөөнөтү али бүтө элек: мөөнөтүнөн мурда токтотуу — бул бузуу
 invalid-spv-in-rival-bid = Компания сынакка башка табыштаманын курамында катышкан
 error-expiry-before-service = Мөөнөттүн аякташы пайдаланудагы келишим үчүн гана белгиленет
+invalid-not-negative = Терс болушу мүмкүн эмес
+invalid-before-last-amendment = Мурунку өзгөртүүдөн мурда эмес
+invalid-term-ends-before = Мөөнөт бул өзгөртүүдөн мурда бүтмөк: мөөнөтүнөн мурда токтотуу — бул бузуу
+invalid-before-last-record = Келишим боюнча жазылган окуялардан мурда

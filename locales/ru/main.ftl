@@ -1129,3 +1129,7 @@ invalid-listed-twice = Указано дважды
 invalid-before-expiry = Срок соглашения ещё не истёк: досрочное прекращение — это расторжение
 invalid-spv-in-rival-bid = Компания участвовала в конкурсе в составе другой заявки
 error-expiry-before-service = Окончание срока отмечается только для соглашения в эксплуатации
+invalid-not-negative = Не может быть отрицательным
+invalid-before-last-amendment = Не раньше предыдущего изменения
+invalid-term-ends-before = Срок закончился бы раньше этого изменения: досрочное прекращение — это расторжение
+invalid-before-last-record = Раньше событий, уже записанных по соглашению

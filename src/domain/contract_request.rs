@@ -371,12 +371,12 @@ impl PerformanceRequest {
         if let Some(tariff) = self.tariff {
             check_money_or_zero(&mut v, "tariff", tariff, currency);
         }
-        if let Some(demand) = self.demand
-            && (demand < Decimal::ZERO
-                || demand > Decimal::from(1_000_000_000_000_i64)
-                || demand.normalize().scale() > 4)
-        {
-            v.add("demand", "demand_range");
+        if let Some(demand) = self.demand {
+            if demand > Decimal::from(1_000_000_000_000_i64) {
+                v.add("demand", "too_large");
+            } else if demand < Decimal::ZERO || demand.normalize().scale() > 4 {
+                v.add("demand", "demand_range");
+            }
         }
         check_text(&mut v, "note", &self.note, false);
         v
@@ -386,7 +386,9 @@ impl PerformanceRequest {
 /// A payment that may be zero (nothing paid in a quarter) but not negative or finer than the
 /// currency's minor unit.
 fn check_money_or_zero(v: &mut Violations, field: &str, amount: Decimal, currency: Currency) {
-    if !amount.is_zero() {
+    if amount < Decimal::ZERO {
+        v.add(field, "not_negative");
+    } else if !amount.is_zero() {
         check_amount(v, field, amount, currency);
     }
 }
@@ -526,7 +528,7 @@ mod tests {
             fields(&record.violations(Currency::Kgs, today)),
             vec![
                 ("demand".into(), vec!["demand_range"]),
-                ("paid".into(), vec!["positive"]),
+                ("paid".into(), vec!["not_negative"]),
                 ("period".into(), vec!["in_future"]),
             ]
         );

@@ -737,6 +737,13 @@ pub fn is_contract_insider(who: Option<&Identity>, contract: &ContractFacts) -> 
     })
 }
 
+/// Documents of a contract marked internal: as the project's own internal documents, its
+/// municipality and the reviewers (the private party holds its signed copy; the registry does
+/// not hand the municipality's internal papers to it).
+pub fn may_see_internal_contract_documents(who: Option<&Identity>, contract: &ContractFacts) -> bool {
+    who.is_some_and(|w| w.organization_id == contract.municipality || w.has_role(Role::Reviewer))
+}
+
 /// A signed contract, and everything after, is public (the World Bank's PPP disclosure
 /// framework); a draft awaiting signature, or one cancelled before it was signed, only to its
 /// insiders.
@@ -766,11 +773,10 @@ pub fn contract_scope(who: Option<&Identity>) -> ContractScope {
 
 /// Drafting the contract of an awarded tender: its municipality's officers.
 pub fn may_draft_contract(who: &Identity, tender: &TenderFacts) -> Decision {
-    staff_of(who, tender, CONTRACT_KEEPERS).and(|| {
-        allowed_if(
-            tender.status == TenderStatus::Awarded,
-            Decision::Closed("error-tender-not-awarded"),
-        )
+    staff_of(who, tender, CONTRACT_KEEPERS).and(|| match tender.status {
+        TenderStatus::Awarded => Decision::Allowed,
+        TenderStatus::Complete => Decision::Closed("error-contract-exists"),
+        _ => Decision::Closed("error-tender-not-awarded"),
     })
 }
 
@@ -1087,6 +1093,10 @@ mod tests {
         assert!(may_read_contract(None, &contract(ContractStatus::Terminated)));
         assert!(!may_read_contract(Some(&rival), &contract(ContractStatus::Cancelled)));
         assert!(!is_contract_insider(None, &contract(ContractStatus::Signed)));
+        let signed = contract(ContractStatus::Signed);
+        assert!(may_see_internal_contract_documents(Some(&officer), &signed));
+        assert!(may_see_internal_contract_documents(Some(&reviewer), &signed));
+        assert!(!may_see_internal_contract_documents(Some(&party), &signed));
         // Signing: the approver of its municipality, while pending; another city's is told
         // nothing exists; a reviewer reads but does not sign.
         assert_eq!(may_sign_contract(&approver, &pending), Decision::Allowed);

@@ -52,8 +52,11 @@ pub struct ContractRecord {
     pub amendments: Vec<Amendment>,
     pub performance: Vec<Performance>,
     /// Whether the caller is one of the contract's insiders (the municipality, its parties,
-    /// reviewers): they see the documents marked internal and the agreed model.
+    /// reviewers): they see the agreed model.
     pub insider: bool,
+    /// The amendments' documents the caller may open (public ones; internal ones for the
+    /// municipality and the reviewers, as the project's documents are).
+    pub amendment_documents: Vec<i64>,
 }
 
 fn facts<'a>(contract: &Contract, parties: &'a [OrgId]) -> ContractFacts<'a> {
@@ -72,14 +75,30 @@ async fn record(db: &Db, contract: Contract, who: Option<&Identity>) -> Result<C
         return Err(ServiceError::NotFound("contract"));
     }
     let insider = policy::is_contract_insider(who, &f);
+    // Documents marked internal open only where the project's own rule opens them (its
+    // municipality, the reviewers): a list never names what its reader cannot download.
+    let internal = policy::may_see_internal_contract_documents(who, &f);
     let mut documents = store::documents(db, id).await?;
-    if !insider {
+    if !internal {
         documents.retain(|d| d.visibility == DocumentVisibility::Public);
+    }
+    let amendments = store::amendments(db, id).await?;
+    let mut amendment_documents = Vec::new();
+    for document in amendments.iter().filter_map(|a| a.document_id) {
+        let seen = match crate::storage::documents::visibility(db, contract.project_id, document).await? {
+            Some(DocumentVisibility::Public) => true,
+            Some(DocumentVisibility::Internal) => internal,
+            None => false,
+        };
+        if seen {
+            amendment_documents.push(document);
+        }
     }
     Ok(ContractRecord {
         shareholders: store::shareholders(db, id).await?,
         milestones: store::milestones(db, id).await?,
-        amendments: store::amendments(db, id).await?,
+        amendments,
+        amendment_documents,
         performance: store::performance(db, id).await?,
         documents,
         parties,
@@ -714,6 +733,17 @@ pub async fn amend(
         if c.signed_on.is_some_and(|signed| request.agreed_on < signed) {
             return Err(invalid("agreed_on", "before_signing"));
         }
+        let earlier = store::amendments(&mut uow, id).await?;
+        // Versions follow one another in time, and a term never ends before the amendment that
+        // sets it (an end before that is a termination).
+        if earlier.last().is_some_and(|last| request.agreed_on < last.agreed_on) {
+            return Err(invalid("agreed_on", "before_last_amendment"));
+        }
+        if let Some(months) = request.term_months
+            && expiry(c.start_date, months).is_none_or(|end| end < request.agreed_on)
+        {
+            return Err(invalid("term_months", "term_ends_before"));
+        }
         if let Some(document) = request.document_id
             && documents::visibility(&mut uow, c.project_id, document.0)
                 .await?
@@ -721,7 +751,7 @@ pub async fn amend(
         {
             return Err(invalid("document_id", "document_unknown"));
         }
-        let version = i64::try_from(store::amendments(&mut uow, id).await?.len()).unwrap_or(i64::MAX - 2) + 2;
+        let version = i64::try_from(earlier.len()).unwrap_or(i64::MAX - 2) + 2;
         let value = request.value.unwrap_or(c.value);
         let term_months = request.term_months.unwrap_or(c.term_months);
         let amendment = Amendment {
@@ -829,6 +859,23 @@ pub async fn terminate(
             .map_err(ServiceError::Invalid)?;
         if c.signed_on.is_some_and(|signed| request.ended_on < signed) {
             return Err(invalid("ended_on", "before_signing"));
+        }
+        // Nothing the record shows happening (a milestone met, an amendment agreed, a quarter
+        // recorded) may fall after the contract's end.
+        let mut recorded: Vec<NaiveDate> = store::milestones(&mut uow, id)
+            .await?
+            .iter()
+            .filter_map(|m| m.met_on)
+            .collect();
+        recorded.extend(store::amendments(&mut uow, id).await?.iter().map(|a| a.agreed_on));
+        recorded.extend(
+            store::performance(&mut uow, id)
+                .await?
+                .iter()
+                .filter_map(|p| Quarter::parse(&p.period).map(Quarter::first_day)),
+        );
+        if recorded.iter().max().is_some_and(|last| request.ended_on < *last) {
+            return Err(invalid("ended_on", "before_last_record"));
         }
         store::set_ended(
             uow.tx(),

@@ -304,9 +304,17 @@ async fn an_awarded_tender_is_signed_put_in_operation_amended_beyond_the_thresho
     assert_eq!(titles(&public_view), vec!["Соглашение о МЧП (подписанный текст)"]);
     assert_eq!(public_view["agreed_model"], Value::Null);
     assert_eq!(public_view["agreed_model_sha256"], sha);
+    // The party reads the agreed model (its own offer), but the municipality's internal papers
+    // only where the project opens them: its municipality and the reviewers.
     let (_, party_view) = read(&app, &id, Some(&bidder)).await;
-    assert_eq!(titles(&party_view).len(), 2);
-    let annex_version = party_view["documents"][1]["url"].as_str().unwrap().to_string();
+    assert_eq!(titles(&party_view), vec!["Соглашение о МЧП (подписанный текст)"]);
+    assert_eq!(
+        party_view["agreed_model"]["offer"]["yearly"],
+        json!(["30000000.00", "32000000.00"])
+    );
+    let (_, own_view) = read(&app, &id, Some(&officer)).await;
+    assert_eq!(titles(&own_view).len(), 2);
+    let annex_version = own_view["documents"][1]["url"].as_str().unwrap().to_string();
     let (status, _) = app.get_json(&annex_version).await;
     assert_eq!(
         status,
@@ -553,15 +561,40 @@ async fn the_demo_contract_is_public_filtered_and_terminated_early_with_its_reas
     assert_eq!(project["stage"], "in_operation");
 
     // Termination: the approver of its municipality only, with a reason; then nothing changes.
+    // Amendments follow one another in time, and none ends the term before itself.
+    let approver = app.token("approver.bishkek@demo.kg").await;
+    let today_date = (app.clock.now() + Duration::hours(6)).date_naive();
+    let amend = "/api/v1/contracts/1/amendments";
+    let early = json!({"reason": "delay", "description": "Перенос сроков", "agreed_on": (today_date - Duration::days(300)).to_string()});
+    let (status, answer) = call(&app, "POST", amend, Some(&approver), early).await;
+    assert_eq!(
+        (status, fields(&answer)),
+        (Status::UnprocessableEntity, vec!["agreed_on".to_string()]),
+        "{answer}"
+    );
+    let short = json!({"reason": "other", "description": "Сокращение срока", "agreed_on": today_date.to_string(), "term_months": 1});
+    let (status, answer) = call(&app, "POST", amend, Some(&approver), short).await;
+    assert_eq!(
+        (status, fields(&answer)),
+        (Status::UnprocessableEntity, vec!["term_months".to_string()]),
+        "{answer}"
+    );
     let path = "/api/v1/contracts/1/terminate";
-    let today = (app.clock.now() + Duration::hours(6)).date_naive().to_string();
+    let today = today_date.to_string();
+    // Not dated before what the record already shows (the last quarter recorded).
+    let backdated = json!({"reason": "Дефолт", "ended_on": (today_date - Duration::days(200)).to_string()});
+    let (status, answer) = call(&app, "POST", path, Some(&approver), backdated).await;
+    assert_eq!(
+        (status, fields(&answer)),
+        (Status::UnprocessableEntity, vec!["ended_on".to_string()]),
+        "{answer}"
+    );
     let body = json!({"reason": "Систематическое нарушение правил пожарной безопасности (предписания МЧС № 14, 22, 31)", "ended_on": today, "payment": "35000000.00"});
     for email in ["officer.bishkek@demo.kg", "approver.osh@demo.kg", "reviewer@demo.kg"] {
         let token = app.token(email).await;
         let (status, answer) = call(&app, "POST", path, Some(&token), body.clone()).await;
         assert_eq!(status, Status::Forbidden, "{email}: {answer}");
     }
-    let approver = app.token("approver.bishkek@demo.kg").await;
     let (status, answer) = call(
         &app,
         "POST",

@@ -124,7 +124,6 @@ impl ContractView {
     pub fn new(r: &ContractRecord, ocid_prefix: &str, threshold: Decimal, today: NaiveDate) -> Self {
         let c = &r.contract;
         let (performance, variance) = quarters(c, &r.milestones, &r.performance);
-        let visible: Vec<i64> = r.documents.iter().map(|d| d.document_id).collect();
         Self {
             summary: ContractSummary::new(c, ocid_prefix, threshold),
             signed_value: Money::new(c.signed_value, c.currency),
@@ -183,7 +182,7 @@ impl ContractView {
                     term_months: a.term_months,
                     document_id: a
                         .document_id
-                        .filter(|d| visible.contains(d) || r.insider)
+                        .filter(|d| r.amendment_documents.contains(d))
                         .map(|d| d.to_string()),
                     cumulative: Cumulative::between(
                         (c.signed_value, c.signed_term_months),
