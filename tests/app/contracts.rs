@@ -525,7 +525,14 @@ async fn the_demo_contract_is_public_filtered_and_terminated_early_with_its_reas
         .get_json(&format!("/api/v1/contracts?municipality={municipality}&limit=1"))
         .await;
     assert_eq!(bishkek["items"].as_array().unwrap().len(), 1);
-    for bad in ["status=signed_ok", "municipality=abc", "after=-1", "limit=0"] {
+    for bad in [
+        "status=signed_ok",
+        "municipality=abc",
+        "supplier=",
+        "status=",
+        "after=-1",
+        "limit=0",
+    ] {
         let (status, body) = app.get_json(&format!("/api/v1/contracts?{bad}")).await;
         assert_eq!(status, Status::UnprocessableEntity, "{bad}: {body}");
     }

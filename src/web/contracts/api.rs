@@ -113,7 +113,7 @@ pub(crate) fn parse_filter(
     status: Option<&str>,
     supplier: Option<&str>,
 ) -> Result<ContractFilter, ApiError> {
-    let id = |field: &str, text: Option<&str>| match text.filter(|t| !t.is_empty()) {
+    let id = |field: &str, text: Option<&str>| match text {
         None => Ok(None),
         Some(t) => parse_id(t)
             .map(|i| Some(OrgId(i)))
@@ -122,7 +122,7 @@ pub(crate) fn parse_filter(
     Ok(ContractFilter {
         municipality: id("municipality", municipality)?,
         supplier: id("supplier", supplier)?,
-        status: match status.filter(|s| !s.is_empty()) {
+        status: match status {
             None => None,
             Some(s) => Some(ContractStatus::parse(s).ok_or_else(|| ApiError::field("status", "code_value"))?),
         },

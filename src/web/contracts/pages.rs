@@ -54,7 +54,13 @@ pub async fn list(
     app: &State<AppState>,
 ) -> Result<Template, PageError> {
     let lang = ctx.lang;
-    let filter = parse_filter(municipality, status, None).unwrap_or_default();
+    // The form's "any" is an empty value; a filter the page cannot read shows every contract.
+    let filter = parse_filter(
+        municipality.filter(|v| !v.is_empty()),
+        status.filter(|v| !v.is_empty()),
+        None,
+    )
+    .unwrap_or_default();
     let rows = service::list(db, ctx.user.as_ref(), &filter, None, 200).await?;
     let items: Vec<Value> = rows
         .iter()
