@@ -1132,3 +1132,4 @@ invalid-not-negative = Cannot be negative
 invalid-before-last-amendment = Not before the previous amendment
 invalid-term-ends-before = The term would end before this amendment: an early end is a termination
 invalid-before-last-record = Before events already recorded on the contract
+bids-contracts = The company's contracts

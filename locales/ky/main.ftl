@@ -1128,3 +1128,4 @@ invalid-not-negative = Терс болушу мүмкүн эмес
 invalid-before-last-amendment = Мурунку өзгөртүүдөн мурда эмес
 invalid-term-ends-before = Мөөнөт бул өзгөртүүдөн мурда бүтмөк: мөөнөтүнөн мурда токтотуу — бул бузуу
 invalid-before-last-record = Келишим боюнча жазылган окуялардан мурда
+bids-contracts = Компаниянын келишимдери

@@ -1133,3 +1133,4 @@ invalid-not-negative = Не может быть отрицательным
 invalid-before-last-amendment = Не раньше предыдущего изменения
 invalid-term-ends-before = Срок закончился бы раньше этого изменения: досрочное прекращение — это расторжение
 invalid-before-last-record = Раньше событий, уже записанных по соглашению
+bids-contracts = Соглашения компании

@@ -235,6 +235,9 @@ pub struct ContractFilter {
     pub municipality: Option<OrgId>,
     pub status: Option<ContractStatus>,
     pub supplier: Option<OrgId>,
+    /// Contracts this company is a party to: the private party, the winning bid's lead or a
+    /// confirmed member, or a shareholder of the special-purpose company.
+    pub party: Option<OrgId>,
 }
 
 /// Contracts newest first, after the cursor (an id), up to `limit`, as `scope` lets see them.
@@ -261,12 +264,17 @@ pub async fn list(
     };
     let sql = format!(
         "{SELECT} WHERE {seen} AND ($1 IS NULL OR c.municipality_id = $1) AND ($2 IS NULL OR c.status = $2) \
-         AND ($3 IS NULL OR c.supplier_org_id = $3) AND ($4 IS NULL OR c.id < $4) AND $5 = $5 ORDER BY c.id DESC LIMIT $6"
+         AND ($3 IS NULL OR c.supplier_org_id = $3) AND ($4 IS NULL OR c.id < $4) AND $5 = $5 \
+         AND ($7 IS NULL OR c.supplier_org_id = $7 \
+              OR EXISTS (SELECT 1 FROM bids b WHERE b.id = c.bid_id AND b.lead_org_id = $7) \
+              OR EXISTS (SELECT 1 FROM bid_members m WHERE m.bid_id = c.bid_id AND m.company_id = $7 AND m.status = 'confirmed') \
+              OR EXISTS (SELECT 1 FROM contract_shareholders h WHERE h.contract_id = c.id AND h.company_id = $7)) \
+         ORDER BY c.id DESC LIMIT $6"
     );
     // Optional filters: planned with their values each time (see storage::Pool).
     let rows: Vec<ContractRow> = on_pool!(db, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).persistent(false)
         .bind(filter.municipality.map(|m| m.0)).bind(filter.status.map(|s| s.as_str()))
-        .bind(filter.supplier.map(|s| s.0)).bind(after).bind(own).bind(limit)
+        .bind(filter.supplier.map(|s| s.0)).bind(after).bind(own).bind(limit).bind(filter.party.map(|p| p.0))
         .fetch_all(pool).await?);
     rows.into_iter().map(Contract::try_from).collect()
 }

@@ -215,6 +215,18 @@ async fn an_awarded_tender_is_signed_put_in_operation_amended_beyond_the_thresho
     assert_eq!(read(&app, &id, Some(&rival)).await.0, Status::NotFound);
     assert_eq!(read(&app, &id, Some(&bidder)).await.0, Status::Ok);
     assert_eq!(read(&app, &id, Some(&reviewer)).await.0, Status::Ok);
+    // The party's dashboard lists it (and the demo's contract its company holds through the
+    // special-purpose company); a rival's does not.
+    let (_, dashboard) = call(&app, "GET", "/api/v1/bids/mine", Some(&bidder), Value::Null).await;
+    let listed: Vec<&Value> = dashboard["contracts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["id"])
+        .collect();
+    assert_eq!(listed, vec![&json!(id), &json!("1")], "{dashboard}");
+    let (_, theirs) = call(&app, "GET", "/api/v1/bids/mine", Some(&rival), Value::Null).await;
+    assert_eq!(theirs["contracts"], json!([]));
     let (_, public_list) = app.get_json("/api/v1/contracts?limit=200").await;
     assert!(
         public_list["items"]

@@ -40,6 +40,9 @@ pub struct BidderDashboard {
     /// The company's complaints, and those against the award of tenders where it is a bidding
     /// party in the protocol, newest first, each with its status and the reviewer's reason.
     pub complaints: Vec<ComplaintView>,
+    /// Contracts the company is a party to (as the private party, the winning bid's lead or
+    /// member, or a shareholder of the special-purpose company), drafts included, newest first.
+    pub contracts: Vec<crate::services::contracts::ContractSummary>,
 }
 
 /// Tenders taking bids now (in their enquiry or tendering period), newest first.
@@ -67,6 +70,7 @@ struct Gathered {
     bids: Vec<OwnBid>,
     invitations: Vec<Invitation>,
     complaints: Vec<ComplaintView>,
+    contracts: Vec<crate::services::contracts::ContractSummary>,
 }
 
 async fn gather(db: &Db, app: &AppState, who: &Identity) -> Result<Gathered, ServiceError> {
@@ -90,11 +94,22 @@ async fn gather(db: &Db, app: &AppState, who: &Identity) -> Result<Gathered, Ser
         .filter_map(|b| b.tender_id.parse().ok())
         .collect();
     let complaints = crate::services::complaints::concerning(db, who, &in_protocol).await?;
+    let party = crate::storage::contracts::ContractFilter {
+        party: Some(who.organization_id),
+        ..Default::default()
+    };
+    let threshold = app.config.amendment_flag_percent;
+    let contracts = crate::services::contracts::list(db, Some(who), &party, None, 200)
+        .await?
+        .iter()
+        .map(|c| crate::services::contracts::ContractSummary::new(c, &app.config.ocid_prefix, threshold))
+        .collect();
     Ok(Gathered {
         open,
         bids,
         invitations,
         complaints,
+        contracts,
     })
 }
 
@@ -117,6 +132,7 @@ pub async fn api(
         bids: g.bids,
         invitations: g.invitations,
         complaints: g.complaints,
+        contracts: g.contracts,
     }))
 }
 
@@ -133,6 +149,7 @@ pub async fn page(
         bids,
         invitations,
         complaints,
+        contracts,
     } = gather(db, app, &who.0).await?;
     let now = app.clock.now();
     // Each complaint's tender by its title (a consortium member's tender has no own bid here).
@@ -190,6 +207,8 @@ pub async fn page(
     Ok(ctx.render(
         "bids",
         "bids-title",
-        json!({"open": open, "bids": bids, "invitations": invitations, "complaints": complaints}),
+        json!({"open": open, "bids": bids, "invitations": invitations, "complaints": complaints,
+               "contracts": contracts.iter().map(|c| json!({"contract": c,
+                   "status_label": ctx.lang.text(&format!("contract-status-{}", c.status.as_str().replace('_', "-")))})).collect::<Vec<_>>()}),
     ))
 }

@@ -122,6 +122,7 @@ pub(crate) fn parse_filter(
     Ok(ContractFilter {
         municipality: id("municipality", municipality)?,
         supplier: id("supplier", supplier)?,
+        party: None,
         status: match status {
             None => None,
             Some(s) => Some(ContractStatus::parse(s).ok_or_else(|| ApiError::field("status", "code_value"))?),
