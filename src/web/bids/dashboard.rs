@@ -209,6 +209,6 @@ pub async fn page(
         "bids-title",
         json!({"open": open, "bids": bids, "invitations": invitations, "complaints": complaints,
                "contracts": contracts.iter().map(|c| json!({"contract": c,
-                   "status_label": ctx.lang.text(&format!("contract-status-{}", c.status.as_str().replace('_', "-")))})).collect::<Vec<_>>()}),
+                   "status_label": crate::web::contracts::pages::status_label(&ctx, c.status)})).collect::<Vec<_>>()}),
     ))
 }

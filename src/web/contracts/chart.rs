@@ -17,6 +17,9 @@ const BOTTOM: f64 = 28.0;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Bar {
+    /// The exact amount the bar stands for, for its tooltip.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub amount: Decimal,
     pub x: f64,
     pub y: f64,
     pub width: f64,
@@ -57,6 +60,7 @@ pub fn draw(quarters: &[QuarterView]) -> Option<Chart> {
     let bar_at = |x: f64, amount: Decimal| {
         let h = amount.to_f64().unwrap_or(0.0) / top * plot;
         Bar {
+            amount,
             x: round(x),
             y: round(baseline - h),
             width: round(bar),

@@ -44,6 +44,13 @@ use crate::web::tenders::tender_id;
 
 type Answer = Result<Result<Flash<Redirect>, PageWithStatus>, PageError>;
 
+/// A contract status in the reader's language (the tender, project and dashboard pages use it
+/// too).
+pub(crate) fn status_label(ctx: &PageContext, status: ContractStatus) -> String {
+    ctx.lang
+        .text(&format!("contract-status-{}", status.as_str().replace('_', "-")))
+}
+
 /// The contracts, newest first, with the municipality and status filters.
 #[rocket::get("/contracts?<municipality>&<status>")]
 pub async fn list(
@@ -66,7 +73,7 @@ pub async fn list(
         .iter()
         .map(|c| {
             let s = ContractSummary::new(c, &app.config.ocid_prefix, app.config.amendment_flag_percent);
-            json!({"contract": s, "status_label": lang.text(&format!("contract-status-{}", c.status.as_str().replace('_', "-")))})
+            json!({"contract": s, "status_label": status_label(&ctx, c.status)})
         })
         .collect();
     let municipalities = crate::storage::organizations::list_public(
@@ -78,7 +85,7 @@ pub async fn list(
     .await?;
     let statuses: Vec<Value> = ContractStatus::ALL
         .iter()
-        .map(|s| json!({"value": s.as_str(), "label": lang.text(&format!("contract-status-{}", s.as_str().replace('_', "-")))}))
+        .map(|s| json!({"value": s.as_str(), "label": status_label(&ctx, *s)}))
         .collect();
     Ok(ctx.render(
         "contracts",
@@ -162,7 +169,7 @@ async fn page(
         json!({
             "c": view,
             "flash": flash,
-            "status_label": label("contract-status", record.contract.status.as_str()),
+            "status_label": status_label(ctx, record.contract.status),
             "mechanism_label": label("payment", record.contract.payment_mechanism.as_str()),
             "milestones": milestones,
             "open_milestones": view.milestones.iter().filter(|m| m.met_on.is_none()).map(|m| json!({"value": m.kind.as_str(), "label": label("contract-milestone", m.kind.as_str())})).collect::<Vec<_>>(),

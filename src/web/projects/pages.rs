@@ -226,7 +226,7 @@ pub async fn page(
             "contract": crate::services::contracts::of_project(db, ctx.user.as_ref(), project.id)
                 .await?
                 .map(|c| json!({"id": c.contract.id.to_string(), "title": c.contract.title, "status": c.contract.status.as_str(),
-                    "status_label": lang.text(&format!("contract-status-{}", c.contract.status.as_str().replace('_', "-"))),
+                    "status_label": crate::web::contracts::pages::status_label(&ctx, c.contract.status),
                     "value": crate::domain::money::Money::new(c.contract.value, c.contract.currency),
                     "supplier": c.contract.supplier_name})),
             "can_prepare_tender": can_prepare_tender,

@@ -296,7 +296,7 @@ async fn notice(
             "contract": crate::services::contracts::of_tender(db, ctx.user.as_ref(), tender.id)
                 .await?
                 .map(|c| json!({"id": c.contract.id.to_string(), "status": c.contract.status.as_str(),
-                    "status_label": lang.text(&format!("contract-status-{}", c.contract.status.as_str().replace('_', "-")))})),
+                    "status_label": crate::web::contracts::pages::status_label(ctx, c.contract.status)})),
             "may_draft_contract": ctx.user.as_ref().is_some_and(|who| policy::may_draft_contract(who, &tender.facts(now)).is_allowed()),
             "flash": flash,
             "error_form": error_form,
