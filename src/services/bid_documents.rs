@@ -19,7 +19,8 @@ use crate::services::unit_of_work;
 use crate::services::{ServiceError, blob_store_failed};
 use crate::storage::bid_documents::{self, StoredDocument};
 use crate::storage::blobs::BlobStore;
-use crate::storage::{Db, StoreError, Tx};
+use crate::storage::statement::Statement;
+use crate::storage::{Db, StoreError};
 
 /// The most documents one version of a bid carries.
 pub const MAX_DOCUMENTS: usize = 10;
@@ -153,15 +154,15 @@ pub async fn prepare(
     Ok(prepared)
 }
 
-/// Records `prepared` as bid `bid_id`'s documents, ending the ones it carried before.
-pub async fn record(
-    tx: &mut Tx,
+/// The writes that record `prepared` as bid `bid_id`'s documents, ending the ones it carried
+/// before (for the change's commit).
+pub fn record(
     tender_id: i64,
     bid_id: &str,
     prepared: &[PreparedDocument],
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<(), ServiceError> {
-    bid_documents::retire(tx, bid_id).await?;
+) -> Result<Vec<Statement>, ServiceError> {
+    let mut writes = vec![bid_documents::retire(bid_id)];
     for (position, document) in prepared.iter().enumerate() {
         // Sealed for another tender, it would never open with this bid.
         if document.tender_id != tender_id {
@@ -175,9 +176,13 @@ pub async fn record(
             blob: document.blob.clone(),
             sealed_meta: document.sealed_meta.clone(),
         };
-        bid_documents::insert(tx, &stored, i32::try_from(position).unwrap_or(i32::MAX), now).await?;
+        writes.push(bid_documents::insert(
+            &stored,
+            i32::try_from(position).unwrap_or(i32::MAX),
+            now,
+        ));
     }
-    Ok(())
+    Ok(writes)
 }
 
 fn meta_of(key: &SecretKey, tender_id: i64, stored: &StoredDocument) -> Result<Meta, ServiceError> {

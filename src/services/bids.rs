@@ -305,11 +305,10 @@ pub async fn act(
         clock,
         ctx,
         receipts | uow | {
-            let tender = tenders::lock(uow.tx(), tender_id).await?;
+            let (tender, standing) = bids::lock_with_standing(uow.tx(), tender_id, who.organization_id).await?;
             permit(policy::may_bid(who, &tender.facts(received_at)), "tender")?;
             crate::services::ensure_not_held(&tender)?;
             received_before_deadline(&tender, received_at)?;
-            let standing = bids::standing_of(&mut uow, tender_id, who.organization_id).await?;
             let existing = standing.own.clone();
             let keyring = keyring.ok_or_else(|| ServiceError::KeyMissing("sealing_keys".into()))?;
             let key = match &standing.key {
@@ -384,10 +383,17 @@ pub async fn act(
                         hash_matches: None,
                         document_faults: None,
                     };
-                    bids::put_sealed(uow.tx(), &bid, now).await?;
-                    bids::set_members(uow.tx(), &bid_id, standing.own_members > 0, &named).await?;
+                    // The bid's writes, and the receipt's below, go with the audit events at commit
+                    // (one round trip on SQLite, whose write lock every other bid waits for).
+                    let members = bids::set_members(uow.tx(), &bid_id, standing.own_members > 0, &named).await?;
+                    uow.write_at_commit(bids::put_sealed(&bid, now));
+                    for write in members {
+                        uow.write_at_commit(write);
+                    }
                     if let Some(new) = new_documents {
-                        bid_documents::record(uow.tx(), tender_id, &bid_id, new, now).await?;
+                        for write in bid_documents::record(tender_id, &bid_id, new, now)? {
+                            uow.write_at_commit(write);
+                        }
                     }
                     let mut receipt = receipt_of(&bid_id, tender_id, version, kind, &party, received_at, salt, sha256);
                     receipt.documents = documents;
@@ -423,7 +429,7 @@ pub async fn act(
                         (ReceiptKind::Confirmation, header.encode_confirmation(&bid.sha256))
                     } else {
                         bids::set_withdrawn(uow.tx(), &bid.id, version, received_at, now).await?;
-                        crate::storage::bid_documents::retire(uow.tx(), &bid.id).await?;
+                        crate::storage::bid_documents::retire(&bid.id).run(uow.tx()).await?;
                         (ReceiptKind::Withdrawal, header.encode_withdrawal())
                     };
                     let sha256 = sha256_hex(&encoded);
@@ -440,8 +446,7 @@ pub async fn act(
             let mut stored = serde_json::to_value(&receipt).unwrap_or_default();
             stored["salt"] = json!("");
             stored["documents"] = json!([]);
-            bids::insert_receipt(
-                uow.tx(),
+            uow.write_at_commit(bids::insert_receipt(
                 &receipt.bid_id,
                 receipt.version,
                 receipt.kind,
@@ -450,8 +455,7 @@ pub async fn act(
                 &receipt.sha256,
                 &stored,
                 who.user_id,
-            )
-            .await?;
+            ));
             // The event carries no content: the salted hash, the time, the version.
             let payload = json!({
                 "tender_id": tender_id.to_string(),

@@ -9,6 +9,7 @@ use crate::domain::audit::{
 };
 use crate::domain::merkle::{Builder, Hash, Position};
 use crate::storage::audit_tree::{self, Edge, EdgeMemory};
+use crate::storage::statement::{Statement, bind_params};
 use crate::storage::{Db, StoreError, Tx};
 
 #[derive(sqlx::FromRow)]
@@ -69,17 +70,25 @@ impl From<EventRow> for Event {
 /// `memory` holds when it is this head's, else read. If the transaction fails, neither the change
 /// nor its events remain. Answers the events and the tree's new edge, for
 /// [`UnitOfWork::commit`](crate::storage::unit_of_work::UnitOfWork::commit) to remember once
-/// committed; called there, last of all its locks.
+/// committed; called there, last of all its locks. The change's `writes` left for the commit
+/// run first: on PostgreSQL before the head is locked, on SQLite in the events' own query.
 pub async fn append_all(
     tx: &mut Tx,
     ctx: &AuditContext,
     events: Vec<NewEvent>,
+    writes: &[Statement],
     clock: &dyn Clock,
     memory: &EdgeMemory,
 ) -> Result<(Vec<Event>, Option<Edge>), StoreError> {
+    if events.is_empty() || matches!(tx, Tx::Postgres(_)) {
+        for write in writes {
+            write.run(tx).await?;
+        }
+    }
     if events.is_empty() {
         return Ok((Vec::new(), None));
     }
+    let writes = if matches!(tx, Tx::Postgres(_)) { &[][..] } else { writes };
     // On SQLite the write transaction is already exclusive (BEGIN IMMEDIATE): the head this
     // process remembers from its last committed append is tried without reading it. If another
     // process appended since, the next-only trigger refuses the first insert, which changes
@@ -88,7 +97,8 @@ pub async fn append_all(
         && let Some(edge) = audit_tree::last(memory)
     {
         let seq = i64::try_from(edge.size).map_err(|_| StoreError::Database("audit tree size overflow".into()))?;
-        match append_after(tx, ctx, &events, clock, seq, edge.head, edge.hashes).await {
+        // The events' insert comes first in its query, so a refusal leaves the writes unrun.
+        match append_after(tx, ctx, &events, writes, clock, seq, edge.head, edge.hashes).await {
             Err(StoreError::Database(message)) if message.contains(NOT_NEXT) => {}
             done => return done,
         }
@@ -105,18 +115,20 @@ pub async fn append_all(
         Some(edge) => edge,
         None => audit_tree::edge_of(tx, size).await?,
     };
-    append_after(tx, ctx, &events, clock, head_seq, head, edge).await
+    append_after(tx, ctx, &events, writes, clock, head_seq, head, edge).await
 }
 
 /// The next-only trigger's refusal (migration 0012).
 const NOT_NEXT: &str = "only the next audit event may be appended";
 
 /// Numbers, stamps and chains `events` after the head `(head_seq, head)` whose tree edge is
-/// `edge`, and writes them with the tree's new hashes.
+/// `edge`, and writes them with the tree's new hashes (and, on SQLite, the change's `writes`).
+#[allow(clippy::too_many_arguments)]
 async fn append_after(
     tx: &mut Tx,
     ctx: &AuditContext,
     events: &[NewEvent],
+    writes: &[Statement],
     clock: &dyn Clock,
     head_seq: i64,
     head: String,
@@ -151,7 +163,7 @@ async fn append_after(
     }
     let size = tree_size(head_seq)?;
     let (nodes, next) = audit_tree::grow(size, &leaves, &edge);
-    write(tx, &appended, &nodes).await?;
+    write(tx, &appended, &nodes, writes).await?;
     Ok((
         appended,
         Some(Edge {
@@ -192,19 +204,31 @@ fn event_insert_sql(first: usize) -> String {
     format!("INSERT INTO audit_events ({COLUMNS}) VALUES ({})", values.join(", "))
 }
 
-/// Inserts the events, then the tree's hashes. On SQLite, one round trip: the statements go as
-/// one query sharing its numbered parameters (sqlx runs them in order on its worker); appends
-/// are dominated by round trips there. PostgreSQL takes one statement per query.
-async fn write(tx: &mut Tx, events: &[Event], nodes: &[(Position, Hash)]) -> Result<(), StoreError> {
+/// Inserts the events, then the tree's hashes, then the change's `writes` (SQLite only; they
+/// are empty on PostgreSQL). On SQLite, one round trip: the statements go as one query sharing
+/// its numbered parameters (sqlx runs them in order on its worker, and stops at the first that
+/// fails); appends are dominated by round trips there. PostgreSQL takes one statement per query.
+async fn write(
+    tx: &mut Tx,
+    events: &[Event],
+    nodes: &[(Position, Hash)],
+    writes: &[Statement],
+) -> Result<(), StoreError> {
     let mut values = Vec::with_capacity(nodes.len());
     for (at, hash) in nodes {
         values.push(audit_tree::node_values(*at, hash)?);
     }
-    let parameters = 17 * events.len() + 3 * nodes.len();
+    let written: usize = writes.iter().map(|w| w.params().len()).sum();
+    let parameters = 17 * events.len() + 3 * nodes.len() + written;
     if matches!(tx, Tx::Sqlite(..)) && parameters <= 32_000 {
         let mut sql: Vec<String> = (0..events.len()).map(|i| event_insert_sql(17 * i + 1)).collect();
         if !nodes.is_empty() {
             sql.push(audit_tree::insert_sql(nodes.len(), 17 * events.len() + 1));
+        }
+        let mut offset = 17 * events.len() + 3 * nodes.len();
+        for w in writes {
+            sql.push(w.renumbered(offset));
+            offset += w.params().len();
         }
         let sql = sql.join(";\n");
         on_tx!(tx, conn => {
@@ -214,6 +238,9 @@ async fn write(tx: &mut Tx, events: &[Event], nodes: &[(Position, Hash)]) -> Res
             }
             for (level, index, hash) in &values {
                 query = query.bind(*level).bind(*index).bind(hash);
+            }
+            for w in writes {
+                query = bind_params!(query, w.params());
             }
             query.execute(&mut *conn).await?;
         });
@@ -248,7 +275,12 @@ async fn write(tx: &mut Tx, events: &[Event], nodes: &[(Position, Hash)]) -> Res
             bind_event!(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), e).execute(&mut *conn).await?;
         });
     }
-    audit_tree::insert_nodes(tx, nodes).await
+    audit_tree::insert_nodes(tx, nodes).await?;
+    // Last, as in the one query: a refused first event leaves them unrun.
+    for w in writes {
+        w.run(tx).await?;
+    }
+    Ok(())
 }
 
 fn tree_size(seq: i64) -> Result<u64, StoreError> {

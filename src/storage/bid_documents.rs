@@ -6,7 +6,8 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::{DateTime, Utc};
 
 use crate::domain::sealing::Sealed;
-use crate::storage::{Reader, StoreError, Tx};
+use crate::storage::statement::{Param, Statement};
+use crate::storage::{Reader, StoreError};
 
 /// A bid document as recorded: nothing in it is readable without the tender's key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,34 +62,24 @@ pub async fn find<'r>(reader: impl Into<Reader<'r>>, bid_id: &str, id: &str) -> 
 }
 
 /// The bid's current documents stop being current (a replacement with new files, a withdrawal).
-pub async fn retire(tx: &mut Tx, bid_id: &str) -> Result<(), StoreError> {
-    let sql = "UPDATE bid_documents SET current = $1 WHERE bid_id = $2 AND current = $3";
-    on_tx!(tx, conn => sqlx::query(sql).bind(false).bind(bid_id).bind(true).execute(&mut *conn).await?.rows_affected());
-    Ok(())
+pub fn retire(bid_id: &str) -> Statement {
+    Statement::new("UPDATE bid_documents SET current = $1 WHERE bid_id = $2 AND current = $3")
+        .bind(Param::Bool(false))
+        .bind(Param::Text(bid_id.to_string()))
+        .bind(Param::Bool(true))
 }
 
 /// Records a document of the bid's latest version.
-pub async fn insert(
-    tx: &mut Tx,
-    document: &StoredDocument,
-    position: i32,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    let sql = "INSERT INTO bid_documents (id, bid_id, blob, sealed_meta, position, current, created_at) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7)";
-    let meta = BASE64.encode(document.sealed_meta.to_bytes());
-    on_tx!(tx, conn => {
-        sqlx::query(sql)
-            .bind(&document.id)
-            .bind(&document.bid_id)
-            .bind(&document.blob)
-            .bind(&meta)
-            .bind(position)
-            .bind(true)
-            .bind(now)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected()
-    });
-    Ok(())
+pub fn insert(document: &StoredDocument, position: i32, now: DateTime<Utc>) -> Statement {
+    Statement::new(
+        "INSERT INTO bid_documents (id, bid_id, blob, sealed_meta, position, current, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(Param::Text(document.id.clone()))
+    .bind(Param::Text(document.bid_id.clone()))
+    .bind(Param::Text(document.blob.clone()))
+    .bind(Param::Text(BASE64.encode(document.sealed_meta.to_bytes())))
+    .bind(Param::Int32(position))
+    .bind(Param::Bool(true))
+    .bind(Param::Time(now))
 }

@@ -5,10 +5,14 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::{DateTime, Utc};
+use sqlx::FromRow;
 
 use crate::domain::bid::{BidStatus, DocumentFault, ReceiptKind};
 use crate::domain::ids::{OrgId, UserId};
 use crate::domain::sealing::{Sealed, WrappedKey};
+
+use crate::storage::statement::{Param, Statement};
+use crate::storage::tenders::{Tender, TenderRow};
 use crate::storage::{Reader, StoreError, Tx};
 
 /// A bid as recorded: before the opening its content is only `sealed`.
@@ -131,7 +135,8 @@ pub struct Standing {
     /// The tender's wrapped content key (none for a tender published before keys were made at
     /// publication).
     pub key: Option<WrappedKey>,
-    /// The bid the company leads, if any (withdrawn included).
+    /// The bid the company leads, if any (withdrawn included), without its sealed or opened
+    /// content.
     pub own: Option<Bid>,
     /// How many members that bid names, and how many documents it carries now.
     pub own_members: i64,
@@ -145,41 +150,54 @@ pub struct Standing {
 struct StandingRow {
     master_key_id: Option<String>,
     wrapped: Option<String>,
-    id: Option<String>,
-    lead_org_id: Option<i64>,
-    status: Option<String>,
-    version: Option<i32>,
-    tender_version: Option<i32>,
-    received_at: Option<DateTime<Utc>>,
-    sealed: Option<String>,
-    sha256: Option<String>,
-    opened_content: Option<String>,
-    hash_matches: Option<bool>,
-    document_faults: Option<String>,
+    bid_id: Option<String>,
+    bid_lead_org_id: Option<i64>,
+    bid_status: Option<String>,
+    bid_version: Option<i32>,
+    bid_tender_version: Option<i32>,
+    bid_received_at: Option<DateTime<Utc>>,
+    bid_sha256: Option<String>,
+    bid_hash_matches: Option<bool>,
+    bid_document_faults: Option<String>,
     own_members: i64,
     own_documents: i64,
     elsewhere: bool,
 }
 
-/// Company `company`'s standing on tender `tender_id` (which must exist).
-pub async fn standing_of<'r>(
-    reader: impl Into<Reader<'r>>,
-    tender_id: i64,
-    company: OrgId,
-) -> Result<Standing, StoreError> {
-    let sql = "SELECT k.master_key_id, k.wrapped, b.id, b.lead_org_id, b.status, b.version, b.tender_version, \
-               b.received_at, b.sealed, b.sha256, b.opened_content, b.hash_matches, b.document_faults, \
-               (SELECT COUNT(*) FROM bid_members m WHERE m.bid_id = b.id) AS own_members, \
-               (SELECT COUNT(*) FROM bid_documents d WHERE d.bid_id = b.id AND d.current = $3) AS own_documents, \
-               EXISTS (SELECT 1 FROM bids o WHERE o.tender_id = t.id AND (b.id IS NULL OR o.id <> b.id) \
-               AND o.status <> 'withdrawn' AND (o.lead_org_id = $2 OR EXISTS (SELECT 1 FROM bid_members m \
-               WHERE m.bid_id = o.id AND m.company_id = $2 AND m.status = 'confirmed'))) AS elsewhere \
-               FROM tenders t LEFT JOIN tender_keys k ON k.tender_id = t.id \
-               LEFT JOIN bids b ON b.tender_id = t.id AND b.lead_org_id = $2 WHERE t.id = $1";
-    let row: Option<StandingRow> = on_reader!(reader.into(), conn => {
-        sqlx::query_as(sql).bind(tender_id).bind(company.0).bind(true).fetch_optional(conn).await?
+/// The tender `tender_id`, locked for the change, and company `company`'s standing on it, in
+/// one read: the bid services' first (on SQLite every statement is a turn that all other
+/// writers wait for). The own bid is read without its content (a standing needs its facts).
+pub async fn lock_with_standing(tx: &mut Tx, tender_id: i64, company: OrgId) -> Result<(Tender, Standing), StoreError> {
+    let sql = format!(
+        "WITH t AS (SELECT {tender_columns} FROM tenders WHERE id = $1{lock}) \
+         SELECT t.*, k.master_key_id, k.wrapped, b.id AS bid_id, b.lead_org_id AS bid_lead_org_id, \
+         b.status AS bid_status, b.version AS bid_version, b.tender_version AS bid_tender_version, \
+         b.received_at AS bid_received_at, b.sha256 AS bid_sha256, b.hash_matches AS bid_hash_matches, \
+         b.document_faults AS bid_document_faults, \
+         (SELECT COUNT(*) FROM bid_members m WHERE m.bid_id = b.id) AS own_members, \
+         (SELECT COUNT(*) FROM bid_documents d WHERE d.bid_id = b.id AND d.current = $3) AS own_documents, \
+         EXISTS (SELECT 1 FROM bids o WHERE o.tender_id = t.id AND (b.id IS NULL OR o.id <> b.id) \
+         AND o.status <> 'withdrawn' AND (o.lead_org_id = $2 OR EXISTS (SELECT 1 FROM bid_members m \
+         WHERE m.bid_id = o.id AND m.company_id = $2 AND m.status = 'confirmed'))) AS elsewhere \
+         FROM t LEFT JOIN tender_keys k ON k.tender_id = t.id \
+         LEFT JOIN bids b ON b.tender_id = t.id AND b.lead_org_id = $2",
+        tender_columns = crate::storage::tenders::COLUMNS,
+        lock = tx.for_update(),
+    );
+    let read: Option<(TenderRow, StandingRow)> = on_tx!(tx, conn => {
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(tender_id)
+            .bind(company.0)
+            .bind(true)
+            .fetch_optional(&mut *conn)
+            .await?;
+        match row {
+            Some(row) => Some((TenderRow::from_row(&row)?, StandingRow::from_row(&row)?)),
+            None => None,
+        }
     });
-    let r = row.ok_or(StoreError::NotFound("tender"))?;
+    let (tender, r) = read.ok_or(StoreError::NotFound("tender"))?;
+    let tender = Tender::try_from(tender)?;
     let key = match (r.master_key_id, r.wrapped) {
         (Some(master_id), Some(wrapped)) => {
             let bad = || StoreError::Database(format!("tender {tender_id}: bad wrapped key"));
@@ -192,13 +210,13 @@ pub async fn standing_of<'r>(
         _ => None,
     };
     let own = match (
-        r.id,
-        r.lead_org_id,
-        r.status,
-        r.version,
-        r.tender_version,
-        r.received_at,
-        r.sha256,
+        r.bid_id,
+        r.bid_lead_org_id,
+        r.bid_status,
+        r.bid_version,
+        r.bid_tender_version,
+        r.bid_received_at,
+        r.bid_sha256,
     ) {
         (
             Some(id),
@@ -216,21 +234,24 @@ pub async fn standing_of<'r>(
             version,
             tender_version,
             received_at,
-            sealed: r.sealed,
+            sealed: None,
             sha256,
-            opened_content: r.opened_content,
-            hash_matches: r.hash_matches,
-            document_faults: r.document_faults,
+            opened_content: None,
+            hash_matches: r.bid_hash_matches,
+            document_faults: r.bid_document_faults,
         })?),
         _ => None,
     };
-    Ok(Standing {
-        key,
-        own,
-        own_members: r.own_members,
-        own_documents: r.own_documents,
-        elsewhere: r.elsewhere,
-    })
+    Ok((
+        tender,
+        Standing {
+            key,
+            own,
+            own_members: r.own_members,
+            own_documents: r.own_documents,
+            elsewhere: r.elsewhere,
+        },
+    ))
 }
 
 /// The bids company `lead` leads (withdrawn included), newest tender first, at most `limit`.
@@ -258,30 +279,26 @@ pub async fn of_tender<'r>(reader: impl Into<Reader<'r>>, tender_id: i64) -> Res
 
 /// Records a new bid, or a new sealed version of an existing one (a replacement, or a
 /// submission after a withdrawal): status `submitted`.
-pub async fn put_sealed(tx: &mut Tx, bid: &Bid, now: DateTime<Utc>) -> Result<(), StoreError> {
+/// (A statement: the bid service leaves it for the commit.)
+pub fn put_sealed(bid: &Bid, now: DateTime<Utc>) -> Statement {
     let sealed = bid.sealed.as_ref().map(|s| BASE64.encode(s.to_bytes()));
-    let sql = "INSERT INTO bids (id, tender_id, lead_org_id, status, version, tender_version, received_at, sealed, \
-               sha256, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) \
-               ON CONFLICT (id) DO UPDATE SET status = excluded.status, version = excluded.version, \
-               tender_version = excluded.tender_version, received_at = excluded.received_at, \
-               sealed = excluded.sealed, sha256 = excluded.sha256, updated_at = excluded.updated_at";
-    on_tx!(tx, conn => {
-        sqlx::query(sql)
-            .bind(&bid.id)
-            .bind(bid.tender_id)
-            .bind(bid.lead_org_id.0)
-            .bind(bid.status.as_str())
-            .bind(bid.version)
-            .bind(bid.tender_version)
-            .bind(bid.received_at)
-            .bind(sealed)
-            .bind(&bid.sha256)
-            .bind(now)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected()
-    });
-    Ok(())
+    Statement::new(
+        "INSERT INTO bids (id, tender_id, lead_org_id, status, version, tender_version, received_at, sealed, \
+         sha256, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) \
+         ON CONFLICT (id) DO UPDATE SET status = excluded.status, version = excluded.version, \
+         tender_version = excluded.tender_version, received_at = excluded.received_at, \
+         sealed = excluded.sealed, sha256 = excluded.sha256, updated_at = excluded.updated_at",
+    )
+    .bind(Param::Text(bid.id.clone()))
+    .bind(Param::Int(bid.tender_id))
+    .bind(Param::Int(bid.lead_org_id.0))
+    .bind(Param::Text(bid.status.as_str().to_string()))
+    .bind(Param::Int32(bid.version))
+    .bind(Param::Int32(bid.tender_version))
+    .bind(Param::Time(bid.received_at))
+    .bind(Param::OptText(sealed))
+    .bind(Param::Text(bid.sha256.clone()))
+    .bind(Param::Time(now))
 }
 
 /// Marks a bid withdrawn (its sealed content is dropped, never to be decrypted); its members'
@@ -352,9 +369,9 @@ pub struct StoredReceipt {
     pub sealed_salt: Sealed,
 }
 
+/// Keeps a receipt as handed out (its salt sealed; a statement for the commit).
 #[allow(clippy::too_many_arguments)]
-pub async fn insert_receipt(
-    tx: &mut Tx,
+pub fn insert_receipt(
     bid_id: &str,
     version: i32,
     kind: ReceiptKind,
@@ -363,24 +380,19 @@ pub async fn insert_receipt(
     sha256: &str,
     receipt: &serde_json::Value,
     by: UserId,
-) -> Result<(), StoreError> {
-    let sql = "INSERT INTO bid_receipts (bid_id, version, kind, received_at, salt, sha256, receipt, submitted_by) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-    on_tx!(tx, conn => {
-        sqlx::query(sql)
-            .bind(bid_id)
-            .bind(version)
-            .bind(kind.as_str())
-            .bind(received_at)
-            .bind(BASE64.encode(sealed_salt.to_bytes()))
-            .bind(sha256)
-            .bind(receipt.to_string())
-            .bind(by.0)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected()
-    });
-    Ok(())
+) -> Statement {
+    Statement::new(
+        "INSERT INTO bid_receipts (bid_id, version, kind, received_at, salt, sha256, receipt, submitted_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(Param::Text(bid_id.to_string()))
+    .bind(Param::Int32(version))
+    .bind(Param::Text(kind.as_str().to_string()))
+    .bind(Param::Time(received_at))
+    .bind(Param::Text(BASE64.encode(sealed_salt.to_bytes())))
+    .bind(Param::Text(sha256.to_string()))
+    .bind(Param::Text(receipt.to_string()))
+    .bind(Param::Int(by.0))
 }
 
 /// The latest receipt of a bid.
@@ -435,13 +447,14 @@ pub async fn members<'r>(reader: impl Into<Reader<'r>>, bid_id: &str) -> Result<
 }
 
 /// Replaces a bid's members with `named`; a member named again with the same role and share
-/// keeps its confirmation, any other is invited afresh.
+/// keeps its confirmation, any other is invited afresh. Reads what it must now and answers the writes, in
+/// order, for the commit.
 pub async fn set_members(
     tx: &mut Tx,
     bid_id: &str,
     had_members: bool,
     named: &[(OrgId, String, rust_decimal::Decimal)],
-) -> Result<(), StoreError> {
+) -> Result<Vec<Statement>, StoreError> {
     // A bid of one company (the most common) needs no look at who had confirmed, and one that
     // never named a member nothing to delete.
     let before = if named.is_empty() || !had_members {
@@ -449,21 +462,27 @@ pub async fn set_members(
     } else {
         members(&mut *tx, bid_id).await?
     };
+    let mut writes = Vec::with_capacity(named.len() + 1);
     if had_members {
-        on_tx!(tx, conn => sqlx::query("DELETE FROM bid_members WHERE bid_id = $1").bind(bid_id).execute(&mut *conn).await?.rows_affected());
+        writes.push(Statement::new("DELETE FROM bid_members WHERE bid_id = $1").bind(Param::Text(bid_id.to_string())));
     }
-    let sql = "INSERT INTO bid_members (bid_id, company_id, role, share, status) VALUES ($1, $2, $3, $4, $5)";
     for (company, role, share) in named {
         let kept = before
             .iter()
             .any(|m| m.company_id == *company && m.role == *role && m.share == *share && m.confirmed);
         let status = if kept { "confirmed" } else { "invited" };
-        on_tx!(tx, conn => {
-            sqlx::query(sql).bind(bid_id).bind(company.0).bind(role).bind(share.to_string()).bind(status)
-                .execute(&mut *conn).await?.rows_affected()
-        });
+        writes.push(
+            Statement::new(
+                "INSERT INTO bid_members (bid_id, company_id, role, share, status) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(Param::Text(bid_id.to_string()))
+            .bind(Param::Int(company.0))
+            .bind(Param::Text(role.clone()))
+            .bind(Param::Text(share.to_string()))
+            .bind(Param::Text(status.to_string())),
+        );
     }
-    Ok(())
+    Ok(writes)
 }
 
 /// Records a member's confirmation.

@@ -70,6 +70,7 @@ pub mod holidays;
 pub mod organizations;
 pub mod projects;
 pub mod sessions;
+pub mod statement;
 pub mod tenders;
 pub mod types;
 pub mod unit_of_work;
@@ -265,6 +266,24 @@ pub struct Db {
     tree_edge: audit_tree::EdgeMemory,
 }
 
+/// A pooled connection idle for longer than this is checked before it is handed out.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(5);
+
+/// Checks a pooled connection before it is handed out only when it has been idle a while (as
+/// HikariCP does): sqlx's default pings on every acquire, one more round trip for each read and
+/// each write transaction (on SQLite a hand-off to the connection's thread) — under many bids
+/// that was one of the seven turns a write held SQLite's lock for. A connection in steady use
+/// has just proven itself.
+async fn ping_when_idle<C: sqlx::Connection>(
+    conn: &mut C,
+    meta: sqlx::pool::PoolConnectionMetadata,
+) -> Result<bool, sqlx::Error> {
+    if meta.idle_for > PING_AFTER_IDLE {
+        conn.ping().await?;
+    }
+    Ok(true)
+}
+
 impl Db {
     /// Opens a pool on the engine the URL names. SQLite files are created when missing and run in
     /// WAL mode with foreign keys on and a busy timeout.
@@ -281,6 +300,8 @@ impl Db {
                 let pool = SqlitePoolOptions::new()
                     .max_connections(8)
                     .acquire_timeout(WAIT_LIMIT)
+                    .test_before_acquire(false)
+                    .before_acquire(|conn, meta| Box::pin(ping_when_idle(conn, meta)))
                     .connect_with(options)
                     .await
                     .map_err(|e| StoreError::Unavailable(e.to_string()))?;
@@ -291,6 +312,8 @@ impl Db {
                 let pool = PgPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(WAIT_LIMIT)
+                    .test_before_acquire(false)
+                    .before_acquire(|conn, meta| Box::pin(ping_when_idle(conn, meta)))
                     .connect_with(options)
                     .await
                     .map_err(|e| StoreError::Unavailable(e.to_string()))?;

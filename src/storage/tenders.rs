@@ -75,7 +75,7 @@ impl Tender {
 }
 
 #[derive(sqlx::FromRow)]
-struct TenderRow {
+pub(crate) struct TenderRow {
     id: i64,
     project_id: i64,
     municipality_id: i64,
@@ -103,7 +103,8 @@ struct TenderRow {
     award_suspended: bool,
 }
 
-const COLUMNS: &str = "id, project_id, municipality_id, state, version, terms, enquiry_end, deadline, opening, \
+/// (Also read by [`crate::storage::bids::lock_with_standing`], beside a bid's standing.)
+pub(crate) const COLUMNS: &str = "id, project_id, municipality_id, state, version, terms, enquiry_end, deadline, opening, \
     accelerator, created_at, updated_at, published_at, cancelled_at, cancel_reason, cancel_explanation, \
     cancel_document_id, phase, opened_at, hold_reason, hold_since, hold_by, hold_complaint_id, \
     pending_amendment_complaint_id, (state = 'published' AND EXISTS (SELECT 1 FROM complaints c \

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use crate::clock::Clock;
 use crate::domain::audit::{AuditContext, Event, NewEvent};
+use crate::storage::statement::Statement;
 use crate::storage::{Db, Reader, StoreError, Tx, audit};
 
 /// How many times an operation is tried again after contention before the error reaches the user.
@@ -27,6 +28,8 @@ pub struct UnitOfWork<'a> {
     clock: &'a dyn Clock,
     ctx: &'a AuditContext,
     events: Vec<NewEvent>,
+    /// Writes left for the commit (see [`UnitOfWork::write_at_commit`]).
+    at_commit: Vec<Statement>,
     /// The audit tree's edge as this process last appended it.
     tree_edge: crate::storage::audit_tree::EdgeMemory,
     /// Why this change may commit without an audit event (a counter, never a record).
@@ -41,6 +44,7 @@ impl<'a> UnitOfWork<'a> {
             clock,
             ctx,
             events: Vec::new(),
+            at_commit: Vec::new(),
             tree_edge: db.tree_edge().clone(),
             unaudited: None,
         })
@@ -61,6 +65,13 @@ impl<'a> UnitOfWork<'a> {
         self.events.push(event);
     }
 
+    /// Leaves a write for the commit, where it runs after the writes made so far and before
+    /// the audit events (on SQLite in their round trip: one hand-off instead of one each). Only
+    /// for a change's last writes: nothing the change reads afterwards sees them.
+    pub fn write_at_commit(&mut self, statement: Statement) {
+        self.at_commit.push(statement);
+    }
+
     /// Allows this change to commit without an event, naming why: only for counters that are
     /// not records (the sign-in throttle's), whose every consequence is audited elsewhere.
     pub fn counters_only(&mut self, reason: &'static str) {
@@ -74,7 +85,9 @@ impl<'a> UnitOfWork<'a> {
             return Err(StoreError::Unaudited);
         }
         let events = std::mem::take(&mut self.events);
-        let (appended, edge) = audit::append_all(&mut self.tx, self.ctx, events, self.clock, &self.tree_edge).await?;
+        let writes = std::mem::take(&mut self.at_commit);
+        let (appended, edge) =
+            audit::append_all(&mut self.tx, self.ctx, events, &writes, self.clock, &self.tree_edge).await?;
         self.tx.commit().await?;
         // Only a committed edge is remembered: an append rolled back leaves the previous one.
         if let Some(edge) = edge {
