@@ -164,12 +164,22 @@ struct StandingRow {
     elsewhere: bool,
 }
 
-/// The tender `tender_id`, locked for the change, and company `company`'s standing on it, in
-/// one read: the bid services' first (on SQLite every statement is a turn that all other
-/// writers wait for). The own bid is read without its content (a standing needs its facts).
+/// The tender `tender_id`, locked for the change, and company `company`'s standing on it: the
+/// bid services' first read. One statement on SQLite, where every statement is a turn that all
+/// other writers wait for and the write transaction already excludes them. Two on PostgreSQL,
+/// which reads a statement with the snapshot it began with even once a lock it waited for is
+/// granted: the standing must be read by a statement that begins with the lock held (else two
+/// replacements of one bid would both read the version before them). The own bid is read
+/// without its content (a standing needs its facts).
 pub async fn lock_with_standing(tx: &mut Tx, tender_id: i64, company: OrgId) -> Result<(Tender, Standing), StoreError> {
+    if let Tx::Postgres(conn) = tx {
+        sqlx::query("SELECT 1 FROM tenders WHERE id = $1 FOR UPDATE")
+            .bind(tender_id)
+            .fetch_optional(&mut **conn)
+            .await?;
+    }
     let sql = format!(
-        "WITH t AS (SELECT {tender_columns} FROM tenders WHERE id = $1{lock}) \
+        "WITH t AS (SELECT {tender_columns} FROM tenders WHERE id = $1) \
          SELECT t.*, k.master_key_id, k.wrapped, b.id AS bid_id, b.lead_org_id AS bid_lead_org_id, \
          b.status AS bid_status, b.version AS bid_version, b.tender_version AS bid_tender_version, \
          b.received_at AS bid_received_at, b.sha256 AS bid_sha256, b.hash_matches AS bid_hash_matches, \
@@ -182,7 +192,6 @@ pub async fn lock_with_standing(tx: &mut Tx, tender_id: i64, company: OrgId) -> 
          FROM t LEFT JOIN tender_keys k ON k.tender_id = t.id \
          LEFT JOIN bids b ON b.tender_id = t.id AND b.lead_org_id = $2",
         tender_columns = crate::storage::tenders::COLUMNS,
-        lock = tx.for_update(),
     );
     let read: Option<(TenderRow, StandingRow)> = on_tx!(tx, conn => {
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
