@@ -298,6 +298,17 @@ async fn main() {
         took.as_secs_f64()
     );
     assert_eq!(from_hex(&last.hash).map(|h| to_hex(&h)), Some(last.hash.clone()));
+    // The floor: reading the rows as verification does, checking nothing.
+    let start = Instant::now();
+    let read = audit::read_all(&db).await.expect("read");
+    let took = start.elapsed();
+    assert_eq!(read, n as u64);
+    let read_rate = rate(n, took);
+    println!(
+        "read {n} events from SQLite as verification does, checking nothing: {read_rate:>10.0} events/s = {} ({:.1} s)",
+        against(read_rate),
+        took.as_secs_f64()
+    );
     proofs(&db, n).await;
     db.close().await;
     let _ = std::fs::remove_dir_all(dir);
