@@ -408,17 +408,45 @@ async fn bulk_after(db: &Db, after: i64) -> Result<Vec<Event>, StoreError> {
 /// than on this engine and driver (the benchmark's floor).
 pub async fn read_all(db: &Db) -> Result<u64, StoreError> {
     let mut read = 0_u64;
-    let mut next = Some(rocket::tokio::spawn(bulk_owned(db.clone(), 0)));
-    while let Some(pending) = next.take() {
+    let mut batches = Batches::new(db);
+    while let Some(batch) = batches.next().await? {
+        read += batch.len() as u64;
+    }
+    Ok(read)
+}
+
+/// The whole log in batches of [`BATCH`] events, in order, the next read while the current one
+/// is used.
+struct Batches {
+    db: Db,
+    next: Option<rocket::tokio::task::JoinHandle<Result<Vec<Event>, StoreError>>>,
+}
+
+impl Batches {
+    fn new(db: &Db) -> Batches {
+        Batches {
+            db: db.clone(),
+            next: Some(rocket::tokio::spawn(bulk_owned(db.clone(), 0))),
+        }
+    }
+
+    async fn next(&mut self) -> Result<Option<Vec<Event>>, StoreError> {
+        let Some(pending) = self.next.take() else {
+            return Ok(None);
+        };
         let batch = pending.await.map_err(|e| StoreError::Database(e.to_string()))??;
         if let Some(tail) = batch.last()
             && batch.len() as i64 == BATCH
         {
-            next = Some(rocket::tokio::spawn(bulk_owned(db.clone(), tail.seq)));
+            self.next = Some(rocket::tokio::spawn(bulk_owned(self.db.clone(), tail.seq)));
         }
-        read += batch.len() as u64;
+        Ok(Some(batch))
     }
-    Ok(read)
+
+    /// No more batches after the current one.
+    fn stop(&mut self) {
+        self.next = None;
+    }
 }
 
 async fn bulk_owned(db: Db, after: i64) -> Result<Vec<Event>, StoreError> {
@@ -554,14 +582,8 @@ pub async fn verify(db: &Db, heads: &[HeadToCheck]) -> Result<Verification, Stor
             );
         }
     }
-    let mut next = Some(rocket::tokio::spawn(bulk_owned(db.clone(), 0)));
-    while let Some(pending) = next.take() {
-        let batch = pending.await.map_err(|e| StoreError::Database(e.to_string()))??;
-        if let Some(tail) = batch.last()
-            && batch.len() as i64 == BATCH
-        {
-            next = Some(rocket::tokio::spawn(bulk_owned(db.clone(), tail.seq)));
-        }
+    let mut batches = Batches::new(db);
+    while let Some(batch) = batches.next().await? {
         completed.clear();
         let mut roots = Vec::new();
         for event in &batch {
@@ -595,7 +617,7 @@ pub async fn verify(db: &Db, heads: &[HeadToCheck]) -> Result<Verification, Stor
             }
         }
         if verifier.is_broken() {
-            next = None;
+            batches.stop();
         }
     }
     let events = verifier.count();
