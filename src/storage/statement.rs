@@ -22,7 +22,9 @@ pub enum Param {
     Time(DateTime<Utc>),
 }
 
-/// One SQL statement with its values, numbered `$1`, `$2` … in its own text.
+/// One SQL statement with its values, numbered `$1`, `$2` … in its own text. Plain SQL only:
+/// `$n` placeholders (never `?`), no comments or double-quoted names holding a `$`, since
+/// [`Statement::renumbered`] moves every `$n` outside single quotes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Statement {
     sql: &'static str,

@@ -65,9 +65,11 @@ impl<'a> UnitOfWork<'a> {
         self.events.push(event);
     }
 
-    /// Leaves a write for the commit, where it runs after the writes made so far and before
-    /// the audit events (on SQLite in their round trip: one hand-off instead of one each). Only
-    /// for a change's last writes: nothing the change reads afterwards sees them.
+    /// Leaves a write for the commit, where it runs after the writes made so far, in the order
+    /// left: on PostgreSQL before the audit head is locked; on SQLite in the audit events' own
+    /// query, after the events and the tree's hashes (one hand-off instead of one each). Only for
+    /// a change's last writes: nothing the change reads afterwards sees them, and nothing the
+    /// events are made of may depend on them.
     pub fn write_at_commit(&mut self, statement: Statement) {
         self.at_commit.push(statement);
     }
