@@ -455,31 +455,38 @@ pub async fn members<'r>(reader: impl Into<Reader<'r>>, bid_id: &str) -> Result<
     rows.into_iter().map(member).collect()
 }
 
-/// Replaces a bid's members with `named`; a member named again with the same role and share
-/// keeps its confirmation, any other is invited afresh. Reads what it must now and answers the writes, in
-/// order, for the commit.
+/// Replaces a bid's members with `named`; a confirmed member named again with the same role and
+/// share keeps its row as it is (who confirmed, and when), any other is invited afresh. Reads
+/// what it must now and answers the writes, in order, for the commit.
 pub async fn set_members(
     tx: &mut Tx,
     bid_id: &str,
     had_members: bool,
     named: &[(OrgId, String, rust_decimal::Decimal)],
 ) -> Result<Vec<Statement>, StoreError> {
+    let mut writes = Vec::with_capacity(named.len() + 1);
+    let mut kept: Vec<OrgId> = Vec::new();
     // A bid of one company (the most common) needs no look at who had confirmed, and one that
     // never named a member nothing to delete.
-    let before = if named.is_empty() || !had_members {
-        vec![]
-    } else {
-        members(&mut *tx, bid_id).await?
-    };
-    let mut writes = Vec::with_capacity(named.len() + 1);
-    if had_members {
+    if had_members && named.is_empty() {
         writes.push(Statement::new("DELETE FROM bid_members WHERE bid_id = $1").bind(Param::Text(bid_id.to_string())));
+    } else if had_members {
+        for m in members(&mut *tx, bid_id).await? {
+            let named_again = named
+                .iter()
+                .any(|(company, role, share)| m.company_id == *company && m.role == *role && m.share == *share);
+            if m.confirmed && named_again {
+                kept.push(m.company_id);
+            } else {
+                writes.push(
+                    Statement::new("DELETE FROM bid_members WHERE bid_id = $1 AND company_id = $2")
+                        .bind(Param::Text(bid_id.to_string()))
+                        .bind(Param::Int(m.company_id.0)),
+                );
+            }
+        }
     }
-    for (company, role, share) in named {
-        let kept = before
-            .iter()
-            .any(|m| m.company_id == *company && m.role == *role && m.share == *share && m.confirmed);
-        let status = if kept { "confirmed" } else { "invited" };
+    for (company, role, share) in named.iter().filter(|(company, ..)| !kept.contains(company)) {
         writes.push(
             Statement::new(
                 "INSERT INTO bid_members (bid_id, company_id, role, share, status) VALUES ($1, $2, $3, $4, $5)",
@@ -488,7 +495,7 @@ pub async fn set_members(
             .bind(Param::Int(company.0))
             .bind(Param::Text(role.clone()))
             .bind(Param::Text(share.to_string()))
-            .bind(Param::Text(status.to_string())),
+            .bind(Param::Text("invited".to_string())),
         );
     }
     Ok(writes)

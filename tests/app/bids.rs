@@ -851,7 +851,7 @@ async fn a_consortium_joins_by_its_members_confirmation_and_no_lead_can_lock_a_r
     assert_eq!(fields, ["consortium", "consortium.members.0.company_id"]);
     // Bidder 1's company leads with Ala-Too Energy at 40 %.
     led["consortium"]["members"] = json!([{"company_id": energy, "role": "инвестор", "share": "40"}]);
-    let (status, r1) = call(&app, "POST", &bids, Some(&b1), led).await;
+    let (status, r1) = call(&app, "POST", &bids, Some(&b1), led.clone()).await;
     assert_eq!(status, Status::Created, "{r1}");
     let members: Vec<(String, String)> = r1["bidding_party"]["members"]
         .as_array()
@@ -907,6 +907,29 @@ async fn a_consortium_joins_by_its_members_confirmation_and_no_lead_can_lock_a_r
     );
     let (status, _) = call(&app, "POST", &join(&r1), Some(&b2), Value::Null).await;
     assert_eq!(status, Status::NotFound, "not invited: as if no such bid");
+    // The lead replaces its bid naming the member as before: the member stays confirmed, with who
+    // confirmed it and when.
+    let membership = || async {
+        let row: (String, Option<String>, Option<i64>) = ppp_registry::on_pool!(app.db, pool => {
+            sqlx::query_as(
+                "SELECT status, CAST(confirmed_at AS TEXT), confirmed_by FROM bid_members \
+                 WHERE bid_id = $1 AND company_id = $2",
+            )
+            .bind(r1["bid_id"].as_str().unwrap())
+            .bind(energy.parse::<i64>().unwrap())
+            .fetch_one(pool)
+            .await
+            .unwrap()
+        });
+        row
+    };
+    let confirmed = membership().await;
+    assert_eq!(confirmed.0, "confirmed");
+    assert!(confirmed.1.is_some() && confirmed.2.is_some(), "{confirmed:?}");
+    let mine = format!("/api/v1/tenders/{id}/bids/mine");
+    let (status, replaced) = call(&app, "PUT", &mine, Some(&b1), led.clone()).await;
+    assert_eq!(status, Status::Ok, "{replaced}");
+    assert_eq!(membership().await, confirmed);
     let (status, own) = call(&app, "POST", &bids, Some(&b4), bid(&["38000000"])).await;
     assert_eq!(
         (status, own["error"]["code"].clone()),
