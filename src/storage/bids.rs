@@ -128,8 +128,9 @@ pub async fn of_party<'r>(
     row.map(Bid::try_from).transpose()
 }
 
-/// What a company's change of its bid on a tender decides on, read in one statement under the
-/// tender's lock (a bid is written at high rates near a deadline: each statement is a turn).
+/// What a company's change of its bid on a tender decides on, read with the tender under its
+/// lock by [`lock_with_standing`] (a bid is written at high rates near a deadline: each
+/// statement is a turn).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Standing {
     /// The tender's wrapped content key (none for a tender published before keys were made at
