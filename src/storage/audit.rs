@@ -80,15 +80,18 @@ pub async fn append_all(
     clock: &dyn Clock,
     memory: &EdgeMemory,
 ) -> Result<(Vec<Event>, Option<Edge>), StoreError> {
-    if events.is_empty() || matches!(tx, Tx::Postgres(_)) {
+    // The writes left for the query that inserts the events (SQLite); the others run now.
+    let writes = if events.is_empty() || matches!(tx, Tx::Postgres(_)) {
         for write in writes {
             write.run(tx).await?;
         }
-    }
+        &[][..]
+    } else {
+        writes
+    };
     if events.is_empty() {
         return Ok((Vec::new(), None));
     }
-    let writes = if matches!(tx, Tx::Postgres(_)) { &[][..] } else { writes };
     // On SQLite the write transaction is already exclusive (BEGIN IMMEDIATE): the head this
     // process remembers from its last committed append is tried without reading it. If another
     // process appended since, the next-only trigger refuses the first insert, which changes

@@ -490,13 +490,12 @@ pub async fn set_members(
     for (company, role, share) in named.iter().filter(|(company, ..)| !kept.contains(company)) {
         writes.push(
             Statement::new(
-                "INSERT INTO bid_members (bid_id, company_id, role, share, status) VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO bid_members (bid_id, company_id, role, share, status) VALUES ($1, $2, $3, $4, 'invited')",
             )
             .bind(Param::Text(bid_id.to_string()))
             .bind(Param::Int(company.0))
             .bind(Param::Text(role.clone()))
-            .bind(Param::Text(share.to_string()))
-            .bind(Param::Text("invited".to_string())),
+            .bind(Param::Text(share.to_string())),
         );
     }
     Ok(writes)

@@ -272,7 +272,7 @@ const PING_AFTER_IDLE: Duration = Duration::from_secs(5);
 /// Checks a pooled connection before it is handed out only when it has been idle a while (as
 /// HikariCP does): sqlx's default pings on every acquire, one more round trip for each read and
 /// each write transaction (on SQLite a hand-off to the connection's thread) — under many bids
-/// that was one of the seven turns a write held SQLite's lock for. A connection in steady use
+/// that was one more turn a write held SQLite's lock for. A connection in steady use
 /// has just proven itself.
 async fn ping_when_idle<C: sqlx::Connection>(
     conn: &mut C,

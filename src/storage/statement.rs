@@ -85,10 +85,11 @@ impl Statement {
 }
 
 fn renumber(sql: &str, offset: usize) -> String {
-    let mut out = String::with_capacity(sql.len() + 8);
-    let mut chars = sql.char_indices().peekable();
+    use std::fmt::Write;
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut chars = sql.chars().peekable();
     let mut quoted = false;
-    while let Some((_, c)) = chars.next() {
+    while let Some(c) = chars.next() {
         if c == '\'' {
             quoted = !quoted;
         }
@@ -96,17 +97,15 @@ fn renumber(sql: &str, offset: usize) -> String {
             out.push(c);
             continue;
         }
-        let mut digits = String::new();
-        while let Some((_, d)) = chars.peek().copied().filter(|(_, d)| d.is_ascii_digit()) {
-            digits.push(d);
-            chars.next();
+        let mut number: Option<usize> = None;
+        while let Some(d) = chars.next_if(char::is_ascii_digit).and_then(|d| d.to_digit(10)) {
+            number = Some(number.unwrap_or(0).saturating_mul(10).saturating_add(d as usize));
         }
-        match digits.parse::<usize>() {
-            Ok(n) => out.push_str(&format!("${}", n + offset)),
-            Err(_) => {
-                out.push('$');
-                out.push_str(&digits);
+        match number {
+            Some(n) => {
+                let _ = write!(out, "${}", n + offset);
             }
+            None => out.push('$'),
         }
     }
     out
